@@ -1,0 +1,1 @@
+"""Model Atlas: a self-hostable catalog of AI models."""

@@ -1,0 +1,52 @@
+"""The application factory.
+
+`create_app(settings)` builds a self-contained app (engine, session factory,
+templates) so tests can build as many as they like against their own databases.
+"""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app.config import Settings
+from app.db import make_engine, make_session_factory
+from app.paths import STATIC_DIR
+from app.web import api, catalog, directory, health, models
+from app.web.errors import install_error_handlers
+from app.web.request_log import RequestLogMiddleware
+from app.web.templating import make_templates
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the Model Atlas ASGI app for the given settings (environment by default)."""
+    settings = settings or Settings()
+    logging.getLogger("app").setLevel(settings.log_level.upper())
+    engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Model Atlas",
+        summary="A self-hostable catalog of AI models, their prices and performance.",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    app.state.templates = make_templates()
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for area in (health, api, catalog, directory, models):
+        app.include_router(area.router)
+    install_error_handlers(app)
+    app.add_middleware(RequestLogMiddleware)
+    return app

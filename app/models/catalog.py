@@ -1,0 +1,260 @@
+"""Catalog tables: who made a model, the model, who serves it and at what price."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, Money, UTCDateTime, utcnow
+
+MODEL_STATUSES = ("active", "preview", "deprecated")
+WEIGHTS = ("open", "closed")
+SERVICE_TIERS = ("standard", "batch", "flex", "priority")
+PROVIDER_KINDS = ("inference", "router")
+
+
+class Author(Base):
+    """The lab that made a model (mistral, openai, meta, ...)."""
+
+    __tablename__ = "authors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(String(500))
+
+    models: Mapped[list["Model"]] = relationship(back_populates="author")
+
+
+class Model(Base):
+    """One real model, however many providers serve it.
+
+    The `price_*_min`, `throughput_max` and `provider_count` columns are a
+    rollup of its endpoints, kept by `services.rollups`, so the catalog can
+    filter and sort over thousands of models with indexes instead of joins.
+    """
+
+    __tablename__ = "models"
+    __table_args__ = (
+        CheckConstraint(f"status IN {MODEL_STATUSES!r}", name="status"),
+        CheckConstraint(f"weights IS NULL OR weights IN {WEIGHTS!r}", name="weights"),
+        Index("ix_models_status_name", "status", "name"),
+        Index("ix_models_price_input_min", "price_input_min"),
+        Index("ix_models_context_window", "context_window"),
+        Index("ix_models_throughput_max", "throughput_max"),
+        Index("ix_models_api_available_at", "api_available_at"),
+        Index("ix_models_author_id", "author_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("authors.id", ondelete="RESTRICT"))
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    summary: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    released_at: Mapped[date | None] = mapped_column(Date)
+    api_available_at: Mapped[date | None] = mapped_column(Date)
+    weights: Mapped[str | None] = mapped_column(String(10))
+    license: Mapped[str | None] = mapped_column(String(200))
+    hf_repo_id: Mapped[str | None] = mapped_column(String(300))
+    context_window: Mapped[int | None] = mapped_column(Integer)
+    max_output: Mapped[int | None] = mapped_column(Integer)
+    knowledge_cutoff: Mapped[str | None] = mapped_column(String(40))
+    reasoning: Mapped[bool] = mapped_column(default=False)
+    recommended_for: Mapped[list[str]] = mapped_column(JSON, default=list)
+    discovered: Mapped[bool] = mapped_column(default=False)
+    price_input_min: Mapped[Decimal | None] = mapped_column(Money)
+    price_output_min: Mapped[Decimal | None] = mapped_column(Money)
+    throughput_max: Mapped[Decimal | None] = mapped_column(Money)
+    provider_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    author: Mapped[Author] = relationship(back_populates="models")
+    modalities: Mapped[list["ModelModality"]] = relationship(
+        back_populates="model", cascade="all, delete-orphan"
+    )
+    endpoints: Mapped[list["Endpoint"]] = relationship(
+        back_populates="model", cascade="all, delete-orphan"
+    )
+    external_ids: Mapped[list["ExternalId"]] = relationship(
+        back_populates="model", cascade="all, delete-orphan"
+    )
+
+    def modality_list(self, direction: str) -> list[str]:
+        """Modalities in one direction ("input" or "output"), text first."""
+        found = {m.modality for m in self.modalities if m.direction == direction}
+        return sorted(found, key=lambda m: (m != "text", m))
+
+
+class ModelModality(Base):
+    """One input or output modality of a model (text, image, audio, video, file)."""
+
+    __tablename__ = "model_modalities"
+    __table_args__ = (
+        CheckConstraint("direction IN ('input', 'output')", name="direction"),
+        Index("ix_model_modalities_lookup", "direction", "modality", "model_id"),
+    )
+
+    model_id: Mapped[int] = mapped_column(
+        ForeignKey("models.id", ondelete="CASCADE"), primary_key=True
+    )
+    direction: Mapped[str] = mapped_column(String(10), primary_key=True)
+    modality: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+    model: Mapped[Model] = relationship(back_populates="modalities")
+
+
+class Provider(Base):
+    """A company serving models over an API. Routers (OpenRouter) resell others' endpoints."""
+
+    __tablename__ = "providers"
+    __table_args__ = (CheckConstraint(f"kind IN {PROVIDER_KINDS!r}", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="inference")
+    url: Mapped[str | None] = mapped_column(String(500))
+    api_base: Mapped[str | None] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(Text)
+
+    endpoints: Mapped[list["Endpoint"]] = relationship(back_populates="provider")
+
+
+class Endpoint(Base):
+    """A model as served by one provider, with its current measured figures.
+
+    `variant` separates offers of the same model at the same provider that
+    differ in more than price (OpenRouter's `:free`, a fast variant, ...).
+    Current figures are copied from the latest metric sample so the page
+    needs no aggregate query; history stays in `metric_samples`.
+    """
+
+    __tablename__ = "endpoints"
+    __table_args__ = (
+        UniqueConstraint("model_id", "provider_id", "variant"),
+        Index("ix_endpoints_provider_id", "provider_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="RESTRICT"))
+    variant: Mapped[str] = mapped_column(String(40), default="")
+    provider_model_id: Mapped[str] = mapped_column(String(300))
+    quantization: Mapped[str | None] = mapped_column(String(20))
+    context_window: Mapped[int | None] = mapped_column(Integer)
+    max_output: Mapped[int | None] = mapped_column(Integer)
+    supported_parameters: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    throughput_p50: Mapped[Decimal | None] = mapped_column(Money)
+    throughput_p90: Mapped[Decimal | None] = mapped_column(Money)
+    ttft_p50_ms: Mapped[Decimal | None] = mapped_column(Money)
+    ttft_p90_ms: Mapped[Decimal | None] = mapped_column(Money)
+    uptime_pct: Mapped[Decimal | None] = mapped_column(Money)
+    measured_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    metrics_source: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    model: Mapped[Model] = relationship(back_populates="endpoints")
+    provider: Mapped[Provider] = relationship(back_populates="endpoints")
+    prices: Mapped[list["Price"]] = relationship(
+        back_populates="endpoint", cascade="all, delete-orphan"
+    )
+
+
+class Price(Base):
+    """What an endpoint charges in one service tier from `effective_from` until `effective_to`.
+
+    All token prices are USD per 1M tokens; `per_request` and `per_image` are
+    USD per unit. NULL means not known (never zero). The row with
+    `effective_to IS NULL` is the current price; a change closes it and opens a
+    new row, so history is never overwritten. A long-context tier applies to a
+    whole request once its input exceeds `long_context_threshold` tokens.
+    """
+
+    __tablename__ = "prices"
+    __table_args__ = (
+        CheckConstraint(f"service_tier IN {SERVICE_TIERS!r}", name="service_tier"),
+        CheckConstraint(
+            "effective_to IS NULL OR effective_to > effective_from", name="effective_range"
+        ),
+        UniqueConstraint("endpoint_id", "service_tier", "effective_from"),
+        Index(
+            "ix_prices_current",
+            "endpoint_id",
+            "service_tier",
+            unique=True,
+            sqlite_where=text("effective_to IS NULL"),
+            postgresql_where=text("effective_to IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("endpoints.id", ondelete="CASCADE"))
+    service_tier: Mapped[str] = mapped_column(String(20), default="standard")
+    effective_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    effective_to: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    input: Mapped[Decimal | None] = mapped_column(Money)
+    output: Mapped[Decimal | None] = mapped_column(Money)
+    cache_read: Mapped[Decimal | None] = mapped_column(Money)
+    cache_write: Mapped[Decimal | None] = mapped_column(Money)
+    reasoning: Mapped[Decimal | None] = mapped_column(Money)
+    per_request: Mapped[Decimal | None] = mapped_column(Money)
+    per_image: Mapped[Decimal | None] = mapped_column(Money)
+    long_context_threshold: Mapped[int | None] = mapped_column(Integer)
+    long_context_input: Mapped[Decimal | None] = mapped_column(Money)
+    long_context_output: Mapped[Decimal | None] = mapped_column(Money)
+    long_context_cache_read: Mapped[Decimal | None] = mapped_column(Money)
+    long_context_cache_write: Mapped[Decimal | None] = mapped_column(Money)
+    source: Mapped[str] = mapped_column(String(80))
+
+    endpoint: Mapped[Endpoint] = relationship(back_populates="prices")
+
+
+class ExternalId(Base):
+    """A model's id at another source, e.g. OpenRouter's `mistralai/mistral-small-2603`."""
+
+    __tablename__ = "external_ids"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        Index("ix_external_ids_model_id", "model_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(80))
+    external_id: Mapped[str] = mapped_column(String(300))
+
+    model: Mapped[Model] = relationship(back_populates="external_ids")
+
+
+class BenchmarkScore(Base):
+    """A model's score on a named benchmark, as reported by a source."""
+
+    __tablename__ = "benchmark_scores"
+    __table_args__ = (
+        UniqueConstraint("model_id", "benchmark", "source"),
+        Index("ix_benchmark_scores_benchmark", "benchmark", "model_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"))
+    benchmark: Mapped[str] = mapped_column(String(120))
+    score: Mapped[Decimal] = mapped_column(Money)
+    source: Mapped[str] = mapped_column(String(200))
+    measured_on: Mapped[date | None] = mapped_column(Date)

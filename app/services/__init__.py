@@ -1,0 +1,1 @@
+"""Business logic: plain functions taking `session=`, no web objects."""

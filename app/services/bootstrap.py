@@ -1,0 +1,53 @@
+"""Getting a database ready to serve: migrate, then fill an empty catalog.
+
+`serve` calls this on every start; it is cheap when there is nothing to do.
+"""
+
+import logging
+from collections.abc import Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app import migrate
+from app.config import Settings
+from app.db import make_engine, make_session_factory, session_scope
+from app.models import Model
+from app.services.genai_import import ImportReport, ProgressCallback, import_genai_prices
+from app.services.seed import seed_reference
+
+logger = logging.getLogger("app.bootstrap")
+
+
+def catalog_is_empty(session: Session) -> bool:
+    """True when no model is stored yet."""
+    return session.scalar(select(func.count()).select_from(Model)) == 0
+
+
+def prepare_database(
+    settings: Settings,
+    *,
+    echo: Callable[[str], None] = logger.info,
+    progress: ProgressCallback | None = None,
+) -> ImportReport | None:
+    """Upgrade the schema; on an empty catalog, seed the reference model and import genai-prices.
+
+    Returns the import report when an import ran, None when the catalog already had data.
+    """
+    echo("Upgrading the database schema…")
+    migrate.upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        factory = make_session_factory(engine)
+        with session_scope(factory) as session:
+            if not settings.auto_populate or not catalog_is_empty(session):
+                return None
+            echo("Empty catalog: seeding the reference model…")
+            seed_reference(session=session)
+        with session_scope(factory) as session:
+            echo("Importing genai-prices…")
+            report = import_genai_prices(session=session, progress=progress)
+        echo(report.summary())
+        return report
+    finally:
+        engine.dispose()

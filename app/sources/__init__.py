@@ -1,0 +1,1 @@
+"""Adapters for upstream data sources, each behind a small interface."""

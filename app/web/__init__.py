@@ -1,0 +1,1 @@
+"""The web layer: one router per area, templates, dependencies."""

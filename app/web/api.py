@@ -1,0 +1,5 @@
+"""Routes of the api area."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Routes of the catalog area."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

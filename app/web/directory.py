@@ -1,0 +1,5 @@
+"""Routes of the directory area."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

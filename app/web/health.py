@@ -1,0 +1,5 @@
+"""Routes of the health area."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Routes of the models area."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,51 @@
+"""Structured request logging as a pure ASGI middleware.
+
+One JSON line per request (method, path, status, duration, bytes). Pure ASGI
+rather than BaseHTTPMiddleware: no extra task per request, streaming intact.
+"""
+
+import json
+import logging
+import time
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+logger = logging.getLogger("app.requests")
+
+
+class RequestLogMiddleware:
+    """Log each HTTP request once it has been answered."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not logger.isEnabledFor(logging.INFO):
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        facts: dict[str, Any] = {"status": 500, "bytes": 0}
+
+        async def send_and_record(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                facts["status"] = message["status"]
+            elif message["type"] == "http.response.body":
+                facts["bytes"] += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_record)
+        finally:
+            logger.info(
+                json.dumps(
+                    {
+                        "event": "request",
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": facts["status"],
+                        "ms": round((time.perf_counter() - started) * 1000, 2),
+                        "bytes": facts["bytes"],
+                    }
+                )
+            )

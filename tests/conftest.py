@@ -1,0 +1,138 @@
+"""Shared fixtures: migrated throwaway databases, rolled-back sessions, an app client.
+
+Two databases per test run, both created by running the Alembic migrations:
+- `empty_engine`: nothing in it; tests that build their own data use `session`.
+- `catalog_engine`: seeded and imported from genai-prices once; tests use
+  `catalog_session` or `client`.
+Every test runs inside a transaction that is rolled back, so tests never see
+each other's writes.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import migrate
+from app.config import Settings
+from app.db import make_engine, session_scope
+from app.main import create_app
+from app.services.genai_import import import_genai_prices
+from app.services.seed import seed_reference
+from tests.databases import throwaway_database
+
+
+@pytest.fixture(scope="session")
+def databases_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("databases")
+
+
+@contextmanager
+def _migrated_engine(directory: Path, label: str) -> Iterator[Engine]:
+    with throwaway_database(directory, label) as url:
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def empty_engine(databases_dir: Path) -> Iterator[Engine]:
+    with _migrated_engine(databases_dir, "empty") as engine:
+        yield engine
+
+
+@pytest.fixture(scope="session")
+def catalog_engine(databases_dir: Path) -> Iterator[Engine]:
+    with _migrated_engine(databases_dir, "catalog") as engine:
+        factory = sessionmaker(bind=engine, expire_on_commit=False)
+        with session_scope(factory) as session:
+            seed_reference(session=session)
+        with session_scope(factory) as session:
+            import_genai_prices(session=session)
+        yield engine
+
+
+@contextmanager
+def _rolled_back_factory(engine: Engine) -> Iterator[sessionmaker[Session]]:
+    """A session factory whose sessions all share one connection and one outer transaction.
+
+    Commits inside the code under test become savepoints; the outer transaction is
+    rolled back at the end, so the database is left as it was.
+    """
+    connection = engine.connect()
+    transaction = connection.begin()
+    factory = sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+    try:
+        yield factory
+    finally:
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def session(empty_engine: Engine) -> Iterator[Session]:
+    with _rolled_back_factory(empty_engine) as factory, factory() as session:
+        yield session
+
+
+@pytest.fixture
+def catalog_factory(catalog_engine: Engine) -> Iterator[sessionmaker[Session]]:
+    with _rolled_back_factory(catalog_engine) as factory:
+        yield factory
+
+
+@pytest.fixture
+def catalog_session(catalog_factory: sessionmaker[Session]) -> Iterator[Session]:
+    with catalog_factory() as session:
+        yield session
+
+
+@pytest.fixture
+def settings(catalog_engine: Engine) -> Settings:
+    return Settings(
+        environment="test",
+        database_url=catalog_engine.url.render_as_string(hide_password=False),
+    )
+
+
+@pytest.fixture
+def client(settings: Settings, catalog_factory: sessionmaker[Session]) -> Iterator[TestClient]:
+    """A client for an app whose sessions run inside the test's rolled-back transaction."""
+    app = create_app(settings)
+    app.state.session_factory = catalog_factory
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+class QueryCounter:
+    """Counts SQL statements sent through an engine while active."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def __call__(self, _conn, _cursor, statement, _params, _context, _executemany) -> None:  # noqa: ANN001
+        self.statements.append(statement)
+
+
+@pytest.fixture
+def count_queries(catalog_engine: Engine) -> Iterator[QueryCounter]:
+    """Record every statement the catalog engine executes during the test."""
+    counter = QueryCounter()
+    event.listen(catalog_engine, "before_cursor_execute", counter)
+    try:
+        yield counter
+    finally:
+        event.remove(catalog_engine, "before_cursor_execute", counter)
