@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from app.services.genai_import import import_genai_prices
+from app.services.seed import seed_reference
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,8 +23,6 @@ from app import migrate
 from app.config import Settings
 from app.db import make_engine, session_scope
 from app.main import create_app
-from app.services.genai_import import import_genai_prices
-from app.services.seed import seed_reference
 from tests.databases import throwaway_database
 
 
@@ -123,7 +123,7 @@ class QueryCounter:
     def count(self) -> int:
         return len(self.statements)
 
-    def __call__(self, _conn, _cursor, statement, _params, _context, _executemany) -> None:  # noqa: ANN001
+    def __call__(self, _conn, _cursor, statement, _params, _context, _executemany) -> None:
         self.statements.append(statement)
 
 
