@@ -67,7 +67,14 @@ class Money(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        return Decimal(value).normalize() if value != 0 else Decimal(0)
+        return without_trailing_zeros(Decimal(value))
+
+
+def without_trailing_zeros(value: Decimal) -> Decimal:
+    """`0.150000000` -> `0.15` and `100.000000000` -> `100` (never `1E+2`)."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
 
 
 def utcnow() -> datetime:
