@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from app import migrate
 from app.config import Settings
 from app.db import make_engine, make_session_factory, session_scope
+from app.logging_config import configure_logging
 from app.services.genai_import import ProgressCallback, import_genai_prices
 from app.services.seed import seed_reference
 
@@ -55,6 +56,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from app.services.bootstrap import prepare_database
 
     settings = _load_settings()
+    configure_logging(settings.log_level)
     with progress_bar("Importing genai-prices") as progress:
         prepare_database(settings, echo=console.print, progress=progress)
     console.print(f"Serving Model Atlas on http://{args.host}:{args.port}/")

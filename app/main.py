@@ -4,7 +4,6 @@
 templates) so tests can build as many as they like against their own databases.
 """
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -23,7 +22,6 @@ from app.web.templating import make_templates
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the Model Atlas ASGI app for the given settings (environment by default)."""
     settings = settings or Settings()
-    logging.getLogger("app").setLevel(settings.log_level.upper())
     engine = make_engine(settings.database_url)
 
     @asynccontextmanager
