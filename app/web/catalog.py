@@ -1,5 +1,40 @@
-"""Routes of the catalog area."""
+"""Routes of the catalog area: the searchable, filterable list of models at `/`."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.services.catalog import INPUT_MODALITIES, SORTS, STATUSES, catalog_listing
+from app.web.deps import HtmxDep, SessionDep, SettingsDep, TemplatesDep
 
 router = APIRouter()
+
+
+@router.get("/", name="catalog.index", response_class=HTMLResponse)
+def catalog_index(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    templates: TemplatesDep,
+    htmx: HtmxDep,
+) -> Response:
+    """The catalog; an HTMX request gets only the results region, with the URL to push."""
+    listing = catalog_listing(
+        session=session, params=request.query_params, page_size=settings.page_size
+    )
+    context = {
+        "listing": listing,
+        "sorts": SORTS,
+        "modalities": INPUT_MODALITIES,
+        "statuses": STATUSES,
+    }
+    if not htmx:
+        response = templates.TemplateResponse(request, "catalog/index.html", context)
+    else:
+        response = templates.TemplateResponse(
+            request, "catalog/index.html", context, block_name="results"
+        )
+        query_string = listing.query.query_string()
+        path = request.url_for("catalog.index").path
+        response.headers["HX-Push-Url"] = f"{path}?{query_string}" if query_string else path
+    response.headers["Vary"] = "HX-Request"
+    return response

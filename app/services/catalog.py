@@ -1,0 +1,431 @@
+"""The catalog page: what a visitor's search, filters and sort mean, and the models they select.
+
+Parsing is kept apart from querying so that every odd value a visitor (or a
+crawler) can put in the URL is handled in one pure place: a value we cannot
+use is dropped with a message saying why, the other filters still apply, and
+the page never fails. Querying reads only the per-model rollup columns
+(`price_input_min`, `throughput_max`, ...) plus EXISTS subqueries for
+modality and provider, so a page costs the same few statements whatever the
+filters: a COUNT, the page of models with their labs, and their modalities.
+
+Without an explicit `sort`, models are listed by name (A-Z): a stable,
+predictable order that makes a search result easy to scan.
+"""
+
+import re
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from functools import partial
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from app.models import Author, Endpoint, Model, ModelModality, Provider
+from app.models.catalog import MODEL_STATUSES
+from app.services.catalog_rows import CatalogRow, catalog_rows
+from app.services.directory import (
+    AuthorSummary,
+    ProviderSummary,
+    list_authors,
+    list_providers,
+)
+
+SORTS: dict[str, str] = {
+    "name": "Name (A-Z)",
+    "price": "Cheapest input price",
+    "context": "Largest context",
+    "newest": "Newest",
+    "throughput": "Fastest throughput",
+}
+DEFAULT_SORT = "name"
+INPUT_MODALITIES = ("text", "image", "audio", "video", "file")
+STATUSES = MODEL_STATUSES
+
+MAX_QUERY_LENGTH = 200
+MAX_QUERY_WORDS = 10
+MAX_NUMBER_TEXT = 40
+MAX_CONTEXT_FILTER = 100_000_000
+MAX_PRICE_FILTER = Decimal(100_000)
+MAX_PAGE = 1_000_000
+MAX_SLUG_ECHO = 60
+
+_TOKEN_COUNT = re.compile(r"(?P<number>[0-9]+(?:\.[0-9]+)?)(?P<unit>[km]?)")
+_PRICE = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
+_PAGE = re.compile(r"0*(?P<digits>[1-9][0-9]*)")
+_TOKEN_UNITS = {"": 1, "k": 1_000, "m": 1_000_000}
+_TRUE_WORDS = frozenset({"1", "on", "true", "yes"})
+_FALSE_WORDS = frozenset({"0", "off", "false", "no"})
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogQuery:
+    """A valid search: every field is either usable as is or at its "no filter" default."""
+
+    q: str = ""
+    author: str | None = None
+    provider: str | None = None
+    modality: str | None = None
+    min_context: int | None = None
+    max_price: Decimal | None = None
+    open_weights: bool = False
+    status: str | None = None
+    sort: str = DEFAULT_SORT
+    page: int = 1
+
+    @property
+    def words(self) -> list[str]:
+        """The search words, each of which must appear in a model's name or slug."""
+        return self.q.split()
+
+    def query_string(self, *, page: int | None = None) -> str:
+        """This search as URL parameters, defaults left out, on the given page."""
+        page = self.page if page is None else page
+        pairs = [
+            ("q", self.q),
+            ("author", self.author or ""),
+            ("provider", self.provider or ""),
+            ("modality", self.modality or ""),
+            ("min_context", "" if self.min_context is None else str(self.min_context)),
+            ("max_price", "" if self.max_price is None else format(self.max_price, "f")),
+            ("open_weights", "1" if self.open_weights else ""),
+            ("status", self.status or ""),
+            ("sort", "" if self.sort == DEFAULT_SORT else self.sort),
+            ("page", "" if page == 1 else str(page)),
+        ]
+        return urlencode([(name, value) for name, value in pairs if value])
+
+
+@dataclass(frozen=True, slots=True)
+class FilterMessage:
+    """Why a parameter was ignored or changed, attached to the form field it came from."""
+
+    field: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogPage:
+    """One page of matching models and where it sits in the whole result."""
+
+    rows: list[CatalogRow]
+    total: int
+    number: int
+    page_count: int
+    page_size: int
+    messages: list[FilterMessage] = field(default_factory=list)
+
+    @property
+    def first_position(self) -> int:
+        """1-based position of the first row on this page (0 when nothing matched)."""
+        return (self.number - 1) * self.page_size + 1 if self.rows else 0
+
+    @property
+    def last_position(self) -> int:
+        """1-based position of the last row on this page."""
+        return (self.number - 1) * self.page_size + len(self.rows)
+
+    @property
+    def nearby_pages(self) -> list[int | None]:
+        """Page numbers to link: first, last and two either side of this one; None marks a gap."""
+        return page_links(current=self.number, count=self.page_count)
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogListing:
+    """Everything the catalog page shows: the form's state, its messages and the results."""
+
+    query: CatalogQuery
+    form: dict[str, str]
+    messages: list[FilterMessage]
+    page: CatalogPage
+    authors: list[AuthorSummary]
+    providers: list[ProviderSummary]
+
+    def page_query_string(self, page: int) -> str:
+        """URL parameters for another page of the same search."""
+        return self.query.query_string(page=page)
+
+
+def parse_catalog_query(
+    *,
+    params: Mapping[str, str],
+    author_slugs: Collection[str],
+    provider_slugs: Collection[str],
+) -> tuple[CatalogQuery, list[FilterMessage]]:
+    """Turn raw URL parameters into a valid query and a message for each value we dropped.
+
+    Blank values mean "no filter" (a submitted form sends every field);
+    parameters we do not know are ignored without comment.
+    """
+    messages: list[FilterMessage] = []
+
+    def parsed(name: str, parse: Callable[[str], _T]) -> _T | None:
+        text = (params.get(name) or "").strip()
+        if not text:
+            return None
+        try:
+            return parse(text)
+        except IgnoredValueError as ignored:
+            messages.append(FilterMessage(field=name, text=str(ignored)))
+            return None
+
+    q, q_notes = _search_text(params.get("q") or "")
+    messages.extend(FilterMessage(field="q", text=text) for text in q_notes)
+    query = CatalogQuery(
+        q=q,
+        author=parsed("author", partial(_known_slug, known=author_slugs, kind="lab")),
+        provider=parsed("provider", partial(_known_slug, known=provider_slugs, kind="provider")),
+        modality=parsed("modality", _modality),
+        min_context=parsed("min_context", _min_context),
+        max_price=parsed("max_price", _max_price),
+        open_weights=parsed("open_weights", _switch) or False,
+        status=parsed("status", _status),
+        sort=parsed("sort", _sort) or DEFAULT_SORT,
+        page=parsed("page", _page_number) or 1,
+    )
+    return query, messages
+
+
+def search_catalog(*, session: Session, query: CatalogQuery, page_size: int) -> CatalogPage:
+    """The requested page of models matching the query (the last page when it is past the end).
+
+    Two statements plus one for the page's modalities: the count comes first so
+    a page number past the end is corrected before the page is fetched.
+    """
+    conditions = _conditions(query)
+    total = session.scalar(select(func.count(Model.id)).where(*conditions)) or 0
+    page_count = max(1, -(-total // page_size))
+    number = query.page
+    messages = []
+    if number > page_count:
+        messages.append(
+            FilterMessage(
+                field="page",
+                text=f"That page is past the end of the list — showing the last page "
+                f"({page_count} of {page_count}).",
+            )
+        )
+        number = page_count
+    rows = catalog_rows(
+        session=session,
+        where=conditions,
+        order_by=_order_by(query.sort),
+        limit=page_size,
+        offset=(number - 1) * page_size,
+    )
+    return CatalogPage(
+        rows=rows,
+        total=total,
+        number=number,
+        page_count=page_count,
+        page_size=page_size,
+        messages=messages,
+    )
+
+
+def catalog_listing(
+    *, session: Session, params: Mapping[str, str], page_size: int
+) -> CatalogListing:
+    """The catalog page for these URL parameters: choices, messages and one page of results."""
+    authors = list_authors(session=session)
+    providers = list_providers(session=session)
+    query, messages = parse_catalog_query(
+        params=params,
+        author_slugs={a.slug for a in authors},
+        provider_slugs={p.slug for p in providers},
+    )
+    page = search_catalog(session=session, query=query, page_size=page_size)
+    return CatalogListing(
+        query=replace(query, page=page.number),
+        form={
+            "q": query.q,
+            "min_context": (params.get("min_context") or "").strip()[:MAX_NUMBER_TEXT],
+            "max_price": (params.get("max_price") or "").strip()[:MAX_NUMBER_TEXT],
+        },
+        messages=messages + page.messages,
+        page=page,
+        authors=authors,
+        providers=providers,
+    )
+
+
+def page_links(*, current: int, count: int, around: int = 2) -> list[int | None]:
+    """Pages worth a link: the first, the last and `around` either side of `current`.
+
+    A None between two numbers stands for the pages left out there; a gap of a
+    single page shows that page instead, since a link takes no more room than "…".
+    """
+    shown = {1, count, *range(current - around, current + around + 1)}
+    links: list[int | None] = []
+    previous = 0
+    for number in sorted(n for n in shown if 1 <= n <= count):
+        if number - previous == 2:
+            links.append(previous + 1)
+        elif number - previous > 2:
+            links.append(None)
+        links.append(number)
+        previous = number
+    return links
+
+
+def _conditions(query: CatalogQuery) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [
+        or_(
+            Model.name.icontains(word, autoescape=True),
+            Model.slug.icontains(word, autoescape=True),
+        )
+        for word in query.words
+    ]
+    if query.author:
+        author_id = select(Author.id).where(Author.slug == query.author).scalar_subquery()
+        conditions.append(Model.author_id == author_id)
+    if query.provider:
+        conditions.append(
+            exists()
+            .where(Endpoint.model_id == Model.id)
+            .where(Endpoint.provider_id == Provider.id, Provider.slug == query.provider)
+        )
+    if query.modality:
+        conditions.append(
+            exists().where(
+                and_(
+                    ModelModality.model_id == Model.id,
+                    ModelModality.direction == "input",
+                    ModelModality.modality == query.modality,
+                )
+            )
+        )
+    if query.min_context is not None:
+        conditions.append(Model.context_window >= query.min_context)
+    if query.max_price is not None:
+        conditions.append(Model.price_input_min <= query.max_price)
+    if query.open_weights:
+        conditions.append(Model.weights == "open")
+    if query.status:
+        conditions.append(Model.status == query.status)
+    return conditions
+
+
+def _order_by(sort: str) -> list[Any]:
+    """ORDER BY for a sort key; unknown figures last, then name and id so pages never overlap."""
+    tie_break = [func.lower(Model.name), Model.id]
+    first = {
+        "price": [Model.price_input_min.asc().nulls_last()],
+        "context": [Model.context_window.desc().nulls_last()],
+        "newest": [func.coalesce(Model.api_available_at, Model.released_at).desc().nulls_last()],
+        "throughput": [Model.throughput_max.desc().nulls_last()],
+        "name": [],
+    }[sort]
+    return first + tie_break
+
+
+class IgnoredValueError(ValueError):
+    """A parameter value the catalog cannot use; its text tells the visitor why."""
+
+
+def _search_text(text: str) -> tuple[str, list[str]]:
+    """The search with spacing normalised, repeated words dropped and its length capped."""
+    notes = []
+    q = " ".join(text.split())
+    if len(q) > MAX_QUERY_LENGTH:
+        q = q[:MAX_QUERY_LENGTH].rstrip()
+        notes.append(f"Search text is limited to {MAX_QUERY_LENGTH} characters — shortened.")
+    words = list(dict.fromkeys(q.split()))
+    if len(words) > MAX_QUERY_WORDS:
+        words = words[:MAX_QUERY_WORDS]
+        notes.append(f"Only the first {MAX_QUERY_WORDS} different search words are used.")
+    return " ".join(words), notes
+
+
+def _known_slug(text: str, *, known: Collection[str], kind: str) -> str:
+    """A lab or provider slug the catalog holds (matched case-insensitively)."""
+    for slug in (text, text.lower()):
+        if slug in known:
+            return slug
+    raise IgnoredValueError(f"There is no {kind} “{_echo(text)}” in the catalog — ignored.")
+
+
+def _modality(text: str) -> str:
+    modality = text.lower()
+    if modality not in INPUT_MODALITIES:
+        raise IgnoredValueError(f"Input must be one of: {', '.join(INPUT_MODALITIES)} — ignored.")
+    return modality
+
+
+def _status(text: str) -> str | None:
+    status = text.lower()
+    if status == "all":
+        return None
+    if status not in STATUSES:
+        raise IgnoredValueError(f"Status must be one of: all, {', '.join(STATUSES)} — ignored.")
+    return status
+
+
+def _sort(text: str) -> str:
+    sort = text.lower()
+    if sort not in SORTS:
+        raise IgnoredValueError(
+            f"Sort must be one of: {', '.join(SORTS)} — sorted by name instead."
+        )
+    return sort
+
+
+def _switch(text: str) -> bool:
+    """A checkbox: browsers send "on"; links may say 1/true/yes or 0/false/no/off."""
+    value = text.lower()
+    if value in _TRUE_WORDS:
+        return True
+    if value in _FALSE_WORDS:
+        return False
+    raise IgnoredValueError("Open weights takes on or off — ignored.")
+
+
+def _min_context(text: str) -> int | None:
+    """`128000`, `128,000`, `128k`, `1m`, `1.5M tokens` as a token count; 0 means no filter."""
+    compact = re.sub(r"[\s,_]", "", text.lower()).removesuffix("tokens")
+    match = _TOKEN_COUNT.fullmatch(compact) if len(compact) <= MAX_NUMBER_TEXT else None
+    tokens = Decimal(match["number"]) * _TOKEN_UNITS[match["unit"]] if match else None
+    if tokens is None or tokens != tokens.to_integral_value():
+        raise IgnoredValueError(
+            "Minimum context must be a whole number of tokens, like 128000 or 128k — ignored."
+        )
+    if tokens > MAX_CONTEXT_FILTER:
+        raise IgnoredValueError("Minimum context can be at most 100M tokens — ignored.")
+    return int(tokens) or None
+
+
+def _max_price(text: str) -> Decimal:
+    """`0.5`, `$3`, `.25` as USD per 1M input tokens; 0 keeps only free models."""
+    compact = re.sub(r"\s", "", text).removeprefix("$")
+    if len(compact) > MAX_NUMBER_TEXT or not _PRICE.fullmatch(compact):
+        raise IgnoredValueError(
+            "Maximum price must be a number of US dollars per 1M input tokens, "
+            "like 0.5 or 3 — ignored."
+        )
+    price = Decimal(compact)
+    if price > MAX_PRICE_FILTER:
+        raise IgnoredValueError(
+            f"Maximum price can be at most ${MAX_PRICE_FILTER} per 1M — ignored."
+        )
+    return price
+
+
+def _page_number(text: str) -> int:
+    """A page from 1. Numbers past `MAX_PAGE` are capped there: past the end of any catalog,
+    they end up on the last page like any other page past the end.
+    """
+    match = _PAGE.fullmatch(text)
+    if match is None:
+        raise IgnoredValueError("Page must be a whole number from 1 — showing page 1.")
+    digits = match["digits"]
+    return MAX_PAGE if len(digits) > len(str(MAX_PAGE)) else min(int(digits), MAX_PAGE)
+
+
+def _echo(text: str) -> str:
+    """A visitor's value, cut short enough to quote back in a message."""
+    return text if len(text) <= MAX_SLUG_ECHO else text[:MAX_SLUG_ECHO] + "…"
