@@ -32,12 +32,13 @@ def tokens_short(count: int | None) -> str:
     """A token count the way catalogs print context windows: `262K`, `1.05M`."""
     if count is None:
         return NOT_KNOWN
-    if count >= 1_000_000:
+    thousands = (Decimal(count) / 1000).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    if thousands >= 1000:
         millions = Decimal(count) / Decimal(1_000_000)
         text = format(millions.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).normalize(), "f")
         return f"{text}M"
     if count >= 1_000:
-        return f"{round(count / 1000)}K"
+        return f"{thousands}K"
     return str(count)
 
 
@@ -47,6 +48,22 @@ def number_short(value: Decimal | int | None, unit: str = "") -> str:
         return NOT_KNOWN
     whole = Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     return f"{whole}{unit}"
+
+
+WINDOW_UNITS = {"m": "minute", "h": "hour", "d": "day"}
+
+
+def window_words(window: str | None) -> str:
+    """A measurement window code as words: `30m` -> `30 minutes`, `1h` -> `1 hour`.
+
+    Codes in another shape are shown as stored rather than guessed at.
+    """
+    if not window:
+        return NOT_KNOWN
+    amount, unit = window[:-1], WINDOW_UNITS.get(window[-1:])
+    if unit is None or not amount.isdigit():
+        return window
+    return f"{int(amount)} {unit}{'' if int(amount) == 1 else 's'}"
 
 
 def iso_date(value: date | datetime | None) -> str:

@@ -27,6 +27,7 @@ def make_templates() -> Jinja2Blocks:
         number_short=formatting.number_short,
         iso_date=formatting.iso_date,
         utc_timestamp=formatting.utc_timestamp,
+        window_words=formatting.window_words,
     )
     env.globals.update(
         NOT_KNOWN=formatting.NOT_KNOWN,

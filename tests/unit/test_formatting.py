@@ -1,0 +1,149 @@
+"""Formatting at the edge: the exact strings the pages print, and "not known" for missing values."""
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.web.formatting import (
+    NOT_KNOWN,
+    iso_date,
+    number_short,
+    price_fixed,
+    price_short,
+    tokens_short,
+    utc_timestamp,
+    window_words,
+)
+
+# What the Money column can hold: up to nine decimals, below a billion dollars.
+money = st.decimals(min_value=0, max_value=Decimal("999999999"), places=9)
+
+
+@pytest.mark.parametrize(
+    "formatter",
+    [price_fixed, price_short, tokens_short, number_short, iso_date, utc_timestamp, window_words],
+)
+def test_missing_values_read_not_known(formatter) -> None:
+    assert formatter(None) == NOT_KNOWN == "not known"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (Decimal("0.15"), "$0.1500"),
+        (Decimal("0.6"), "$0.6000"),
+        (Decimal(0), "$0.0000"),
+        (Decimal("0.00005"), "$0.0001"),
+        (Decimal("0.00004"), "$0.0000"),
+        (Decimal("12.5"), "$12.5000"),
+    ],
+)
+def test_price_fixed_shows_four_decimals_rounding_half_up(value: Decimal, expected: str) -> None:
+    assert price_fixed(value) == expected
+
+
+def test_price_fixed_takes_other_precisions() -> None:
+    assert price_fixed(Decimal("0.188"), places=2) == "$0.19"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (Decimal("0.188"), "$0.188"),
+        (Decimal("0.75"), "$0.75"),
+        (Decimal("0.150000000"), "$0.15"),
+        (Decimal("0.6"), "$0.6"),
+        (Decimal("3"), "$3"),
+        (Decimal("100"), "$100"),
+        (Decimal("0.00000015"), "$0.00000015"),
+        (Decimal(0), "$0"),
+    ],
+)
+def test_price_short_keeps_only_the_digits_it_needs(value: Decimal, expected: str) -> None:
+    assert price_short(value) == expected
+
+
+@given(money)
+def test_price_short_is_exact_and_never_scientific(value: Decimal) -> None:
+    text = price_short(value)
+    assert text.startswith("$")
+    assert "E" not in text
+    assert Decimal(text[1:]) == value
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [
+        (262_144, "262K"),
+        (256_000, "256K"),
+        (32_768, "33K"),
+        (1_500, "2K"),
+        (2_500, "3K"),
+        (1_000, "1K"),
+        (999, "999"),
+        (0, "0"),
+        (999_499, "999K"),
+        (999_500, "1M"),
+        (1_000_000, "1M"),
+        (1_048_576, "1.05M"),
+        (2_000_000, "2M"),
+    ],
+)
+def test_tokens_short(count: int, expected: str) -> None:
+    assert tokens_short(count) == expected
+
+
+@given(st.integers(min_value=1_000, max_value=999_499))
+def test_tokens_short_thousands_stay_within_half_a_thousand(count: int) -> None:
+    text = tokens_short(count)
+    assert text.endswith("K")
+    assert abs(int(text[:-1]) * 1000 - count) <= 500
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "expected"),
+    [
+        (Decimal(96), "tok/s", "96tok/s"),
+        (Decimal("666.4"), "ms", "666ms"),
+        (Decimal("28.5"), "tok/s", "29tok/s"),
+        (440, "ms", "440ms"),
+        (Decimal(0), "ms", "0ms"),
+        (Decimal(7), "", "7"),
+    ],
+)
+def test_number_short_rounds_half_up_to_whole_units(
+    value: Decimal | int, unit: str, expected: str
+) -> None:
+    assert number_short(value, unit) == expected
+
+
+@pytest.mark.parametrize(
+    ("window", "expected"),
+    [
+        ("30m", "30 minutes"),
+        ("1m", "1 minute"),
+        ("1h", "1 hour"),
+        ("24h", "24 hours"),
+        ("7d", "7 days"),
+        ("", NOT_KNOWN),
+        ("weekly", "weekly"),
+        ("m", "m"),
+    ],
+)
+def test_window_words(window: str, expected: str) -> None:
+    assert window_words(window) == expected
+
+
+def test_iso_date_of_a_date_and_of_an_aware_datetime() -> None:
+    assert iso_date(date(2026, 3, 16)) == "2026-03-16"
+    late_evening_in_new_york = datetime(2026, 3, 15, 22, 30, tzinfo=timezone(timedelta(hours=-4)))
+    assert iso_date(late_evening_in_new_york) == "2026-03-16"
+
+
+def test_utc_timestamp_converts_to_utc() -> None:
+    assert utc_timestamp(datetime(2026, 3, 20, 12, 0, tzinfo=UTC)) == "2026-03-20 12:00 UTC"
+    paris = timezone(timedelta(hours=1))
+    assert utc_timestamp(datetime(2026, 3, 20, 13, 5, tzinfo=paris)) == "2026-03-20 12:05 UTC"
