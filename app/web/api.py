@@ -1,5 +1,45 @@
-"""Routes of the api area."""
+"""The JSON API in OpenRouter's response shape, so OpenRouter clients can use Model Atlas.
 
-from fastapi import APIRouter
+See `app.web.api_schemas` for how our data maps onto OpenRouter's fields.
+Errors are `{"error": {"code", "message"}}` (from `app.web.errors`).
+"""
 
-router = APIRouter()
+from fastapi import APIRouter, HTTPException
+
+from app.services.api_views import find_model_listing, list_model_listings
+from app.web.api_schemas import (
+    ErrorResponse,
+    ModelEndpointsResponse,
+    ModelList,
+    model_endpoints,
+    model_entry,
+)
+from app.web.deps import SessionDep
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+
+
+@router.get("/models", name="api.models", response_model=ModelList)
+def list_models(session: SessionDep) -> ModelList:
+    """Every model in the catalog, newest first, with its cheapest current price."""
+    return ModelList(
+        data=[model_entry(listing) for listing in list_model_listings(session=session)]
+    )
+
+
+@router.get(
+    "/models/{author}/{slug}/endpoints",
+    name="api.model_endpoints",
+    response_model=ModelEndpointsResponse,
+    responses={404: {"model": ErrorResponse, "description": "No model with this id."}},
+)
+def list_model_endpoints(author: str, slug: str, session: SessionDep) -> ModelEndpointsResponse:
+    """Every provider's offer of one model, fastest first.
+
+    The id is our slug (`mistral/mistral-small-2603`) or the model's OpenRouter
+    id (`mistralai/mistral-small-2603`).
+    """
+    listing = find_model_listing(session=session, slug=f"{author}/{slug}")
+    if listing is None:
+        raise HTTPException(404, f"No model with id {author}/{slug} in this catalog.")
+    return ModelEndpointsResponse(data=model_endpoints(listing))

@@ -1,6 +1,7 @@
 """Error pages: a friendly 404 and 500 in HTML, JSON under /api, never a traceback."""
 
 import logging
+from http import HTTPStatus
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -38,10 +39,22 @@ TITLES = {
 }
 
 
+# Starlette's own 404 and 405 carry only the status phrase ("Not Found");
+# say instead what the visitor can do about it.
+STOCK_PHRASE_MESSAGES = {
+    404: "There is nothing at this address. Check the link, or find what you need "
+    "from the catalog.",
+    405: "This address does not accept that kind of request.",
+}
+
+
 async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
     """Any HTTPException as a page (or JSON for the API) with its own message."""
     title = TITLES.get(exc.status_code, "Error")
     message = exc.detail if isinstance(exc.detail, str) else title
+    friendlier = STOCK_PHRASE_MESSAGES.get(exc.status_code)
+    if friendlier and message == HTTPStatus(exc.status_code).phrase:
+        message = friendlier
     response = _render(request, exc.status_code, title, message)
     if exc.headers:
         response.headers.update(exc.headers)
