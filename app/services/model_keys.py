@@ -1,0 +1,143 @@
+"""Recognising one model across the ids different providers give it.
+
+`parse_model_ref` reads a provider's id into its parts: the namespace (the lab
+or publisher: `mistralai/`, Bedrock's `anthropic.`, Cloudflare's `@cf/meta/`),
+the bare model id, an endpoint variant (`:free`, Bedrock's `global.`
+cross-region profile, Fireworks' `-fast` router) and whether it is a batch
+price list (OpenRouter's `:batch`).
+
+`merge_key` turns a bare id into a comparison key that ignores spelling only:
+case, `.`/`_`/`-` separators, `llama-3` vs `llama3`, Fireworks' `3p1` for
+`3.1`, a trailing `.0` version (`claude-opus-4-0` is `claude-opus-4`). It
+never drops words that could name another model (`-instruct`, `-turbo`,
+`-latest`, four-digit release numbers), because a wrong merge puts one
+model's prices on another's page, while a missed merge only shows a model
+twice. An eight-digit date suffix is kept apart (`DatedKey`) so that a dated
+snapshot can join its undated model when the lab itself prices them as one.
+"""
+
+import re
+from dataclasses import dataclass
+
+# Variants OpenRouter (and some others) mark with a colon suffix.
+_COLON_SUFFIX = re.compile(r"^(?P<id>.+):(?P<suffix>[a-z][a-z-]*)$")
+_CLOUDFLARE = re.compile(r"^@(cf|hf)/(?P<ns>[^/]+)/(?P<id>.+)$")
+_BEDROCK_REGION = re.compile(r"^(?P<region>global|regional|us-gov|us|eu|apac|au|jp|in|ca)\.")
+_BEDROCK_VENDOR = re.compile(r"^(?P<ns>[a-z0-9-]+)\.(?P<id>.+)$")
+_BEDROCK_PRE_RELEASE = re.compile(r"-v0:(\d+)$")
+_BEDROCK_REVISION = re.compile(r"(-v\d+:\d+|-\d+:\d+|:\d+)$")
+_FIREWORKS_DECIMAL = re.compile(r"(?<=\d)p(?=\d)")
+_DATE_SUFFIX = re.compile(
+    r"^(?P<base>.+?)[-@](?P<y>20\d\d)-?(?P<m>0[1-9]|1[0-2])-?(?P<d>0[1-9]|[12]\d|3[01])$"
+)
+_TRAILING_ZERO_MINOR = re.compile(r"(?<=\d)-0$")
+_LETTER_DASH_DIGIT = re.compile(r"(?<=[a-z])-(?=\d)")
+_UNSAFE = re.compile(r"[^a-z0-9._-]+")
+
+# Provider-specific id spellings that are hosting details, not model names.
+_ID_PREFIXES = {
+    "databricks": ("databricks-", "system.ai."),
+}
+# Suffixes that name a provider's speed or region router for a model it also
+# serves plainly; they become endpoint variants.
+_ROUTER_SUFFIXES = {
+    "fireworks": ("-ultrafast", "-fast", "-us"),
+    "baseten": ("-fast",),
+}
+# Same model, redundant lab prefix in the bare id.
+_KEY_PREFIXES = (("meta-llama-", "llama-"), ("zai-glm-", "glm-"))
+
+
+@dataclass(frozen=True)
+class ParsedRef:
+    """A provider's model id read into its parts (all lowercase)."""
+
+    namespace: str | None
+    bare_id: str
+    variant: str
+    batch: bool
+
+
+@dataclass(frozen=True)
+class DatedKey:
+    """A merge key split into the undated key and an eight-digit date, if any."""
+
+    base: str
+    date: str | None
+
+    @property
+    def full(self) -> str:
+        return f"{self.base}@{self.date}" if self.date else self.base
+
+
+def parse_model_ref(provider_id: str, ref: str) -> ParsedRef:
+    """Split a provider's model id into namespace, bare id, variant and batch flag."""
+    rest = ref.strip().lower()
+    variant = ""
+    batch = False
+    if match := _COLON_SUFFIX.match(rest):
+        rest = match["id"]
+        if match["suffix"] == "batch":
+            batch = True
+        else:
+            variant = match["suffix"]
+    namespace: str | None = None
+    if match := _CLOUDFLARE.match(rest):
+        namespace, rest = match["ns"], match["id"]
+    elif "/" in rest:
+        parts = rest.split("/")
+        namespace, rest = parts[0], parts[-1]
+        if namespace == "accounts":
+            namespace = None
+    if provider_id == "aws":
+        namespace, rest, variant = _parse_bedrock(rest, namespace, variant)
+    for prefix in _ID_PREFIXES.get(provider_id, ()):
+        rest = rest.removeprefix(prefix)
+    if provider_id == "fireworks":
+        rest = _FIREWORKS_DECIMAL.sub(".", rest)
+    for suffix in _ROUTER_SUFFIXES.get(provider_id, ()):
+        if rest.endswith(suffix) and not variant:
+            rest, variant = rest.removesuffix(suffix), suffix.lstrip("-")
+            break
+    return ParsedRef(namespace=namespace, bare_id=rest, variant=variant, batch=batch)
+
+
+def _parse_bedrock(rest: str, namespace: str | None, variant: str) -> tuple[str | None, str, str]:
+    """Bedrock ids: `[region.]vendor.model[-vN:M]`; the region profile is a variant."""
+    if match := _BEDROCK_REGION.match(rest):
+        rest = rest[match.end() :]
+        variant = variant or match["region"]
+    if namespace is None and (match := _BEDROCK_VENDOR.match(rest)):
+        namespace, rest = match["ns"], match["id"]
+    rest = _BEDROCK_PRE_RELEASE.sub(r"-v0.\1", rest)
+    return namespace, _BEDROCK_REVISION.sub("", rest), variant
+
+
+def merge_key(bare_id: str) -> DatedKey:
+    """The spelling-insensitive key of a bare model id, its date suffix kept apart."""
+    base, date = bare_id.lower(), None
+    if match := _DATE_SUFFIX.match(base):
+        base, date = match["base"], f"{match['y']}{match['m']}{match['d']}"
+    key = _TRAILING_ZERO_MINOR.sub("", base.replace("_", "-").replace(".", "-"))
+    for prefix, replacement in _KEY_PREFIXES:
+        if key.startswith(prefix):
+            key = replacement + key.removeprefix(prefix)
+    return DatedKey(base=_LETTER_DASH_DIGIT.sub("", key), date=date)
+
+
+def slug_part(text: str) -> str:
+    """A URL-safe slug segment: lowercase, `[a-z0-9._-]`, no leading/trailing punctuation."""
+    return _UNSAFE.sub("-", text.lower()).strip("-._") or "model"
+
+
+def readable_name(bare_id: str) -> str:
+    """A display name from an id when the source gives none: `llama-3.3-70b` -> `Llama 3.3 70B`."""
+    words = []
+    for word in re.split(r"[-_ ]+", bare_id):
+        if re.fullmatch(r"\d+(\.\d+)?[bkmt]", word):
+            words.append(word.upper())
+        elif word.isalpha():
+            words.append(word.capitalize())
+        else:
+            words.append(word)
+    return " ".join(w for w in words if w)

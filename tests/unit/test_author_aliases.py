@@ -1,0 +1,51 @@
+"""Inferring a model's author from how a provider names it."""
+
+import pytest
+
+from app.services.author_aliases import author_info, author_slug, infer_author
+
+
+@pytest.mark.parametrize(
+    ("provider", "namespace", "model_id", "author"),
+    [
+        ("openrouter", "mistralai", "mistral-small-2603", "mistral"),
+        ("openrouter", "meta-llama", "llama-3.3-70b-instruct", "meta"),
+        ("openrouter", "x-ai", "grok-4", "xai"),
+        ("openrouter", "z-ai", "glm-4.6", "zai"),
+        ("openrouter", "~openai", "gpt-latest", "openai"),
+        ("openrouter", "Sao10K", "l3-euryale-70b", "sao10k"),
+        ("aws", "anthropic", "claude-sonnet-4-5", "anthropic"),
+        ("google", None, "claude-sonnet-4-5", "anthropic"),
+        ("groq", None, "llama-3.3-70b-versatile", "meta"),
+        ("mistral", None, "deepseek-v4-1-flash-1017", "deepseek"),
+        ("mistral", None, "zai-glm-5-3", "zai"),
+        ("azure", None, "phi-4", "microsoft"),
+        ("openai", None, "o3-mini", "openai"),
+        ("openai", None, "whisper-1", "openai"),
+        ("cohere", None, "c4ai-aya-expanse-32b", "cohere"),
+        ("meta", None, "muse-spark", "meta"),
+        ("azure", None, "ada", "openai"),
+        ("novita", None, "unheard-of-model", "unknown"),
+    ],
+)
+def test_infer_author(provider: str, namespace: str | None, model_id: str, author: str) -> None:
+    fallback = ("openai", "anthropic") if provider == "azure" else ()
+    assert (
+        infer_author(
+            provider_id=provider,
+            namespace=namespace,
+            model_id=model_id,
+            fallback_providers=fallback,
+        )
+        == author
+    )
+
+
+def test_author_slugs_are_url_safe() -> None:
+    assert author_slug("Sao10K") == "sao10k"
+    assert author_slug("some org_name!") == "some-org-name"
+
+
+def test_author_info_names_known_and_unknown_labs() -> None:
+    assert author_info("mistral").name == "Mistral AI"
+    assert author_info("sao10k", namespace="Sao10K").name == "Sao10K"

@@ -1,0 +1,131 @@
+"""Reading providers' model ids and comparing them across spellings."""
+
+import pytest
+
+from app.services.model_keys import (
+    DatedKey,
+    ParsedRef,
+    merge_key,
+    parse_model_ref,
+    readable_name,
+    slug_part,
+)
+
+
+@pytest.mark.parametrize(
+    ("provider", "ref", "expected"),
+    [
+        (
+            "openrouter",
+            "mistralai/mistral-small-2603",
+            ParsedRef("mistralai", "mistral-small-2603", "", False),
+        ),
+        (
+            "openrouter",
+            "mistralai/mistral-small-2603:batch",
+            ParsedRef("mistralai", "mistral-small-2603", "", True),
+        ),
+        (
+            "openrouter",
+            "meta-llama/llama-3.3-70b-instruct:free",
+            ParsedRef("meta-llama", "llama-3.3-70b-instruct", "free", False),
+        ),
+        ("openrouter", "~openai/gpt-latest", ParsedRef("~openai", "gpt-latest", "", False)),
+        (
+            "cloudflare",
+            "@cf/meta/llama-3.1-8b-instruct",
+            ParsedRef("meta", "llama-3.1-8b-instruct", "", False),
+        ),
+        (
+            "aws",
+            "global.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            ParsedRef("anthropic", "claude-sonnet-4-5-20250929", "global", False),
+        ),
+        (
+            "aws",
+            "meta.llama3-3-70b-instruct-v1:0",
+            ParsedRef("meta", "llama3-3-70b-instruct", "", False),
+        ),
+        (
+            "aws",
+            "mistral.mistral-7b-instruct-v0:2",
+            ParsedRef("mistral", "mistral-7b-instruct-v0.2", "", False),
+        ),
+        ("aws", "openai.gpt-oss-120b-1:0", ParsedRef("openai", "gpt-oss-120b", "", False)),
+        (
+            "aws",
+            "nvidia.nemotron-nano-3-30b:0",
+            ParsedRef("nvidia", "nemotron-nano-3-30b", "", False),
+        ),
+        (
+            "fireworks",
+            "accounts/fireworks/models/llama-v3p1-8b-instruct",
+            ParsedRef(None, "llama-v3.1-8b-instruct", "", False),
+        ),
+        ("fireworks", "kimi-k2p6-fast", ParsedRef(None, "kimi-k2.6", "fast", False)),
+        (
+            "databricks",
+            "databricks-meta-llama-3-3-70b-instruct",
+            ParsedRef(None, "meta-llama-3-3-70b-instruct", "", False),
+        ),
+        (
+            "together",
+            "meta-llama/Llama-3.3-70B-Instruct-Turbo",
+            ParsedRef("meta-llama", "llama-3.3-70b-instruct-turbo", "", False),
+        ),
+    ],
+)
+def test_parse_model_ref(provider: str, ref: str, expected: ParsedRef) -> None:
+    assert parse_model_ref(provider, ref) == expected
+
+
+def test_grok_fast_is_a_model_not_a_router_outside_fireworks() -> None:
+    assert parse_model_ref("x-ai", "grok-4-fast").bare_id == "grok-4-fast"
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("claude-sonnet-4-5", "claude-sonnet-4.5"),
+        ("llama-3.3-70b-instruct", "llama3-3-70b-instruct"),
+        ("Meta-Llama-3.3-70B-Instruct", "llama-3.3-70b-instruct"),
+        ("Meta-Llama-3_3-70B-Instruct", "llama-3.3-70b-instruct"),
+        ("qwen2.5-72b-instruct", "qwen-2.5-72b-instruct"),
+        ("zai-glm-4.7", "glm-4.7"),
+        ("claude-opus-4-0", "claude-opus-4"),
+    ],
+)
+def test_spellings_of_one_model_share_a_key(a: str, b: str) -> None:
+    assert merge_key(a) == merge_key(b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("llama-3.3-70b-instruct", "llama-3.3-70b-instruct-turbo"),
+        ("mistral-small-2603", "mistral-small-2503"),
+        ("mistral-small-latest", "mistral-small"),
+        ("gpt-4o", "gpt-4o-mini"),
+        ("llama-3.3-70b", "llama-3.3-70b-instruct"),
+        ("gpt-4-0613", "gpt-4"),
+    ],
+)
+def test_different_models_keep_different_keys(a: str, b: str) -> None:
+    assert merge_key(a) != merge_key(b)
+
+
+def test_eight_digit_dates_are_kept_apart_from_the_key() -> None:
+    undated = merge_key("claude-sonnet-4-5").base
+    assert merge_key("claude-sonnet-4-5-20250929") == DatedKey(undated, "20250929")
+    assert merge_key("gpt-4o-2024-05-13") == DatedKey(merge_key("gpt-4o").base, "20240513")
+    assert merge_key("mistral-small-2603").date is None
+    assert merge_key("kimi-k2-0905").date is None
+
+
+def test_slug_part_is_url_safe() -> None:
+    assert slug_part("Qwen/Qwen3:Thing (v2)") == "qwen-qwen3-thing-v2"
+    assert slug_part("gpt-4o-mini-2024-07-18.ft-") == "gpt-4o-mini-2024-07-18.ft"
+
+
+def test_readable_name() -> None:
+    assert readable_name("llama-3.3-70b-versatile") == "Llama 3.3 70B Versatile"
