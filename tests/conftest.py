@@ -13,8 +13,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from app.services.genai_import import import_genai_prices
-from app.services.seed import seed_reference
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,6 +21,8 @@ from app import migrate
 from app.config import Settings
 from app.db import make_engine, session_scope
 from app.main import create_app
+from app.services.genai_import import import_genai_prices
+from app.services.seed import seed_reference
 from tests.databases import throwaway_database
 
 
