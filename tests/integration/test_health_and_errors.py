@@ -170,3 +170,19 @@ def test_docs_page_serves_the_interactive_reference(error_client: TestClient) ->
 
     assert response.status_code == 200
     assert "/openapi.json" in response.text
+
+
+def test_docs_page_loads_only_local_assets_and_no_inline_script(
+    error_client: TestClient,
+) -> None:
+    page = BeautifulSoup(error_client.get("/docs").text, "html.parser")
+
+    scripts = page.find_all("script")
+    assert scripts, "the docs page starts Swagger UI from a script file"
+    assert all(script.get("src", "").startswith("/static/") for script in scripts)
+    assert all(not script.string for script in scripts)
+    stylesheets = [link["href"] for link in page.find_all("link", rel="stylesheet")]
+    assert stylesheets
+    assert all(href.startswith("/static/") for href in stylesheets)
+    for asset in [script["src"] for script in scripts] + stylesheets:
+        assert error_client.get(asset).status_code == 200, asset
