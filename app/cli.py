@@ -65,6 +65,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_level=settings.log_level.lower(),
+        access_log=False,
         proxy_headers=True,
     )
     return 0

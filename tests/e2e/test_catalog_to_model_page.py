@@ -1,0 +1,74 @@
+"""A visitor finds Mistral Small 4 from the catalog and reads its providers table.
+
+Drives the real server in a real browser: the search box updates the result
+list in place (HTMX) and keeps the query in the URL; the model page lists the
+two reference providers sorted by throughput.
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from tests.e2e.conftest import LiveServer
+
+pytestmark = pytest.mark.e2e
+
+MODEL_PATH = "/models/mistral/mistral-small-2603"
+EXPECTED_PROVIDER_ROWS = [
+    {"Provider": "Venice", "Throughput": "96tok/s", "Latency": "666ms"},
+    {"Provider": "Mistral", "Throughput": "29tok/s", "Latency": "440ms"},
+]
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _column_index(headers: list[str], title: str) -> int:
+    matches = [index for index, header in enumerate(headers) if header.strip().startswith(title)]
+    assert len(matches) == 1, f"expected one '{title}' column in {headers}"
+    return matches[0]
+
+
+def _providers_table(page: Page) -> Locator:
+    return page.locator("table").filter(
+        has=page.get_by_role("columnheader", name="Throughput", exact=False)
+    )
+
+
+def test_search_the_catalog_then_read_the_providers_table(
+    live_server: LiveServer, page: Page, artifact_path
+) -> None:
+    page.goto(live_server.url("/"))
+    unrelated = page.locator('a[href*="/models/"]').filter(has_not_text="Mistral").first
+    expect(unrelated).to_be_visible()
+    unrelated_href = unrelated.get_attribute("href")
+    page.evaluate("window.modelAtlasTestDocument = 'catalog'")
+
+    page.locator('input[name="q"]').press_sequentially("mistral small 4", delay=40)
+
+    expect(page.locator(f'a[href="{unrelated_href}"]')).to_have_count(0)
+    result = page.get_by_role("link", name="Mistral Small 4", exact=True)
+    expect(result).to_be_visible()
+    expect(page).to_have_url(re.compile(r"[?&]q=mistral(\+|%20)small(\+|%20)4(&|$)"))
+    assert page.evaluate("window.modelAtlasTestDocument") == "catalog", (
+        "typing reloaded the page instead of updating the results in place"
+    )
+
+    result.click()
+
+    expect(page).to_have_url(live_server.url(MODEL_PATH))
+    table = _providers_table(page)
+    expect(table).to_have_count(1)
+    headers = table.locator("thead th").all_inner_texts()
+    rows = table.locator("tbody tr")
+    expect(rows).to_have_count(len(EXPECTED_PROVIDER_ROWS))
+    for position, expected in enumerate(EXPECTED_PROVIDER_ROWS):
+        cells = rows.nth(position).locator("th, td").all_inner_texts()
+        shown = {column: _compact(cells[_column_index(headers, column)]) for column in expected}
+        assert shown["Provider"].startswith(expected["Provider"])
+        assert shown["Throughput"] == expected["Throughput"]
+        assert shown["Latency"] == expected["Latency"]
+
+    page.screenshot(path=artifact_path("model-page.png"), full_page=True)

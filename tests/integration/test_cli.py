@@ -1,0 +1,148 @@
+"""The `modelatlas` console script, run as a user runs it: a separate process.
+
+Each test runs the installed script from a scratch working directory against
+its own throwaway database, so nothing relies on the checkout being the cwd.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.script import ScriptDirectory
+from sqlalchemy import column, func, inspect, select, table
+
+import app.models  # noqa: F401 - registers every table on Base.metadata
+from app import migrate
+from app.db import Base, make_engine
+from app.models import Model
+from tests.databases import throwaway_database
+
+REFERENCE_SLUG = "mistral/mistral-small-2603"
+
+
+def _modelatlas_executable() -> str:
+    """The console script installed beside this interpreter (the venv's), else the one on PATH."""
+    found = shutil.which("modelatlas", path=str(Path(sys.executable).parent)) or shutil.which(
+        "modelatlas"
+    )
+    if found is None:
+        pytest.fail("the `modelatlas` console script is not installed: pip install -e '.[test]'")
+    return found
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    with throwaway_database(tmp_path, "cli") as url:
+        yield url
+
+
+def run_cli(
+    *args: str, database_url: str, cwd: Path, **environment: str
+) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MODELATLAS_")}
+    env |= {
+        "MODELATLAS_DATABASE_URL": database_url,
+        "MODELATLAS_ENVIRONMENT": "test",
+        "NO_COLOR": "1",
+        "COLUMNS": "1000",
+        **environment,
+    }
+    return subprocess.run(
+        [_modelatlas_executable(), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_help_lists_every_command(tmp_path: Path) -> None:
+    result = run_cli("--help", database_url="sqlite://", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    for command in ("serve", "db", "seed", "import"):
+        assert command in result.stdout
+
+
+def test_unknown_command_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli("launch-rockets", database_url="sqlite://", cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr
+
+
+def test_db_upgrade_creates_the_schema_at_head(database_url: str, tmp_path: Path) -> None:
+    first = run_cli("db", "upgrade", database_url=database_url, cwd=tmp_path)
+    again = run_cli("db", "upgrade", database_url=database_url, cwd=tmp_path)
+
+    assert first.returncode == 0, first.stderr
+    assert again.returncode == 0, again.stderr
+    assert "up to date" in first.stderr
+    engine = make_engine(database_url)
+    try:
+        assert set(inspect(engine).get_table_names()) == set(Base.metadata.tables) | {
+            "alembic_version"
+        }
+        with engine.connect() as connection:
+            recorded = connection.scalars(select(table("alembic_version", column("version_num"))))
+            head = ScriptDirectory.from_config(migrate.alembic_config(database_url))
+            assert list(recorded) == [head.get_current_head()]
+    finally:
+        engine.dispose()
+
+
+def test_seed_twice_inserts_the_reference_model_once(database_url: str, tmp_path: Path) -> None:
+    first = run_cli("seed", database_url=database_url, cwd=tmp_path)
+    second = run_cli("seed", database_url=database_url, cwd=tmp_path)
+
+    assert first.returncode == 0, first.stderr
+    assert "Seeded the reference model." in first.stderr
+    assert second.returncode == 0, second.stderr
+    assert "Reference model already present." in second.stderr
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            count = connection.scalar(
+                select(func.count()).select_from(Model).where(Model.slug == REFERENCE_SLUG)
+            )
+        assert count == 1
+    finally:
+        engine.dispose()
+
+
+def test_import_genai_prices_twice_changes_nothing_the_second_time(
+    database_url: str, tmp_path: Path
+) -> None:
+    first = run_cli("import", "genai-prices", database_url=database_url, cwd=tmp_path)
+    second = run_cli("import", "genai-prices", database_url=database_url, cwd=tmp_path)
+
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    assert "no changes" not in first.stderr
+    assert "no changes" in second.stderr
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            assert connection.scalar(select(func.count()).select_from(Model)) > 500
+    finally:
+        engine.dispose()
+
+
+def test_serve_in_production_refuses_the_default_secret(database_url: str, tmp_path: Path) -> None:
+    result = run_cli(
+        "serve",
+        "--port",
+        "9",
+        database_url=database_url,
+        cwd=tmp_path,
+        MODELATLAS_ENVIRONMENT="production",
+    )
+
+    assert result.returncode == 2
+    assert "MODELATLAS_SECRET_KEY must be set" in result.stderr

@@ -1,0 +1,98 @@
+"""The migrations are the only way the schema is made, so they must build exactly the models.
+
+Runs on the test backend (SQLite file, or a throwaway PostgreSQL database when
+MODELATLAS_TEST_DATABASE_URL points at a server): upgrade to head, compare the
+live schema with `Base.metadata`, downgrade to base, upgrade again.
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, column, inspect, select, table
+
+import app.models  # noqa: F401 - registers every table on Base.metadata
+from app import migrate
+from app.db import Base, make_engine
+from tests.databases import throwaway_database
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def migrations_url(tmp_path: Path):
+    with throwaway_database(tmp_path, "migrations") as url:
+        yield url
+
+
+def _schema_differences(engine: Engine) -> list:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, Base.metadata)
+
+
+def _tables(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names())
+
+
+def _recorded_revisions(engine: Engine) -> list[str]:
+    alembic_version = table("alembic_version", column("version_num"))
+    with engine.connect() as connection:
+        return list(connection.scalars(select(alembic_version.c.version_num)))
+
+
+def test_upgrade_builds_exactly_the_models(migrations_url: str) -> None:
+    migrate.upgrade(migrations_url)
+
+    engine = make_engine(migrations_url)
+    try:
+        assert _schema_differences(engine) == []
+        scripts = ScriptDirectory.from_config(migrate.alembic_config(migrations_url))
+        assert _recorded_revisions(engine) == [scripts.get_current_head()]
+    finally:
+        engine.dispose()
+
+
+def test_downgrade_to_base_removes_every_table_and_upgrade_restores_them(
+    migrations_url: str,
+) -> None:
+    migrate.upgrade(migrations_url)
+
+    migrate.downgrade(migrations_url, "base")
+
+    engine = make_engine(migrations_url)
+    try:
+        assert _tables(engine) == {"alembic_version"}
+        assert _recorded_revisions(engine) == []
+
+        migrate.upgrade(migrations_url)
+
+        assert _tables(engine) == set(Base.metadata.tables) | {"alembic_version"}
+        assert _schema_differences(engine) == []
+    finally:
+        engine.dispose()
+
+
+def _create_all_calls(source: Path) -> list[str]:
+    tree = ast.parse(source.read_text(encoding="utf-8"), filename=str(source))
+    return [
+        f"{source.relative_to(REPO_ROOT)}:{node.lineno}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and (
+            (isinstance(node.func, ast.Attribute) and node.func.attr == "create_all")
+            or (isinstance(node.func, ast.Name) and node.func.id == "create_all")
+        )
+    ]
+
+
+def test_no_application_code_creates_tables_outside_migrations() -> None:
+    sources = [*(REPO_ROOT / "app").rglob("*.py"), *(REPO_ROOT / "migrations").rglob("*.py")]
+
+    calls = [call for source in sources for call in _create_all_calls(source)]
+
+    assert sources, "found no source files to check"
+    assert calls == [], f"create_all called outside tests: {calls}"
