@@ -6,6 +6,7 @@ from decimal import Decimal
 from sqlalchemy import (
     JSON,
     CheckConstraint,
+    ColumnElement,
     Date,
     ForeignKey,
     Index,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -224,6 +226,19 @@ class Price(Base):
     source: Mapped[str] = mapped_column(String(80))
 
     endpoint: Mapped[Endpoint] = relationship(back_populates="prices")
+
+    @classmethod
+    def current_standard_of(cls, endpoint_id: ColumnElement[int]) -> ColumnElement[bool]:
+        """Join condition picking the standard-tier price in force now for `endpoint_id`.
+
+        Every page that shows "the price" of an offer means this row; one
+        definition keeps them agreeing (and on the `ix_prices_current` index).
+        """
+        return and_(
+            cls.endpoint_id == endpoint_id,
+            cls.effective_to.is_(None),
+            cls.service_tier == "standard",
+        )
 
 
 class ExternalId(Base):

@@ -21,7 +21,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.models import Endpoint, ExternalId, Model, ModelModality, Price, Provider
@@ -220,14 +220,7 @@ def _offers_query() -> Select:
             Price.per_image,
         )
         .join(Provider, Provider.id == Endpoint.provider_id)
-        .outerjoin(
-            Price,
-            and_(
-                Price.endpoint_id == Endpoint.id,
-                Price.effective_to.is_(None),
-                Price.service_tier == "standard",
-            ),
-        )
+        .outerjoin(Price, Price.current_standard_of(Endpoint.id))
     )
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, raiseload, selectinload
 
 from app.models import Author, BenchmarkScore, Endpoint, MetricSample, Model, Price
@@ -207,14 +207,9 @@ def load_model_page(*, session: Session, author_slug: str, model_slug: str) -> M
 
 def _endpoint_rows(*, session: Session, model_id: int) -> list[EndpointRow]:
     """Every endpoint of the model with its provider and current standard-tier price."""
-    current_price = and_(
-        Price.endpoint_id == Endpoint.id,
-        Price.effective_to.is_(None),
-        Price.service_tier == "standard",
-    )
     results = session.execute(
         select(Endpoint, Price)
-        .outerjoin(Price, current_price)
+        .outerjoin(Price, Price.current_standard_of(Endpoint.id))
         .where(Endpoint.model_id == model_id)
         .options(joinedload(Endpoint.provider), raiseload("*"))
     ).all()

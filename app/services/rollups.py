@@ -25,12 +25,8 @@ def _current_standard_prices(*, regular_offers_only: bool) -> Select[tuple[int]]
     """Current standard-tier price rows of the model being updated (correlated)."""
     statement = (
         select(Endpoint.model_id)
-        .join(Price, Price.endpoint_id == Endpoint.id)
-        .where(
-            Endpoint.model_id == Model.id,
-            Price.effective_to.is_(None),
-            Price.service_tier == "standard",
-        )
+        .join(Price, Price.current_standard_of(Endpoint.id))
+        .where(Endpoint.model_id == Model.id)
     )
     if regular_offers_only:
         statement = statement.join(Provider, Provider.id == Endpoint.provider_id).where(
