@@ -32,6 +32,7 @@ from app.services.directory import (
     list_authors,
     list_providers,
 )
+from app.services.pagination import locate_page, page_links, requested_page
 
 SORTS: dict[str, str] = {
     "name": "Name (A-Z)",
@@ -49,12 +50,10 @@ MAX_QUERY_WORDS = 10
 MAX_NUMBER_TEXT = 40
 MAX_CONTEXT_FILTER = 100_000_000
 MAX_PRICE_FILTER = Decimal(100_000)
-MAX_PAGE = 1_000_000
 MAX_SLUG_ECHO = 60
 
 _TOKEN_COUNT = re.compile(r"(?P<number>[0-9]+(?:\.[0-9]+)?)(?P<unit>[km]?)")
 _PRICE = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
-_PAGE = re.compile(r"0*(?P<digits>[1-9][0-9]*)")
 _TOKEN_UNITS = {"": 1, "k": 1_000, "m": 1_000_000}
 _TRUE_WORDS = frozenset({"1", "on", "true", "yes"})
 _FALSE_WORDS = frozenset({"0", "off", "false", "no"})
@@ -176,6 +175,9 @@ def parse_catalog_query(
 
     q, q_notes = _search_text(params.get("q") or "")
     messages.extend(FilterMessage(field="q", text=text) for text in q_notes)
+    page, page_note = requested_page(params.get("page"))
+    if page_note:
+        messages.append(FilterMessage(field="page", text=page_note))
     query = CatalogQuery(
         q=q,
         author=parsed("author", partial(_known_slug, known=author_slugs, kind="lab")),
@@ -186,7 +188,7 @@ def parse_catalog_query(
         open_weights=parsed("open_weights", _switch) or False,
         status=parsed("status", _status),
         sort=parsed("sort", _sort) or DEFAULT_SORT,
-        page=parsed("page", _page_number) or 1,
+        page=page,
     )
     return query, messages
 
@@ -199,32 +201,21 @@ def search_catalog(*, session: Session, query: CatalogQuery, page_size: int) -> 
     """
     conditions = _conditions(query)
     total = session.scalar(select(func.count(Model.id)).where(*conditions)) or 0
-    page_count = max(1, -(-total // page_size))
-    number = query.page
-    messages = []
-    if number > page_count:
-        messages.append(
-            FilterMessage(
-                field="page",
-                text=f"That page is past the end of the list — showing the last page "
-                f"({page_count} of {page_count}).",
-            )
-        )
-        number = page_count
+    place = locate_page(requested=query.page, total=total, page_size=page_size)
     rows = catalog_rows(
         session=session,
         where=conditions,
         order_by=_order_by(query.sort),
         limit=page_size,
-        offset=(number - 1) * page_size,
+        offset=place.offset,
     )
     return CatalogPage(
         rows=rows,
         total=total,
-        number=number,
-        page_count=page_count,
+        number=place.number,
+        page_count=place.count,
         page_size=page_size,
-        messages=messages,
+        messages=[FilterMessage(field="page", text=place.message)] if place.message else [],
     )
 
 
@@ -252,25 +243,6 @@ def catalog_listing(
         authors=authors,
         providers=providers,
     )
-
-
-def page_links(*, current: int, count: int, around: int = 2) -> list[int | None]:
-    """Pages worth a link: the first, the last and `around` either side of `current`.
-
-    A None between two numbers stands for the pages left out there; a gap of a
-    single page shows that page instead, since a link takes no more room than "…".
-    """
-    shown = {1, count, *range(current - around, current + around + 1)}
-    links: list[int | None] = []
-    previous = 0
-    for number in sorted(n for n in shown if 1 <= n <= count):
-        if number - previous == 2:
-            links.append(previous + 1)
-        elif number - previous > 2:
-            links.append(None)
-        links.append(number)
-        previous = number
-    return links
 
 
 def _conditions(query: CatalogQuery) -> list[ColumnElement[bool]]:
@@ -413,17 +385,6 @@ def _max_price(text: str) -> Decimal:
             f"Maximum price can be at most ${MAX_PRICE_FILTER} per 1M — ignored."
         )
     return price
-
-
-def _page_number(text: str) -> int:
-    """A page from 1. Numbers past `MAX_PAGE` are capped there: past the end of any catalog,
-    they end up on the last page like any other page past the end.
-    """
-    match = _PAGE.fullmatch(text)
-    if match is None:
-        raise IgnoredValueError("Page must be a whole number from 1 — showing page 1.")
-    digits = match["digits"]
-    return MAX_PAGE if len(digits) > len(str(MAX_PAGE)) else min(int(digits), MAX_PAGE)
 
 
 def _echo(text: str) -> str:

@@ -3,16 +3,22 @@
 Every function here answers with one or two statements whatever the number of
 labs, providers, models or endpoints: counts come from GROUP BY, an endpoint's
 current price from an outer join on the one open standard-tier price row.
+A provider's endpoints come a page at a time (a router serves a thousand),
+the provider's counts giving the page count without a query of their own.
 """
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from app.models import Author, Endpoint, Model, Price, Provider
 from app.services.catalog_rows import CatalogRow, catalog_rows
+from app.services.pagination import PagePlace, locate_page, requested_page
+
+# id, slug, name, kind, url, endpoint count, distinct model count
+_SummaryRow = tuple[int, str, str, str, str | None, int, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +79,16 @@ class EndpointRow:
 
 @dataclass(frozen=True, slots=True)
 class ProviderPage:
-    """A provider and every endpoint it offers, ordered by model name."""
+    """A provider and one page of the endpoints it offers, ordered by model name.
+
+    `messages` say why the page shown is not the one asked for (a page number
+    that is not one, or past the end).
+    """
 
     provider: ProviderSummary
     endpoints: list[EndpointRow]
+    place: PagePlace
+    messages: list[str]
 
 
 def list_authors(*, session: Session) -> list[AuthorSummary]:
@@ -95,30 +107,8 @@ def list_authors(*, session: Session) -> list[AuthorSummary]:
 
 def list_providers(*, session: Session) -> list[ProviderSummary]:
     """Every provider, by name, with its endpoint and distinct model counts."""
-    statement = (
-        select(
-            Provider.slug,
-            Provider.name,
-            Provider.kind,
-            Provider.url,
-            func.count(Endpoint.id),
-            func.count(func.distinct(Endpoint.model_id)),
-        )
-        .outerjoin(Endpoint, Endpoint.provider_id == Provider.id)
-        .group_by(Provider.id, Provider.slug, Provider.name, Provider.kind, Provider.url)
-        .order_by(func.lower(Provider.name), Provider.slug)
-    )
-    return [
-        ProviderSummary(
-            slug=slug,
-            name=name,
-            kind=kind,
-            url=url,
-            endpoint_count=endpoint_count,
-            model_count=model_count,
-        )
-        for slug, name, kind, url, endpoint_count, model_count in session.execute(statement)
-    ]
+    statement = _provider_summaries().order_by(func.lower(Provider.name), Provider.slug)
+    return [_provider_summary(row) for row in session.execute(statement)]
 
 
 def author_page(*, session: Session, slug: str) -> AuthorPage | None:
@@ -137,11 +127,18 @@ def author_page(*, session: Session, slug: str) -> AuthorPage | None:
     return AuthorPage(author=summary, models=models)
 
 
-def provider_page(*, session: Session, slug: str) -> ProviderPage | None:
-    """The provider with this slug and its endpoints, or None when there is no such provider."""
-    provider = session.scalar(select(Provider).where(Provider.slug == slug))
-    if provider is None:
+def provider_page(
+    *, session: Session, slug: str, page: str | None = None, page_size: int
+) -> ProviderPage | None:
+    """The provider with this slug and one page of its endpoints, None when there is no such
+    provider. `page` is the raw `?page=` value; a bad one falls back with a message.
+    """
+    found = session.execute(_provider_summaries().where(Provider.slug == slug)).one_or_none()
+    if found is None:
         return None
+    summary = _provider_summary(found)
+    requested, note = requested_page(page)
+    place = locate_page(requested=requested, total=summary.endpoint_count, page_size=page_size)
     statement = (
         select(
             Model.slug,
@@ -158,24 +155,43 @@ def provider_page(*, session: Session, slug: str) -> ProviderPage | None:
         )
         .join(Model, Endpoint.model_id == Model.id)
         .join(Author, Model.author_id == Author.id)
-        .outerjoin(
-            Price,
-            and_(
-                Price.endpoint_id == Endpoint.id,
-                Price.effective_to.is_(None),
-                Price.service_tier == "standard",
-            ),
-        )
-        .where(Endpoint.provider_id == provider.id)
+        .outerjoin(Price, Price.current_standard_of(Endpoint.id))
+        .where(Endpoint.provider_id == found.id)
         .order_by(func.lower(Model.name), Model.id, Endpoint.variant)
+        .limit(page_size)
+        .offset(place.offset)
     )
-    endpoints = [EndpointRow(*row) for row in session.execute(statement)]
-    summary = ProviderSummary(
-        slug=provider.slug,
-        name=provider.name,
-        kind=provider.kind,
-        url=provider.url,
-        endpoint_count=len(endpoints),
-        model_count=len({row.model_slug for row in endpoints}),
+    return ProviderPage(
+        provider=summary,
+        endpoints=[EndpointRow(*row) for row in session.execute(statement)],
+        place=place,
+        messages=[message for message in (note, place.message) if message],
     )
-    return ProviderPage(provider=summary, endpoints=endpoints)
+
+
+def _provider_summaries() -> Select[_SummaryRow]:
+    """Providers with their endpoint and distinct model counts, one row each, unordered."""
+    return (
+        select(
+            Provider.id,
+            Provider.slug,
+            Provider.name,
+            Provider.kind,
+            Provider.url,
+            func.count(Endpoint.id).label("endpoint_count"),
+            func.count(func.distinct(Endpoint.model_id)).label("model_count"),
+        )
+        .outerjoin(Endpoint, Endpoint.provider_id == Provider.id)
+        .group_by(Provider.id, Provider.slug, Provider.name, Provider.kind, Provider.url)
+    )
+
+
+def _provider_summary(row: Row[_SummaryRow]) -> ProviderSummary:
+    return ProviderSummary(
+        slug=row.slug,
+        name=row.name,
+        kind=row.kind,
+        url=row.url,
+        endpoint_count=row.endpoint_count,
+        model_count=row.model_count,
+    )

@@ -4,7 +4,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.services.directory import author_page, list_authors, list_providers, provider_page
-from app.web.deps import SessionDep, TemplatesDep
+from app.web.deps import SessionDep, SettingsDep, TemplatesDep
 
 router = APIRouter()
 
@@ -36,10 +36,19 @@ def providers_index(request: Request, session: SessionDep, templates: TemplatesD
 
 @router.get("/providers/{slug}", name="directory.provider", response_class=HTMLResponse)
 def provider_detail(
-    request: Request, slug: str, session: SessionDep, templates: TemplatesDep
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    templates: TemplatesDep,
 ) -> Response:
-    """One provider and the endpoints it serves, with current prices."""
-    page = provider_page(session=session, slug=slug)
+    """One provider and a page of the endpoints it serves, with current prices."""
+    page = provider_page(
+        session=session,
+        slug=slug,
+        page=request.query_params.get("page"),
+        page_size=settings.page_size,
+    )
     if page is None:
         raise HTTPException(status_code=404, detail="There is no provider with that name here.")
     return templates.TemplateResponse(request, "providers/detail.html", {"page": page})

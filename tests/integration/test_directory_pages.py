@@ -2,11 +2,12 @@
 
 The service is checked on the hand-made sample catalog, where every count and
 current price is known (including a closed old price and a batch price that
-must not show); the pages on the seeded and imported catalog.
+must not show); the pages on the seeded and imported catalog, where OpenRouter
+serves hundreds of endpoints and so spreads over many pages.
 """
 
 from decimal import Decimal
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup, Tag
@@ -14,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.config import Settings
 from app.models import Author, Endpoint, Provider
 from app.services.directory import author_page, list_authors, list_providers, provider_page
 from tests.catalog_data import build_sample_catalog
@@ -56,7 +58,7 @@ def test_a_lab_page_lists_its_models_by_name(sample: Session) -> None:
 
 
 def test_a_provider_page_shows_current_standard_prices_only(sample: Session) -> None:
-    page = provider_page(session=sample, slug="cheaphost")
+    page = provider_page(session=sample, slug="cheaphost", page_size=50)
 
     assert page is not None
     assert (page.provider.endpoint_count, page.provider.model_count) == (3, 3)
@@ -75,12 +77,57 @@ def test_a_provider_page_shows_current_standard_prices_only(sample: Session) -> 
     )
     unpriced = rows["zeta/delta-large-4"]
     assert (unpriced.price_input, unpriced.price_output) == (None, None)
-    assert provider_page(session=sample, slug="nobody") is None
+    assert provider_page(session=sample, slug="nobody", page_size=50) is None
+
+
+def test_a_provider_page_holds_one_page_of_endpoints_and_the_full_counts(
+    sample: Session,
+) -> None:
+    first = provider_page(session=sample, slug="cheaphost", page_size=2)
+    second = provider_page(session=sample, slug="cheaphost", page="2", page_size=2)
+    assert first is not None and second is not None
+
+    assert [row.model_name for row in first.endpoints] == ["Alpha 1", "Delta Large 4"]
+    assert [row.model_name for row in second.endpoints] == ["Delta Small 4"]
+    assert first.provider == second.provider
+    assert (second.provider.endpoint_count, second.provider.model_count) == (3, 3)
+    assert (second.place.number, second.place.count) == (2, 2)
+    assert (second.place.first_position, second.place.last_position) == (3, 3)
+    assert first.messages == second.messages == []
+
+
+@pytest.mark.parametrize(
+    ("page", "shown", "message"),
+    [
+        ("0", 1, "whole number"),
+        ("-1", 1, "whole number"),
+        ("two", 1, "whole number"),
+        ("99", 2, "past the end"),
+        ("9" * 400, 2, "past the end"),
+    ],
+)
+def test_a_bad_provider_page_number_shows_a_real_page_with_a_message(
+    sample: Session, page: str, shown: int, message: str
+) -> None:
+    result = provider_page(session=sample, slug="cheaphost", page=page, page_size=2)
+    assert result is not None
+
+    assert result.place.number == shown
+    assert len(result.endpoints) == (2 if shown == 1 else 1)
+    assert len(result.messages) == 1 and message in result.messages[0]
+
+
+def test_a_provider_without_endpoints_has_one_empty_page(sample: Session) -> None:
+    page = provider_page(session=sample, slug="hub", page="3", page_size=2)
+    assert page is not None
+
+    assert (page.endpoints, page.place.number, page.place.count) == ([], 1, 1)
+    assert page.provider.endpoint_count == 0
 
 
 def test_an_endpoint_context_is_its_own_else_the_models(sample: Session) -> None:
-    fast = provider_page(session=sample, slug="fastcloud")
-    cheap = provider_page(session=sample, slug="cheaphost")
+    fast = provider_page(session=sample, slug="fastcloud", page_size=50)
+    cheap = provider_page(session=sample, slug="cheaphost", page_size=50)
     assert fast is not None and cheap is not None
 
     def alpha(page):
@@ -163,18 +210,106 @@ def test_a_provider_page_lists_its_endpoints_with_current_figures(client: TestCl
     }
 
 
-def test_a_provider_page_counts_match_its_endpoints(
-    client: TestClient, catalog_session: Session
-) -> None:
-    mistral_id = catalog_session.scalar(select(Provider.id).where(Provider.slug == "mistral"))
-    stored = catalog_session.scalar(
-        select(func.count()).select_from(Endpoint).where(Endpoint.provider_id == mistral_id)
+def _endpoint_count(session: Session, provider_slug: str) -> int:
+    provider_id = session.scalar(select(Provider.id).where(Provider.slug == provider_slug))
+    return session.scalar(
+        select(func.count()).select_from(Endpoint).where(Endpoint.provider_id == provider_id)
     )
 
-    soup = _soup(client.get("/providers/mistral"))
 
-    assert len(soup.select("table.endpoint-table tbody tr")) == stored
-    assert _leading_number(soup.select_one("#provider-endpoint-count")) == stored
+def _endpoint_keys(soup: BeautifulSoup) -> list[tuple[str, str]]:
+    return [
+        (str(row["data-slug"]), _cells(row)["provider-model-id"])
+        for row in soup.select("table.endpoint-table tbody tr")
+    ]
+
+
+def _current_page(soup: BeautifulSoup) -> str:
+    return soup.select_one('nav.pagination a[aria-current="page"]').get_text(strip=True)
+
+
+def test_a_provider_page_counts_match_its_endpoints(
+    client: TestClient, catalog_session: Session, settings: Settings
+) -> None:
+    stored = _endpoint_count(catalog_session, "mistral")
+    page_size = settings.page_size
+    assert page_size < stored <= 2 * page_size
+
+    first = _soup(client.get("/providers/mistral"))
+    second = _soup(client.get("/providers/mistral", params={"page": "2"}))
+
+    assert len(_endpoint_keys(first)) == page_size
+    assert len(_endpoint_keys(second)) == stored - page_size
+    for soup in (first, second):
+        assert _leading_number(soup.select_one("#provider-endpoint-count")) == stored
+
+
+def test_a_large_provider_is_split_into_pages_that_do_not_overlap(
+    client: TestClient, catalog_session: Session, settings: Settings
+) -> None:
+    stored = _endpoint_count(catalog_session, "openrouter")
+    page_count = -(-stored // settings.page_size)
+    assert page_count > 3
+
+    first = _soup(client.get("/providers/openrouter"))
+    following = first.select_one('nav.pagination a[rel="next"]')
+    assert parse_qs(urlsplit(following["href"]).query) == {"page": ["2"]}
+    second = _soup(client.get(following["href"]))
+    last = _soup(client.get("/providers/openrouter", params={"page": str(page_count)}))
+
+    assert (_current_page(first), _current_page(second), _current_page(last)) == (
+        "1",
+        "2",
+        str(page_count),
+    )
+    assert first.select("nav.pagination a")[-2].get_text(strip=True) == str(page_count)
+    assert last.select_one('nav.pagination a[rel="next"]') is None
+    assert len(_endpoint_keys(first)) == len(_endpoint_keys(second)) == settings.page_size
+    assert len(_endpoint_keys(last)) == stored - (page_count - 1) * settings.page_size
+    assert not set(_endpoint_keys(first)) & set(_endpoint_keys(second))
+    assert _leading_number(second.select_one("#provider-endpoint-count")) == stored
+    assert "page 2 of" in second.select_one(".directory-position").get_text()
+
+
+def test_the_provider_page_size_comes_from_settings(client: TestClient, settings: Settings) -> None:
+    client.app.state.settings = settings.model_copy(update={"page_size": 7})
+
+    soup = _soup(client.get("/providers/openrouter"))
+
+    assert len(_endpoint_keys(soup)) == 7
+
+
+@pytest.mark.parametrize(
+    ("page", "shown", "message"),
+    [
+        ("0", "1", "whole number"),
+        ("-4", "1", "whole number"),
+        ("abc", "1", "whole number"),
+        ("2.5", "1", "whole number"),
+        ("99999", "last", "past the end"),
+        ("9" * 400, "last", "past the end"),
+    ],
+)
+def test_a_bad_provider_page_number_is_clamped_with_a_message(
+    client: TestClient, page: str, shown: str, message: str
+) -> None:
+    soup = _soup(client.get("/providers/openrouter", params={"page": page}))
+
+    notices = [li.get_text(strip=True) for li in soup.select(".directory-messages li")]
+    assert len(notices) == 1 and message in notices[0]
+    current = _current_page(soup)
+    if shown == "last":
+        assert soup.select_one('nav.pagination a[rel="next"]') is None
+        assert current == soup.select("nav.pagination a")[-1].get_text(strip=True)
+    else:
+        assert current == shown
+    assert _endpoint_keys(soup)
+
+
+def test_a_good_provider_page_has_no_message(client: TestClient) -> None:
+    soup = _soup(client.get("/providers/openrouter", params={"page": "2", "utm": "x"}))
+
+    assert soup.select(".directory-messages") == []
 
 
 @pytest.mark.parametrize("path", ["/authors/no-such-lab", "/providers/no-such-provider"])
@@ -203,5 +338,7 @@ def test_directory_pages_cost_the_same_queries_whatever_their_size(
         return count_queries.count - before
 
     assert cost("/providers/venice") == cost(f"/providers/{largest}")
+    assert cost(f"/providers/{largest}?page=2") == cost(f"/providers/{largest}")
+    assert cost(f"/providers/{largest}?page=x") == cost(f"/providers/{largest}?page=99999")
     assert cost("/authors/mistral") == cost("/authors/openai")
     assert cost("/authors") == cost("/providers")

@@ -15,13 +15,12 @@ from sqlalchemy.orm import Session
 
 from app.services.catalog import (
     DEFAULT_SORT,
-    MAX_PAGE,
     MAX_QUERY_LENGTH,
     CatalogQuery,
-    page_links,
     parse_catalog_query,
     search_catalog,
 )
+from app.services.pagination import MAX_PAGE
 from tests.catalog_data import SAMPLE_AUTHORS, SAMPLE_PROVIDERS, build_sample_catalog
 
 PARAMETERS = (
@@ -208,23 +207,6 @@ def test_any_parameters_parse_to_a_query_that_round_trips(params: dict[str, str]
 
     assert again == query
     assert fields == []
-
-
-@pytest.mark.parametrize(
-    ("current", "count", "links"),
-    [
-        (1, 1, [1]),
-        (1, 3, [1, 2, 3]),
-        (1, 10, [1, 2, 3, None, 10]),
-        (5, 10, [1, 2, 3, 4, 5, 6, 7, None, 10]),
-        (10, 10, [1, None, 8, 9, 10]),
-        (4, 10, [1, 2, 3, 4, 5, 6, None, 10]),
-    ],
-)
-def test_page_links_show_the_ends_and_the_neighbourhood(
-    current: int, count: int, links: list[int | None]
-) -> None:
-    assert page_links(current=current, count=count) == links
 
 
 # --- searching the sample catalog ---------------------------------------------------------
