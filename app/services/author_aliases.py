@@ -12,7 +12,11 @@ in order of reliability:
 4. the lab a provider resells by default (Azure -> OpenAI);
 5. otherwise "unknown".
 
-Author slugs are URL-safe: lowercase letters, digits and dashes.
+Author slugs are URL-safe: lowercase letters, digits and dashes. A lab's
+display name is its proper name from `KNOWN_AUTHORS`, else the namespace as
+the publisher capitalised it on the hub (`Sao10K`), else a readable form of the
+slug (`aion-labs` -> `Aion Labs`): never the bare slug, which reads as a typo
+in a list of labs.
 """
 
 import re
@@ -31,40 +35,88 @@ class AuthorInfo:
 
 KNOWN_AUTHORS: dict[str, AuthorInfo] = {
     "01-ai": AuthorInfo("01.AI", "https://www.01.ai"),
+    "agentica-org": AuthorInfo("Agentica"),
     "ai21": AuthorInfo("AI21 Labs", "https://www.ai21.com"),
+    "ai4bharat": AuthorInfo("AI4Bharat"),
+    "aisingapore": AuthorInfo("AI Singapore", "https://aisingapore.org"),
+    "all-hands": AuthorInfo("All Hands AI", "https://www.all-hands.dev"),
     "allenai": AuthorInfo("Ai2", "https://allenai.org"),
     "amazon": AuthorInfo("Amazon", "https://aws.amazon.com/ai/generative-ai/nova/"),
+    "anthracite-org": AuthorInfo("Anthracite"),
     "anthropic": AuthorInfo("Anthropic", "https://www.anthropic.com"),
     "arcee": AuthorInfo("Arcee AI", "https://www.arcee.ai"),
+    "arliai": AuthorInfo("ArliAI"),
     "baai": AuthorInfo("BAAI", "https://www.baai.ac.cn"),
+    "baichuan": AuthorInfo("Baichuan"),
     "baidu": AuthorInfo("Baidu", "https://yiyan.baidu.com"),
+    "bsc-lt": AuthorInfo("Barcelona Supercomputing Center"),
     "bytedance": AuthorInfo("ByteDance Seed", "https://seed.bytedance.com"),
+    "canopylabs": AuthorInfo("Canopy Labs"),
+    "cloudflare": AuthorInfo("Cloudflare", "https://www.cloudflare.com"),
+    "cognitivecomputations": AuthorInfo("Cognitive Computations"),
     "cohere": AuthorInfo("Cohere", "https://cohere.com"),
     "cursor": AuthorInfo("Cursor", "https://cursor.com"),
+    "daily-co": AuthorInfo("Daily"),
+    "deepcogito": AuthorInfo("Deep Cogito", "https://www.deepcogito.com"),
     "deepseek": AuthorInfo("DeepSeek", "https://www.deepseek.com"),
+    "dicta-il": AuthorInfo("Dicta"),
+    "eleutherai": AuthorInfo("EleutherAI", "https://www.eleuther.ai"),
     "elevenlabs": AuthorInfo("ElevenLabs", "https://elevenlabs.io"),
+    "essentialai": AuthorInfo("Essential AI"),
     "google": AuthorInfo("Google", "https://ai.google.dev"),
+    "huggingface": AuthorInfo("Hugging Face", "https://huggingface.co"),
+    "huggingfaceh4": AuthorInfo("Hugging Face H4"),
     "ibm": AuthorInfo("IBM", "https://www.ibm.com/granite"),
+    "inception": AuthorInfo("Inception", "https://www.inceptionlabs.ai"),
     "inclusionai": AuthorInfo("inclusionAI", "https://huggingface.co/inclusionAI"),
+    "inference-net": AuthorInfo("Inference.net"),
+    "inflection": AuthorInfo("Inflection AI", "https://inflection.ai"),
+    "kwaipilot": AuthorInfo("Kwaipilot"),
+    "latitudegames": AuthorInfo("Latitude"),
     "liquid": AuthorInfo("Liquid AI", "https://www.liquid.ai"),
+    "lmsys": AuthorInfo("LMSYS", "https://lmsys.org"),
+    "meituan": AuthorInfo("Meituan"),
     "meta": AuthorInfo("Meta", "https://ai.meta.com"),
     "microsoft": AuthorInfo("Microsoft", "https://ai.azure.com"),
     "minimax": AuthorInfo("MiniMax", "https://www.minimax.io"),
     "mistral": AuthorInfo("Mistral AI", "https://mistral.ai"),
     "moonshotai": AuthorInfo("Moonshot AI", "https://www.moonshot.ai"),
+    "neversleep": AuthorInfo("NeverSleep"),
+    "nex-agi": AuthorInfo("Nex AGI"),
     "nousresearch": AuthorInfo("Nous Research", "https://nousresearch.com"),
     "nvidia": AuthorInfo("NVIDIA", "https://www.nvidia.com/en-us/ai/"),
+    "open-orca": AuthorInfo("OpenOrca"),
     "openai": AuthorInfo("OpenAI", "https://openai.com"),
+    "openchat": AuthorInfo("OpenChat"),
+    "opengvlab": AuthorInfo("OpenGVLab"),
+    "paddlepaddle": AuthorInfo("PaddlePaddle"),
     "perplexity": AuthorInfo("Perplexity", "https://www.perplexity.ai"),
-    "qwen": AuthorInfo("Qwen (Alibaba)", "https://qwen.ai"),
+    "pfnet": AuthorInfo("Preferred Networks"),
+    "poolside": AuthorInfo("Poolside", "https://poolside.ai"),
+    "prime-intellect": AuthorInfo("Prime Intellect"),
+    "pygmalionai": AuthorInfo("PygmalionAI"),
+    "qwen": AuthorInfo("Qwen", "https://qwen.ai"),
+    "reka": AuthorInfo("Reka AI", "https://reka.ai"),
+    "sakana": AuthorInfo("Sakana AI", "https://sakana.ai"),
+    "sao10k": AuthorInfo("Sao10K"),
+    "sarvamai": AuthorInfo("Sarvam AI"),
+    "scb10x": AuthorInfo("SCB 10X"),
+    "servicenow-ai": AuthorInfo("ServiceNow"),
+    "snorkelai": AuthorInfo("Snorkel AI"),
+    "speakleash": AuthorInfo("SpeakLeash"),
+    "steelskull": AuthorInfo("SteelSkull"),
     "stepfun": AuthorInfo("StepFun", "https://www.stepfun.com"),
     "tencent": AuthorInfo("Tencent", "https://hunyuan.tencent.com"),
+    "thedrummer": AuthorInfo("TheDrummer"),
     "thinkingmachines": AuthorInfo("Thinking Machines", "https://thinkingmachines.ai"),
+    "together": AuthorInfo("Together AI", "https://www.together.ai"),
     "upstage": AuthorInfo("Upstage", "https://www.upstage.ai"),
     "voyageai": AuthorInfo("Voyage AI", "https://www.voyageai.com"),
+    "wizardlm": AuthorInfo("WizardLM"),
     "writer": AuthorInfo("Writer", "https://writer.com"),
     "xai": AuthorInfo("xAI", "https://x.ai"),
     "xiaomi": AuthorInfo("Xiaomi", "https://mimo.xiaomi.com"),
+    "xwin-lm": AuthorInfo("Xwin-LM"),
     "zai": AuthorInfo("Z.ai", "https://z.ai"),
     UNKNOWN_AUTHOR: AuthorInfo("Unknown author"),
 }
@@ -85,6 +137,7 @@ NAMESPACE_AUTHORS: dict[str, str] = {
     "baai": "baai",
     "bytedance-seed": "bytedance",
     "bytedance-research": "bytedance",
+    "codellama": "meta",
     "cohere": "cohere",
     "coherelabs": "cohere",
     "cohereforai": "cohere",
@@ -106,10 +159,13 @@ NAMESPACE_AUTHORS: dict[str, str] = {
     "nvidia": "nvidia",
     "openai": "openai",
     "perplexity": "perplexity",
+    "primeintellect": "prime-intellect",
     "qwen": "qwen",
     "rekaai": "reka",
+    "ricursiveai": "ricursive-ai",
     "stepfun-ai": "stepfun",
     "thudm": "zai",
+    "togethercomputer": "together",
     "x-ai": "xai",
     "xai": "xai",
     "xiaomi": "xiaomi",
@@ -200,6 +256,7 @@ FIRST_PARTY_PROVIDERS: dict[str, str] = {
 HOST_NAMESPACES = frozenset({"accounts", "fireworks", "openrouter", "routers", "models"})
 
 _UNSAFE = re.compile(r"[^a-z0-9]+")
+_NAME_ABBREVIATIONS = frozenset({"ai", "agi", "llm", "lm", "ml", "nlp"})
 
 
 def author_slug(name: str) -> str:
@@ -242,7 +299,23 @@ def infer_author(
 
 
 def author_info(slug: str, *, namespace: str | None = None) -> AuthorInfo:
-    """Name and URL for an author slug; unknown labs are named after their namespace."""
+    """Name and URL for an author slug (see the module docstring for the name's sources)."""
     if slug in KNOWN_AUTHORS:
         return KNOWN_AUTHORS[slug]
-    return AuthorInfo(namespace.lstrip("~") if namespace else slug)
+    spelled = (namespace or "").lstrip("~")
+    if spelled != spelled.lower():
+        return AuthorInfo(spelled)
+    return AuthorInfo(name_from_slug(slug))
+
+
+def name_from_slug(slug: str) -> str:
+    """A lab name to show when nothing better is known: `aion-labs` -> `Aion Labs`.
+
+    Each dash-separated word gets a capital, and the abbreviations labs put in
+    their names are written in capitals (`swiss-ai` -> `Swiss AI`).
+    """
+    return " ".join(
+        word.upper() if word in _NAME_ABBREVIATIONS else word[:1].upper() + word[1:]
+        for word in slug.split("-")
+        if word
+    )

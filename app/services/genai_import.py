@@ -9,6 +9,8 @@ models, endpoints, external ids and price rows in line with them:
 - Curated text (name, description, summary, dates, weights, recommendations)
   is only ever filled where blank. The context window grows to the largest
   any provider states; the status follows genai-prices' deprecated flags.
+- A lab's name is only replaced while it is still one an earlier import made
+  up (its slug or namespace), so renaming a lab by hand sticks.
 - Prices follow `price_history`: dated changes become history rows, an
   observed change closes the open row and opens a new one.
 - Running it again with the same data changes nothing and says so.
@@ -41,7 +43,7 @@ from app.models import (
     Provider,
     RefreshRun,
 )
-from app.services.author_aliases import author_info
+from app.services.author_aliases import AuthorInfo, author_info
 from app.services.model_grouping import ModelGroup, PlacedOffer, group_offers
 from app.services.price_history import PriceChanges, reconcile
 from app.services.rollups import refresh_rollups
@@ -167,6 +169,7 @@ def import_genai_prices(
     session.add(run)
     writer = _CatalogWriter(session=session, report=report, now=now)
     writer.sync_providers(source)
+    writer.sync_author_names(groups)
     total = len(groups) + 1
     for done, group in enumerate(groups, start=1):
         writer.sync_group(group)
@@ -215,6 +218,7 @@ class _CatalogWriter:
             self.modalities[model_id].add((direction, modality))
         self.new_external_ids: set[tuple[str, str]] = set()
         self.claimed_models: set[int] = set()
+        self.author_infos: dict[str, AuthorInfo] = {}
 
     def sync_providers(self, source: list[SourceProvider]) -> None:
         """Create missing providers; fill blank fields of existing ones."""
@@ -235,6 +239,29 @@ class _CatalogWriter:
                 self.report.created["providers"] += 1
             elif _fill_blanks(provider, fields):
                 self.report.updated["providers"] += 1
+
+    def sync_author_names(self, groups: list[ModelGroup]) -> None:
+        """Settle each lab's name and URL; rename stored labs that still have a made-up name.
+
+        A stored name equal to the slug or to the namespace is what an earlier
+        import wrote for a lab it had no name for, so a proper name replaces
+        it; any other name was chosen by someone and is kept.
+        """
+        namespaces: dict[str, str | None] = dict.fromkeys(self.authors)
+        for group in groups:
+            if namespaces.get(group.author) is None:
+                namespaces[group.author] = group.namespace
+        for slug, namespace in namespaces.items():
+            info = self.author_infos[slug] = author_info(slug, namespace=namespace)
+            author = self.authors.get(slug)
+            if author is None:
+                continue
+            made_up = {slug, (namespace or "").lstrip("~")}
+            renamed = author.name in made_up and author.name != info.name
+            if renamed:
+                author.name = info.name
+            if _fill_blanks(author, {"url": info.url}) or renamed:
+                self.report.updated["authors"] += 1
 
     def sync_group(self, group: ModelGroup) -> None:
         """One model: find or create it, then its external ids, endpoints and prices."""
@@ -263,7 +290,7 @@ class _CatalogWriter:
     def _author(self, group: ModelGroup) -> Author:
         author = self.authors.get(group.author)
         if author is None:
-            info = author_info(group.author, namespace=group.namespace)
+            info = self.author_infos[group.author]
             author = Author(slug=group.author, name=info.name, url=info.url)
             self.session.add(author)
             self.authors[group.author] = author

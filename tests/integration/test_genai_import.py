@@ -129,6 +129,28 @@ def test_slugs_are_url_safe(catalog_session: Session) -> None:
 # --- one model per real model ------------------------------------------------------------
 
 
+def test_labs_get_proper_names_and_none_is_named_by_its_slug(catalog_session: Session) -> None:
+    names = dict(catalog_session.execute(select(Author.slug, Author.name)).all())
+
+    assert [slug for slug, name in names.items() if name == slug] == []
+    assert {slug: names[slug] for slug in ("qwen", "zai", "xai", "mistral", "moonshotai")} == {
+        "qwen": "Qwen",
+        "zai": "Z.ai",
+        "xai": "xAI",
+        "mistral": "Mistral AI",
+        "moonshotai": "Moonshot AI",
+    }
+    assert names["cognitivecomputations"] == "Cognitive Computations"
+    assert names["aion-labs"] == "Aion Labs"
+
+
+def test_one_lab_spelled_two_ways_is_one_lab(catalog_session: Session) -> None:
+    slugs = set(catalog_session.scalars(select(Author.slug)))
+
+    assert {"together", "prime-intellect", "ricursive-ai"} <= slugs
+    assert not {"togethercomputer", "primeintellect", "ricursiveai", "codellama"} & slugs
+
+
 def test_reference_model_gains_mistral_and_openrouter_offers(catalog_session: Session) -> None:
     model = load_model(catalog_session, REFERENCE_MODEL_SLUG)
 
@@ -327,6 +349,24 @@ def test_second_run_changes_nothing_and_says_so(session: Session) -> None:
     assert "no changes" in report.summary()
     assert row_counts(session) == before
     assert len(statements) < 30  # loads everything up front: no query per model or price
+
+
+def test_a_made_up_lab_name_is_replaced_but_a_chosen_one_is_kept(session: Session) -> None:
+    import_genai_prices(session=session)
+    authors = {a.slug: a for a in session.scalars(select(Author))}
+    authors["aion-labs"].name = "aion-labs"  # what earlier imports wrote
+    authors["qwen"].name = "qwen"
+    authors["qwen"].url = None
+    authors["openai"].name = "OpenAI, Inc."  # renamed by hand
+    session.flush()
+
+    report = import_genai_prices(session=session)
+
+    assert report.updated["authors"] == 2
+    assert (authors["aion-labs"].name, authors["qwen"].name) == ("Aion Labs", "Qwen")
+    assert authors["qwen"].url == "https://qwen.ai"
+    assert authors["openai"].name == "OpenAI, Inc."
+    assert not import_genai_prices(session=session).changed
 
 
 def test_changed_price_closes_the_old_row_and_opens_a_new_one(session: Session) -> None:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.services.author_aliases import author_info, author_slug, infer_author
+from app.services.author_aliases import author_info, author_slug, infer_author, name_from_slug
 
 
 @pytest.mark.parametrize(
@@ -49,3 +49,58 @@ def test_author_slugs_are_url_safe() -> None:
 def test_author_info_names_known_and_unknown_labs() -> None:
     assert author_info("mistral").name == "Mistral AI"
     assert author_info("sao10k", namespace="Sao10K").name == "Sao10K"
+
+
+@pytest.mark.parametrize(
+    ("slug", "name"),
+    [
+        ("openai", "OpenAI"),
+        ("anthropic", "Anthropic"),
+        ("qwen", "Qwen"),
+        ("zai", "Z.ai"),
+        ("ai21", "AI21 Labs"),
+        ("cognitivecomputations", "Cognitive Computations"),
+    ],
+)
+def test_well_known_labs_have_their_proper_names(slug: str, name: str) -> None:
+    assert author_info(slug, namespace=slug).name == name
+
+
+def test_an_unknown_lab_keeps_the_capitals_its_publisher_uses() -> None:
+    assert author_info("someorg", namespace="~SomeOrg").name == "SomeOrg"
+
+
+@pytest.mark.parametrize("namespace", [None, "aion-labs", "~aion-labs"])
+def test_an_unknown_lab_in_lowercase_gets_a_name_made_readable_from_its_slug(
+    namespace: str | None,
+) -> None:
+    assert author_info("aion-labs", namespace=namespace).name == "Aion Labs"
+
+
+@pytest.mark.parametrize(
+    ("slug", "name"),
+    [
+        ("aion-labs", "Aion Labs"),
+        ("swiss-ai", "Swiss AI"),
+        ("nex-agi", "Nex AGI"),
+        ("tokyotech-llm", "Tokyotech LLM"),
+        ("eva-unit-01", "Eva Unit 01"),
+        ("morph", "Morph"),
+        ("undi95", "Undi95"),
+    ],
+)
+def test_name_from_slug_capitalises_words_and_abbreviations(slug: str, name: str) -> None:
+    assert name_from_slug(slug) == name
+
+
+@pytest.mark.parametrize(
+    ("namespace", "author"),
+    [
+        ("togethercomputer", "together"),
+        ("primeintellect", "prime-intellect"),
+        ("ricursiveai", "ricursive-ai"),
+        ("codellama", "meta"),
+    ],
+)
+def test_a_lab_spelled_two_ways_is_one_author(namespace: str, author: str) -> None:
+    assert infer_author(provider_id="together", namespace=namespace, model_id="x") == author
