@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from app.config import Settings
 from app.db import make_engine, make_session_factory
 from app.paths import STATIC_DIR
-from app.web import api, api_docs, catalog, directory, health, models
+from app.web import api, api_docs, catalog, directory, health, models, site
 from app.web.errors import install_error_handlers
 from app.web.request_log import RequestLogMiddleware
 from app.web.templating import make_templates
@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = make_templates()
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for area in (health, api, api_docs, catalog, directory, models):
+    for area in (health, site, api, api_docs, catalog, directory, models):
         app.include_router(area.router)
     install_error_handlers(app)
     app.add_middleware(RequestLogMiddleware)
