@@ -11,7 +11,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from tests.databases import backend, throwaway_database
+from tests.executables import modelatlas_executable
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -82,15 +82,6 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _modelatlas_executable() -> str:
-    found = shutil.which("modelatlas", path=str(Path(sys.executable).parent)) or shutil.which(
-        "modelatlas"
-    )
-    if found is None:
-        pytest.fail("the `modelatlas` console script is not installed: pip install -e '.[test]'")
-    return found
-
-
 def _wait_until_healthy(process: subprocess.Popen, base_url: str, log: Path) -> None:
     deadline = time.monotonic() + SERVER_START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
@@ -137,7 +128,7 @@ def live_server(
         started = time.monotonic()
         with log.open("w") as output:
             process = subprocess.Popen(
-                [_modelatlas_executable(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                [modelatlas_executable(), "serve", "--host", "127.0.0.1", "--port", str(port)],
                 cwd=workdir,
                 env=env,
                 stdout=output,

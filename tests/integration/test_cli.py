@@ -5,9 +5,7 @@ its own throwaway database, so nothing relies on the checkout being the cwd.
 """
 
 import os
-import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,18 +18,9 @@ from app import migrate
 from app.db import Base, make_engine
 from app.models import Model
 from tests.databases import throwaway_database
+from tests.executables import modelatlas_executable
 
 REFERENCE_SLUG = "mistral/mistral-small-2603"
-
-
-def _modelatlas_executable() -> str:
-    """The console script installed beside this interpreter (the venv's), else the one on PATH."""
-    found = shutil.which("modelatlas", path=str(Path(sys.executable).parent)) or shutil.which(
-        "modelatlas"
-    )
-    if found is None:
-        pytest.fail("the `modelatlas` console script is not installed: pip install -e '.[test]'")
-    return found
 
 
 @pytest.fixture
@@ -52,7 +41,7 @@ def run_cli(
         **environment,
     }
     return subprocess.run(
-        [_modelatlas_executable(), *args],
+        [modelatlas_executable(), *args],
         cwd=cwd,
         env=env,
         capture_output=True,
