@@ -4,7 +4,6 @@ Every setting is declared once here with its default and help text; the
 README's configuration table is checked against this class by a test.
 """
 
-from functools import cached_property
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -49,8 +48,3 @@ class Settings(BaseSettings):
                 "(for example: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
             )
         return self
-
-    @cached_property
-    def is_sqlite(self) -> bool:
-        """True when the database is a SQLite file (or memory)."""
-        return self.database_url.startswith("sqlite")
