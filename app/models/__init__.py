@@ -1,5 +1,6 @@
 """All tables, imported here so `Base.metadata` knows every one of them."""
 
+from app.models.accounts import User, UserSession
 from app.models.catalog import (
     Author,
     BenchmarkScore,
@@ -10,17 +11,24 @@ from app.models.catalog import (
     Price,
     Provider,
 )
-from app.models.metrics import MetricSample, RefreshRun
+from app.models.community import Comment, Rating
+from app.models.metrics import JobLease, MetricSample, PopularitySignal, RefreshRun
 
 __all__ = [
     "Author",
     "BenchmarkScore",
+    "Comment",
     "Endpoint",
     "ExternalId",
+    "JobLease",
     "MetricSample",
     "Model",
     "ModelModality",
+    "PopularitySignal",
     "Price",
     "Provider",
+    "Rating",
     "RefreshRun",
+    "User",
+    "UserSession",
 ]

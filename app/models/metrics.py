@@ -1,17 +1,21 @@
-"""Measured performance of endpoints over time, and the refresh job's log."""
+"""Measured performance of endpoints over time, the refresh job's log and lock, popularity."""
 
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, Money, UTCDateTime, utcnow
 
 
 class MetricSample(Base):
-    """One measurement window of one endpoint. Append-only: history feeds sparklines."""
+    """One measurement window of one endpoint. Append-only: history feeds sparklines.
+
+    `window` is the span the upstream measured over ("30m"); rows merged by
+    retention into one per hour say "1h".
+    """
 
     __tablename__ = "metric_samples"
     __table_args__ = (Index("ix_metric_samples_endpoint_time", "endpoint_id", "measured_at"),)
@@ -21,9 +25,13 @@ class MetricSample(Base):
     measured_at: Mapped[datetime] = mapped_column(UTCDateTime)
     window: Mapped[str] = mapped_column(String(20), default="30m")
     ttft_p50_ms: Mapped[Decimal | None] = mapped_column(Money)
+    ttft_p75_ms: Mapped[Decimal | None] = mapped_column(Money)
     ttft_p90_ms: Mapped[Decimal | None] = mapped_column(Money)
+    ttft_p99_ms: Mapped[Decimal | None] = mapped_column(Money)
     throughput_p50: Mapped[Decimal | None] = mapped_column(Money)
+    throughput_p75: Mapped[Decimal | None] = mapped_column(Money)
     throughput_p90: Mapped[Decimal | None] = mapped_column(Money)
+    throughput_p99: Mapped[Decimal | None] = mapped_column(Money)
     uptime_pct: Mapped[Decimal | None] = mapped_column(Money)
     source: Mapped[str] = mapped_column(String(80))
 
@@ -41,3 +49,32 @@ class RefreshRun(Base):
     status: Mapped[str] = mapped_column(String(20), default="running")
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class JobLease(Base):
+    """A named lock that works on every backend: one row per job, held until `expires_at`.
+
+    A process takes the lease by inserting the row, or by updating it when the
+    previous holder's lease has expired (a crashed run cannot block forever).
+    """
+
+    __tablename__ = "job_leases"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PopularitySignal(Base):
+    """The latest adoption figures of a model at one community source (Hugging Face)."""
+
+    __tablename__ = "popularity_signals"
+    __table_args__ = (UniqueConstraint("model_id", "source"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(80))
+    downloads: Mapped[int | None] = mapped_column(BigInteger)
+    likes: Mapped[int | None] = mapped_column(BigInteger)
+    measured_at: Mapped[datetime] = mapped_column(UTCDateTime)
