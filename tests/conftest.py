@@ -36,10 +36,30 @@ def _migrated_engine(directory: Path, label: str) -> Iterator[Engine]:
     with throwaway_database(directory, label) as url:
         migrate.upgrade(url)
         engine = make_engine(url)
+        if engine.dialect.name == "sqlite":
+            _use_real_sqlite_transactions(engine)
         try:
             yield engine
         finally:
             engine.dispose()
+
+
+def _use_real_sqlite_transactions(engine: Engine) -> None:
+    """Make pysqlite emit BEGIN itself, so the tests' outer transaction is real.
+
+    By default pysqlite begins a transaction only before DML; the SAVEPOINT that
+    stands in for a commit under test then opens the transaction itself, and
+    releasing it commits to disk: a test's writes would leak into later tests.
+    This is SQLAlchemy's documented recipe for SAVEPOINT support on pysqlite.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _no_implicit_transactions(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection) -> None:
+        connection.exec_driver_sql("BEGIN")
 
 
 @pytest.fixture(scope="session")
