@@ -1,12 +1,15 @@
-"""The `modelatlas` command: serve, migrate, seed and import.
+"""The `modelatlas` command: serve, migrate, seed, import and refresh.
 
 Long imports show a progress bar on a terminal and plain lines elsewhere.
 """
 
 import argparse
+import getpass
+import math
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import timedelta
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -15,7 +18,9 @@ from app import migrate
 from app.config import Settings
 from app.db import make_engine, make_session_factory, session_scope
 from app.logging_config import configure_logging
+from app.services.accounts import AccountDetailsError, create_user
 from app.services.genai_import import ProgressCallback, import_genai_prices
+from app.services.refresh_metrics import PeriodicRefresh, parse_interval, run_refresh
 from app.services.seed import seed_reference
 
 console = Console(stderr=True)
@@ -54,21 +59,48 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from app.main import create_app
     from app.services.bootstrap import prepare_database
+    from app.services.workload import PresetsFileError
 
     settings = _load_settings()
+    if args.refresh_every is not None:
+        # The stale badge counts in scheduled intervals: make it count in this one.
+        minutes = max(1, math.ceil(args.refresh_every.total_seconds() / 60))
+        settings = settings.model_copy(update={"refresh_interval_minutes": minutes})
     configure_logging(settings.log_level)
+    try:
+        app = create_app(settings)
+    except PresetsFileError as error:
+        console.print(f"[red]Configuration error:[/red] {error}")
+        return 2
     with progress_bar("Importing genai-prices") as progress:
         prepare_database(settings, echo=console.print, progress=progress)
+    refresher = None
+    if args.refresh_every is not None:
+        refresher = PeriodicRefresh(settings=settings, interval=args.refresh_every)
+        refresher.start()
+        console.print(f"Refreshing metrics every {args.refresh_every} in the background.")
     console.print(f"Serving Model Atlas on http://{args.host}:{args.port}/")
-    uvicorn.run(
-        create_app(settings),
-        host=args.host,
-        port=args.port,
-        log_level=settings.log_level.lower(),
-        access_log=False,
-        proxy_headers=True,
-    )
+    try:
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level=settings.log_level.lower(),
+            access_log=False,
+            proxy_headers=True,
+        )
+    finally:
+        if refresher is not None:
+            refresher.stop()
     return 0
+
+
+def _interval(text: str) -> timedelta:
+    """argparse type for --refresh-every: `30s`, `10m`, `1h`."""
+    try:
+        return parse_interval(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
 
 
 def cmd_db_upgrade(_args: argparse.Namespace) -> int:
@@ -107,6 +139,61 @@ def cmd_import_genai_prices(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_new_password(from_stdin: bool) -> str:
+    """The first line of standard input, or a password typed twice at a hidden prompt.
+
+    Never a command-line argument: those end up in shell history and `ps`.
+    """
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        console.print(
+            "[red]No terminal to ask for the password:[/red] pipe it in with --password-stdin."
+        )
+        raise SystemExit(2)
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != password:
+        console.print("[red]The two passwords differ.[/red]")
+        raise SystemExit(1)
+    return password
+
+
+def cmd_user_create(args: argparse.Namespace) -> int:
+    """Create an account (an administrator with --admin) under the sign-up rules."""
+    password = _read_new_password(args.password_stdin)
+    try:
+        _with_session(
+            lambda session: create_user(
+                session=session,
+                email=args.email,
+                display_name=args.display_name,
+                password=password,
+                is_admin=args.admin,
+            )
+        )
+    except AccountDetailsError as problems:
+        for field, message in problems.problems.items():
+            console.print(f"[red]{field.replace('_', ' ')}:[/red] {message}")
+        return 1
+    kind = "administrator" if args.admin else "user"
+    console.print(f"Created {kind} {args.email.strip().lower()}.")
+    return 0
+
+
+def cmd_refresh(_args: argparse.Namespace) -> int:
+    """Refresh endpoint metrics and prices from OpenRouter once (for cron or a container).
+
+    Exit 0 when the run succeeded or found another run holding the lock (it
+    says so), 1 when it failed or aborted (the run log says why).
+    """
+    settings = _load_settings()
+    configure_logging(settings.log_level)
+    migrate.upgrade(settings.database_url)
+    outcome = run_refresh(settings)
+    console.print(outcome.summary())
+    return 0 if outcome.succeeded else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line grammar."""
     parser = argparse.ArgumentParser(prog="modelatlas", description=__doc__)
@@ -115,6 +202,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="migrate, populate if empty, and serve HTTP")
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
+    serve.add_argument(
+        "--refresh-every",
+        type=_interval,
+        metavar="INTERVAL",
+        help="also refresh metrics in the background every INTERVAL (30s, 10m, 1h)",
+    )
     serve.set_defaults(handler=cmd_serve)
 
     db = commands.add_parser("db", help="database schema")
@@ -130,6 +223,23 @@ def build_parser() -> argparse.ArgumentParser:
     sources.add_parser("genai-prices", help="prices and models from genai-prices").set_defaults(
         handler=cmd_import_genai_prices
     )
+
+    commands.add_parser(
+        "refresh", help="refresh endpoint metrics and prices from OpenRouter once"
+    ).set_defaults(handler=cmd_refresh)
+
+    user = commands.add_parser("user", help="manage accounts")
+    user_commands = user.add_subparsers(dest="user_command", required=True)
+    create = user_commands.add_parser(
+        "create", help="create an account; the password is asked for, or read from stdin"
+    )
+    create.add_argument("--email", required=True, help="the account's email address")
+    create.add_argument("--display-name", required=True, help="name shown on ratings, comments")
+    create.add_argument("--admin", action="store_true", help="may hide and unhide comments")
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    create.set_defaults(handler=cmd_user_create)
     return parser
 
 

@@ -6,7 +6,7 @@ README's configuration table is checked against this class by a test.
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "change-me-development-only"  # noqa: S105 - the sentinel that is refused
@@ -36,6 +36,113 @@ class Settings(BaseSettings):
         description="On `serve`, seed and import genai-prices when the catalog is empty.",
     )
     page_size: int = Field(50, ge=5, le=200, description="Models per catalog page.")
+    workload_presets_file: str = Field(
+        "",
+        description="TOML file of the cost calculator's workload presets; empty for the "
+        "bundled app/data/workload_presets.toml. Read at start.",
+    )
+    hf_base_url: str = Field(
+        "https://huggingface.co",
+        description="Base URL of the Hugging Face Hub, read for open-weight models' "
+        "downloads and likes.",
+    )
+    hf_token: str = Field(
+        "",
+        description="Optional Hugging Face access token (higher rate limits); empty for none.",
+    )
+    hf_timeout_seconds: float = Field(
+        10.0, gt=0, le=120, description="Timeout of one Hugging Face Hub request, in seconds."
+    )
+    session_idle_timeout_hours: int = Field(
+        168, ge=1, description="A sign-in ends after this many hours without a request."
+    )
+    session_absolute_timeout_hours: int = Field(
+        720, ge=1, description="A sign-in ends this many hours after it began, active or not."
+    )
+    max_request_bytes: int = Field(
+        256 * 1024,
+        ge=1024,
+        description="Largest request body accepted, in bytes; larger ones get 413.",
+    )
+    rate_limit_storage_url: str = Field(
+        "memory://",
+        description="Where rate-limit counters live (`limits` storage URL): memory:// for one "
+        "process, redis://host:6379 when several processes share the limits.",
+    )
+    rate_limit_login_failures_per_account: str = Field(
+        "10/15 minutes", description="Failed sign-ins allowed per email address."
+    )
+    rate_limit_login_failures_per_ip: str = Field(
+        "10/15 minutes", description="Failed sign-ins allowed per client IP address."
+    )
+    rate_limit_signups_per_ip: str = Field(
+        "20/hour", description="Accounts that one client IP address may create."
+    )
+    rate_limit_comments_per_user: str = Field(
+        "30/hour", description="Comments one account may post or edit."
+    )
+    rate_limit_ratings_per_user: str = Field(
+        "60/hour", description="Ratings one account may submit."
+    )
+
+    openrouter_base_url: str = Field(
+        "https://openrouter.ai/api/v1",
+        description="Base URL of the OpenRouter API that `modelatlas refresh` reads metrics "
+        "and prices from.",
+    )
+    openrouter_api_key: SecretStr = Field(
+        SecretStr(""),
+        description="OpenRouter API key, sent as a bearer token; OpenRouter returns latency "
+        "figures only to authenticated calls. Empty: anonymous requests.",
+    )
+    openrouter_timeout_seconds: float = Field(
+        20.0, gt=0, le=300, description="Timeout of one OpenRouter request, in seconds."
+    )
+    openrouter_concurrency: int = Field(
+        4, ge=1, le=32, description="OpenRouter requests in flight at once during a refresh."
+    )
+    openrouter_max_response_bytes: int = Field(
+        20_000_000,
+        ge=1024,
+        description="Largest OpenRouter answer read, in bytes; a larger one is refused "
+        "while it streams in.",
+    )
+    openrouter_max_attempts: int = Field(
+        4, ge=1, le=10, description="Attempts per OpenRouter request, the first included."
+    )
+    openrouter_max_retry_seconds: float = Field(
+        60.0,
+        ge=0,
+        description="Longest time one OpenRouter request may spend retrying, waits included.",
+    )
+    refresh_unknown_models: Literal["create", "skip"] = Field(
+        "create",
+        description="What the refresh does with an upstream model the catalog does not know: "
+        "create it (marked discovered) or skip it; either way it is counted.",
+    )
+    refresh_unknown_providers: Literal["create", "skip"] = Field(
+        "create",
+        description="What the refresh does with an upstream provider the catalog does not "
+        "know: create it or skip its endpoints; either way they are counted.",
+    )
+    refresh_max_drop_percent: int = Field(
+        50,
+        ge=0,
+        le=100,
+        description="The refresh aborts, writing nothing, when the upstream lists this many "
+        "percent fewer models or endpoints than the last successful run (100 disables).",
+    )
+    refresh_interval_minutes: int = Field(
+        10,
+        ge=1,
+        description="How often the metrics refresh is scheduled; figures older than three "
+        "intervals are marked stale.",
+    )
+    metrics_retention_days: int = Field(
+        90,
+        ge=1,
+        description="Metric samples older than this many days are merged into hourly rows.",
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> "Settings":

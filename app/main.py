@@ -7,16 +7,34 @@ templates) so tests can build as many as they like against their own databases.
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.config import Settings
 from app.db import make_engine, make_session_factory
 from app.paths import STATIC_DIR
-from app.web import api, api_docs, catalog, directory, health, models, site
+from app.web import (
+    account,
+    api,
+    api_docs,
+    auth,
+    calculator,
+    catalog,
+    community,
+    directory,
+    health,
+    models,
+    site,
+    status,
+)
+from app.web.body_limit import BodySizeLimitMiddleware
+from app.web.csrf import verify_csrf
 from app.web.errors import install_error_handlers
+from app.web.rate_limit import make_rate_limiter
 from app.web.request_log import RequestLogMiddleware
+from app.web.security_headers import SecurityHeadersMiddleware
 from app.web.templating import make_templates
+from app.web.visitor import ResponseCookiesMiddleware
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -36,15 +54,36 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        # CSRF check of every unsafe request, whichever router it is in.
+        dependencies=[Depends(verify_csrf)],
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.templates = make_templates()
+    app.state.rate_limiter = make_rate_limiter(settings)
+    app.state.workload_presets = calculator.configured_presets(settings)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for area in (health, site, api, api_docs, catalog, directory, models):
+    for area in (
+        health,
+        site,
+        api,
+        api_docs,
+        catalog,
+        directory,
+        models,
+        calculator,
+        status,
+        auth,
+        account,
+        community,
+    ):
         app.include_router(area.router)
     install_error_handlers(app)
+    app.add_exception_handler(auth.SignInRequired, auth.sign_in_required)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestLogMiddleware)
+    app.add_middleware(ResponseCookiesMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     return app

@@ -58,9 +58,13 @@ class Offer:
     supported_parameters: list[str] = field(default_factory=list)
     status: str = "active"
     throughput_p50: Decimal | None = None
+    throughput_p75: Decimal | None = None
     throughput_p90: Decimal | None = None
+    throughput_p99: Decimal | None = None
     ttft_p50_ms: Decimal | None = None
+    ttft_p75_ms: Decimal | None = None
     ttft_p90_ms: Decimal | None = None
+    ttft_p99_ms: Decimal | None = None
     uptime_pct: Decimal | None = None
     price: CurrentPrice | None = None
 
@@ -206,9 +210,13 @@ def _offers_query() -> Select:
             Endpoint.supported_parameters,
             Endpoint.status,
             Endpoint.throughput_p50,
+            Endpoint.throughput_p75,
             Endpoint.throughput_p90,
+            Endpoint.throughput_p99,
             Endpoint.ttft_p50_ms,
+            Endpoint.ttft_p75_ms,
             Endpoint.ttft_p90_ms,
+            Endpoint.ttft_p99_ms,
             Endpoint.uptime_pct,
             Price.id.label("price_id"),
             Price.input,

@@ -7,18 +7,31 @@ Templates can then neither trigger lazy loads nor see an ORM object.
 
 Capabilities such as tool calling are derived here from the endpoints'
 supported parameters, once, so the providers table and the integrations
-section cannot disagree.
+section cannot disagree. Whether a row's figures are stale is decided here
+too, by `services.freshness`, so the page and /status agree on it.
 """
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, joinedload, raiseload, selectinload
 
-from app.models import Author, BenchmarkScore, Endpoint, MetricSample, Model, Price
+from app.db import utcnow
+from app.models import (
+    Author,
+    BenchmarkScore,
+    Endpoint,
+    MetricSample,
+    Model,
+    PopularitySignal,
+    Price,
+)
+from app.services.freshness import Freshness, last_success_query
+from app.services.metric_history import EndpointHistory, empty_history, load_metric_history
+from app.sources.huggingface import SOURCE_NAME as HUGGING_FACE
 
 # OpenRouter-style supported parameters -> the feature they reveal, in display order.
 FEATURE_PARAMETERS: dict[str, frozenset[str]] = {
@@ -28,7 +41,8 @@ FEATURE_PARAMETERS: dict[str, frozenset[str]] = {
 }
 
 # Display names of measurement sources; an unlisted source is shown as stored.
-SOURCE_NAMES = {"openrouter": "OpenRouter"}
+SOURCE_NAMES = {"openrouter": "OpenRouter", HUGGING_FACE: "Hugging Face"}
+HUGGING_FACE_URL = "https://huggingface.co"
 
 # The key format a provider's users recognise in a snippet; others get a generic placeholder.
 API_KEY_PLACEHOLDERS = {"openrouter": "sk-or-..."}
@@ -46,7 +60,13 @@ class EndpointRow:
     api_base: str | None
     provider_model_id: str
     throughput_p50: Decimal | None
+    throughput_p90: Decimal | None
     ttft_p50_ms: Decimal | None
+    ttft_p90_ms: Decimal | None
+    uptime_pct: Decimal | None
+    measured_at: datetime | None
+    stale: bool
+    history: EndpointHistory
     input_price: Decimal | None
     output_price: Decimal | None
     cache_read_price: Decimal | None
@@ -98,6 +118,17 @@ class Measurement:
 
 
 @dataclass(frozen=True)
+class Popularity:
+    """A model's latest adoption figures at a community source, with where to check them."""
+
+    source: str
+    url: str | None
+    downloads: int | None
+    likes: int | None
+    measured_at: datetime
+
+
+@dataclass(frozen=True)
 class Score:
     """One benchmark result with its source."""
 
@@ -134,6 +165,8 @@ class ModelPage:
     cheapest: CheapestPrices
     snippets: tuple[Snippet, ...]
     measurement: Measurement | None
+    freshness: Freshness
+    popularity: Popularity | None
     scores: tuple[Score, ...]
 
     @property
@@ -159,22 +192,42 @@ class ModelPage:
         return self.snippets[0] if self.snippets else None
 
 
-def load_model_page(*, session: Session, author_slug: str, model_slug: str) -> ModelPage | None:
+def load_model_page(
+    *,
+    session: Session,
+    author_slug: str,
+    model_slug: str,
+    stale_after: timedelta,
+    now: datetime | None = None,
+) -> ModelPage | None:
     """The page for `/models/{author_slug}/{model_slug}`, or None when there is no such model.
 
-    Five statements whatever the number of endpoints: model with author,
-    modalities, endpoints with provider and current price, benchmark scores,
-    and the latest measurement's provenance.
+    Six statements whatever the number of endpoints: model with author,
+    popularity and the time of the last successful metrics refresh;
+    modalities; endpoints with provider and current price; their hourly
+    history over the week; benchmark scores; and the latest measurement's
+    provenance. `stale_after` is the age past which figures are marked stale
+    (see `services.freshness`).
     """
-    model = session.scalar(
-        select(Model)
+    now = now or utcnow()
+    found = session.execute(
+        select(Model, PopularitySignal, last_success_query().scalar_subquery())
         .join(Model.author)
+        .outerjoin(
+            PopularitySignal,
+            and_(PopularitySignal.model_id == Model.id, PopularitySignal.source == HUGGING_FACE),
+        )
         .where(Author.slug == author_slug, Model.slug == f"{author_slug}/{model_slug}")
         .options(joinedload(Model.author), selectinload(Model.modalities), raiseload("*"))
-    )
-    if model is None:
+    ).first()
+    if found is None:
         return None
-    rows = sorted(_endpoint_rows(session=session, model_id=model.id), key=_by_throughput)
+    model, signal, last_success_at = found
+    freshness = Freshness(now=now, threshold=stale_after, last_success_at=last_success_at)
+    rows = sorted(
+        _endpoint_rows(session=session, model_id=model.id, freshness=freshness),
+        key=_by_throughput,
+    )
     providers = tuple(row for row in rows if not row.is_router)
     routers = tuple(row for row in rows if row.is_router)
     return ModelPage(
@@ -201,22 +254,36 @@ def load_model_page(*, session: Session, author_slug: str, model_slug: str) -> M
         cheapest=_cheapest(providers or routers),
         snippets=_snippets(routers=routers, providers=providers),
         measurement=_latest_measurement(session=session, model_id=model.id),
+        freshness=freshness,
+        popularity=_popularity(signal, hf_repo_id=model.hf_repo_id),
         scores=_scores(session=session, model_id=model.id),
     )
 
 
-def _endpoint_rows(*, session: Session, model_id: int) -> list[EndpointRow]:
-    """Every endpoint of the model with its provider and current standard-tier price."""
+def _endpoint_rows(*, session: Session, model_id: int, freshness: Freshness) -> list[EndpointRow]:
+    """Every endpoint of the model with its provider, current standard-tier price and history."""
     results = session.execute(
         select(Endpoint, Price)
         .outerjoin(Price, Price.current_standard_of(Endpoint.id))
         .where(Endpoint.model_id == model_id)
         .options(joinedload(Endpoint.provider), raiseload("*"))
     ).all()
-    return [_endpoint_row(endpoint, price) for endpoint, price in results]
+    histories = load_metric_history(session=session, model_id=model_id, now=freshness.now)
+    no_history = empty_history(freshness.now)
+    return [
+        _endpoint_row(
+            endpoint,
+            price,
+            stale=freshness.is_stale(endpoint.measured_at),
+            history=histories.get(endpoint.id, no_history),
+        )
+        for endpoint, price in results
+    ]
 
 
-def _endpoint_row(endpoint: Endpoint, price: Price | None) -> EndpointRow:
+def _endpoint_row(
+    endpoint: Endpoint, price: Price | None, *, stale: bool, history: EndpointHistory
+) -> EndpointRow:
     provider = endpoint.provider
     return EndpointRow(
         provider_slug=provider.slug,
@@ -226,7 +293,13 @@ def _endpoint_row(endpoint: Endpoint, price: Price | None) -> EndpointRow:
         api_base=provider.api_base,
         provider_model_id=endpoint.provider_model_id,
         throughput_p50=endpoint.throughput_p50,
+        throughput_p90=endpoint.throughput_p90,
         ttft_p50_ms=endpoint.ttft_p50_ms,
+        ttft_p90_ms=endpoint.ttft_p90_ms,
+        uptime_pct=endpoint.uptime_pct,
+        measured_at=endpoint.measured_at,
+        stale=stale,
+        history=history,
         input_price=price.input if price else None,
         output_price=price.output if price else None,
         cache_read_price=price.cache_read if price else None,
@@ -304,6 +377,19 @@ def _latest_measurement(*, session: Session, model_id: int) -> Measurement | Non
         source=SOURCE_NAMES.get(latest.source, latest.source),
         window=latest.window,
         measured_at=latest.measured_at,
+    )
+
+
+def _popularity(signal: PopularitySignal | None, *, hf_repo_id: str | None) -> Popularity | None:
+    """The Hugging Face figures, linked to the repository they were read from."""
+    if signal is None:
+        return None
+    return Popularity(
+        source=SOURCE_NAMES[HUGGING_FACE],
+        url=f"{HUGGING_FACE_URL}/{hf_repo_id}" if hf_repo_id else None,
+        downloads=signal.downloads,
+        likes=signal.likes,
+        measured_at=signal.measured_at,
     )
 
 

@@ -18,8 +18,8 @@ OpenRouter does, we say so the way its clients can read:
 - Latency is time to first token in milliseconds, as OpenRouter documents
   `latency_last_30m` ("Latency percentiles in milliseconds over the last 30
   minutes"; one older SDK revision said seconds, the current reference says
-  milliseconds). We measure p50 and p90 only: p75 and p99 are null, and the
-  whole object is null when nothing was measured.
+  milliseconds). Each percentile is null when the upstream did not report
+  it, and the whole object is null when nothing was measured.
 - We keep no tokenizer family, moderation flag or implicit-caching flag:
   `tokenizer` is "Other" (OpenRouter's own value for an unlisted tokenizer),
   `is_moderated` and `supports_implicit_caching` are false, because
@@ -130,12 +130,12 @@ class ModelList(BaseModel):
 
 
 class PercentileStats(BaseModel):
-    """Percentiles over the latest measurement window; we measure p50 and p90 only."""
+    """Percentiles over the latest measurement window; null where not measured."""
 
     p50: float | None
-    p75: float | None = Field(None, description="Not measured: always null.")
+    p75: float | None
     p90: float | None
-    p99: float | None = Field(None, description="Not measured: always null.")
+    p99: float | None
 
 
 class EndpointEntry(_OmitsUnknown):
@@ -292,8 +292,12 @@ def _endpoint_entry(listing: ModelListing, offer: Offer) -> EndpointEntry:
         supported_parameters=sorted(offer.supported_parameters),
         status=0 if offer.status == "active" else None,
         uptime_last_30m=_number(offer.uptime_pct),
-        latency_last_30m=_percentiles(offer.ttft_p50_ms, offer.ttft_p90_ms),
-        throughput_last_30m=_percentiles(offer.throughput_p50, offer.throughput_p90),
+        latency_last_30m=_percentiles(
+            offer.ttft_p50_ms, offer.ttft_p75_ms, offer.ttft_p90_ms, offer.ttft_p99_ms
+        ),
+        throughput_last_30m=_percentiles(
+            offer.throughput_p50, offer.throughput_p75, offer.throughput_p90, offer.throughput_p99
+        ),
     )
 
 
@@ -316,10 +320,12 @@ def _unix_seconds(listing: ModelListing) -> int:
     return int(listing.available_since.timestamp())
 
 
-def _percentiles(p50: Decimal | None, p90: Decimal | None) -> PercentileStats | None:
-    if p50 is None and p90 is None:
+def _percentiles(
+    p50: Decimal | None, p75: Decimal | None, p90: Decimal | None, p99: Decimal | None
+) -> PercentileStats | None:
+    if p50 is None and p75 is None and p90 is None and p99 is None:
         return None
-    return PercentileStats(p50=_number(p50), p90=_number(p90))
+    return PercentileStats(p50=_number(p50), p75=_number(p75), p90=_number(p90), p99=_number(p99))
 
 
 def _number(value: Decimal | None) -> float | None:

@@ -8,6 +8,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.web.deps import is_htmx
+from app.web.security_headers import add_security_headers
+
 logger = logging.getLogger("app.errors")
 
 
@@ -15,9 +18,36 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+# Where an htmx request's error message goes: a region in base.html, so the message
+# shows at a fixed place instead of replacing the element that made the request.
+MESSAGE_REGION = "#flash"
+
+
+def message_fragment(
+    request: Request,
+    status_code: int,
+    message: str,
+    *,
+    link_href: str | None = None,
+    link_text: str | None = None,
+) -> Response:
+    """A short message for an htmx request, swapped into the page's message region."""
+    response = request.app.state.templates.TemplateResponse(
+        request,
+        "errors/_message.html",
+        {"message": message, "link_href": link_href, "link_text": link_text},
+        status_code=status_code,
+    )
+    response.headers["HX-Retarget"] = MESSAGE_REGION
+    response.headers["HX-Reswap"] = "innerHTML"
+    return response
+
+
 def _render(request: Request, status_code: int, title: str, message: str) -> Response:
     if _wants_json(request):
         return JSONResponse({"error": {"code": status_code, "message": message}}, status_code)
+    if is_htmx(request):
+        return message_fragment(request, status_code, message)
     templates = request.app.state.templates
     return templates.TemplateResponse(
         request,
@@ -73,12 +103,16 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
 async def server_error(request: Request, exc: Exception) -> Response:
     """Log the traceback for operators; show the visitor a plain apology."""
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return _render(
+    response = _render(
         request,
         500,
         "Something went wrong",
         "The server hit an unexpected error. It has been logged; please try again.",
     )
+    # Starlette sends this response from outside the middleware stack, past
+    # SecurityHeadersMiddleware, so the headers are added here.
+    add_security_headers(response.headers, request.url.scheme)
+    return response
 
 
 def install_error_handlers(app: FastAPI) -> None:

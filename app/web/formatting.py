@@ -4,7 +4,7 @@ Values are Decimal or int all the way here; this is the only place they are
 rounded. Missing values render as "not known", never as blank or zero.
 """
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 NOT_KNOWN = "not known"
@@ -80,3 +80,80 @@ def utc_timestamp(value: datetime | None) -> str:
     if value is None:
         return NOT_KNOWN
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+CENT = Decimal("0.01")
+
+
+def money(value: Decimal | None) -> str:
+    """A computed cost: to the cent, or to two significant digits below a cent.
+
+    `$1,234.57`, `$0.94`, `$0.0042` (not `$0.00`), `$0.00` only for nothing at all.
+    """
+    if value is None:
+        return NOT_KNOWN
+    if 0 < value < CENT:
+        tiny = value.quantize(Decimal(1).scaleb(value.adjusted() - 1), rounding=ROUND_HALF_UP)
+        if tiny < CENT:
+            return f"${tiny:f}"
+    return f"${value.quantize(CENT, rounding=ROUND_HALF_UP):,}"
+
+
+def token_count(value: Decimal | int | None) -> str:
+    """A token total in whole tokens with thousands separators: `1,500`, `45,000,000`."""
+    if value is None:
+        return NOT_KNOWN
+    return f"{Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP):,}"
+
+
+def duration_words(value: timedelta | None) -> str:
+    """A span the way a log reads it: `0.4 s`, `12 s`, `3 min 5 s`, `2 h 5 min`, `3 d 4 h`.
+
+    Two units at most: past a minute the fraction of a second is noise.
+    """
+    if value is None:
+        return NOT_KNOWN
+    tenths = Decimal(str(value.total_seconds())).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    if tenths < 10:
+        return f"{tenths} s"
+    whole = int(tenths)
+    days, rest = divmod(whole, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    if minutes:
+        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+    return f"{secs} s"
+
+
+COUNT_UNITS = ("K", "M", "B")
+
+
+def count_short(value: int | None) -> str:
+    """A large count the way a hub shows it: `950`, `56.8K`, `1.2M`, `3B` (one decimal at most).
+
+    Rounding moves up a unit rather than print `1000K`.
+    """
+    if value is None:
+        return NOT_KNOWN
+    if value < 1_000:
+        return str(value)
+    scaled = Decimal(value) / 1_000
+    unit = COUNT_UNITS[0]
+    for larger in COUNT_UNITS[1:]:
+        if scaled.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) < 1_000:
+            break
+        scaled, unit = scaled / 1_000, larger
+    rounded = scaled.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{format(rounded.normalize(), 'f')}{unit}"
+
+
+def percent(value: Decimal | None) -> str:
+    """A percentage with at most one decimal: `100%`, `99.5%`, `97%`."""
+    if value is None:
+        return NOT_KNOWN
+    rounded = Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{format(rounded.normalize(), 'f')}%"

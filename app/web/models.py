@@ -1,10 +1,14 @@
 """Routes of the models area: the model page."""
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
+from app.services.calculator import model_calculator
+from app.services.freshness import stale_after
 from app.services.model_page import load_model_page
-from app.web.deps import HtmxDep, SessionDep, TemplatesDep
+from app.web.calculator import PresetsDep, calculator_fragment
+from app.web.community import community_block
+from app.web.deps import HtmxDep, SessionDep, SettingsDep, TemplatesDep
 
 router = APIRouter()
 
@@ -15,17 +19,53 @@ def model_page(
     author_slug: str,
     model_slug: str,
     session: SessionDep,
+    settings: SettingsDep,
     templates: TemplatesDep,
     htmx: HtmxDep,
+    presets: PresetsDep,
     snippet: str | None = None,
-) -> HTMLResponse:
+) -> Response:
     """The model page; `?snippet=<provider>` picks the quick-start provider.
 
-    An HTMX request for another provider's snippet gets only the quick-start block.
+    The workload parameters (`?preset=…&requests_per_day=…`, see `services.workload`)
+    fill the cost calculator; invalid ones get status 422 and a message by the field.
+    An HTMX request for another provider's snippet gets only the quick-start block;
+    any other HTMX request gets the calculator's fragment.
     """
-    page = load_model_page(session=session, author_slug=author_slug, model_slug=model_slug)
+    page = load_model_page(
+        session=session,
+        author_slug=author_slug,
+        model_slug=model_slug,
+        stale_after=stale_after(settings),
+    )
     if page is None:
         raise HTTPException(404, f"There is no model {author_slug}/{model_slug} in the catalog.")
     context = {"page": page, "snippet": page.snippet_for(snippet)}
-    block_name = "quick_start" if htmx and snippet is not None else None
-    return templates.TemplateResponse(request, "models/page.html", context, block_name=block_name)
+    if htmx and snippet is not None:
+        return templates.TemplateResponse(
+            request, "models/page.html", context, block_name="quick_start"
+        )
+    calculator = model_calculator(
+        session=session,
+        slug=page.slug,
+        input_modalities=page.input_modalities,
+        params=request.query_params,
+        presets=presets,
+    )
+    context["calculator"] = calculator
+    if htmx:
+        response = calculator_fragment(
+            request,
+            templates,
+            "models/_calculator.html",
+            context,
+            status_code=calculator.status_code,
+            query=calculator.form.query_string(),
+        )
+    else:
+        context["community"] = community_block(request, session, page.slug)
+        response = templates.TemplateResponse(
+            request, "models/page.html", context, status_code=calculator.status_code
+        )
+    response.headers["Vary"] = "HX-Request"
+    return response

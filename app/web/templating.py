@@ -8,6 +8,8 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 
 from app.paths import TEMPLATES_DIR
 from app.web import formatting
+from app.web.csrf import csrf_token
+from app.web.sparkline import endpoint_sparklines
 
 HTMX_SCRIPT = "vendor/htmx-2.0.11.min.js"
 HTMX_INTEGRITY = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"
@@ -28,10 +30,17 @@ def make_templates() -> Jinja2Blocks:
         iso_date=formatting.iso_date,
         utc_timestamp=formatting.utc_timestamp,
         window_words=formatting.window_words,
+        duration_words=formatting.duration_words,
+        count_short=formatting.count_short,
+        percent=formatting.percent,
+        money=formatting.money,
+        token_count=formatting.token_count,
     )
     env.globals.update(
         NOT_KNOWN=formatting.NOT_KNOWN,
         HTMX_SCRIPT=HTMX_SCRIPT,
         HTMX_INTEGRITY=HTMX_INTEGRITY,
+        endpoint_sparklines=endpoint_sparklines,
+        csrf_token=csrf_token,
     )
     return templates

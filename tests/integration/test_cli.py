@@ -55,8 +55,25 @@ def test_help_lists_every_command(tmp_path: Path) -> None:
     result = run_cli("--help", database_url="sqlite://", cwd=tmp_path)
 
     assert result.returncode == 0, result.stderr
-    for command in ("serve", "db", "seed", "import"):
+    for command in ("serve", "db", "seed", "import", "refresh", "user"):
         assert command in result.stdout
+
+
+def test_serve_refuses_a_broken_presets_file(tmp_path: Path) -> None:
+    presets = tmp_path / "presets.toml"
+    presets.write_text("[[preset]]\nslug = 'only-a-slug'\n")
+
+    result = run_cli(
+        "serve",
+        database_url=f"sqlite:///{tmp_path / 'atlas.db'}",
+        cwd=tmp_path,
+        MODELATLAS_WORKLOAD_PRESETS_FILE=str(presets),
+    )
+
+    assert result.returncode == 2
+    assert "Configuration error" in result.stderr
+    assert "presets.toml" in result.stderr
+    assert not (tmp_path / "atlas.db").exists()
 
 
 def test_unknown_command_is_a_usage_error(tmp_path: Path) -> None:

@@ -9,8 +9,11 @@ from hypothesis import strategies as st
 
 from app.web.formatting import (
     NOT_KNOWN,
+    count_short,
+    duration_words,
     iso_date,
     number_short,
+    percent,
     price_fixed,
     price_short,
     tokens_short,
@@ -147,3 +150,50 @@ def test_utc_timestamp_converts_to_utc() -> None:
     assert utc_timestamp(datetime(2026, 3, 20, 12, 0, tzinfo=UTC)) == "2026-03-20 12:00 UTC"
     paris = timezone(timedelta(hours=1))
     assert utc_timestamp(datetime(2026, 3, 20, 13, 5, tzinfo=paris)) == "2026-03-20 12:05 UTC"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "expected"),
+    [
+        (0.35, "0.4 s"),
+        (9.96, "10 s"),
+        (12.6, "12 s"),
+        (120, "2 min"),
+        (185, "3 min 5 s"),
+        (7_500, "2 h 5 min"),
+        (7_200, "2 h"),
+        (86_400, "1 d"),
+        (273_600, "3 d 4 h"),
+    ],
+)
+def test_duration_words_uses_two_units_at_most(seconds: float, expected: str) -> None:
+    assert duration_words(timedelta(seconds=seconds)) == expected
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [
+        (0, "0"),
+        (999, "999"),
+        (1_000, "1K"),
+        (56_789, "56.8K"),
+        (999_949, "999.9K"),
+        (999_950, "1M"),
+        (1_234_567, "1.2M"),
+        (3_000_000_000, "3B"),
+    ],
+)
+def test_count_short_moves_up_a_unit_instead_of_printing_1000k(count: int, expected: str) -> None:
+    assert count_short(count) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("100", "100%"), ("99.5", "99.5%"), ("99.96", "100%"), ("97.04", "97%"), ("0", "0%")],
+)
+def test_percent_keeps_one_decimal_at_most(value: str, expected: str) -> None:
+    assert percent(Decimal(value)) == expected
+
+
+def test_new_formatters_read_not_known_for_missing_values() -> None:
+    assert duration_words(None) == count_short(None) == percent(None) == NOT_KNOWN

@@ -1,0 +1,97 @@
+"""Server-side sign-in sessions: issue, look up (and keep alive), revoke.
+
+The browser holds a random token; the database holds only its SHA-256, so a
+copy of the table does not let anyone sign in. A session ends at whichever
+comes first: `idle` time without a request, or `absolute` time since sign-in.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, contains_eager
+
+from app.db import utcnow
+from app.models.accounts import User, UserSession
+
+TOKEN_BYTES = 32
+# Refreshing last_seen_at on every request would turn every page view into a write;
+# once a minute is precise enough for an idle timeout counted in hours.
+TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    """How long a session may sit unused (`idle`) and live at all (`absolute`)."""
+
+    idle: timedelta
+    absolute: timedelta
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    """A new session: `token` goes into the cookie and is never stored."""
+
+    token: str
+    row: UserSession
+
+
+def token_digest(token: str) -> str:
+    """What the database stores for a cookie token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_session(
+    *, session: Session, user: User, policy: SessionPolicy, now: datetime | None = None
+) -> IssuedSession:
+    """Start a session for `user`; expired rows of anyone are cleared on the way."""
+    now = now or utcnow()
+    session.execute(delete(UserSession).where(UserSession.expires_at <= now))
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    row = UserSession(
+        token_hash=token_digest(token),
+        user=user,
+        csrf_token=secrets.token_hex(TOKEN_BYTES),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + policy.absolute,
+    )
+    session.add(row)
+    session.flush()
+    return IssuedSession(token=token, row=row)
+
+
+def load_session(
+    *, session: Session, token: str, policy: SessionPolicy, now: datetime | None = None
+) -> UserSession | None:
+    """The live session for a cookie token, with its user, in one query; None if dead.
+
+    A session found expired is deleted so its cookie can never come back to life.
+    """
+    now = now or utcnow()
+    row = session.scalars(
+        select(UserSession)
+        .join(UserSession.user)
+        .options(contains_eager(UserSession.user))
+        .where(UserSession.token_hash == token_digest(token))
+    ).first()
+    if row is None:
+        return None
+    if row.expires_at <= now or row.last_seen_at + policy.idle <= now:
+        session.delete(row)
+        return None
+    if now - row.last_seen_at >= TOUCH_INTERVAL:
+        row.last_seen_at = now
+    return row
+
+
+def revoke_session(*, session: Session, token: str) -> None:
+    """End the session of this cookie token (sign-out)."""
+    session.execute(delete(UserSession).where(UserSession.token_hash == token_digest(token)))
+
+
+def revoke_all_sessions(*, session: Session, user_id: int) -> None:
+    """End every session of a user (password change, account deletion)."""
+    session.execute(delete(UserSession).where(UserSession.user_id == user_id))

@@ -1,0 +1,114 @@
+"""The /status page: recent refresh and import runs, newest first, and how fresh metrics are.
+
+A run's `counts` is free-form JSON written by each job (the metrics refresh,
+the genai-prices import, popularity...). It is shown as it is rather than
+through a per-job schema, so a job can add a figure without touching this
+page: nested objects are flattened to dotted names (`popularity.failed`),
+and any object under a key starting with `rejected` (`rejected`,
+`rejected_reasons`, ...) is listed as the reasons items were rejected.
+"""
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models import RefreshRun
+from app.services.freshness import Freshness, load_freshness
+from app.services.pagination import PagePlace, locate_page, requested_page
+
+RUNS_PER_PAGE = 25
+REJECTED_PREFIX = "rejected"
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One run as the status table shows it."""
+
+    id: int
+    source: str
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    counts: tuple[tuple[str, str], ...]
+    rejected: tuple[tuple[str, str], ...]
+    error: str | None
+
+    @property
+    def duration(self) -> timedelta | None:
+        """How long the run took; None while it is still running (or died without finishing)."""
+        return None if self.finished_at is None else self.finished_at - self.started_at
+
+
+@dataclass(frozen=True)
+class StatusPage:
+    """A page of runs, where it sits in the whole list, and the metrics' freshness."""
+
+    runs: tuple[RunRow, ...]
+    place: PagePlace
+    messages: tuple[str, ...]
+    freshness: Freshness
+
+
+def load_status_page(
+    *, session: Session, page: str | None, now: datetime, threshold: timedelta
+) -> StatusPage:
+    """The requested page of runs (a bad `?page=` falls back with a message), in three queries."""
+    requested, note = requested_page(page)
+    total = session.scalar(select(func.count()).select_from(RefreshRun)) or 0
+    place = locate_page(requested=requested, total=total, page_size=RUNS_PER_PAGE)
+    runs = session.scalars(
+        select(RefreshRun)
+        .order_by(RefreshRun.started_at.desc(), RefreshRun.id.desc())
+        .offset(place.offset)
+        .limit(place.size)
+    )
+    return StatusPage(
+        runs=tuple(_run_row(run) for run in runs),
+        place=place,
+        messages=tuple(message for message in (note, place.message) if message),
+        freshness=load_freshness(session=session, now=now, threshold=threshold),
+    )
+
+
+def _run_row(run: RefreshRun) -> RunRow:
+    counts = run.counts if isinstance(run.counts, Mapping) else {}
+    rejected_keys = {key for key, value in counts.items() if _is_rejected_reasons(key, value)}
+    plain = {key: value for key, value in counts.items() if key not in rejected_keys}
+    reasons = {name: n for key in sorted(rejected_keys) for name, n in counts[key].items()}
+    return RunRow(
+        id=run.id,
+        source=run.source,
+        status=run.status,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        counts=tuple(flatten_counts(plain)),
+        rejected=tuple(flatten_counts(reasons)),
+        error=run.error,
+    )
+
+
+def _is_rejected_reasons(key: str, value: Any) -> bool:
+    return key.startswith(REJECTED_PREFIX) and isinstance(value, Mapping)
+
+
+def flatten_counts(counts: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, str]]:
+    """(dotted name, text) pairs of a JSON counts object, nested objects flattened, keys sorted.
+
+    Lists are joined with commas; an empty object says so rather than vanishing.
+    """
+    for key in sorted(counts, key=str):
+        value = counts[key]
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            if value:
+                yield from flatten_counts(value, prefix=f"{name}.")
+            else:
+                yield name, "none"
+        elif isinstance(value, list):
+            yield name, ", ".join(str(item) for item in value) or "none"
+        else:
+            yield name, str(value)

@@ -1,0 +1,115 @@
+"""The signed-in user's account page: change password, delete the account.
+
+Both actions ask for the current password, so a browser left signed in is not
+enough to take the account over or destroy it; wrong guesses count against
+the same per-account limit as failed sign-ins.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.models.accounts import User
+from app.services import accounts
+from app.web import rate_limit
+from app.web.auth import RequiredUserDep, end_current_session, start_session
+from app.web.deps import SessionDep, SettingsDep, TemplatesDep
+from app.web.visitor import expire_session_cookie, mark_private, session_policy
+
+router = APIRouter(include_in_schema=False)
+
+NOTICES = {"password-changed": "Your password was changed and your other sessions were ended."}
+GUESSES_RULE = "login_failures_per_account"
+
+
+def _account_page(
+    request: Request,
+    templates: TemplatesDep,
+    user: User,
+    *,
+    errors: dict[str, str] | None = None,
+    notice: str | None = None,
+    status_code: int = status.HTTP_200_OK,
+) -> Response:
+    mark_private(request)
+    return templates.TemplateResponse(
+        request,
+        "auth/account.html",
+        {"user": user, "errors": errors, "notice": notice},
+        status_code=status_code,
+    )
+
+
+def _count_wrong_password(request: Request, user: User, problems: dict[str, str]) -> None:
+    if problems.get("current_password") == accounts.WRONG_PASSWORD or (
+        problems.get("password") == accounts.WRONG_PASSWORD
+    ):
+        rate_limit.record(request, GUESSES_RULE, user.email)
+
+
+@router.get("/account", name="account.page", response_class=HTMLResponse)
+def account_page(
+    request: Request, templates: TemplatesDep, user: RequiredUserDep, done: str = ""
+) -> Response:
+    """The account page, with a notice after a change."""
+    return _account_page(request, templates, user, notice=NOTICES.get(done))
+
+
+@router.post("/account/password", name="account.change_password", response_class=HTMLResponse)
+def change_password(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    templates: TemplatesDep,
+    user: RequiredUserDep,
+    current_password: Annotated[str, Form()] = "",
+    new_password: Annotated[str, Form()] = "",
+) -> Response:
+    """Change the password; every session ends and this browser gets a new one."""
+    rate_limit.ensure_allowed(request, GUESSES_RULE, user.email)
+    try:
+        issued = accounts.change_password(
+            session=session,
+            user=user,
+            current_password=current_password,
+            new_password=new_password,
+            policy=session_policy(settings),
+        )
+    except accounts.AccountDetailsError as problems:
+        _count_wrong_password(request, user, problems.problems)
+        return _account_page(
+            request,
+            templates,
+            user,
+            errors=problems.problems,
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        )
+    start_session(request, issued, settings)
+    return RedirectResponse("/account?done=password-changed", status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/account/delete", name="account.delete", response_class=HTMLResponse)
+def delete_account(
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    user: RequiredUserDep,
+    password: Annotated[str, Form()] = "",
+) -> Response:
+    """Delete the account after confirming the password, and sign this browser out."""
+    rate_limit.ensure_allowed(request, GUESSES_RULE, user.email)
+    try:
+        accounts.delete_account(session=session, user=user, password=password)
+    except accounts.AccountDetailsError as problems:
+        _count_wrong_password(request, user, problems.problems)
+        return _account_page(
+            request,
+            templates,
+            user,
+            errors=problems.problems,
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        )
+    end_current_session(request, session)
+    expire_session_cookie(request)
+    return RedirectResponse("/", status.HTTP_303_SEE_OTHER)

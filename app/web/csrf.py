@@ -1,0 +1,126 @@
+"""Cross-site request forgery defence for every unsafe request, with no route opting in.
+
+`verify_csrf` is an app-wide dependency (see `create_app`): every POST, PUT,
+PATCH and DELETE must
+1. not come from another site: a browser's `Sec-Fetch-Site` must be
+   `same-origin` (or `none`, a user's own action), and an `Origin` header, when
+   sent, must name this host; and
+2. echo the visitor's token, in the form field `csrf_token` (plain forms) or the
+   `X-CSRF-Token` header (htmx, from `hx-headers` on a wrapper element).
+
+A signed-in visitor's token is the random `csrf_token` stored with their
+session. An anonymous visitor (signing up or in) gets a random cookie, and
+their token is an HMAC of it under the secret key: a page on another site can
+neither read the cookie nor compute the token.
+
+Templates write the token with the `csrf_token(request)` global; for an
+anonymous visitor without the cookie yet, that call queues the cookie on the
+response. Either way the response is marked `no-store`.
+"""
+
+import hashlib
+import hmac
+import re
+import secrets
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import Depends, HTTPException, Request, status
+
+from app.web.deps import SessionDep
+from app.web.visitor import (
+    load_visitor,
+    load_visitor_outside_route,
+    mark_private,
+    queue_cookie,
+    read_cookie,
+)
+
+FORM_FIELD = "csrf_token"
+HEADER = "X-CSRF-Token"
+ANONYMOUS_COOKIE = "modelatlas_csrf"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+ALLOWED_FETCH_SITES = frozenset({"same-origin", "none"})
+COOKIE_VALUE_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
+MISSING_OR_WRONG = (
+    "This form has expired or did not come from this site, so it was not accepted. "
+    "Reload the page and try again."
+)
+CROSS_SITE = "Requests from other sites are not accepted here."
+
+
+def _anonymous_token(request: Request, cookie_value: str) -> str:
+    secret = request.app.state.settings.secret_key.encode()
+    return hmac.new(secret, b"csrf-anonymous:" + cookie_value.encode(), hashlib.sha256).hexdigest()
+
+
+def _anonymous_cookie_value(request: Request) -> str | None:
+    value = read_cookie(request, ANONYMOUS_COOKIE)
+    return value if value and COOKIE_VALUE_PATTERN.fullmatch(value) else None
+
+
+def csrf_token(request: Request) -> str:
+    """The token this visitor's forms must send back (the Jinja global of that name)."""
+    mark_private(request)
+    visitor = load_visitor_outside_route(request)
+    if visitor.session is not None:
+        return visitor.session.csrf_token
+    value = getattr(request.state, "anonymous_csrf_cookie", None) or _anonymous_cookie_value(
+        request
+    )
+    if value is None:
+        value = secrets.token_urlsafe(32)
+        queue_cookie(request, ANONYMOUS_COOKIE, value)
+    request.state.anonymous_csrf_cookie = value
+    return _anonymous_token(request, value)
+
+
+def _expected_token(request: Request, session: SessionDep) -> str | None:
+    visitor = load_visitor(request, session)
+    if visitor.session is not None:
+        return visitor.session.csrf_token
+    value = _anonymous_cookie_value(request)
+    return _anonymous_token(request, value) if value else None
+
+
+def _refuse_cross_site(request: Request) -> None:
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None and fetch_site not in ALLOWED_FETCH_SITES:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, CROSS_SITE)
+    origin = request.headers.get("origin")
+    if origin is not None and urlsplit(origin).netloc != request.url.netloc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, CROSS_SITE)
+
+
+async def submitted_token(request: Request) -> str:
+    """The token an unsafe request carries: the header first, else the form field."""
+    if request.method in SAFE_METHODS:
+        return ""
+    header = request.headers.get(HEADER)
+    if header:
+        return header
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(FORM_CONTENT_TYPES):
+        value = (await request.form()).get(FORM_FIELD)
+        return value if isinstance(value, str) else ""
+    return ""
+
+
+def _same_token(expected: str, submitted: str) -> bool:
+    """Constant-time comparison that also copes with non-ASCII input."""
+    return hmac.compare_digest(expected.encode(), submitted.encode("utf-8", "replace"))
+
+
+def verify_csrf(
+    request: Request,
+    session: SessionDep,
+    submitted: Annotated[str, Depends(submitted_token)],
+) -> None:
+    """Refuse an unsafe request from another site or without this visitor's token (403)."""
+    if request.method in SAFE_METHODS:
+        return
+    _refuse_cross_site(request)
+    expected = _expected_token(request, session)
+    if not expected or not submitted or not _same_token(expected, submitted):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, MISSING_OR_WRONG)

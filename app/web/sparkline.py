@@ -1,0 +1,150 @@
+"""Small server-rendered SVG line charts: how a provider's figures moved over the week.
+
+No chart JavaScript and no `style` attributes (the CSP allows neither): the
+geometry is computed here, colours come from the stylesheet via classes and
+`currentColor`. Each chart is an image to assistive technology, named by a
+sentence with its lowest, highest and latest value, so the numbers the line
+shows are available without seeing it.
+
+Geometry: time runs left to right across the whole window (so a provider
+measured only lately has a short line at the right, not a stretched one);
+values run bottom (lowest) to top (highest) of the series' own range, and a
+flat series is drawn across the middle. A missing value, or a gap between
+points longer than `max_gap`, breaks the line; a point with no neighbour on
+either side is drawn as a dot.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from markupsafe import Markup
+
+from app.services.metric_history import MAX_JOINED_GAP, EndpointHistory
+from app.web.formatting import number_short
+
+WIDTH = 120
+HEIGHT = 30
+PAD = 2  # keeps the stroke and dots inside the box at the extremes
+DOT_RADIUS = 1.5
+
+Point = tuple[float, float]
+
+
+def sparkline(
+    series: Sequence[tuple[datetime, Decimal | None]],
+    *,
+    start: datetime,
+    end: datetime,
+    label: str,
+    unit: str,
+    css_class: str,
+    max_gap: timedelta = MAX_JOINED_GAP,
+) -> Markup:
+    """An inline `<svg>` of `series` over [start, end], or empty markup when nothing is known."""
+    known = [value for _, value in series if value is not None]
+    if not known:
+        return Markup("")
+    low, high = min(known), max(known)
+    segments = _segments(series, max_gap=max_gap)
+    scaled = [
+        [(_x(at, start=start, end=end), _y(value, low=low, high=high)) for at, value in segment]
+        for segment in segments
+    ]
+    description = (
+        f"{label}: lowest {number_short(low, unit)}, highest {number_short(high, unit)}, "
+        f"latest {number_short(known[-1], unit)}"
+    )
+    lines = [segment for segment in scaled if len(segment) > 1]
+    dots = [segment[0] for segment in scaled if len(segment) == 1]
+    parts = [
+        Markup(
+            '<svg class="sparkline {}" role="img" aria-label="{}" viewBox="0 0 {} {}"'
+            ' width="{}" height="{}"><title>{}</title>'
+        ).format(css_class, description, WIDTH, HEIGHT, WIDTH, HEIGHT, description)
+    ]
+    if lines:
+        parts.append(
+            Markup(
+                '<path class="sparkline-line" d="{}" fill="none" stroke="currentColor"'
+                ' stroke-width="1.5" stroke-linejoin="round" stroke-linecap="round"/>'
+            ).format(path_data(lines))
+        )
+    parts.extend(
+        Markup('<circle class="sparkline-dot" cx="{}" cy="{}" r="{}" fill="currentColor"/>').format(
+            _n(x), _n(y), DOT_RADIUS
+        )
+        for x, y in dots
+    )
+    parts.append(Markup("</svg>"))
+    return Markup("").join(parts)
+
+
+def endpoint_sparklines(history: EndpointHistory, provider: str) -> Markup:
+    """The throughput and the latency chart of one provider's week, side by side."""
+    return Markup("").join(
+        (
+            sparkline(
+                history.throughput,
+                start=history.start,
+                end=history.end,
+                label=f"{provider} throughput, last 7 days",
+                unit="tok/s",
+                css_class="sparkline-throughput",
+            ),
+            sparkline(
+                history.latency,
+                start=history.start,
+                end=history.end,
+                label=f"{provider} latency (TTFT), last 7 days",
+                unit="ms",
+                css_class="sparkline-latency",
+            ),
+        )
+    )
+
+
+def path_data(lines: Sequence[Sequence[Point]]) -> str:
+    """SVG path data drawing each run of points as its own polyline: `M x y L x y ...`."""
+    return " ".join(
+        " ".join(
+            f"{'M' if index == 0 else 'L'}{_n(x)} {_n(y)}" for index, (x, y) in enumerate(line)
+        )
+        for line in lines
+    )
+
+
+def _segments(
+    series: Sequence[tuple[datetime, Decimal | None]], *, max_gap: timedelta
+) -> list[list[tuple[datetime, Decimal]]]:
+    """Runs of known values whose neighbours are at most `max_gap` apart."""
+    segments: list[list[tuple[datetime, Decimal]]] = []
+    current: list[tuple[datetime, Decimal]] = []
+    for at, value in series:
+        if value is None or (current and at - current[-1][0] > max_gap):
+            if current:
+                segments.append(current)
+            current = []
+        if value is not None:
+            current.append((at, value))
+    if current:
+        segments.append(current)
+    return segments
+
+
+def _x(at: datetime, *, start: datetime, end: datetime) -> float:
+    fraction = (at - start) / (end - start)
+    return PAD + fraction * (WIDTH - 2 * PAD)
+
+
+def _y(value: Decimal, *, low: Decimal, high: Decimal) -> float:
+    if high == low:
+        return HEIGHT / 2
+    fraction = float((high - value) / (high - low))
+    return PAD + fraction * (HEIGHT - 2 * PAD)
+
+
+def _n(coordinate: float) -> str:
+    """A coordinate with at most one decimal, without a trailing `.0`."""
+    text = f"{coordinate:.1f}"
+    return text.removesuffix(".0")

@@ -1,0 +1,28 @@
+"""Routes of the status area: how the data jobs have been running."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from app.db import utcnow
+from app.services.freshness import stale_after
+from app.services.status_page import load_status_page
+from app.web.deps import SessionDep, SettingsDep, TemplatesDep
+
+router = APIRouter()
+
+
+@router.get("/status", name="status.index", response_class=HTMLResponse)
+def status_index(
+    request: Request, session: SessionDep, settings: SettingsDep, templates: TemplatesDep
+) -> HTMLResponse:
+    """Recent refresh and import runs, newest first, and whether the live metrics are fresh.
+
+    `?page=` pages through older runs; a bad value falls back with a notice, never an error.
+    """
+    page = load_status_page(
+        session=session,
+        page=request.query_params.get("page"),
+        now=utcnow(),
+        threshold=stale_after(settings),
+    )
+    return templates.TemplateResponse(request, "status/index.html", {"page": page})
