@@ -183,12 +183,17 @@ def cmd_user_create(args: argparse.Namespace) -> int:
 def cmd_refresh(_args: argparse.Namespace) -> int:
     """Refresh endpoint metrics and prices from OpenRouter once (for cron or a container).
 
+    A new database is first prepared as `serve` prepares it (schema, then seed
+    and genai-prices import when empty), so upstream ids match the catalog's
+    models instead of creating every one as discovered.
     Exit 0 when the run succeeded or found another run holding the lock (it
     says so), 1 when it failed or aborted (the run log says why).
     """
+    from app.services.bootstrap import prepare_database
+
     settings = _load_settings()
     configure_logging(settings.log_level)
-    migrate.upgrade(settings.database_url)
+    prepare_database(settings, echo=console.print)
     outcome = run_refresh(settings)
     console.print(outcome.summary())
     return 0 if outcome.succeeded else 1

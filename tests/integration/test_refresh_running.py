@@ -106,6 +106,20 @@ def test_refresh_command_updates_the_model_page_and_price_history(
     assert (new.input, new.output, new.effective_to) == (Decimal("0.2"), Decimal("0.8"), None)
 
 
+def test_refresh_command_on_a_new_database_fills_the_catalog_first(
+    fake: FakeOpenRouter, tmp_path: Path
+) -> None:
+    database_url = f"sqlite:///{tmp_path / 'new.db'}"
+
+    code, output = finish(start_refresh(database_url, fake.base_url, tmp_path))
+
+    assert code == 0, output
+    assert "Empty catalog: seeding the reference model" in output
+    rows = provider_rows(database_url)
+    assert re.search(r"\b102\s*tok/s", rows["Venice"])
+    assert re.search(r"\b32\s*tok/s", rows["Mistral"])
+
+
 def test_refresh_command_exits_non_zero_when_the_upstream_fails(
     database: SeededDatabase, tmp_path: Path
 ) -> None:
