@@ -12,12 +12,19 @@ from app.models.catalog import (
     Provider,
 )
 from app.models.community import Comment, Rating
-from app.models.metrics import JobLease, MetricSample, PopularitySignal, RefreshRun
+from app.models.metrics import (
+    ContentVersion,
+    JobLease,
+    MetricSample,
+    PopularitySignal,
+    RefreshRun,
+)
 
 __all__ = [
     "Author",
     "BenchmarkScore",
     "Comment",
+    "ContentVersion",
     "Endpoint",
     "ExternalId",
     "JobLease",

@@ -78,3 +78,18 @@ class PopularitySignal(Base):
     downloads: Mapped[int | None] = mapped_column(BigInteger)
     likes: Mapped[int | None] = mapped_column(BigInteger)
     measured_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ContentVersion(Base):
+    """A counter bumped by every write that changes what pages show, for cache invalidation.
+
+    A process caching rendered pages compares the counter it rendered at with
+    this row; writes made by other processes (a cron refresh, another worker)
+    bump it in their own transaction, so the cache never outlives the data.
+    """
+
+    __tablename__ = "content_versions"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
