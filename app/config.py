@@ -143,6 +143,36 @@ class Settings(BaseSettings):
         ge=1,
         description="Metric samples older than this many days are merged into hourly rows.",
     )
+    page_cache: bool = Field(
+        True,
+        description="Cache anonymous visitors' model pages (on/off); off renders every request.",
+    )
+    page_cache_url: str = Field(
+        "",
+        description="Where the page cache lives: empty for this process's memory, "
+        "redis://host:6379 for a cache shared by several processes.",
+    )
+    page_cache_max_entries: int = Field(
+        2000, ge=1, description="Most pages the in-process page cache keeps (least recent go)."
+    )
+    page_cache_max_bytes: int = Field(
+        64 * 1024 * 1024,
+        ge=64 * 1024,
+        description="Most bytes of pages the page cache keeps in process; also the largest "
+        "page it stores in Redis.",
+    )
+    page_cache_max_age_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="A cached page is rendered again after this many seconds even if nothing "
+        "was written (what turns figures stale is the clock alone).",
+    )
+    page_cache_check_seconds: float = Field(
+        1.0,
+        ge=0,
+        description="How often, at most, the page cache reads the database's content version "
+        "to see writes made by other processes.",
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> "Settings":

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from app.config import Settings
 from app.db import make_engine, make_session_factory
@@ -30,9 +29,12 @@ from app.web import (
 from app.web.body_limit import BodySizeLimitMiddleware
 from app.web.csrf import verify_csrf
 from app.web.errors import install_error_handlers
+from app.web.head_requests import HeadAsGetMiddleware
+from app.web.page_cache import install_page_cache
 from app.web.rate_limit import make_rate_limiter
 from app.web.request_log import RequestLogMiddleware
 from app.web.security_headers import SecurityHeadersMiddleware
+from app.web.static_files import STATIC_URL_PREFIX, HashedStaticFiles, StaticManifest
 from app.web.templating import make_templates
 from app.web.visitor import ResponseCookiesMiddleware
 
@@ -60,11 +62,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
-    app.state.templates = make_templates()
+    static = StaticManifest.of_directory(STATIC_DIR)
+    app.state.templates = make_templates(
+        static=static, auto_reload=settings.environment == "development"
+    )
     app.state.rate_limiter = make_rate_limiter(settings)
     app.state.workload_presets = calculator.configured_presets(settings)
 
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount(
+        STATIC_URL_PREFIX,
+        HashedStaticFiles(directory=STATIC_DIR, manifest=static),
+        name="static",
+    )
     for area in (
         health,
         site,
@@ -82,8 +91,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(area.router)
     install_error_handlers(app)
     app.add_exception_handler(auth.SignInRequired, auth.sign_in_required)
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
-    app.add_middleware(RequestLogMiddleware)
     app.add_middleware(ResponseCookiesMiddleware)
+    # Outside the queued cookies (a response that sets one is not stored), inside the
+    # request log and the security headers (cached answers are logged and carry them).
+    install_page_cache(app, settings)
+    app.add_middleware(RequestLogMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     return app

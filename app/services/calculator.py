@@ -13,12 +13,23 @@ their actual current price rows then decide the five cheapest for the workload.
 """
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import cache
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from app.models import Endpoint, Model, ModelModality, Price, Provider
@@ -237,7 +248,7 @@ def model_calculator(
     presets: Presets,
 ) -> ModelCalculator:
     """The model page's calculator for the workload in `params` (three statements when valid)."""
-    subject = load_subjects(session=session, condition=Model.slug == slug).get(slug)
+    subject = load_subjects(session=session, slugs=[slug]).get(slug)
     if subject is None:
         raise LookupError(f"no model {slug}")
     form = read_workload(params, presets=presets, limits=subject.limits())
@@ -264,7 +275,7 @@ def compare_models(*, session: Session, params: Mapping[str, str], presets: Pres
     """
     models_text = params.get("models", "").strip()
     slugs, models_error = read_model_slugs(models_text)
-    subjects = load_subjects(session=session, condition=Model.slug.in_(slugs)) if slugs else {}
+    subjects = load_subjects(session=session, slugs=slugs)
     unknown = [slug for slug in slugs if slug not in subjects]
     if unknown and models_error is None:
         models_error = f"Not in the catalog: {', '.join(unknown)}. {SLUG_HINT}"
@@ -341,28 +352,27 @@ def comparable_models(
     """
     input_weight = workload.input_tokens
     output_weight = workload.output_tokens + workload.reasoning_tokens
-    shortlist = (
-        select(Model.id)
-        .where(Model.id != subject.id, Model.status != "deprecated")
-        .order_by(
-            func.coalesce(Model.price_input_min, 0) * input_weight
-            + func.coalesce(Model.price_output_min, 0) * output_weight,
-            Model.id,
-        )
-        .limit(COMPARABLE_SHORTLIST)
+    shortlist = _shortlist_query(
+        by_input=bool(input_weight),
+        by_output=bool(output_weight),
+        min_context=subject.context_window is not None,
+        modality_count=len(input_modalities),
     )
-    if input_weight:
-        shortlist = shortlist.where(Model.price_input_min.is_not(None))
-    if output_weight:
-        shortlist = shortlist.where(Model.price_output_min.is_not(None))
-    if subject.context_window is not None:
-        shortlist = shortlist.where(Model.context_window >= subject.context_window)
-    for modality in input_modalities:
-        shortlist = shortlist.where(_has_input_modality(modality))
-    ids = list(session.scalars(shortlist))
+    ids = list(
+        session.scalars(
+            shortlist,
+            {
+                "subject_id": subject.id,
+                "input_weight": input_weight,
+                "output_weight": output_weight,
+                "context_window": subject.context_window,
+                **{f"modality_{n}": modality for n, modality in enumerate(input_modalities)},
+            },
+        )
+    )
     if not ids:
         return ()
-    candidates = load_subjects(session=session, condition=Model.id.in_(ids))
+    candidates = load_subjects(session=session, ids=ids)
     comparables = []
     for candidate in candidates.values():
         result = estimate_model(candidate, workload)
@@ -373,51 +383,107 @@ def comparable_models(
     return tuple(comparables[:COMPARABLE_COUNT])
 
 
-def _has_input_modality(modality: str) -> ColumnElement[bool]:
-    return exists().where(
-        ModelModality.model_id == Model.id,
-        ModelModality.direction == "input",
-        ModelModality.modality == modality,
-    )
+# The calculator's statements are built once, with bound parameters, from
+# table columns (run as Core statements): building them per request, and the
+# ORM's result machinery, cost more than the queries themselves.
+_model = Model.__table__.c
+_modality = ModelModality.__table__.c
+_endpoint = Endpoint.__table__.c
+_provider = Provider.__table__.c
+_price = Price.__table__.c
 
 
-def load_subjects(*, session: Session, condition: ColumnElement[bool]) -> dict[str, Subject]:
-    """Models matching `condition`, by slug, each with every offer and its current prices.
+@cache
+def _shortlist_query(
+    *, by_input: bool, by_output: bool, min_context: bool, modality_count: int
+) -> Select[tuple[int]]:
+    """Ids of the models ranked cheapest by their rollup prices, for one shape of workload.
 
-    One statement: models outer-joined to their endpoints, providers and the
-    current standard and batch price rows (on the `ix_prices_current` index).
+    Parameters: `subject_id`, `input_weight`, `output_weight`, `context_window`
+    and `modality_0`... (the input modalities every candidate must take).
     """
-    rows = session.execute(
-        select(
-            Model.id,
-            Model.slug,
-            Model.name,
-            Model.context_window,
-            Model.max_output,
-            Model.reasoning,
-            Endpoint.id.label("endpoint_id"),
-            Endpoint.variant,
-            Endpoint.context_window.label("endpoint_context_window"),
-            Endpoint.supported_parameters,
-            Provider.slug.label("provider_slug"),
-            Provider.name.label("provider_name"),
-            Provider.kind,
-            Price,
+    shortlist = (
+        select(_model.id)
+        .where(_model.id != bindparam("subject_id"), _model.status != "deprecated")
+        .order_by(
+            func.coalesce(_model.price_input_min, 0) * bindparam("input_weight", type_=BigInteger)
+            + func.coalesce(_model.price_output_min, 0)
+            * bindparam("output_weight", type_=BigInteger),
+            _model.id,
         )
-        .select_from(Model)
-        .outerjoin(Endpoint, Endpoint.model_id == Model.id)
-        .outerjoin(Provider, Provider.id == Endpoint.provider_id)
+        .limit(COMPARABLE_SHORTLIST)
+    )
+    if by_input:
+        shortlist = shortlist.where(_model.price_input_min.is_not(None))
+    if by_output:
+        shortlist = shortlist.where(_model.price_output_min.is_not(None))
+    if min_context:
+        shortlist = shortlist.where(_model.context_window >= bindparam("context_window"))
+    for number in range(modality_count):
+        shortlist = shortlist.where(
+            exists().where(
+                _modality.model_id == _model.id,
+                _modality.direction == "input",
+                _modality.modality == bindparam(f"modality_{number}"),
+            )
+        )
+    return shortlist
+
+
+def _subjects_query(condition: ColumnElement[bool]) -> Select:
+    """Models matching `condition` outer-joined to their endpoints, providers and the
+    current standard and batch price rows (on the `ix_prices_current` index)."""
+    return (
+        select(
+            _model.id,
+            _model.slug,
+            _model.name,
+            _model.context_window,
+            _model.max_output,
+            _model.reasoning,
+            _endpoint.id.label("endpoint_id"),
+            _endpoint.variant,
+            _endpoint.context_window.label("endpoint_context_window"),
+            _endpoint.supported_parameters,
+            _provider.slug.label("provider_slug"),
+            _provider.name.label("provider_name"),
+            _provider.kind,
+            _price.service_tier,
+            *(_price[name].label(f"price_{name}") for name in _SHEET_FIELDS),
+        )
+        .select_from(Model.__table__)
+        .outerjoin(Endpoint.__table__, _endpoint.model_id == _model.id)
+        .outerjoin(Provider.__table__, _provider.id == _endpoint.provider_id)
         .outerjoin(
-            Price,
+            Price.__table__,
             and_(
-                Price.endpoint_id == Endpoint.id,
-                Price.effective_to.is_(None),
-                Price.service_tier.in_(ESTIMATED_TIERS),
+                _price.endpoint_id == _endpoint.id,
+                _price.effective_to.is_(None),
+                _price.service_tier.in_(ESTIMATED_TIERS),
             ),
         )
         .where(condition)
-        .order_by(Model.id, Endpoint.id)
-    ).all()
+        .order_by(_model.id, _endpoint.id)
+    )
+
+
+_SUBJECTS_BY_SLUG = _subjects_query(_model.slug.in_(bindparam("slugs", expanding=True)))
+_SUBJECTS_BY_ID = _subjects_query(_model.id.in_(bindparam("ids", expanding=True)))
+
+
+def load_subjects(
+    *, session: Session, slugs: Collection[str] = (), ids: Collection[int] = ()
+) -> dict[str, Subject]:
+    """The models with these slugs or ids, by slug, each with every offer and its current prices.
+
+    One statement (none when nothing is asked for).
+    """
+    if slugs:
+        rows = session.execute(_SUBJECTS_BY_SLUG, {"slugs": list(slugs)}).all()
+    elif ids:
+        rows = session.execute(_SUBJECTS_BY_ID, {"ids": list(ids)}).all()
+    else:
+        return {}
     by_model: dict[int, list] = {}
     for row in rows:
         by_model.setdefault(row.id, []).append(row)
@@ -451,7 +517,7 @@ def _reveals_reasoning(offer: Offer) -> bool:
 
 def _offer(rows: Sequence) -> Offer:
     first = rows[0]
-    sheets = {row.Price.service_tier: _sheet(row.Price) for row in rows if row.Price is not None}
+    sheets = {row.service_tier: _sheet(row) for row in rows if row.service_tier is not None}
     return Offer(
         provider_slug=first.provider_slug,
         provider_name=first.provider_name,
@@ -464,7 +530,7 @@ def _offer(rows: Sequence) -> Offer:
     )
 
 
-def _sheet(price: Price) -> PriceSheet:
+def _sheet(row: Row) -> PriceSheet:
     return PriceSheet(
-        tier=price.service_tier, **{name: getattr(price, name) for name in _SHEET_FIELDS}
+        tier=row.service_tier, **{name: getattr(row, f"price_{name}") for name in _SHEET_FIELDS}
     )

@@ -1,9 +1,11 @@
 """One line of a model list: what the catalog and a lab's page show for each model.
 
 Both lists read the same per-model rollup columns, so they share this loader:
-one statement for the models with their lab, one for their modalities, whatever
-the number of rows. Templates get plain rows and never touch the ORM, so they
-cannot trigger a lazy load.
+one statement for the models with their lab and modalities, whatever the
+number of rows. It selects table columns, so SQLAlchemy runs it as a Core
+statement and builds no ORM objects (which cost more than the query on a
+page of fifty models). Templates get plain rows and never touch the ORM, so
+they cannot trigger a lazy load.
 """
 
 from collections.abc import Sequence
@@ -12,9 +14,13 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from app.models import Author, Model
+from app.services.modalities import modalities_of, split_modalities
+
+_model = Model.__table__.c
+_author = Author.__table__.c
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,27 +55,38 @@ def catalog_rows(
 ) -> list[CatalogRow]:
     """The models matching `where`, in `order_by` order, as rows ready to display."""
     statement = (
-        select(Model, Author.slug, Author.name)
-        .join(Author, Model.author_id == Author.id)
+        select(
+            _model.slug,
+            _model.name,
+            _author.slug.label("author_slug"),
+            _author.name.label("author_name"),
+            _model.status,
+            _model.context_window,
+            modalities_of(_model.id).label("modalities"),
+            _model.price_input_min,
+            _model.price_output_min,
+            _model.provider_count,
+            _model.throughput_max,
+        )
+        .join_from(Model.__table__, Author.__table__, _model.author_id == _author.id)
         .where(*where)
         .order_by(*order_by)
         .offset(offset)
         .limit(limit)
-        .options(selectinload(Model.modalities))
     )
     return [
         CatalogRow(
-            slug=model.slug,
-            name=model.name,
-            author_slug=author_slug,
-            author_name=author_name,
-            status=model.status,
-            context_window=model.context_window,
-            input_modalities=tuple(model.modality_list("input")),
-            price_input=model.price_input_min,
-            price_output=model.price_output_min,
-            provider_count=model.provider_count,
-            throughput=model.throughput_max,
+            slug=row.slug,
+            name=row.name,
+            author_slug=row.author_slug,
+            author_name=row.author_name,
+            status=row.status,
+            context_window=row.context_window,
+            input_modalities=split_modalities(row.modalities)["input"],
+            price_input=row.price_input_min,
+            price_output=row.price_output_min,
+            provider_count=row.provider_count,
+            throughput=row.throughput_max,
         )
-        for model, author_slug, author_name in session.execute(statement)
+        for row in session.execute(statement)
     ]

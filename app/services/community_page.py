@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app.models import Comment, Model, Rating, User
@@ -100,9 +100,7 @@ class CommunityBlock:
 
 def find_model(*, session: Session, slug: str) -> ModelRef | None:
     """The model with this full slug (`author/model`), or None."""
-    row = session.execute(
-        select(Model.id, Model.slug, Model.name).where(Model.slug == slug)
-    ).first()
+    row = session.execute(_MODEL_BY_SLUG, {"slug": slug}).first()
     return ModelRef(id=row.id, slug=row.slug, name=row.name) if row else None
 
 
@@ -127,10 +125,7 @@ def load_community(
 
 def load_rating_summary(*, session: Session, model_id: int) -> RatingSummary:
     """Count, average and histogram from one GROUP BY stars statement."""
-    grouped = session.execute(
-        select(Rating.stars, func.count()).where(Rating.model_id == model_id).group_by(Rating.stars)
-    )
-    counts = {stars: count for stars, count in grouped}
+    counts = dict(session.execute(_RATINGS_BY_STARS, {"model_id": model_id}).all())
     total = sum(counts.values())
     average = None
     if total:
@@ -143,30 +138,59 @@ def load_rating_summary(*, session: Session, model_id: int) -> RatingSummary:
 def load_thread(*, session: Session, model_id: int, page_text: str | None) -> CommentThread:
     """The requested page of comments; a bad or too-large page number falls back with a message."""
     requested, problem = requested_page(page_text)
-    total, hidden = session.execute(
-        select(func.count(), func.count(Comment.hidden_at)).where(Comment.model_id == model_id)
-    ).one()
+    total, hidden = session.execute(_COMMENT_COUNTS, {"model_id": model_id}).one()
     place = locate_page(requested=requested, total=total, page_size=COMMENTS_PER_PAGE)
     if problem and not place.message:
         place = replace(place, message=problem)
     rows = session.execute(
-        select(Comment, User.display_name)
-        .outerjoin(User, User.id == Comment.user_id)
-        .where(Comment.model_id == model_id)
-        .order_by(Comment.created_at.desc(), Comment.id.desc())
-        .offset(place.offset)
-        .limit(place.size)
+        _COMMENTS_PAGE, {"model_id": model_id, "offset": place.offset, "limit": place.size}
     )
     comments = tuple(
         CommentView(
-            id=comment.id,
-            author_id=comment.user_id,
-            author_name=display_name,
-            body_html=render_comment(comment.body),
-            created_at=comment.created_at,
-            edited_at=comment.edited_at,
-            hidden=comment.hidden_at is not None,
+            id=row.id,
+            author_id=row.user_id,
+            author_name=row.display_name,
+            body_html=render_comment(row.body),
+            created_at=row.created_at,
+            edited_at=row.edited_at,
+            hidden=row.hidden_at is not None,
         )
-        for comment, display_name in rows
+        for row in rows
     )
     return CommentThread(comments=comments, place=place, visible_count=total - hidden)
+
+
+# Built once with bound parameters from table columns (run as Core statements):
+# on the model page, building them per request and the ORM's result machinery
+# cost more than the queries.
+_model = Model.__table__.c
+_rating = Rating.__table__.c
+_comment = Comment.__table__.c
+_user = User.__table__.c
+
+_MODEL_BY_SLUG = select(_model.id, _model.slug, _model.name).where(_model.slug == bindparam("slug"))
+_RATINGS_BY_STARS = (
+    select(_rating.stars, func.count())
+    .where(_rating.model_id == bindparam("model_id"))
+    .group_by(_rating.stars)
+)
+_COMMENT_COUNTS = select(func.count(), func.count(_comment.hidden_at)).where(
+    _comment.model_id == bindparam("model_id")
+)
+_COMMENTS_PAGE = (
+    select(
+        _comment.id,
+        _comment.user_id,
+        _comment.body,
+        _comment.created_at,
+        _comment.edited_at,
+        _comment.hidden_at,
+        _user.display_name,
+    )
+    .select_from(Comment.__table__)
+    .outerjoin(User.__table__, _user.id == _comment.user_id)
+    .where(_comment.model_id == bindparam("model_id"))
+    .order_by(_comment.created_at.desc(), _comment.id.desc())
+    .offset(bindparam("offset"))
+    .limit(bindparam("limit"))
+)

@@ -44,6 +44,7 @@ from app.models import (
     RefreshRun,
 )
 from app.services.author_aliases import AuthorInfo, author_info
+from app.services.content_version import bump
 from app.services.model_grouping import ModelGroup, PlacedOffer, group_offers
 from app.services.price_history import PriceChanges, reconcile
 from app.services.rollups import refresh_rollups
@@ -177,6 +178,8 @@ def import_genai_prices(
             progress(done, total)
     session.flush()
     refresh_rollups(session=session)
+    if report.changed:
+        bump(session)
     report.seconds = time.perf_counter() - started
     run.status = "ok"
     run.finished_at = utcnow()

@@ -8,14 +8,15 @@ in one statement, so the model page's query count does not grow with its
 provider count.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
+from functools import cache
+from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Float, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from app.db import UTCDateTime
 from app.models import Endpoint, MetricSample
 from app.services.time_buckets import floor_to_hour, hour_start
 
@@ -25,16 +26,20 @@ BUCKET = timedelta(hours=1)
 # not measure in between, and a straight line would invent figures.
 MAX_JOINED_GAP = 3 * BUCKET
 
-Series = tuple[tuple[datetime, Decimal | None], ...]
+Series = tuple[tuple[datetime, float | None], ...]
 
 
-@dataclass(frozen=True)
-class HistoryPoint:
-    """One hour of one endpoint: the mean of that hour's p50 figures."""
+class HistoryPoint(NamedTuple):
+    """One hour of one endpoint: the mean of that hour's p50 figures.
+
+    Means are floats: they only draw charts (the figures of record stay
+    Decimal), and a week is a thousand of them per model page, which a tuple
+    of floats builds several times faster than a dataclass of Decimals.
+    """
 
     at: datetime
-    throughput_p50: Decimal | None
-    ttft_p50_ms: Decimal | None
+    throughput_p50: float | None
+    ttft_p50_ms: float | None
 
 
 @dataclass(frozen=True)
@@ -71,42 +76,52 @@ def load_metric_history(
     `empty_history` for them.
     """
     start, end = history_window(now)
-    hour = hour_start(MetricSample.measured_at, session.get_bind().dialect.name)
     rows = session.execute(
-        select(
-            MetricSample.endpoint_id,
-            hour.label("hour"),
-            func.avg(MetricSample.throughput_p50).label("throughput"),
-            func.avg(MetricSample.ttft_p50_ms).label("ttft"),
-        )
-        .join(Endpoint, Endpoint.id == MetricSample.endpoint_id)
-        .where(
-            Endpoint.model_id == model_id,
-            MetricSample.measured_at >= start,
-            MetricSample.measured_at < end,
-        )
-        .group_by(MetricSample.endpoint_id, hour)
-        .order_by(MetricSample.endpoint_id, hour)
+        _history_query(session.get_bind().dialect.name),
+        {"model_id": model_id, "start": start, "end": end},
     )
-    points: dict[int, list[HistoryPoint]] = defaultdict(list)
+    points: dict[int, list[HistoryPoint]] = {}
     for endpoint_id, at, throughput, ttft in rows:
-        points[endpoint_id].append(
-            HistoryPoint(at=at, throughput_p50=_decimal(throughput), ttft_p50_ms=_decimal(ttft))
-        )
+        found = points.get(endpoint_id)
+        if found is None:
+            found = points[endpoint_id] = []
+        found.append(HistoryPoint(at, throughput, ttft))
     return {
         endpoint_id: EndpointHistory(start=start, end=end, points=tuple(found))
         for endpoint_id, found in points.items()
     }
 
 
+@cache
+def _history_query(dialect_name: str) -> Select[tuple[int, datetime, float | None, float | None]]:
+    """The hourly means of the model's endpoints' p50 figures, built once per database kind.
+
+    Table columns, not ORM attributes, so it runs as a Core statement; the
+    means come back as floats (AVG gives float on SQLite, Decimal on
+    PostgreSQL), which is all the charts need.
+    """
+    sample = MetricSample.__table__.c
+    endpoint = Endpoint.__table__.c
+    hour = hour_start(sample.measured_at, dialect_name)
+    return (
+        select(
+            sample.endpoint_id,
+            hour.label("hour"),
+            func.avg(sample.throughput_p50, type_=Float).label("throughput"),
+            func.avg(sample.ttft_p50_ms, type_=Float).label("ttft"),
+        )
+        .join_from(MetricSample.__table__, Endpoint.__table__, endpoint.id == sample.endpoint_id)
+        .where(
+            endpoint.model_id == bindparam("model_id"),
+            sample.measured_at >= bindparam("start", type_=UTCDateTime),
+            sample.measured_at < bindparam("end", type_=UTCDateTime),
+        )
+        .group_by(sample.endpoint_id, hour)
+        .order_by(sample.endpoint_id, hour)
+    )
+
+
 def empty_history(now: datetime) -> EndpointHistory:
     """The history of an endpoint with no samples in the window."""
     start, end = history_window(now)
     return EndpointHistory(start=start, end=end, points=())
-
-
-def _decimal(value: object) -> Decimal | None:
-    """AVG gives Decimal on PostgreSQL and float on SQLite; charts want one type."""
-    if value is None:
-        return None
-    return value if isinstance(value, Decimal) else Decimal(str(value))

@@ -15,9 +15,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
-from sqlalchemy import and_, select
-from sqlalchemy.orm import Session, joinedload, raiseload, selectinload
+from sqlalchemy import ColumnElement, Label, Row, and_, bindparam, select
+from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.models import (
@@ -28,9 +29,11 @@ from app.models import (
     Model,
     PopularitySignal,
     Price,
+    Provider,
 )
 from app.services.freshness import Freshness, last_success_query
 from app.services.metric_history import EndpointHistory, empty_history, load_metric_history
+from app.services.modalities import modalities_of, split_modalities
 from app.sources.huggingface import SOURCE_NAME as HUGGING_FACE
 
 # OpenRouter-style supported parameters -> the feature they reveal, in display order.
@@ -47,6 +50,8 @@ HUGGING_FACE_URL = "https://huggingface.co"
 # The key format a provider's users recognise in a snippet; others get a generic placeholder.
 API_KEY_PLACEHOLDERS = {"openrouter": "sk-or-..."}
 GENERIC_API_KEY_PLACEHOLDER = "YOUR_API_KEY"
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -139,13 +144,26 @@ class Score:
 
 
 @dataclass(frozen=True)
-class ModelPage:
-    """The model page's content; missing values are None and render as "not known"."""
+class ModelSummary:
+    """Who a model is and what it takes: all the calculator's HTMX fragment needs of it."""
 
+    id: int
     slug: str
     name: str
-    status: str
     author_slug: str
+    input_modalities: tuple[str, ...]
+
+    @property
+    def model_slug(self) -> str:
+        """The model's part of the slug, as it appears in the page's URL."""
+        return self.slug.removeprefix(f"{self.author_slug}/")
+
+
+@dataclass(frozen=True)
+class ModelPage(ModelSummary):
+    """The model page's content; missing values are None and render as "not known"."""
+
+    status: str
     author_name: str
     summary: str | None
     description: str | None
@@ -157,7 +175,6 @@ class ModelPage:
     knowledge_cutoff: str | None
     context_window: int | None
     max_output: int | None
-    input_modalities: tuple[str, ...]
     output_modalities: tuple[str, ...]
     recommended_for: tuple[str, ...]
     providers: tuple[EndpointRow, ...]
@@ -168,11 +185,6 @@ class ModelPage:
     freshness: Freshness
     popularity: Popularity | None
     scores: tuple[Score, ...]
-
-    @property
-    def model_slug(self) -> str:
-        """The model's part of the slug, as it appears in the page's URL."""
-        return self.slug.removeprefix(f"{self.author_slug}/")
 
     @property
     def provider_count(self) -> int:
@@ -192,6 +204,24 @@ class ModelPage:
         return self.snippets[0] if self.snippets else None
 
 
+def load_model_summary(
+    *, session: Session, author_slug: str, model_slug: str
+) -> ModelSummary | None:
+    """The model at `/models/{author_slug}/{model_slug}` in one statement, or None."""
+    model = session.execute(
+        _SUMMARY_QUERY, {"author_slug": author_slug, "slug": f"{author_slug}/{model_slug}"}
+    ).first()
+    if model is None:
+        return None
+    return ModelSummary(
+        id=model.id,
+        slug=model.slug,
+        name=model.name,
+        author_slug=author_slug,
+        input_modalities=split_modalities(model.modalities)["input"],
+    )
+
+
 def load_model_page(
     *,
     session: Session,
@@ -202,40 +232,32 @@ def load_model_page(
 ) -> ModelPage | None:
     """The page for `/models/{author_slug}/{model_slug}`, or None when there is no such model.
 
-    Six statements whatever the number of endpoints: model with author,
-    popularity and the time of the last successful metrics refresh;
-    modalities; endpoints with provider and current price; their hourly
-    history over the week; benchmark scores; and the latest measurement's
-    provenance. `stale_after` is the age past which figures are marked stale
-    (see `services.freshness`).
+    Four statements whatever the number of endpoints: the model with its
+    author, modalities, popularity and the time of the last successful
+    metrics refresh; its endpoints with provider, current price and latest
+    sample; their hourly history over the week; and its benchmark scores.
+    `stale_after` is the age past which figures are marked stale (see
+    `services.freshness`).
     """
     now = now or utcnow()
-    found = session.execute(
-        select(Model, PopularitySignal, last_success_query().scalar_subquery())
-        .join(Model.author)
-        .outerjoin(
-            PopularitySignal,
-            and_(PopularitySignal.model_id == Model.id, PopularitySignal.source == HUGGING_FACE),
-        )
-        .where(Author.slug == author_slug, Model.slug == f"{author_slug}/{model_slug}")
-        .options(joinedload(Model.author), selectinload(Model.modalities), raiseload("*"))
+    model = session.execute(
+        _MODEL_QUERY, {"author_slug": author_slug, "slug": f"{author_slug}/{model_slug}"}
     ).first()
-    if found is None:
+    if model is None:
         return None
-    model, signal, last_success_at = found
-    freshness = Freshness(now=now, threshold=stale_after, last_success_at=last_success_at)
-    rows = sorted(
-        _endpoint_rows(session=session, model_id=model.id, freshness=freshness),
-        key=_by_throughput,
-    )
+    freshness = Freshness(now=now, threshold=stale_after, last_success_at=model.last_success_at)
+    endpoints = session.execute(_ENDPOINTS_QUERY, {"model_id": model.id}).all()
+    rows = sorted(_endpoint_rows(session, model.id, endpoints, freshness), key=_by_throughput)
     providers = tuple(row for row in rows if not row.is_router)
     routers = tuple(row for row in rows if row.is_router)
+    modalities = split_modalities(model.modalities)
     return ModelPage(
+        id=model.id,
         slug=model.slug,
         name=model.name,
         status=model.status,
-        author_slug=model.author.slug,
-        author_name=model.author.name,
+        author_slug=model.author_slug,
+        author_name=model.author_name,
         summary=model.summary,
         description=model.description,
         released_at=model.released_at,
@@ -246,69 +268,167 @@ def load_model_page(
         knowledge_cutoff=model.knowledge_cutoff,
         context_window=model.context_window,
         max_output=model.max_output,
-        input_modalities=tuple(model.modality_list("input")),
-        output_modalities=tuple(model.modality_list("output")),
+        input_modalities=modalities["input"],
+        output_modalities=modalities["output"],
         recommended_for=tuple(model.recommended_for or ()),
         providers=providers,
         routers=routers,
         cheapest=_cheapest(providers or routers),
         snippets=_snippets(routers=routers, providers=providers),
-        measurement=_latest_measurement(session=session, model_id=model.id),
+        measurement=_latest_measurement(endpoints),
         freshness=freshness,
-        popularity=_popularity(signal, hf_repo_id=model.hf_repo_id),
-        scores=_scores(session=session, model_id=model.id),
+        popularity=_popularity(model),
+        scores=tuple(
+            Score(*score) for score in session.execute(_SCORES_QUERY, {"model_id": model.id})
+        ),
     )
 
 
-def _endpoint_rows(*, session: Session, model_id: int, freshness: Freshness) -> list[EndpointRow]:
-    """Every endpoint of the model with its provider, current standard-tier price and history."""
-    results = session.execute(
-        select(Endpoint, Price)
-        .outerjoin(Price, Price.current_standard_of(Endpoint.id))
-        .where(Endpoint.model_id == model_id)
-        .options(joinedload(Endpoint.provider), raiseload("*"))
-    ).all()
+# The statements are built once, here, with bound parameters: building one
+# as deep as the endpoints query took longer than running it. They select
+# table columns (`__table__.c`), which SQLAlchemy runs as Core statements,
+# skipping the ORM's result machinery (a third of each statement's cost).
+_model = Model.__table__.c
+_author = Author.__table__.c
+_popularity_signal = PopularitySignal.__table__.c
+_endpoint = Endpoint.__table__.c
+_provider = Provider.__table__.c
+_price = Price.__table__.c
+_sample = MetricSample.__table__.c
+_score = BenchmarkScore.__table__.c
+
+_MODALITIES = modalities_of(_model.id).label("modalities")
+_THIS_MODEL = (_author.slug == bindparam("author_slug"), _model.slug == bindparam("slug"))
+
+_SUMMARY_QUERY = (
+    select(_model.id, _model.slug, _model.name, _MODALITIES)
+    .join_from(Model.__table__, Author.__table__, _author.id == _model.author_id)
+    .where(*_THIS_MODEL)
+)
+
+_MODEL_QUERY = (
+    select(
+        _model.id,
+        _model.slug,
+        _model.name,
+        _model.status,
+        _model.summary,
+        _model.description,
+        _model.released_at,
+        _model.api_available_at,
+        _model.weights,
+        _model.license,
+        _model.hf_repo_id,
+        _model.knowledge_cutoff,
+        _model.context_window,
+        _model.max_output,
+        _model.recommended_for,
+        _author.slug.label("author_slug"),
+        _author.name.label("author_name"),
+        _MODALITIES,
+        _popularity_signal.id.label("popularity_id"),
+        _popularity_signal.downloads,
+        _popularity_signal.likes,
+        _popularity_signal.measured_at.label("popularity_measured_at"),
+        last_success_query().scalar_subquery().label("last_success_at"),
+    )
+    .join_from(Model.__table__, Author.__table__, _author.id == _model.author_id)
+    .outerjoin(
+        PopularitySignal.__table__,
+        and_(
+            _popularity_signal.model_id == _model.id,
+            _popularity_signal.source == HUGGING_FACE,
+        ),
+    )
+    .where(*_THIS_MODEL)
+)
+
+
+def _latest_sample(column: ColumnElement[_T]) -> Label[_T]:
+    """`column` of the endpoint's newest metric sample (one probe of its time index)."""
+    return (
+        select(column)
+        .where(_sample.endpoint_id == _endpoint.id)
+        .order_by(_sample.measured_at.desc())
+        .limit(1)
+        .scalar_subquery()
+        .label(f"sample_{column.name}")
+    )
+
+
+# The model's endpoints with provider, current standard-tier price and newest sample.
+_ENDPOINTS_QUERY = (
+    select(
+        _endpoint.id,
+        _endpoint.variant,
+        _endpoint.provider_model_id,
+        _endpoint.throughput_p50,
+        _endpoint.throughput_p90,
+        _endpoint.ttft_p50_ms,
+        _endpoint.ttft_p90_ms,
+        _endpoint.uptime_pct,
+        _endpoint.measured_at,
+        _endpoint.context_window,
+        _endpoint.quantization,
+        _endpoint.supported_parameters,
+        _provider.slug.label("provider_slug"),
+        _provider.name.label("provider_name"),
+        _provider.kind.label("provider_kind"),
+        _provider.api_base,
+        _price.input.label("input_price"),
+        _price.output.label("output_price"),
+        _price.cache_read.label("cache_read_price"),
+        _price.cache_write.label("cache_write_price"),
+        _price.reasoning.label("reasoning_price"),
+        _latest_sample(_sample.measured_at),
+        _latest_sample(_sample.source),
+        _latest_sample(_sample.window),
+    )
+    .join_from(Endpoint.__table__, Provider.__table__, _provider.id == _endpoint.provider_id)
+    .outerjoin(Price.__table__, Price.current_standard_of(_endpoint.id))
+    .where(_endpoint.model_id == bindparam("model_id"))
+)
+
+_SCORES_QUERY = (
+    select(_score.benchmark, _score.score, _score.source, _score.measured_on)
+    .where(_score.model_id == bindparam("model_id"))
+    .order_by(_score.benchmark, _score.source)
+)
+
+
+def _endpoint_rows(
+    session: Session, model_id: int, endpoints: Sequence[Row], freshness: Freshness
+) -> list[EndpointRow]:
+    """Every endpoint of the model as a table row, with its week of hourly history."""
     histories = load_metric_history(session=session, model_id=model_id, now=freshness.now)
     no_history = empty_history(freshness.now)
     return [
-        _endpoint_row(
-            endpoint,
-            price,
+        EndpointRow(
+            provider_slug=endpoint.provider_slug,
+            provider_name=endpoint.provider_name,
+            variant=endpoint.variant,
+            is_router=endpoint.provider_kind == "router",
+            api_base=endpoint.api_base,
+            provider_model_id=endpoint.provider_model_id,
+            throughput_p50=endpoint.throughput_p50,
+            throughput_p90=endpoint.throughput_p90,
+            ttft_p50_ms=endpoint.ttft_p50_ms,
+            ttft_p90_ms=endpoint.ttft_p90_ms,
+            uptime_pct=endpoint.uptime_pct,
+            measured_at=endpoint.measured_at,
             stale=freshness.is_stale(endpoint.measured_at),
             history=histories.get(endpoint.id, no_history),
+            input_price=endpoint.input_price,
+            output_price=endpoint.output_price,
+            cache_read_price=endpoint.cache_read_price,
+            cache_write_price=endpoint.cache_write_price,
+            reasoning_price=endpoint.reasoning_price,
+            context_window=endpoint.context_window,
+            quantization=endpoint.quantization,
+            features=features_of(endpoint.supported_parameters or ()),
         )
-        for endpoint, price in results
+        for endpoint in endpoints
     ]
-
-
-def _endpoint_row(
-    endpoint: Endpoint, price: Price | None, *, stale: bool, history: EndpointHistory
-) -> EndpointRow:
-    provider = endpoint.provider
-    return EndpointRow(
-        provider_slug=provider.slug,
-        provider_name=provider.name,
-        variant=endpoint.variant,
-        is_router=provider.kind == "router",
-        api_base=provider.api_base,
-        provider_model_id=endpoint.provider_model_id,
-        throughput_p50=endpoint.throughput_p50,
-        throughput_p90=endpoint.throughput_p90,
-        ttft_p50_ms=endpoint.ttft_p50_ms,
-        ttft_p90_ms=endpoint.ttft_p90_ms,
-        uptime_pct=endpoint.uptime_pct,
-        measured_at=endpoint.measured_at,
-        stale=stale,
-        history=history,
-        input_price=price.input if price else None,
-        output_price=price.output if price else None,
-        cache_read_price=price.cache_read if price else None,
-        cache_write_price=price.cache_write if price else None,
-        reasoning_price=price.reasoning if price else None,
-        context_window=endpoint.context_window,
-        quantization=endpoint.quantization,
-        features=features_of(endpoint.supported_parameters or ()),
-    )
 
 
 def features_of(supported_parameters: Iterable[str]) -> tuple[str, ...]:
@@ -362,49 +482,27 @@ def _snippets(
     return tuple(chosen.values())
 
 
-def _latest_measurement(*, session: Session, model_id: int) -> Measurement | None:
-    """Source, window and time of the model's most recent metric sample."""
-    latest = session.execute(
-        select(MetricSample.source, MetricSample.window, MetricSample.measured_at)
-        .join(Endpoint, Endpoint.id == MetricSample.endpoint_id)
-        .where(Endpoint.model_id == model_id)
-        .order_by(MetricSample.measured_at.desc())
-        .limit(1)
-    ).first()
-    if latest is None:
+def _latest_measurement(endpoints: Sequence[Row]) -> Measurement | None:
+    """Source, window and time of the newest metric sample of any of the endpoints."""
+    sampled = [endpoint for endpoint in endpoints if endpoint.sample_measured_at is not None]
+    if not sampled:
         return None
+    latest = max(sampled, key=lambda endpoint: endpoint.sample_measured_at)
     return Measurement(
-        source=SOURCE_NAMES.get(latest.source, latest.source),
-        window=latest.window,
-        measured_at=latest.measured_at,
+        source=SOURCE_NAMES.get(latest.sample_source, latest.sample_source),
+        window=latest.sample_window,
+        measured_at=latest.sample_measured_at,
     )
 
 
-def _popularity(signal: PopularitySignal | None, *, hf_repo_id: str | None) -> Popularity | None:
+def _popularity(model: Row) -> Popularity | None:
     """The Hugging Face figures, linked to the repository they were read from."""
-    if signal is None:
+    if model.popularity_id is None:
         return None
     return Popularity(
         source=SOURCE_NAMES[HUGGING_FACE],
-        url=f"{HUGGING_FACE_URL}/{hf_repo_id}" if hf_repo_id else None,
-        downloads=signal.downloads,
-        likes=signal.likes,
-        measured_at=signal.measured_at,
-    )
-
-
-def _scores(*, session: Session, model_id: int) -> tuple[Score, ...]:
-    scores = session.scalars(
-        select(BenchmarkScore)
-        .where(BenchmarkScore.model_id == model_id)
-        .order_by(BenchmarkScore.benchmark, BenchmarkScore.source)
-    )
-    return tuple(
-        Score(
-            benchmark=score.benchmark,
-            score=score.score,
-            source=score.source,
-            measured_on=score.measured_on,
-        )
-        for score in scores
+        url=f"{HUGGING_FACE_URL}/{model.hf_repo_id}" if model.hf_repo_id else None,
+        downloads=model.downloads,
+        likes=model.likes,
+        measured_at=model.popularity_measured_at,
     )

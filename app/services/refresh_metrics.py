@@ -58,6 +58,7 @@ from app.models import (
     RefreshRun,
 )
 from app.services.author_aliases import UNKNOWN_AUTHOR, author_from_namespace, author_info
+from app.services.content_version import bump
 from app.services.job_lease import acquire_lease, new_holder, release_lease, renew_lease
 from app.services.model_keys import slug_part
 from app.services.popularity import refresh_popularity
@@ -266,6 +267,7 @@ class _RefreshJob:
             )
             writer.write(wanted, answers)
             self._record(session, RunStatus.OK, None)
+            bump(session)
         return self._follow_ups()
 
     def _models_to_fetch(

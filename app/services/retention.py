@@ -22,6 +22,7 @@ from sqlalchemy import and_, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from app.models import MetricSample
+from app.services.content_version import bump
 from app.services.time_buckets import floor_to_hour, hour_start
 
 HOURLY_WINDOW = "1h"
@@ -75,4 +76,7 @@ def downsample_samples(*, session: Session, now: datetime, keep_raw: timedelta) 
             ["endpoint_id", "measured_at", "window", "source", *AVERAGED_COLUMNS], merged
         )
     )
-    return session.execute(delete(samples).where(raw_and_old)).rowcount
+    removed = session.execute(delete(samples).where(raw_and_old)).rowcount
+    if removed:
+        bump(session)
+    return removed

@@ -30,6 +30,7 @@ from app.models import (
     Price,
     Provider,
 )
+from app.services.content_version import bump
 from app.services.rollups import refresh_rollups
 
 REFERENCE_MODEL_SLUG = "mistral/mistral-small-2603"
@@ -161,6 +162,7 @@ def seed_reference(*, session: Session) -> bool:
     session.add_all(_metric_sample(spec=spec, endpoint=e) for spec, e in endpoints.items())
     session.flush()
     refresh_rollups(session=session, model_ids=[model.id])
+    bump(session)
     return True
 
 

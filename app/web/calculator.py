@@ -67,7 +67,7 @@ def configured_presets(settings: Settings) -> Presets:
     return load_presets(Path(path) if path else None)
 
 
-def get_presets(request: Request) -> Presets:
+async def get_presets(request: Request) -> Presets:
     """The presets loaded when the app was created."""
     return request.app.state.workload_presets
 

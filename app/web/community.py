@@ -65,9 +65,11 @@ MODEL_PATH = "/models/{author_slug}/{model_slug}"
 TextForm = Annotated[str, Form()]
 
 
-def community_block(request: Request, session: Session, slug: str) -> CommunityBlock:
-    """The model page's public ratings and comments; `?comments_page=` picks the comments page."""
-    model = _model_or_404(session, slug)
+def community_block(request: Request, session: Session, model: ModelRef) -> CommunityBlock:
+    """The model page's public ratings and comments; `?comments_page=` picks the comments page.
+
+    The model page found the model already, so it is passed in, not looked up again.
+    """
     return load_community(
         session=session, model=model, comments_page=request.query_params.get("comments_page")
     )

@@ -26,6 +26,7 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request, status
+from starlette.concurrency import run_in_threadpool
 
 from app.web.deps import SessionDep
 from app.web.visitor import (
@@ -112,14 +113,23 @@ def _same_token(expected: str, submitted: str) -> bool:
     return hmac.compare_digest(expected.encode(), submitted.encode("utf-8", "replace"))
 
 
-def verify_csrf(
+async def verify_csrf(
     request: Request,
     session: SessionDep,
     submitted: Annotated[str, Depends(submitted_token)],
 ) -> None:
-    """Refuse an unsafe request from another site or without this visitor's token (403)."""
+    """Refuse an unsafe request from another site or without this visitor's token (403).
+
+    Async so that the safe requests (every page view) return at once on the
+    event loop; the check, which may read the visitor's session from the
+    database, runs in a worker thread.
+    """
     if request.method in SAFE_METHODS:
         return
+    await run_in_threadpool(_verify, request, session, submitted)
+
+
+def _verify(request: Request, session: SessionDep, submitted: str) -> None:
     _refuse_cross_site(request)
     expected = _expected_token(request, session)
     if not expected or not submitted or not _same_token(expected, submitted):

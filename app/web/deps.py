@@ -2,37 +2,55 @@
 
 Routes declare `session: SessionDep` and get a session that is committed when
 the route returns normally and rolled back if it raises.
+
+Dependencies that only read the request or the app are `async def`: FastAPI
+runs a plain `def` dependency in a worker thread, and the hand-over there and
+back cost more than the work on every page.
 """
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from jinja2_fragments.fastapi import Jinja2Blocks
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request, from the factory the app was built with."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request, from the factory the app was built with.
+
+    Making a session does no I/O (it connects on first use); ending it does,
+    so the commit (or rollback) and close go to a worker thread in one step.
+    """
     session = request.app.state.session_factory()
     try:
         yield session
-        session.commit()
     except BaseException:
-        session.rollback()
+        await run_in_threadpool(_end, session, commit=False)
         raise
+    await run_in_threadpool(_end, session, commit=True)
+
+
+def _end(session: Session, *, commit: bool) -> None:
+    """Commit (or roll back) and close; a failed commit is rolled back by the close."""
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
     finally:
         session.close()
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The settings the app was created with."""
     return request.app.state.settings
 
 
-def get_templates(request: Request) -> Jinja2Blocks:
+async def get_templates(request: Request) -> Jinja2Blocks:
     """The app's template renderer."""
     return request.app.state.templates
 
@@ -45,7 +63,12 @@ def is_htmx(request: Request) -> bool:
     )
 
 
+async def htmx_request(request: Request) -> bool:
+    """`is_htmx` as a dependency."""
+    return is_htmx(request)
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 TemplatesDep = Annotated[Jinja2Blocks, Depends(get_templates)]
-HtmxDep = Annotated[bool, Depends(is_htmx)]
+HtmxDep = Annotated[bool, Depends(htmx_request)]

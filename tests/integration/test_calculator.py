@@ -388,6 +388,8 @@ def test_the_htmx_fragment_costs_the_same_queries_for_few_and_many_providers(
     three_providers = count_queries.count
 
     assert one_provider == three_providers
+    # The model (not its whole page), three for the calculator, two savepoints.
+    assert three_providers == 6
 
 
 def test_a_reasoning_model_asks_for_reasoning_tokens_and_bills_them(

@@ -367,7 +367,7 @@ def test_loader_query_count_stays_constant_with_history_popularity_and_runs(
         assert page.popularity is not None
         assert all(len(row.history.points) == 3 for row in page.providers)
 
-    assert counts["qfew"] == counts["qmany"] == 6
+    assert counts["qfew"] == counts["qmany"] == 4
 
 
 def test_the_json_api_reports_all_four_measured_percentiles(

@@ -1,0 +1,162 @@
+"""The content version: how every write tells the page cache that pages have changed.
+
+Every write path that changes what a cached page shows calls `bump(session, ...)`
+inside its own transaction, after its writes:
+
+- ratings and comments (post, edit, delete, hide, unhide) name their model,
+  `bump(session, model_ids=[model.id])`: only that model's pages go;
+- account deletion names the models the person rated or commented on;
+- bulk writes (the metrics refresh, the genai-prices import, the seed,
+  retention downsampling) call `bump(session)`: every page may have changed;
+- popularity names the models whose figures it wrote;
+- the benchmark-score import (issue 7, not built yet) must call `bump` the
+  same way, with the models it scored or with none for a bulk import.
+
+A bump does two things. In the database, it increments the `pages` row of
+`content_versions` in the writer's transaction, so the counter moves exactly
+when the write commits, whichever process made it (a cron refresh, an import,
+another worker): page caches elsewhere re-read the counter now and then and
+drop everything when it has moved. In this process, after the commit, it tells
+the subscribed page caches which models changed (`ContentChange`), so they
+evict those pages at once, and only those; a rolled-back transaction tells
+nobody. The change also carries the counter before and after this process's
+own bumps, so a cache can take its own write into account without mistaking
+it for someone else's (which would cost it every page).
+
+Call `bump` after the transaction's writes rather than before them: the
+counter row stays locked from the bump to the commit, and every writer goes
+through it.
+"""
+
+import logging
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from sqlalchemy import event, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, SessionTransaction
+
+from app.db import utcnow
+from app.models import Model
+from app.models.metrics import ContentVersion
+
+logger = logging.getLogger("app.content_version")
+
+PAGES = "pages"
+# Past this many models a change is treated as "everything": evicting a few hundred pages
+# one by one costs more than refilling the cache, and the slug lookup stays one small query.
+MAX_PRECISE_MODELS = 200
+_PENDING = "content_change"
+
+
+@dataclass(frozen=True)
+class ContentChange:
+    """What one committed transaction changed, as page caches need to know it.
+
+    `model_slugs` is None when any page may have changed. `before` and `after`
+    are the counter before the transaction's first bump and after its last;
+    `exact` is False when part of the transaction was rolled back to a
+    savepoint after a bump, so `after` may not be what the database holds.
+    """
+
+    database: str
+    model_slugs: frozenset[str] | None
+    before: int
+    after: int
+    exact: bool = True
+
+    def merged(self, later: "ContentChange") -> "ContentChange":
+        """This change followed by a later one of the same transaction."""
+        slugs = (
+            None
+            if self.model_slugs is None or later.model_slugs is None
+            else self.model_slugs | later.model_slugs
+        )
+        return replace(self, model_slugs=slugs, after=later.after, exact=self.exact and later.exact)
+
+
+class ContentListener(Protocol):
+    """Something that keeps derived copies of pages: told of each committed change."""
+
+    def content_changed(self, change: ContentChange) -> None: ...
+
+
+_listeners: "weakref.WeakSet[ContentListener]" = weakref.WeakSet()
+
+
+def subscribe(listener: ContentListener) -> None:
+    """Tell `listener` of every change committed in this process, for as long as it lives."""
+    _listeners.add(listener)
+
+
+def database_name(session: Session) -> str:
+    """Which database a session writes to (its URL, password hidden), to match caches to it."""
+    return str(session.get_bind().engine.url)
+
+
+def bump(session: Session, *, model_ids: Iterable[int] | None = None) -> None:
+    """Record, in the current transaction, that pages changed: those of `model_ids`, or all.
+
+    An empty `model_ids` means nothing visible changed, and bumps nothing.
+    """
+    slugs: frozenset[str] | None = None
+    if model_ids is not None:
+        ids = sorted(set(model_ids))
+        if not ids:
+            return
+        if len(ids) <= MAX_PRECISE_MODELS:
+            slugs = frozenset(session.scalars(select(Model.slug).where(Model.id.in_(ids))))
+    after = _increment(session)
+    change = ContentChange(
+        database=database_name(session), model_slugs=slugs, before=after - 1, after=after
+    )
+    pending: ContentChange | None = session.info.get(_PENDING)
+    session.info[_PENDING] = change if pending is None else pending.merged(change)
+
+
+def current_version(session: Session) -> int:
+    """The counter as this session sees it (0 before the first bump ever)."""
+    version = session.scalar(select(ContentVersion.version).where(ContentVersion.name == PAGES))
+    return version or 0
+
+
+def _increment(session: Session) -> int:
+    """Add one to the counter, creating its row the first time; the new value."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    now = utcnow()
+    statement = insert(ContentVersion).values(name=PAGES, version=1, updated_at=now)
+    statement = statement.on_conflict_do_update(
+        index_elements=[ContentVersion.name],
+        set_={"version": ContentVersion.version + 1, "updated_at": now},
+    ).returning(ContentVersion.version)
+    return session.execute(statement).scalar_one()
+
+
+@event.listens_for(Session, "after_commit")
+def _tell_listeners(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: the transaction it belongs to may still roll back
+    change: ContentChange | None = session.info.pop(_PENDING, None)
+    if change is None:
+        return
+    for listener in list(_listeners):
+        try:
+            listener.content_changed(change)
+        except Exception:
+            # The write is committed; a cache that could not hear of it catches up
+            # through the database counter, which it finds moved.
+            logger.exception("a page cache could not apply a content change")
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    change: ContentChange | None = session.info.get(_PENDING)
+    if change is None:
+        return
+    if previous_transaction.nested:
+        session.info[_PENDING] = replace(change, exact=False)
+    else:
+        del session.info[_PENDING]
