@@ -1,0 +1,1 @@
+"""The benchmark harness (`python -m bench`) and other measurements that are not tests."""

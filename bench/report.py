@@ -1,0 +1,238 @@
+"""Turning wrk runs into the results table, the JSON file and bench/RESULTS.md.
+
+Everything printed or written is rendered from the results dictionary (the
+JSON's content), so `bench/RESULTS.md` can be regenerated from a saved JSON
+file and is never edited by hand:
+
+    python -m bench.report [--json bench/results.json] [--markdown bench/RESULTS.md]
+"""
+
+import argparse
+import json
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from bench.scenarios import PAGE_LIMITS, Scenario
+from bench.wrk import WrkRun
+
+BENCH_DIR = Path(__file__).resolve().parent
+DEFAULT_JSON = BENCH_DIR / "results.json"
+DEFAULT_MARKDOWN = BENCH_DIR / "RESULTS.md"
+
+Results = dict[str, Any]
+
+
+def summarise(scenario: Scenario, runs: Sequence[WrkRun], ceiling_rps: float) -> dict[str, Any]:
+    """One table row: the median of each figure over the runs, its ratio and its verdict.
+
+    `ceiling_rps` is the bare app's median throughput at the same connection count.
+    """
+    rps = statistics.median(run.requests_per_second for run in runs)
+    p50 = statistics.median(run.p50_ms for run in runs)
+    ratio = rps / ceiling_rps
+    return {
+        "key": scenario.key,
+        "label": scenario.label,
+        "server": scenario.server,
+        "path": scenario.path,
+        "connections": scenario.connections,
+        "requests_per_second": rps,
+        "p50_ms": p50,
+        "p99_ms": statistics.median(run.p99_ms for run in runs),
+        "bytes_per_response": statistics.median(run.bytes_per_response for run in runs),
+        "ratio": ratio,
+        "target": scenario.target.describe() if scenario.target else None,
+        "passed": scenario.target.met(ratio=ratio, p50_ms=p50) if scenario.target else None,
+        "runs": [asdict(run) for run in runs],
+    }
+
+
+def page_checks(figures: Mapping[str, int]) -> list[dict[str, Any]]:
+    """The model page's weight figures against their limits (PAGE_LIMITS)."""
+    return [
+        {
+            "key": limit.key,
+            "label": limit.label,
+            "value": figures[limit.key],
+            "unit": limit.unit,
+            "target": limit.describe(),
+            "passed": figures[limit.key] <= limit.limit,
+        }
+        for limit in PAGE_LIMITS
+    ]
+
+
+def verdict(passed: bool | None) -> str:
+    """`pass`, `FAIL` (capitals, to stand out), or blank for a row without a target."""
+    return "" if passed is None else ("pass" if passed else "FAIL")
+
+
+def aligned_table(header: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> str:
+    """A Markdown pipe table padded to line up in a terminal too; `right` columns align right."""
+    widths = [max(len(row[index]) for row in [header, *rows]) for index in range(len(header))]
+
+    def line(cells: Sequence[str]) -> str:
+        padded = [
+            cell.rjust(width) if index in right else cell.ljust(width)
+            for index, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return "| " + " | ".join(padded) + " |"
+
+    rule = [
+        "-" * (width - 1) + ":" if index in right else "-" * width
+        for index, width in enumerate(widths)
+    ]
+    return "\n".join([line(header), line(rule), *(line(row) for row in rows)])
+
+
+def load_table(results: Results) -> str:
+    """The measured rows: endpoint, req/s, p50, p99, bytes, ratio to hello, target, result."""
+    header = ["Endpoint", "Conns", "req/s", "p50 ms", "p99 ms", "bytes", "ratio", "Target", ""]
+    rows = [
+        [
+            row["label"],
+            str(row["connections"]),
+            f"{row['requests_per_second']:,.0f}",
+            f"{row['p50_ms']:.2f}",
+            f"{row['p99_ms']:.2f}",
+            f"{row['bytes_per_response']:,.0f}",
+            f"{row['ratio']:.3f}",
+            row["target"] or "",
+            verdict(row["passed"]),
+        ]
+        for row in results["rows"]
+    ]
+    return aligned_table(header, rows, right={1, 2, 3, 4, 5, 6})
+
+
+def page_table(results: Results) -> str:
+    """The model page's weight and asset checks."""
+    rows = [
+        [
+            check["label"],
+            f"{check['value']:,} B" if check["unit"] == "bytes" else str(check["value"]),
+            check["target"],
+            verdict(check["passed"]),
+        ]
+        for check in results["page_checks"]
+    ]
+    return aligned_table(["Model page", "Measured", "Target", ""], rows, right={1})
+
+
+OFFENDER_LISTS = {
+    "third_party": "From other origins",
+    "short_lived": "Cached for less than 30 days",
+    "unhashed": "Without a content hash",
+}
+
+
+def page_offenders(results: Results) -> str:
+    """The assets behind a failed asset check, one line per check."""
+    page = results["page"]
+    origin = page["url"].split("/", 3)[:3]
+    return "\n".join(
+        f"- {label}: "
+        + ", ".join(f"`{_on_page_origin(url, '/'.join(origin))}`" for url in page[key])
+        for key, label in OFFENDER_LISTS.items()
+        if page[key]
+    )
+
+
+def _on_page_origin(url: str, origin: str) -> str:
+    """A same-origin URL as its path (the port changes every run); others whole."""
+    return url.removeprefix(origin) if url.startswith(f"{origin}/") else url
+
+
+def summary_line(results: Results) -> str:
+    """How many targets were met, over the load rows and the page checks."""
+    verdicts = [row["passed"] for row in results["rows"] if row["passed"] is not None]
+    verdicts += [check["passed"] for check in results["page_checks"]]
+    return f"{sum(verdicts)} of {len(verdicts)} targets met."
+
+
+def terminal_report(results: Results) -> str:
+    """What `python -m bench` prints at the end."""
+    parts = [load_table(results), page_table(results), page_offenders(results)]
+    return "\n\n".join([part for part in parts if part] + [summary_line(results)])
+
+
+def markdown_report(results: Results) -> str:
+    """bench/RESULTS.md: the tables with the machine, the data and the method they come from."""
+    machine = results["machine"]
+    method = results["method"]
+    page = results["page"]
+    machine_lines = [
+        f"- Date: {machine['date']}; code: {machine['code']}",
+        f"- CPU: {machine['cpu']}, {machine['cores']} cores; Linux {machine['kernel']}",
+        f"- Python {machine['python']}; "
+        + ", ".join(f"{name} {version}" for name, version in machine["packages"].items()),
+        f"- uvicorn event loop and HTTP parser: {machine['uvicorn_stack']}",
+        f"- Database: {machine['database']}",
+        f"- Load generator: {machine['wrk']}",
+    ]
+    data = ", ".join(
+        f"{count:,} {name.replace('_', ' ')}" for name, count in results["dataset"].items()
+    )
+    scripts = ", ".join(
+        f"`{url.rsplit('/', 1)[-1]}` {size:,} B" for url, size in page["script_gzip_bytes"].items()
+    )
+    return "\n".join(
+        [
+            "# Benchmark results",
+            "",
+            "Generated by `python -m bench` (see the README's Benchmark section) from "
+            "`bench/results.json`; do not edit by hand, regenerate with `python -m bench.report`.",
+            "",
+            "## Machine",
+            "",
+            *machine_lines,
+            "",
+            "## Method",
+            "",
+            f"- Data: {data}.",
+            f"- One uvicorn worker on CPU {method['server_cpu']}, wrk (`-t1`) on CPU "
+            f"{method['load_cpu']}; {method['warmup_seconds']} s warm-up discarded, then "
+            f"{method['repetitions']} runs of {method['duration_seconds']} s per row; "
+            "each figure is the median of the runs.",
+            "- `ratio`: the row's req/s over the bare ASGI app's at the same connection count. "
+            "`bytes`: headers and body per response, as wrk read them.",
+            f"- Page cache: {method['page_cache']}.",
+            "",
+            "## Load",
+            "",
+            load_table(results),
+            "",
+            "## Model page weight",
+            "",
+            f"Bodies gzipped at level {method['gzip_level']}. "
+            f"Scripts (gzipped): {scripts or 'none'}.",
+            "",
+            page_table(results),
+            "",
+            *([page_offenders(results), ""] if page_offenders(results) else []),
+            summary_line(results),
+            "",
+        ]
+    )
+
+
+def write_results(results: Results, *, json_path: Path, markdown_path: Path) -> None:
+    """Save the JSON and the Markdown rendered from it."""
+    json_path.write_text(json.dumps(results, indent=2) + "\n")
+    markdown_path.write_text(markdown_report(results))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Regenerate bench/RESULTS.md from a results JSON.")
+    parser.add_argument("--json", type=Path, default=DEFAULT_JSON)
+    parser.add_argument("--markdown", type=Path, default=DEFAULT_MARKDOWN)
+    args = parser.parse_args()
+    args.markdown.write_text(markdown_report(json.loads(args.json.read_text())))
+    print(f"wrote {args.markdown}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+"""What is measured, on which server, and the target each figure must meet (issue 6).
+
+Three servers run one after the other: the bare ASGI app (the ceiling),
+Model Atlas as deployed (page cache on), and Model Atlas with the page cache
+off, for what a cache miss costs. Throughput rows use many connections and
+are compared with the bare app's throughput at the same connection count;
+latency rows use a single connection, so p50 is the time one request takes
+with nothing queued in front of it.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from app.services.seed import REFERENCE_MODEL_SLUG
+
+HELLO = "hello"
+ATLAS = "atlas"
+ATLAS_UNCACHED = "atlas, page cache off"
+SERVERS = (HELLO, ATLAS, ATLAS_UNCACHED)
+
+MODEL_PATH = f"/models/{REFERENCE_MODEL_SLUG}"
+CALCULATOR_PATH = f"{MODEL_PATH}?preset=chatbot&output_tokens=800"
+MY_PARTS_PATH = f"{MODEL_PATH}/community/me"
+# Someone after a cheap long-context Llama: a search word and two filters.
+CATALOG_PATH = "/?q=llama&min_context=128000&max_price=1"
+HTMX = {"HX-Request": "true"}
+KB = 1000
+
+
+@dataclass(frozen=True)
+class Target:
+    """A bound on a row: its throughput as a share of the bare app's, or its median latency."""
+
+    kind: Literal["ratio", "p50"]
+    bound: float
+
+    def describe(self) -> str:
+        if self.kind == "ratio":
+            return f"≥ {self.bound:.2f}x hello"
+        return f"p50 ≤ {self.bound:g} ms"
+
+    def met(self, *, ratio: float, p50_ms: float) -> bool:
+        if self.kind == "ratio":
+            return ratio >= self.bound
+        return p50_ms <= self.bound
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One URL loaded on one server with a fixed number of connections.
+
+    `must_contain`/`must_not_contain` are checked on one response before the
+    load starts, so a wrong answer (an error page, the whole page where a
+    fragment was asked for, an anonymous view where a signed-in one was
+    meant) is never measured as a fast one.
+    """
+
+    key: str
+    label: str
+    server: str
+    path: str
+    connections: int
+    headers: Mapping[str, str] = field(default_factory=dict)
+    target: Target | None = None
+    must_contain: tuple[str, ...] = ()
+    must_not_contain: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PageLimit:
+    """A bound on one of the model page's figures (`key`), in bytes or as a count."""
+
+    key: str
+    label: str
+    limit: int
+    unit: Literal["bytes", "count"]
+
+    def describe(self) -> str:
+        if self.unit == "bytes":
+            return f"≤ {self.limit // KB} KB"
+        return f"≤ {self.limit}"
+
+
+PAGE_LIMITS = (
+    PageLimit("html_bytes", "Model page HTML", 60 * KB, "bytes"),
+    PageLimit("html_gzip_bytes", "Model page HTML, gzipped", 15 * KB, "bytes"),
+    PageLimit("js_gzip_bytes", "All JavaScript on the page, gzipped", 20 * KB, "bytes"),
+    PageLimit("third_party", "Requests to other origins", 0, "count"),
+    PageLimit("short_lived", "Assets cached for less than 30 days", 0, "count"),
+    PageLimit("unhashed", "Assets without a content hash in their name", 0, "count"),
+)
+
+
+def scenarios(*, connections: int, session_cookie: str) -> list[Scenario]:
+    """Every measured row, grouped by server in the order the servers run."""
+    page = ("Mistral Small 4", "</html>")
+    fragment = ("<html",)
+    return [
+        Scenario("hello", "Bare ASGI hello (ceiling)", HELLO, "/", connections),
+        Scenario("hello_single", "Bare ASGI hello (ceiling)", HELLO, "/", 1),
+        Scenario(
+            "model_page",
+            "Model page, anonymous",
+            ATLAS,
+            MODEL_PATH,
+            connections,
+            target=Target("ratio", 0.30),
+            must_contain=page,
+        ),
+        Scenario(
+            "model_page_single", "Model page, anonymous", ATLAS, MODEL_PATH, 1, must_contain=page
+        ),
+        Scenario(
+            "calculator",
+            "Calculator fragment (HTMX)",
+            ATLAS,
+            CALCULATOR_PATH,
+            connections,
+            headers=HTMX,
+            target=Target("ratio", 0.15),
+            must_contain=('id="calculator-result"',),
+            must_not_contain=fragment,
+        ),
+        Scenario(
+            "signed_in",
+            "Signed-in parts (community/me)",
+            ATLAS,
+            MY_PARTS_PATH,
+            connections,
+            headers={**HTMX, "Cookie": session_cookie},
+            target=Target("ratio", 0.10),
+            must_contain=("hx-swap-oob", 'name="body"'),
+            must_not_contain=fragment,
+        ),
+        Scenario(
+            "model_page_miss",
+            "Model page, cache miss",
+            ATLAS_UNCACHED,
+            MODEL_PATH,
+            1,
+            target=Target("p50", 3),
+            must_contain=page,
+        ),
+        Scenario(
+            "model_page_miss_load",
+            "Model page, cache miss",
+            ATLAS_UNCACHED,
+            MODEL_PATH,
+            connections,
+            must_contain=page,
+        ),
+        Scenario(
+            "catalog_search",
+            "Catalog: search + 2 filters",
+            ATLAS_UNCACHED,
+            CATALOG_PATH,
+            1,
+            target=Target("p50", 10),
+            must_contain=('id="catalog-total"',),
+        ),
+    ]
