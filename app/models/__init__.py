@@ -15,6 +15,7 @@ from app.models.community import Comment, Rating
 from app.models.metrics import (
     ContentVersion,
     JobLease,
+    MetricHour,
     MetricSample,
     PopularitySignal,
     RefreshRun,
@@ -28,6 +29,7 @@ __all__ = [
     "Endpoint",
     "ExternalId",
     "JobLease",
+    "MetricHour",
     "MetricSample",
     "Model",
     "ModelModality",

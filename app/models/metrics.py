@@ -4,7 +4,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, Money, UTCDateTime, utcnow
@@ -34,6 +43,40 @@ class MetricSample(Base):
     throughput_p99: Mapped[Decimal | None] = mapped_column(Money)
     uptime_pct: Mapped[Decimal | None] = mapped_column(Money)
     source: Mapped[str] = mapped_column(String(80))
+
+
+class MetricHour(Base):
+    """The hourly mean of an endpoint's p50 figures: what the model page's week of charts draws.
+
+    Derived from `metric_samples` (see `services.metric_history`), kept in step
+    by every write of samples, so the page reads a week as 168 rows per
+    endpoint by primary key instead of averaging a thousand samples each time.
+    Means are floats: they only draw charts.
+    """
+
+    __tablename__ = "metric_hours"
+
+    endpoint_id: Mapped[int] = mapped_column(
+        ForeignKey("endpoints.id", ondelete="CASCADE"), primary_key=True
+    )
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    throughput_p50: Mapped[float | None] = mapped_column(Float)
+    ttft_p50_ms: Mapped[float | None] = mapped_column(Float)
+
+
+# The measured figures of a sample (and of an endpoint's latest), as one list for the code that
+# copies, averages or exports all of them, so a new percentile is added in one place.
+FIGURE_COLUMNS = (
+    "ttft_p50_ms",
+    "ttft_p75_ms",
+    "ttft_p90_ms",
+    "ttft_p99_ms",
+    "throughput_p50",
+    "throughput_p75",
+    "throughput_p90",
+    "throughput_p99",
+    "uptime_pct",
+)
 
 
 class RefreshRun(Base):

@@ -2,23 +2,26 @@
 
 The refresh appends a sample per endpoint every few minutes, so a week is
 about a thousand samples per endpoint; a sparkline 120 pixels wide needs
-far fewer. The database averages them into hourly buckets (the resolution
-retention keeps for old samples too) and returns every endpoint of the model
-in one statement, so the model page's query count does not grow with its
-provider count.
+far fewer. The hourly means are stored in `metric_hours`, kept in step with
+the samples by every write of them (`services.metric_hours`), and one
+statement returns every endpoint's week by primary key, so the model page's
+query count does not grow with its provider count.
 """
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import Float, Select, bindparam, func, select
+from markupsafe import Markup
+from sqlalchemy import Select, String, bindparam, select, type_coerce
 from sqlalchemy.orm import Session
 
 from app.db import UTCDateTime
-from app.models import Endpoint, MetricSample
-from app.services.time_buckets import floor_to_hour, hour_start
+from app.models import Endpoint, MetricHour
+from app.services import metric_hours  # noqa: F401 - keeps metric_hours in step (its hook)
+from app.services.computed_memo import ComputedMemo
+from app.services.time_buckets import floor_to_hour
 
 HISTORY_SPAN = timedelta(days=7)
 BUCKET = timedelta(hours=1)
@@ -44,11 +47,17 @@ class HistoryPoint(NamedTuple):
 
 @dataclass(frozen=True)
 class EndpointHistory:
-    """An endpoint's hourly points over the window, oldest first; may be empty."""
+    """An endpoint's hourly points over the window, oldest first; may be empty.
+
+    `charts` keeps the drawn charts of this history by caption (see
+    `web.sparkline.endpoint_sparklines`): a history remembered across requests
+    (`remembered_history`) is drawn once, not on every page view.
+    """
 
     start: datetime
     end: datetime
     points: tuple[HistoryPoint, ...]
+    charts: dict[str, Markup] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def throughput(self) -> Series:
@@ -76,15 +85,16 @@ def load_metric_history(
     `empty_history` for them.
     """
     start, end = history_window(now)
-    rows = session.execute(
-        _history_query(session.get_bind().dialect.name),
-        {"model_id": model_id, "start": start, "end": end},
-    )
+    rows = session.execute(_history_query(), {"model_id": model_id, "start": start, "end": end})
     points: dict[int, list[HistoryPoint]] = {}
-    for endpoint_id, at, throughput, ttft in rows:
+    hours: dict[object, datetime] = {}
+    for endpoint_id, hour, throughput, ttft in rows:
         found = points.get(endpoint_id)
         if found is None:
             found = points[endpoint_id] = []
+        at = hours.get(hour)
+        if at is None:
+            at = hours[hour] = _as_utc(hour)
         found.append(HistoryPoint(at, throughput, ttft))
     return {
         endpoint_id: EndpointHistory(start=start, end=end, points=tuple(found))
@@ -92,32 +102,58 @@ def load_metric_history(
     }
 
 
-@cache
-def _history_query(dialect_name: str) -> Select[tuple[int, datetime, float | None, float | None]]:
-    """The hourly means of the model's endpoints' p50 figures, built once per database kind.
+def remembered_history(
+    *, session: Session, model_id: int, now: datetime, memo: ComputedMemo | None, version: int
+) -> dict[int, EndpointHistory]:
+    """`load_metric_history`, remembered in `memo` per model, content version and window.
 
-    Table columns, not ORM attributes, so it runs as a Core statement; the
-    means come back as floats (AVG gives float on SQLite, Decimal on
-    PostgreSQL), which is all the charts need.
+    The samples change only through writes that bump the content version
+    (the refresh, retention, the bench's and tests' builders), and the window
+    only when the hour turns, so both are the key; `version` must have been
+    read in `session`'s transaction before this. Without a memo, loads.
     """
-    sample = MetricSample.__table__.c
+    if memo is None:
+        return load_metric_history(session=session, model_id=model_id, now=now)
+    return memo.get(
+        session,
+        ("metric-history", model_id, history_window(now)),
+        version,
+        lambda: load_metric_history(session=session, model_id=model_id, now=now),
+    )
+
+
+def _as_utc(hour: str | datetime) -> datetime:
+    """An hour as the query returns it (SQLite: stored text; PostgreSQL: a datetime), in UTC."""
+    if isinstance(hour, str):
+        return datetime.fromisoformat(hour).replace(tzinfo=UTC)
+    return hour.astimezone(UTC)
+
+
+@cache
+def _history_query() -> Select[tuple[int, object, float | None, float | None]]:
+    """The model's endpoints' hourly means over the window from `metric_hours`, built once.
+
+    Table columns, not ORM attributes, so it runs as a Core statement. The
+    hour comes back untyped (stored text on SQLite, a datetime on PostgreSQL)
+    and the caller converts each distinct hour once: SQLAlchemy's per-row
+    timestamp parsing on SQLite cost as much as the rest of the statement.
+    """
+    hours = MetricHour.__table__.c
     endpoint = Endpoint.__table__.c
-    hour = hour_start(sample.measured_at, dialect_name)
     return (
         select(
-            sample.endpoint_id,
-            hour.label("hour"),
-            func.avg(sample.throughput_p50, type_=Float).label("throughput"),
-            func.avg(sample.ttft_p50_ms, type_=Float).label("ttft"),
+            hours.endpoint_id,
+            type_coerce(hours.hour, String).label("hour"),
+            hours.throughput_p50,
+            hours.ttft_p50_ms,
         )
-        .join_from(MetricSample.__table__, Endpoint.__table__, endpoint.id == sample.endpoint_id)
+        .join_from(MetricHour.__table__, Endpoint.__table__, endpoint.id == hours.endpoint_id)
         .where(
             endpoint.model_id == bindparam("model_id"),
-            sample.measured_at >= bindparam("start", type_=UTCDateTime),
-            sample.measured_at < bindparam("end", type_=UTCDateTime),
+            hours.hour >= bindparam("start", type_=UTCDateTime),
+            hours.hour < bindparam("end", type_=UTCDateTime),
         )
-        .group_by(sample.endpoint_id, hour)
-        .order_by(sample.endpoint_id, hour)
+        .order_by(hours.endpoint_id, hours.hour)
     )
 
 

@@ -29,6 +29,11 @@ created (models marked `discovered`) or skipped, by setting; both are counted.
 A figure the upstream does not report for a window (latency is null for
 anonymous calls) keeps its last known value on the endpoint; the sample
 records the gap.
+
+Prices are compared with the endpoint's open standard row whoever wrote it.
+Once this refresh has written it, the genai-prices import leaves that tier
+alone (a live price wins, see `services.genai_import`), so the two writers
+never take turns replacing each other's rows.
 """
 
 import logging
@@ -60,6 +65,7 @@ from app.models import (
 from app.services.author_aliases import UNKNOWN_AUTHOR, author_from_namespace, author_info
 from app.services.content_version import bump
 from app.services.job_lease import acquire_lease, new_holder, release_lease, renew_lease
+from app.services.metric_hours import rebuild_metric_hours
 from app.services.model_keys import slug_part
 from app.services.popularity import refresh_popularity
 from app.services.retention import downsample_samples
@@ -671,6 +677,12 @@ class _CatalogWriter:
         ]
         for chunk in _chunks(rows):
             self.session.execute(insert(MetricSample), chunk)
+        rebuild_metric_hours(
+            self.session,
+            endpoint_ids=[row["endpoint_id"] for row in rows],
+            start=self.measured_at,
+            end=self.measured_at,
+        )
         self.counts.samples_written = len(rows)
 
 

@@ -13,7 +13,9 @@ Only whole hours are merged: the cutoff is rounded down to the hour, so an
 hour is never split between a merged row and raw samples, and running the
 downsampling again finds nothing to do (merged rows are never re-merged).
 The work is two set-based statements — INSERT ... SELECT ... GROUP BY and a
-DELETE — so memory does not grow with the number of samples.
+DELETE — so memory does not grow with the number of samples; then the merged
+hours' rows of `metric_hours` (the charts' hourly means) are recomputed from
+the merged rows, two more such statements.
 """
 
 from datetime import datetime, timedelta
@@ -22,23 +24,15 @@ from sqlalchemy import and_, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from app.models import MetricSample
+from app.models.metrics import FIGURE_COLUMNS
 from app.services.content_version import bump
+from app.services.metric_hours import rebuild_merged_hours
 from app.services.time_buckets import floor_to_hour, hour_start
 
 HOURLY_WINDOW = "1h"
 
 # Figures averaged into the hourly row; every other column identifies the group.
-AVERAGED_COLUMNS = (
-    "ttft_p50_ms",
-    "ttft_p75_ms",
-    "ttft_p90_ms",
-    "ttft_p99_ms",
-    "throughput_p50",
-    "throughput_p75",
-    "throughput_p90",
-    "throughput_p99",
-    "uptime_pct",
-)
+AVERAGED_COLUMNS = FIGURE_COLUMNS
 
 
 def downsample_samples(*, session: Session, now: datetime, keep_raw: timedelta) -> int:
@@ -78,5 +72,6 @@ def downsample_samples(*, session: Session, now: datetime, keep_raw: timedelta) 
     )
     removed = session.execute(delete(samples).where(raw_and_old)).rowcount
     if removed:
+        rebuild_merged_hours(session, merged_after_id=last_id, window=HOURLY_WINDOW)
         bump(session)
     return removed

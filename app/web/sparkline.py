@@ -79,7 +79,19 @@ def sparkline(
 
 
 def endpoint_sparklines(history: EndpointHistory, provider: str) -> Markup:
-    """The throughput and the latency chart of one provider's week, side by side."""
+    """The throughput and the latency chart of one provider's week, side by side.
+
+    Drawn once per history and caption: a history remembered across requests
+    keeps its charts (`EndpointHistory.charts`), so a page view after the first
+    in the same hour and content version pays no geometry or formatting.
+    """
+    charts = history.charts.get(provider)
+    if charts is None:
+        charts = history.charts[provider] = _draw_endpoint(history, provider)
+    return charts
+
+
+def _draw_endpoint(history: EndpointHistory, provider: str) -> Markup:
     return Markup("").join(
         (
             sparkline(
