@@ -147,6 +147,12 @@ class Settings(BaseSettings):
         True,
         description="Cache anonymous visitors' model pages (on/off); off renders every request.",
     )
+    computed_memo: bool = Field(
+        True,
+        description="Remember what model pages compute from the database (charts, default cost "
+        "estimate, comments, a signed-in visitor's parts) until the next write (on/off); off "
+        "computes them on every render.",
+    )
     page_cache_url: str = Field(
         "",
         description="Where the page cache lives: empty for this process's memory, "

@@ -38,7 +38,16 @@ from bench.report import (
     terminal_report,
     write_results,
 )
-from bench.scenarios import ATLAS, ATLAS_UNCACHED, HELLO, MODEL_PATH, SERVERS, Scenario, scenarios
+from bench.scenarios import (
+    ATLAS,
+    ATLAS_COLD,
+    ATLAS_UNCACHED,
+    HELLO,
+    MODEL_PATH,
+    SERVERS,
+    Scenario,
+    scenarios,
+)
 from bench.servers import (
     LOAD_CPU,
     SERVER_CPU,
@@ -78,7 +87,7 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def atlas_env(database_url: str, *, page_cache: bool) -> dict[str, str]:
+def atlas_env(database_url: str, *, page_cache: bool, memo: bool = True) -> dict[str, str]:
     """A production environment for `modelatlas serve`, without the caller's MODELATLAS_ ones."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("MODELATLAS_")}
     env |= {
@@ -89,6 +98,8 @@ def atlas_env(database_url: str, *, page_cache: bool) -> dict[str, str]:
     }
     if not page_cache:
         env["MODELATLAS_PAGE_CACHE"] = "off"
+    if not memo:
+        env["MODELATLAS_COMPUTED_MEMO"] = "off"
     return env
 
 
@@ -103,7 +114,7 @@ def started(server: str, database_url: str) -> Iterator[str]:
         ) as url:
             yield url
         return
-    env = atlas_env(database_url, page_cache=server == ATLAS)
+    env = atlas_env(database_url, page_cache=server == ATLAS, memo=server != ATLAS_COLD)
     with serving(atlas_command(port), port=port, env=env, ready_path="/healthz", log=log) as url:
         yield url
 
@@ -182,7 +193,10 @@ def assemble(
             "load_cpu": LOAD_CPU,
             "gzip_level": GZIP_LEVEL,
             "page_cache": (
-                f"on by default; `{ATLAS_UNCACHED}` rows run with MODELATLAS_PAGE_CACHE=off"
+                f"on by default; `{ATLAS_UNCACHED}` rows run with MODELATLAS_PAGE_CACHE=off "
+                "(figures computed from the database are still remembered until the next "
+                f"write); the `{ATLAS_COLD}` row also with MODELATLAS_COMPUTED_MEMO=off, "
+                "every page rendered from the database alone"
                 if has_page_cache
                 else "not in this build: every row is served uncached"
             ),

@@ -9,8 +9,8 @@ inside its own transaction, after its writes:
 - bulk writes (the metrics refresh, the genai-prices import, the seed,
   retention downsampling) call `bump(session)`: every page may have changed;
 - popularity names the models whose figures it wrote;
-- the benchmark-score import (issue 7, not built yet) must call `bump` the
-  same way, with the models it scored or with none for a bulk import.
+- the benchmark-score import names every model scored on a benchmark it
+  changed: each of their price-vs-quality charts moved.
 
 A bump does two things. In the database, it increments the `pages` row of
 `content_versions` in the writer's transaction, so the counter moves exactly
@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from sqlalchemy import event, select
+from sqlalchemy import Select, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -116,10 +116,25 @@ def bump(session: Session, *, model_ids: Iterable[int] | None = None) -> None:
     session.info[_PENDING] = change if pending is None else pending.merged(change)
 
 
+def has_pending_change(session: Session) -> bool:
+    """True when this transaction has bumped the version and not committed yet."""
+    return _PENDING in session.info
+
+
+def version_query() -> Select[tuple[int]]:
+    """The counter's value (no row before the first bump ever), to embed in another query."""
+    return _VERSION
+
+
 def current_version(session: Session) -> int:
     """The counter as this session sees it (0 before the first bump ever)."""
-    version = session.scalar(select(ContentVersion.version).where(ContentVersion.name == PAGES))
-    return version or 0
+    return session.scalar(_VERSION) or 0
+
+
+# Built once from table columns (a Core statement): signed-in page views read the
+# counter on every request, and building the ORM statement took five times as long.
+_versions = ContentVersion.__table__.c
+_VERSION = select(_versions.version).where(_versions.name == PAGES)
 
 
 def _increment(session: Session) -> int:

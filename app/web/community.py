@@ -23,7 +23,7 @@ counted against the visitor's rate limit only once it is valid, just before
 it is written.
 """
 
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
@@ -31,8 +31,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from app.models import User
+from app.models import User, UserSession
 from app.services import comments
 from app.services.comments import (
     CommentHiddenError,
@@ -52,12 +53,13 @@ from app.services.community_page import (
     load_thread,
     model_by_id,
 )
+from app.services.content_version import current_version
 from app.services.pagination import requested_page
 from app.services.ratings import InvalidRatingError, parse_stars, rate_model, rating_of
-from app.web.auth import AdminUserDep, CurrentUserDep, RequiredUserDep
+from app.web.auth import AdminUserDep, RequiredUserDep
 from app.web.deps import HtmxDep, SessionDep, TemplatesDep
 from app.web.rate_limit import enforce
-from app.web.visitor import mark_private
+from app.web.visitor import load_visitor, mark_private
 
 router = APIRouter(include_in_schema=False)
 
@@ -162,34 +164,124 @@ def _me_page(
 
 
 @router.get(f"{MODEL_PATH}/community/me", name="community.me", response_class=HTMLResponse)
-def community_me(
+async def community_me(
     request: Request,
     author_slug: str,
     model_slug: str,
     session: SessionDep,
     templates: TemplatesDep,
     htmx: HtmxDep,
-    user: CurrentUserDep,
     comments_page: str | None = None,
     only: Literal["controls"] | None = None,
 ) -> Response:
     """The visitor's own parts of the model page: out-of-band pieces for htmx, else a page.
 
     `only=controls` leaves out the rating and compose forms (see templates/community/_me.html).
+
+    Every signed-in page view asks for this, so it is built for throughput:
+    async, with all the database and template work in ONE worker-thread hop
+    (a sync route with `CurrentUserDep` took three: the visitor, the route and
+    the session's end, each costing about as much as the queries), and the
+    transaction ended in that hop too, so the session dependency has nothing
+    left to do in a thread of its own. The public page of comments under the
+    controls is remembered per content version (`services.computed_memo`).
     """
-    mark_private(request)
-    model = _model_or_404(session, f"{author_slug}/{model_slug}")
-    if not htmx:
-        response = _me_page(request, session, templates, model, user, comments_page=comments_page)
-        return _with_vary(response, "HX-Request", "Cookie")
-    thread = load_thread(session=session, model_id=model.id, page_text=comments_page)
-    response = templates.TemplateResponse(
+    return await run_in_threadpool(
+        _community_me,
         request,
-        "community/_me.html",
-        {**_me_context(session, model, user, thread, with_rating=only is None), "only": only},
-        block_name="me",
+        session,
+        templates,
+        f"{author_slug}/{model_slug}",
+        htmx=htmx,
+        comments_page=comments_page,
+        only=only,
     )
-    return _with_vary(response, "HX-Request", "Cookie")
+
+
+def _community_me(
+    request: Request,
+    session: Session,
+    templates: TemplatesDep,
+    slug: str,
+    *,
+    htmx: bool,
+    comments_page: str | None,
+    only: Literal["controls"] | None,
+) -> Response:
+    """`community_me`'s work, run in a worker thread; commits (a session's last-seen touch)."""
+    response = _my_parts(
+        request, session, templates, slug, htmx=htmx, comments_page=comments_page, only=only
+    )
+    session.commit()
+    return response
+
+
+def _my_parts(
+    request: Request,
+    session: Session,
+    templates: TemplatesDep,
+    slug: str,
+    *,
+    htmx: bool,
+    comments_page: str | None,
+    only: Literal["controls"] | None,
+) -> Response:
+    mark_private(request)
+    visitor = load_visitor(request, session)
+    if not htmx:
+        model = _model_or_404(session, slug)
+        response = _me_page(
+            request, session, templates, model, visitor.user, comments_page=comments_page
+        )
+        return _with_vary(response, "HX-Request", "Cookie")
+    version = current_version(session)
+    memo = request.app.state.computed_memo
+
+    def render() -> bytes:
+        model = _model_or_404(session, slug)
+        # The page of comments is the same for everyone: remembered until the next write.
+        thread = memo.get(
+            session,
+            ("comment-thread", model.id, comments_page),
+            version,
+            lambda: load_thread(session=session, model_id=model.id, page_text=comments_page),
+        )
+        context = _me_context(session, model, visitor.user, thread, with_rating=only is None)
+        return templates.TemplateResponse(
+            request, "community/_me.html", {**context, "only": only}, block_name="me"
+        ).body
+
+    if visitor.session is None:
+        body = render()  # an anonymous visitor's token is theirs alone (see csrf.csrf_token)
+    else:
+        key = _my_parts_key(visitor.session, slug, comments_page, only)
+        body = memo.get(session, key, version, render)
+    return _with_vary(HTMLResponse(body), "HX-Request", "Cookie")
+
+
+def _my_parts_key(
+    row: UserSession, slug: str, comments_page: str | None, only: str | None
+) -> Hashable:
+    """Everything a signed-in visitor's parts depend on besides the content version.
+
+    The session (its token's hash and its CSRF token, written into the forms), the person as
+    the forms and rights see them (id, name, administrator or not), and the
+    request's choices. Their rating, the comments and everyone's rights on them
+    change only with a write, which moves the version. The session is still
+    looked up on every request, so a revoked or expired one is refused at once.
+    """
+    user = row.user
+    return (
+        "my-parts",
+        row.token_hash,
+        row.csrf_token,
+        user.id,
+        user.display_name,
+        user.is_admin,
+        slug,
+        comments_page,
+        only,
+    )
 
 
 def _thread_response(

@@ -23,7 +23,9 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request, from the factory the app was built with.
 
     Making a session does no I/O (it connects on first use); ending it does,
-    so the commit (or rollback) and close go to a worker thread in one step.
+    so the commit (or rollback) and close go to a worker thread in one step,
+    unless no transaction is open: a page that asked nothing (or a route
+    that committed in its own worker thread) saves that hop.
     """
     session = request.app.state.session_factory()
     try:
@@ -31,7 +33,11 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     except BaseException:
         await run_in_threadpool(_end, session, commit=False)
         raise
-    await run_in_threadpool(_end, session, commit=True)
+    if session.in_transaction():
+        await run_in_threadpool(_end, session, commit=True)
+    else:
+        # Never used, or the route ended its transaction itself: closing does no I/O.
+        session.close()
 
 
 def _end(session: Session, *, commit: bool) -> None:

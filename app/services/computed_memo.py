@@ -1,0 +1,90 @@
+"""A memo of figures computed from the database, valid while the content version is unchanged.
+
+The page cache keeps whole pages for anonymous readers; a page it cannot
+serve (a cache miss, a page after a write, a cache turned off) is rendered
+from the database. Parts of that render depend on nothing but the stored
+content (and for charts, on the hour): the week of hourly figures, the
+default workload's cost estimate and its comparable models, the public
+ratings and comments, and a signed-in visitor's own parts (`/community/me`,
+keyed by their session and who they are; the session itself is still looked
+up on every request, so revoking it takes effect at once). Those are
+remembered here, under the content version (`services.content_version`) read
+in the same transaction as the figures.
+
+Why the version is enough: every write path that changes what a model page
+shows bumps it (a tested rule the page cache already depends on), so figures
+remembered under version N are exactly what a fresh computation would give
+while the database is at N. The version is read before the figures, so a
+write committed in between can only make remembered figures newer than their
+version, never older. What depends on the clock (the charts' window, figures
+turning stale) is either part of the key or not remembered.
+
+Not remembered: figures computed in a transaction that has bumped the version
+itself and not committed, since a rollback would leave them describing
+content that never existed under a version number someone else will reuse.
+
+One memo per app (on `app.state`), bounded, least recently used first out,
+and emptied as soon as a newer version is seen (versions only grow, so older
+entries could never be asked for again).
+Off (`MODELATLAS_COMPUTED_MEMO=off`) it computes every time, which is how the
+benchmark's "cold" row measures a render with every cache empty.
+"""
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
+
+from app.services.content_version import has_pending_change
+
+T = TypeVar("T")
+
+DEFAULT_MAX_ENTRIES = 512
+
+
+class ComputedMemo:
+    """Computed values by (key, content version); thread-safe, bounded."""
+
+    def __init__(self, *, enabled: bool = True, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
+        self.enabled = enabled
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple[Hashable, int], object] = OrderedDict()
+        self._lock = threading.Lock()
+        self._newest = -1
+
+    def get(self, session: Session, key: Hashable, version: int, compute: Callable[[], T]) -> T:
+        """The value remembered for `key` at `version`, else `compute()` (remembered if it may be).
+
+        `version` must have been read in `session`'s transaction before any of
+        the data `compute` reads. Two threads missing at once both compute;
+        the value is the same, so the second simply replaces the first.
+        """
+        if not self.enabled or has_pending_change(session):
+            return compute()
+        entry_key = (key, version)
+        with self._lock:
+            if version > self._newest:
+                # The content moved on: nothing remembered can be asked for again.
+                self._entries.clear()
+                self._newest = version
+            found = self._entries.get(entry_key, _MISSING)
+            if found is not _MISSING:
+                self._entries.move_to_end(entry_key)
+                return found  # type: ignore[return-value]
+        value = compute()
+        with self._lock:
+            if version < self._newest:
+                return value  # read in an older snapshot: correct for this request only
+            self._entries[entry_key] = value
+            self._entries.move_to_end(entry_key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+_MISSING = object()

@@ -1,0 +1,48 @@
+"""The model page's heaviest sections as HTML, rendered once per content version for everyone.
+
+The cost calculator (default workload), the ratings and the comments are the
+same for every reader of a model page and change only with a write; their
+templates were over half of a page render. The route renders each with the
+page's context and hands the HTML to `models/page.html`, remembered in the
+app's `ComputedMemo` under the content version (see `services.computed_memo`)
+when a key is given, so a page the page cache cannot serve (a miss, or after
+a write) renders them once per version rather than on every request.
+"""
+
+from collections.abc import Hashable, Mapping
+from typing import Any
+
+from fastapi import Request
+from jinja2_fragments.fastapi import Jinja2Blocks
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+CALCULATOR = "models/_calculator.html"
+RATINGS = "community/_ratings.html"
+COMMENTS = "community/_comments.html"
+
+
+def rendered_section(
+    request: Request,
+    session: Session,
+    templates: Jinja2Blocks,
+    name: str,
+    context: Mapping[str, Any],
+    *,
+    key: Hashable | None,
+    version: int,
+) -> Markup:
+    """Template `name` rendered with `context` as the page would include it.
+
+    With a `key`, remembered under it and `version` (which must have been
+    read in `session`'s transaction before the data in `context`); without,
+    rendered every time (a calculator for a workload in the query string).
+    """
+
+    def render() -> Markup:
+        html = templates.get_template(name).render({**context, "request": request})
+        return Markup(html)  # noqa: S704 - autoescaped template output
+
+    if key is None:
+        return render()
+    return request.app.state.computed_memo.get(session, key, version, render)
