@@ -13,6 +13,19 @@ models, endpoints, external ids and price rows in line with them:
   up (its slug or namespace), so renaming a lab by hand sticks.
 - Prices follow `price_history`: dated changes become history rows, an
   observed change closes the open row and opens a new one.
+- A live price wins over the dataset: an endpoint tier whose open row was
+  written by a live source (`LIVE_PRICE_SOURCES`: the metrics refresh, which
+  reads what OpenRouter charges now) is left alone and counted as
+  `kept_live`. Without this rule the two writers took turns: the import saw
+  the refresh's row differ from genai-prices and replaced it, the next
+  refresh did the reverse, and history filled with changes nobody made.
+  Real changes still arrive: the refresh records every change of the live
+  price (it compares with the open row, whoever wrote it), and the import
+  records the dataset's changes on every endpoint no live source prices. A
+  dataset change on a live-priced endpoint is not copied: if the provider
+  really made it, the live price shows it. Neither writer undoes the other,
+  so nothing oscillates. An endpoint OpenRouter stops listing keeps its
+  last live price.
 - Running it again with the same data changes nothing and says so.
 
 Everything already stored is loaded in a handful of queries up front, and new
@@ -56,8 +69,12 @@ from app.sources.genai_prices import (
     default_providers,
     read_providers,
 )
+from app.sources.openrouter import SOURCE_NAME as OPENROUTER_SOURCE
 
 ProgressCallback = Callable[[int, int], None]
+
+# Sources whose price rows report what a provider charges now; see the module docstring.
+LIVE_PRICE_SOURCES = frozenset({OPENROUTER_SOURCE})
 
 # Providers that resell other providers' endpoints rather than run their own.
 ROUTER_PREFIXES = ("openrouter", "huggingface_")
@@ -103,6 +120,7 @@ class ImportReport:
     created: Counter[str] = field(default_factory=Counter)
     updated: Counter[str] = field(default_factory=Counter)
     prices_closed: int = 0
+    kept_live: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
 
@@ -119,6 +137,8 @@ class ImportReport:
         )
         skipped = sum(self.skipped.values())
         tail = f"; {skipped} prices or variants not representable" if skipped else ""
+        if self.kept_live:
+            tail += f"; {self.kept_live} live prices kept"
         if not self.changed:
             return f"genai-prices: no changes ({read}){tail}; {self.seconds:.1f}s"
         created = ", ".join(f"{n} {what}" for what, n in sorted(self.created.items()) if n)
@@ -138,6 +158,7 @@ class ImportReport:
             "created": dict(self.created),
             "updated": dict(self.updated),
             "prices_closed": self.prices_closed,
+            "kept_live": self.kept_live,
             "skipped": dict(self.skipped),
         }
 
@@ -386,6 +407,9 @@ class _CatalogWriter:
 
     def _prices(self, endpoint: Endpoint, tier: str, periods: list[PricePeriod]) -> None:
         rows = self.prices.get((endpoint.id, tier), []) if endpoint.id is not None else []
+        if any(row.effective_to is None and row.source in LIVE_PRICE_SOURCES for row in rows):
+            self.report.kept_live += 1
+            return
 
         def new_row(start: datetime, until: datetime | None, values: PriceValues) -> Price:
             price = Price(

@@ -1,0 +1,208 @@
+"""Open data: the whole catalog as JSON or CSV at `/api/v1/export`, with provenance per source.
+
+What is exported, and what never is, is decided in `app.services.export`;
+this module writes it out:
+
+- JSON (the default) is one document: `generated_at`, `about` (units and
+  number format), `sources` (each source's licence and provenance note), then
+  `authors`, `providers`, `models`, `endpoints` (current price per tier and
+  latest figures), `price_history` (every price row), `benchmark_scores` and
+  `ratings` (aggregates). Every record names the `source` of its figures.
+- CSV is one flat table per request, chosen by `?table=`: `offers` (the
+  default: one row per endpoint and current price tier, with model and
+  provider columns, every price component and the latest figures — what a
+  spreadsheet user wants), `models`, `prices` (with history), `scores`,
+  `providers`, `authors`. Separate addresses rather than a ZIP of CSVs: each
+  table opens directly in a spreadsheet, and no archive has to be built
+  before the first byte goes out.
+
+Decimals (prices, figures, scores) are written as plain decimal strings
+(`"0.15"`, never `1.5E-7` or a float), so they equal the stored values
+exactly. Both formats are streamed in chunks from records loaded in a fixed
+number of queries, rather than built as one string.
+"""
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import StreamingResponse
+
+from app.services.export import CatalogExport, Cell, Table, load_catalog_export, table_rows
+from app.web.api_schemas import ErrorResponse
+from app.web.calculator import FORMULA_PREFIXES
+from app.web.deps import SessionDep
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+
+# The catalog changes when an import or refresh runs (minutes apart at most);
+# a shared cache may keep a download this long.
+EXPORT_CACHE_CONTROL = "public, max-age=300"
+# Records per chunk written to the network: large enough to keep the overhead low.
+RECORDS_PER_CHUNK = 500
+
+ABOUT = {
+    "prices": (
+        "USD per 1M tokens; per_request and per_image are USD per request or image. "
+        "A missing price is null, never 0."
+    ),
+    "numbers": (
+        "Prices, measured figures, rollups and scores are decimal strings, exactly as stored "
+        "(no float rounding)."
+    ),
+    "times": "ISO 8601, UTC.",
+    "current_prices": (
+        "An endpoint's `prices` are the rows in force (effective_to null), one per service "
+        "tier; `price_history` lists every row, current ones included."
+    ),
+    "metrics": (
+        "An endpoint's `metrics` are its latest measured figures: time to first token in "
+        "milliseconds, throughput in output tokens per second, uptime in percent."
+    ),
+    "personal_data": (
+        "None: ratings are aggregates per model; no account, email, name or comment text "
+        "is exported."
+    ),
+}
+
+
+class ExportFormat(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+
+
+@router.get(
+    "/export",
+    name="api.export",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "The catalog as a download (JSON document or one CSV table).",
+            "content": {"application/json": {}, "text/csv": {}},
+        },
+        400: {"model": ErrorResponse, "description": "`table` given for a JSON export."},
+        422: {"model": ErrorResponse, "description": "Unknown format or table."},
+    },
+)
+def export_catalog(
+    session: SessionDep,
+    export_format: Annotated[
+        ExportFormat, Query(alias="format", description="`json` (default) or `csv`.")
+    ] = ExportFormat.JSON,
+    table: Annotated[
+        Table | None,
+        Query(description="CSV only: which table (default `offers`, one row per endpoint tier)."),
+    ] = None,
+) -> StreamingResponse:
+    """The whole catalog as open data, with each source's licence and provenance.
+
+    JSON by default: one document with `sources`, `authors`, `providers`,
+    `models`, `endpoints` (current prices per tier and latest figures),
+    `price_history`, `benchmark_scores` and `ratings` (aggregates only).
+    `?format=csv` gives one flat table, chosen with `?table=`. Prices are USD
+    per 1M tokens as exact decimal strings.
+    """
+    if table is not None and export_format is ExportFormat.JSON:
+        raise HTTPException(
+            400, "The table parameter applies to CSV only: add format=csv, or leave table out."
+        )
+    export = load_catalog_export(session=session)
+    day = export.generated_at.date().isoformat()
+    if export_format is ExportFormat.CSV:
+        chosen = table or Table.OFFERS
+        header, rows = table_rows(export, chosen)
+        body: Iterator[str] = _csv_chunks(header, rows)
+        filename, media_type = f"model-atlas-{chosen}-{day}.csv", "text/csv; charset=utf-8"
+    else:
+        body = _json_chunks(export)
+        filename, media_type = f"model-atlas-{day}.json", "application/json"
+    return StreamingResponse(
+        body,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": EXPORT_CACHE_CONTROL,
+        },
+    )
+
+
+def _json_chunks(export: CatalogExport) -> Iterator[str]:
+    """The JSON document, a few hundred records at a time."""
+    yield (
+        f'{{"generated_at":{_json(export.generated_at)},"about":{_json(ABOUT)},'
+        f'"sources":{_json([asdict(s) for s in export.sources])}'
+    )
+    sections = {
+        "authors": export.authors,
+        "providers": export.providers,
+        "models": export.models,
+        "endpoints": export.endpoints,
+        "price_history": export.prices,
+        "benchmark_scores": export.scores,
+        "ratings": export.ratings,
+    }
+    for name, records in sections.items():
+        yield f',"{name}":['
+        for start in range(0, len(records), RECORDS_PER_CHUNK):
+            chunk = ",".join(_json(r) for r in records[start : start + RECORDS_PER_CHUNK])
+            yield chunk if start == 0 else f",{chunk}"
+        yield "]"
+    yield "}\n"
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, default=_json_value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _json_value(value: object) -> str:
+    """Decimals as exact plain strings, dates and times in ISO 8601."""
+    if isinstance(value, Decimal):
+        return _decimal_text(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not exported")
+
+
+def _csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Iterator[str]:
+    """The table as CSV (RFC 4180, CRLF line ends), a few hundred rows at a time."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for count, row in enumerate(rows, start=1):
+        writer.writerow([_csv_cell(cell) for cell in row])
+        if count % RECORDS_PER_CHUNK == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _csv_cell(value: Cell) -> str | int:
+    """Blank for unknown, `true`/`false` for flags, exact decimals, ISO 8601 times.
+
+    Text that a spreadsheet would run as a formula (upstream names are not
+    ours to trust) gets a leading quote, as the calculator's CSV does.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return _decimal_text(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return f"'{value}"
+    return value
+
+
+def _decimal_text(value: Decimal) -> str:
+    """`Decimal("1.5E-7")` -> `"0.00000015"`: never an exponent, never a float."""
+    return format(value, "f")
