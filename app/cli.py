@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -25,6 +26,21 @@ from app.services.refresh_metrics import PeriodicRefresh, parse_interval, run_re
 from app.services.seed import seed_reference
 
 console = Console(stderr=True)
+
+SCORES_HELP = """Import benchmark scores from a CSV file whose first line names the columns:
+
+  model,benchmark,score,source,date
+  mistral/mistral-small-2603,MMLU-Pro,71.2,Mistral AI,2026-03-16
+
+model is our model id (author/model) or an external id (e.g. OpenRouter's);
+an external id naming different models at different sources is rejected as
+ambiguous. date is YYYY-MM-DD or empty. Rows are keyed by model, benchmark
+and source: importing again updates changed scores and changes nothing else.
+
+Every row is checked and each rejected one reported with its line number;
+the good rows are imported anyway unless --strict is given.
+Exit status: 0 all rows imported or already present, 1 some rows rejected,
+2 the file itself rejected (unreadable, not UTF-8, empty, no usable header)."""
 
 
 @contextmanager
@@ -145,6 +161,26 @@ def cmd_import_genai_prices(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_scores(args: argparse.Namespace) -> int:
+    """Import benchmark scores from a CSV file; the exit code says what was rejected."""
+    from app.services.score_import import import_scores
+
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        console.print(f"Cannot read {path}: {error.strerror or error}", markup=False)
+        return 2
+    report = _with_session(
+        lambda session: import_scores(
+            session=session, data=data, file_name=path.name, strict=args.strict
+        )
+    )
+    for line in report.summary_lines():  # type: ignore[attr-defined]
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    return report.exit_code  # type: ignore[attr-defined]
+
+
 def _read_new_password(from_stdin: bool) -> str:
     """The first line of standard input, or a password typed twice at a hidden prompt.
 
@@ -234,6 +270,17 @@ def build_parser() -> argparse.ArgumentParser:
     sources.add_parser("genai-prices", help="prices and models from genai-prices").set_defaults(
         handler=cmd_import_genai_prices
     )
+    scores = sources.add_parser(
+        "scores",
+        help="benchmark scores from a CSV file",
+        description=SCORES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    scores.add_argument("file", help="UTF-8 CSV with columns model,benchmark,score,source,date")
+    scores.add_argument(
+        "--strict", action="store_true", help="import nothing if any row is rejected"
+    )
+    scores.set_defaults(handler=cmd_import_scores)
 
     commands.add_parser(
         "refresh", help="refresh endpoint metrics and prices from OpenRouter once"
