@@ -9,6 +9,7 @@ authors' names. Templates get frozen dataclasses, so they can neither query
 nor see an ORM object.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -125,7 +126,15 @@ def load_community(
 
 def load_rating_summary(*, session: Session, model_id: int) -> RatingSummary:
     """Count, average and histogram from one GROUP BY stars statement."""
-    counts = dict(session.execute(_RATINGS_BY_STARS, {"model_id": model_id}).all())
+    counts = session.execute(_RATINGS_BY_STARS, {"model_id": model_id}).all()
+    return summarise_ratings(dict(counts))
+
+
+def summarise_ratings(counts: Mapping[int, int]) -> RatingSummary:
+    """The summary of a model's ratings from how many people gave each number of stars.
+
+    Shared by every page that shows ratings, so the compare page's average is the model page's.
+    """
     total = sum(counts.values())
     average = None
     if total:
