@@ -1,4 +1,4 @@
-// Model Atlas — small progressive enhancements. The pages work without this file.
+// Model Atlas — small progressive enhancements on every page. The pages work without this file.
 //
 // Copy buttons: <button data-copy-target="ID" hidden> copies the text of the element
 // with that id. They ship hidden and are shown only where the Clipboard API exists,
@@ -39,4 +39,21 @@
   document.addEventListener("DOMContentLoaded", () => showCopyButtons(document));
   // Content swapped in by htmx (another provider's snippets) brings new buttons.
   document.addEventListener("htmx:load", (event) => showCopyButtons(event.detail.elt));
+
+  // Keyboard focus after a swap. htmx puts focus back on an element of the new content
+  // with the focused element's id; when the control that had focus is gone for good (a
+  // deleted comment, a saved edit, a page link), focus would drop to the start of the page.
+  // The form or link that made the request, or an ancestor, names where focus goes instead
+  // with data-focus-after="SELECTOR"; an element that is not focusable is made focusable by
+  // script only (tabindex=-1), so it never becomes a Tab stop.
+  const FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]";
+  document.addEventListener("htmx:afterSettle", (event) => {
+    const source = event.detail.requestConfig?.elt?.closest("[data-focus-after]");
+    const focused = document.activeElement;
+    if (!source || (focused && focused !== document.body)) return;
+    const destination = document.querySelector(source.dataset.focusAfter);
+    if (!destination) return;
+    if (!destination.matches(FOCUSABLE)) destination.tabIndex = -1;
+    destination.focus();
+  });
 })();
