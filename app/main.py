@@ -12,6 +12,7 @@ from fastapi import Depends, FastAPI
 from app.config import Settings
 from app.db import make_engine, make_session_factory
 from app.paths import STATIC_DIR
+from app.services.computed_memo import ComputedMemo
 from app.web import (
     account,
     api,
@@ -20,7 +21,10 @@ from app.web import (
     calculator,
     catalog,
     community,
+    compare,
     directory,
+    export,
+    feeds,
     health,
     models,
     site,
@@ -68,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.rate_limiter = make_rate_limiter(settings)
     app.state.workload_presets = calculator.configured_presets(settings)
+    app.state.computed_memo = ComputedMemo(enabled=settings.computed_memo)
 
     app.mount(
         STATIC_URL_PREFIX,
@@ -87,6 +92,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         auth,
         account,
         community,
+        compare,
+        feeds,
+        export,
     ):
         app.include_router(area.router)
     install_error_handlers(app)

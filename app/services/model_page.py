@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.models import (
     Author,
-    BenchmarkScore,
     Endpoint,
     MetricSample,
     Model,
@@ -31,9 +30,12 @@ from app.models import (
     Price,
     Provider,
 )
+from app.services.computed_memo import ComputedMemo
+from app.services.content_version import version_query
 from app.services.freshness import Freshness, last_success_query
-from app.services.metric_history import EndpointHistory, empty_history, load_metric_history
+from app.services.metric_history import EndpointHistory, empty_history, remembered_history
 from app.services.modalities import modalities_of, split_modalities
+from app.services.quality_scores import PriceVsQuality, load_price_vs_quality
 from app.sources.huggingface import SOURCE_NAME as HUGGING_FACE
 
 # OpenRouter-style supported parameters -> the feature they reveal, in display order.
@@ -134,16 +136,6 @@ class Popularity:
 
 
 @dataclass(frozen=True)
-class Score:
-    """One benchmark result with its source."""
-
-    benchmark: str
-    score: Decimal
-    source: str
-    measured_on: date | None
-
-
-@dataclass(frozen=True)
 class ModelSummary:
     """Who a model is and what it takes: all the calculator's HTMX fragment needs of it."""
 
@@ -183,8 +175,10 @@ class ModelPage(ModelSummary):
     snippets: tuple[Snippet, ...]
     measurement: Measurement | None
     freshness: Freshness
+    # The content version the page was read at: what `ComputedMemo` keys the page's parts on.
+    content_version: int
     popularity: Popularity | None
-    scores: tuple[Score, ...]
+    price_vs_quality: PriceVsQuality
 
     @property
     def provider_count(self) -> int:
@@ -229,13 +223,16 @@ def load_model_page(
     model_slug: str,
     stale_after: timedelta,
     now: datetime | None = None,
+    memo: ComputedMemo | None = None,
+    benchmark: str | None = None,
 ) -> ModelPage | None:
     """The page for `/models/{author_slug}/{model_slug}`, or None when there is no such model.
 
     Four statements whatever the number of endpoints: the model with its
     author, modalities, popularity and the time of the last successful
     metrics refresh; its endpoints with provider, current price and latest
-    sample; their hourly history over the week; and its benchmark scores.
+    sample; their hourly history over the week; and its benchmark scores with
+    the price-vs-quality chart of `benchmark` (see `services.quality_scores`).
     `stale_after` is the age past which figures are marked stale (see
     `services.freshness`).
     """
@@ -247,7 +244,7 @@ def load_model_page(
         return None
     freshness = Freshness(now=now, threshold=stale_after, last_success_at=model.last_success_at)
     endpoints = session.execute(_ENDPOINTS_QUERY, {"model_id": model.id}).all()
-    rows = sorted(_endpoint_rows(session, model.id, endpoints, freshness), key=_by_throughput)
+    rows = sorted(_endpoint_rows(session, model, endpoints, freshness, memo), key=_by_throughput)
     providers = tuple(row for row in rows if not row.is_router)
     routers = tuple(row for row in rows if row.is_router)
     modalities = split_modalities(model.modalities)
@@ -277,9 +274,10 @@ def load_model_page(
         snippets=_snippets(routers=routers, providers=providers),
         measurement=_latest_measurement(endpoints),
         freshness=freshness,
+        content_version=model.content_version or 0,
         popularity=_popularity(model),
-        scores=tuple(
-            Score(*score) for score in session.execute(_SCORES_QUERY, {"model_id": model.id})
+        price_vs_quality=load_price_vs_quality(
+            session=session, model_id=model.id, model_slug=model.slug, benchmark=benchmark
         ),
     )
 
@@ -295,7 +293,6 @@ _endpoint = Endpoint.__table__.c
 _provider = Provider.__table__.c
 _price = Price.__table__.c
 _sample = MetricSample.__table__.c
-_score = BenchmarkScore.__table__.c
 
 _MODALITIES = modalities_of(_model.id).label("modalities")
 _THIS_MODEL = (_author.slug == bindparam("author_slug"), _model.slug == bindparam("slug"))
@@ -331,6 +328,7 @@ _MODEL_QUERY = (
         _popularity_signal.likes,
         _popularity_signal.measured_at.label("popularity_measured_at"),
         last_success_query().scalar_subquery().label("last_success_at"),
+        version_query().scalar_subquery().label("content_version"),
     )
     .join_from(Model.__table__, Author.__table__, _author.id == _model.author_id)
     .outerjoin(
@@ -389,18 +387,26 @@ _ENDPOINTS_QUERY = (
     .where(_endpoint.model_id == bindparam("model_id"))
 )
 
-_SCORES_QUERY = (
-    select(_score.benchmark, _score.score, _score.source, _score.measured_on)
-    .where(_score.model_id == bindparam("model_id"))
-    .order_by(_score.benchmark, _score.source)
-)
-
 
 def _endpoint_rows(
-    session: Session, model_id: int, endpoints: Sequence[Row], freshness: Freshness
+    session: Session,
+    model: Row,
+    endpoints: Sequence[Row],
+    freshness: Freshness,
+    memo: ComputedMemo | None,
 ) -> list[EndpointRow]:
-    """Every endpoint of the model as a table row, with its week of hourly history."""
-    histories = load_metric_history(session=session, model_id=model_id, now=freshness.now)
+    """Every endpoint of the model as a table row, with its week of hourly history.
+
+    The history is remembered in `memo` (when given) under the version the
+    model's row was read at: see `metric_history.remembered_history`.
+    """
+    histories = remembered_history(
+        session=session,
+        model_id=model.id,
+        now=freshness.now,
+        memo=memo,
+        version=model.content_version or 0,
+    )
     no_history = empty_history(freshness.now)
     return [
         EndpointRow(

@@ -32,9 +32,16 @@ KB = 1000
 
 
 def asset_urls(html: str) -> list[str]:
-    """Every stylesheet, icon and script a page makes the browser fetch."""
+    """Every stylesheet, icon and script a page makes the browser fetch.
+
+    `rel="alternate"` links (the Atom feeds) only name another version of the page.
+    """
     soup = BeautifulSoup(html, "html.parser")
-    links = [link["href"] for link in soup.find_all("link") if link.get("href")]
+    links = [
+        link["href"]
+        for link in soup.find_all("link")
+        if link.get("href") and "alternate" not in link.get("rel", [])
+    ]
     scripts = [script["src"] for script in soup.find_all("script") if script.get("src")]
     return links + scripts
 
