@@ -5,8 +5,9 @@ README's configuration table is checked against this class by a test.
 """
 
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "change-me-development-only"  # noqa: S105 - the sentinel that is refused
@@ -36,6 +37,12 @@ class Settings(BaseSettings):
         description="On `serve`, seed and import genai-prices when the catalog is empty.",
     )
     page_size: int = Field(50, ge=5, le=200, description="Models per catalog page.")
+    public_url: str = Field(
+        "",
+        description="The site's public address (https://atlas.example.com): absolute links "
+        "(feeds) and the cross-site check use it instead of each request's Host header; "
+        "empty to trust the Host header.",
+    )
     workload_presets_file: str = Field(
         "",
         description="TOML file of the cost calculator's workload presets; empty for the "
@@ -179,6 +186,27 @@ class Settings(BaseSettings):
         description="How often, at most, the page cache reads the database's content version "
         "to see writes made by other processes.",
     )
+
+    @field_validator("public_url")
+    @classmethod
+    def _origin_only(cls, value: str) -> str:
+        """An origin (scheme, host, optional port) and nothing more: it replaces the request's."""
+        if not value:
+            return value
+        parts = urlsplit(value)
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.path not in ("", "/")
+            or parts.query
+            or parts.fragment
+            or parts.username is not None
+        ):
+            raise ValueError(
+                "MODELATLAS_PUBLIC_URL must be an origin such as https://atlas.example.com "
+                "(no path, query or credentials)"
+            )
+        return f"{parts.scheme}://{parts.netloc}"
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> "Settings":

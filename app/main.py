@@ -35,6 +35,7 @@ from app.web.csrf import verify_csrf
 from app.web.errors import install_error_handlers
 from app.web.head_requests import HeadAsGetMiddleware
 from app.web.page_cache import install_page_cache
+from app.web.public_url import PublicUrlMiddleware
 from app.web.rate_limit import make_rate_limiter
 from app.web.request_log import RequestLogMiddleware
 from app.web.security_headers import SecurityHeadersMiddleware
@@ -107,4 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_page_cache(app, settings)
     app.add_middleware(RequestLogMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
+    if settings.public_url:
+        # Outermost: the page cache, the request log and every link see the public address.
+        app.add_middleware(PublicUrlMiddleware, public_url=settings.public_url)
     return app
