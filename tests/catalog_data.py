@@ -178,3 +178,23 @@ def _price_history(spec: SampleEndpoint) -> list[Price]:
             source="test",
         ),
     ]
+
+
+def endpoints_of_one_model(session: Session, *, lab: str, count: int) -> list[Endpoint]:
+    """`count` endpoints of one new model of lab `lab`, each on its own new provider.
+
+    For tests of per-endpoint figures (metric samples, hourly rows) that need
+    endpoints and nothing else; `lab` keeps slugs apart between test modules.
+    """
+    model = Model(author=Author(slug=lab, name="Lab"), slug=f"{lab}/m", name="M")
+    endpoints = [
+        Endpoint(
+            model=model,
+            provider=Provider(slug=f"{lab}-host-{n}", name=f"Host {n}"),
+            provider_model_id="m",
+        )
+        for n in range(count)
+    ]
+    session.add_all(endpoints)
+    session.flush()
+    return endpoints

@@ -15,11 +15,12 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from app.models import Author, Endpoint, MetricHour, MetricSample, Model, Provider
+from app.models import Endpoint, MetricHour, MetricSample
 from app.services.metric_history import load_metric_history
 from app.services.metric_hours import rebuild_metric_hours
 from app.services.refresh_metrics import RunStatus
 from app.services.retention import downsample_samples
+from tests.catalog_data import endpoints_of_one_model
 from tests.fake_openrouter import FakeOpenRouter
 from tests.refresh_support import (
     SeededDatabase,
@@ -66,18 +67,7 @@ def _round(value: float | None) -> float | None:
 
 
 def _endpoints(session: Session, count: int) -> list[Endpoint]:
-    model = Model(author=Author(slug="hours-lab", name="Lab"), slug="hours-lab/m", name="M")
-    endpoints = [
-        Endpoint(
-            model=model,
-            provider=Provider(slug=f"hours-host-{n}", name=f"Host {n}"),
-            provider_model_id="m",
-        )
-        for n in range(count)
-    ]
-    session.add_all(endpoints)
-    session.flush()
-    return endpoints
+    return endpoints_of_one_model(session, lab="hours-lab", count=count)
 
 
 def _sample(

@@ -6,8 +6,9 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Author, Endpoint, MetricSample, Model, Provider
+from app.models import Endpoint, MetricSample
 from app.services.retention import downsample_samples
+from tests.catalog_data import endpoints_of_one_model
 
 NOW = datetime(2026, 9, 1, 12, 34, tzinfo=UTC)
 KEEP_RAW = timedelta(days=90)
@@ -15,19 +16,7 @@ OLD_HOUR = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)  # ~123 days before NOW
 
 
 def _endpoints(session: Session, count: int) -> list[Endpoint]:
-    author = Author(slug="retention-lab", name="Lab")
-    model = Model(author=author, slug="retention-lab/m", name="M")
-    endpoints = [
-        Endpoint(
-            model=model,
-            provider=Provider(slug=f"retention-host-{n}", name=f"Host {n}"),
-            provider_model_id="m",
-        )
-        for n in range(count)
-    ]
-    session.add_all(endpoints)
-    session.flush()
-    return endpoints
+    return endpoints_of_one_model(session, lab="retention-lab", count=count)
 
 
 def _sample(
