@@ -23,8 +23,9 @@ counted against the visitor's rate limit only once it is valid, just before
 it is written.
 """
 
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
@@ -186,8 +187,8 @@ async def community_me(
     left to do in a thread of its own. The public page of comments under the
     controls is remembered per content version (`services.computed_memo`).
     """
-    return await run_in_threadpool(
-        _community_me,
+    work = partial(
+        _my_parts,
         request,
         session,
         templates,
@@ -196,22 +197,12 @@ async def community_me(
         comments_page=comments_page,
         only=only,
     )
+    return await run_in_threadpool(_then_commit, session, work)
 
 
-def _community_me(
-    request: Request,
-    session: Session,
-    templates: TemplatesDep,
-    slug: str,
-    *,
-    htmx: bool,
-    comments_page: str | None,
-    only: Literal["controls"] | None,
-) -> Response:
-    """`community_me`'s work, run in a worker thread; commits (a session's last-seen touch)."""
-    response = _my_parts(
-        request, session, templates, slug, htmx=htmx, comments_page=comments_page, only=only
-    )
+def _then_commit(session: Session, work: Callable[[], Response]) -> Response:
+    """`work()`, then the commit (a session's last-seen touch), in the same worker thread."""
+    response = work()
     session.commit()
     return response
 
