@@ -39,6 +39,7 @@ from app.web.public_url import PublicUrlMiddleware
 from app.web.rate_limit import make_rate_limiter
 from app.web.request_log import RequestLogMiddleware
 from app.web.security_headers import SecurityHeadersMiddleware
+from app.web.signed_in_parts import SignedInPartsMiddleware
 from app.web.static_files import STATIC_URL_PREFIX, HashedStaticFiles, StaticManifest
 from app.web.templating import make_templates
 from app.web.visitor import ResponseCookiesMiddleware
@@ -103,6 +104,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(ResponseCookiesMiddleware)
+    # Outside the queued cookies (its answers set none), inside the page cache.
+    app.add_middleware(SignedInPartsMiddleware)
     # Outside the queued cookies (a response that sets one is not stored), inside the
     # request log and the security headers (cached answers are logged and carry them).
     install_page_cache(app, settings)

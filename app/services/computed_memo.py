@@ -65,10 +65,7 @@ class ComputedMemo:
             return compute()
         entry_key = (key, version)
         with self._lock:
-            if version > self._newest:
-                # The content moved on: nothing remembered can be asked for again.
-                self._entries.clear()
-                self._newest = version
+            self._see_version(version)
             found = self._entries.get(entry_key, _MISSING)
             if found is not _MISSING:
                 self._entries.move_to_end(entry_key)
@@ -82,6 +79,31 @@ class ComputedMemo:
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
         return value
+
+    def peek(self, key: Hashable, version: int) -> object | None:
+        """The value remembered for `key` at `version`, or None; never computes.
+
+        For a reader that has no transaction to compute in (see
+        `web.signed_in_parts`): `version` must be the database's current one,
+        read together with whatever decided `key`.
+        """
+        if not self.enabled:
+            return None
+        with self._lock:
+            self._see_version(version)
+            found = self._entries.get((key, version))
+            if found is not None:
+                self._entries.move_to_end((key, version))
+            return found
+
+    def _see_version(self, version: int) -> None:
+        """Forget everything once a newer version shows up (call with the lock held).
+
+        The content moved on: nothing remembered can be asked for again.
+        """
+        if version > self._newest:
+            self._entries.clear()
+            self._newest = version
 
     def __len__(self) -> int:
         return len(self._entries)

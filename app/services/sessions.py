@@ -83,12 +83,24 @@ def load_session(
     row = session.scalars(_SESSION_BY_TOKEN, {"token_hash": token_digest(token)}).first()
     if row is None:
         return None
-    if row.expires_at <= now or row.last_seen_at + policy.idle <= now:
+    if has_ended(row.expires_at, row.last_seen_at, policy=policy, now=now):
         session.delete(row)
         return None
-    if now - row.last_seen_at >= TOUCH_INTERVAL:
+    if touch_due(row.last_seen_at, now=now):
         row.last_seen_at = now
     return row
+
+
+def has_ended(
+    expires_at: datetime, last_seen_at: datetime, *, policy: SessionPolicy, now: datetime
+) -> bool:
+    """True once a session is past its absolute expiry or has sat unused for `policy.idle`."""
+    return expires_at <= now or last_seen_at + policy.idle <= now
+
+
+def touch_due(last_seen_at: datetime, *, now: datetime) -> bool:
+    """True when a request should record that the session was seen (see TOUCH_INTERVAL)."""
+    return now - last_seen_at >= TOUCH_INTERVAL
 
 
 def revoke_session(*, session: Session, token: str) -> None:

@@ -60,6 +60,7 @@ from app.services.ratings import InvalidRatingError, parse_stars, rate_model, ra
 from app.web.auth import AdminUserDep, RequiredUserDep
 from app.web.deps import HtmxDep, SessionDep, TemplatesDep
 from app.web.rate_limit import enforce
+from app.web.signed_in_parts import my_parts_key
 from app.web.visitor import load_visitor, mark_private
 
 router = APIRouter(include_in_schema=False)
@@ -253,25 +254,21 @@ def _my_parts(
 def _my_parts_key(
     row: UserSession, slug: str, comments_page: str | None, only: str | None
 ) -> Hashable:
-    """Everything a signed-in visitor's parts depend on besides the content version.
+    """The memo key of these parts (see `web.signed_in_parts`, which answers them from it).
 
-    The session (its token's hash and its CSRF token, written into the forms), the person as
-    the forms and rights see them (id, name, administrator or not), and the
-    request's choices. Their rating, the comments and everyone's rights on them
-    change only with a write, which moves the version. The session is still
-    looked up on every request, so a revoked or expired one is refused at once.
+    The session is still looked up on every request, so a revoked or expired
+    one is refused at once.
     """
     user = row.user
-    return (
-        "my-parts",
-        row.token_hash,
-        row.csrf_token,
-        user.id,
-        user.display_name,
-        user.is_admin,
-        slug,
-        comments_page,
-        only,
+    return my_parts_key(
+        token_hash=row.token_hash,
+        csrf_token=row.csrf_token,
+        user_id=user.id,
+        display_name=user.display_name,
+        is_admin=user.is_admin,
+        slug=slug,
+        comments_page=comments_page,
+        only=only,
     )
 
 

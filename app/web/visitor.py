@@ -66,7 +66,12 @@ def is_https(request: Request) -> bool:
 
 def cookie_name(request: Request, base_name: str) -> str:
     """The name a cookie has on this request's scheme (`__Host-` prefixed over HTTPS)."""
-    return f"{SECURE_PREFIX}{base_name}" if is_https(request) else base_name
+    return scheme_cookie_name(request.url.scheme, base_name)
+
+
+def scheme_cookie_name(scheme: str, base_name: str) -> str:
+    """The name a cookie has over `scheme`, for code that has an ASGI scope, not a Request."""
+    return f"{SECURE_PREFIX}{base_name}" if scheme == "https" else base_name
 
 
 def read_cookie(request: Request, base_name: str) -> str | None:
