@@ -6,7 +6,18 @@ use is dropped with a message saying why, the other filters still apply, and
 the page never fails. Querying reads only the per-model rollup columns
 (`price_input_min`, `throughput_max`, ...) plus EXISTS subqueries for
 modality and provider, so a page costs the same few statements whatever the
-filters: a COUNT, the page of models with their labs, and their modalities.
+filters: a COUNT, then the page of models with their labs and modalities.
+
+Two things are done once rather than on every request, as they cost more than
+running the search (about half of a page before). The lab and provider lists
+of the filter dropdowns (which also say which `author`/`provider` values are
+valid) depend only on the stored content, so they are remembered per content
+version in the app's `ComputedMemo` (see `services.computed_memo`). And the
+statements are built once per shape of search (how many words, which
+filters, which sort) with bound parameters for the values, the way
+`services.sessions` keeps its session lookup: building them (and their cache
+keys) each time cost nearly as much as SQLite took to run them. The search
+itself runs every time.
 
 Without an explicit `sort`, models are listed by name (A-Z): a stable,
 predictable order that makes a search result easy to scan.
@@ -16,16 +27,28 @@ import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from app.models import Author, Endpoint, Model, ModelModality, Provider
 from app.models.catalog import MODEL_STATUSES
-from app.services.catalog_rows import CatalogRow, catalog_rows
+from app.services.catalog_rows import CatalogRow, catalog_rows_statement, read_catalog_rows
+from app.services.computed_memo import ComputedMemo
+from app.services.content_version import current_version
 from app.services.directory import (
     AuthorSummary,
     ProviderSummary,
@@ -57,6 +80,10 @@ _PRICE = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
 _TOKEN_UNITS = {"": 1, "k": 1_000, "m": 1_000_000}
 _TRUE_WORDS = frozenset({"1", "on", "true", "yes"})
 _FALSE_WORDS = frozenset({"0", "off", "false", "no"})
+# Search shapes whose statements are kept: a few hundred cover every filter combination
+# people use; an odd one is rebuilt (and costs what every search cost before).
+STATEMENT_CACHE_SIZE = 256
+_LIKE_ESCAPE = "/"
 
 _T = TypeVar("_T")
 
@@ -142,12 +169,49 @@ class CatalogListing:
     form: dict[str, str]
     messages: list[FilterMessage]
     page: CatalogPage
-    authors: list[AuthorSummary]
-    providers: list[ProviderSummary]
+    authors: tuple[AuthorSummary, ...]
+    providers: tuple[ProviderSummary, ...]
 
     def page_query_string(self, page: int) -> str:
         """URL parameters for another page of the same search."""
         return self.query.query_string(page=page)
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogFacets:
+    """The labs and providers the filters offer, and their slugs for checking a request's.
+
+    Immutable: one value serves every request while the content version lasts.
+    """
+
+    authors: tuple[AuthorSummary, ...]
+    providers: tuple[ProviderSummary, ...]
+    author_slugs: frozenset[str]
+    provider_slugs: frozenset[str]
+
+
+def catalog_facets(*, session: Session, memo: ComputedMemo | None = None) -> CatalogFacets:
+    """Every lab and provider, remembered in `memo` under the content version when it is on.
+
+    The version is read first, in the same transaction (see `services.computed_memo`);
+    with no memo, or one turned off, the lists are read as they always were and
+    the version is not read at all.
+    """
+    if memo is None or not memo.enabled:
+        return _load_facets(session)
+    version = current_version(session)
+    return memo.get(session, "catalog-facets", version, lambda: _load_facets(session))
+
+
+def _load_facets(session: Session) -> CatalogFacets:
+    authors = tuple(list_authors(session=session))
+    providers = tuple(list_providers(session=session))
+    return CatalogFacets(
+        authors=authors,
+        providers=providers,
+        author_slugs=frozenset(author.slug for author in authors),
+        provider_slugs=frozenset(provider.slug for provider in providers),
+    )
 
 
 def parse_catalog_query(
@@ -196,19 +260,17 @@ def parse_catalog_query(
 def search_catalog(*, session: Session, query: CatalogQuery, page_size: int) -> CatalogPage:
     """The requested page of models matching the query (the last page when it is past the end).
 
-    Two statements plus one for the page's modalities: the count comes first so
-    a page number past the end is corrected before the page is fetched.
+    Two statements (the page's modalities are a subquery of the second): the
+    count comes first so a page number past the end is corrected before the
+    page is fetched.
     """
-    conditions = _conditions(query)
-    total = session.scalar(select(func.count(Model.id)).where(*conditions)) or 0
+    shape = _SearchShape.of(query)
+    count, page_rows = _statements(shape)
+    parameters = _parameters(query, shape)
+    total = session.scalar(count, parameters) or 0
     place = locate_page(requested=query.page, total=total, page_size=page_size)
-    rows = catalog_rows(
-        session=session,
-        where=conditions,
-        order_by=_order_by(query.sort),
-        limit=page_size,
-        offset=place.offset,
-    )
+    result = session.execute(page_rows, {**parameters, "limit": page_size, "offset": place.offset})
+    rows = read_catalog_rows(result)
     return CatalogPage(
         rows=rows,
         total=total,
@@ -220,15 +282,19 @@ def search_catalog(*, session: Session, query: CatalogQuery, page_size: int) -> 
 
 
 def catalog_listing(
-    *, session: Session, params: Mapping[str, str], page_size: int
+    *,
+    session: Session,
+    params: Mapping[str, str],
+    page_size: int,
+    memo: ComputedMemo | None = None,
 ) -> CatalogListing:
-    """The catalog page for these URL parameters: choices, messages and one page of results."""
-    authors = list_authors(session=session)
-    providers = list_providers(session=session)
+    """The catalog page for these URL parameters: choices, messages and one page of results.
+
+    The choices (labs, providers) come from `memo` when given; see `catalog_facets`.
+    """
+    facets = catalog_facets(session=session, memo=memo)
     query, messages = parse_catalog_query(
-        params=params,
-        author_slugs={a.slug for a in authors},
-        provider_slugs={p.slug for p in providers},
+        params=params, author_slugs=facets.author_slugs, provider_slugs=facets.provider_slugs
     )
     page = search_catalog(session=session, query=query, page_size=page_size)
     return CatalogListing(
@@ -240,57 +306,134 @@ def catalog_listing(
         },
         messages=messages + page.messages,
         page=page,
-        authors=authors,
-        providers=providers,
+        authors=facets.authors,
+        providers=facets.providers,
     )
 
 
-def _conditions(query: CatalogQuery) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [
-        or_(
-            Model.name.icontains(word, autoescape=True),
-            Model.slug.icontains(word, autoescape=True),
+_model = Model.__table__.c
+_author = Author.__table__.c
+_endpoint = Endpoint.__table__.c
+_provider = Provider.__table__.c
+_model_modality = ModelModality.__table__.c
+
+
+@dataclass(frozen=True, slots=True)
+class _SearchShape:
+    """What a search's statements are made of: which filters it uses, not their values."""
+
+    words: int
+    author: bool
+    provider: bool
+    modality: bool
+    min_context: bool
+    max_price: bool
+    open_weights: bool
+    status: bool
+    sort: str
+
+    @classmethod
+    def of(cls, query: CatalogQuery) -> "_SearchShape":
+        return cls(
+            words=len(query.words),
+            author=bool(query.author),
+            provider=bool(query.provider),
+            modality=bool(query.modality),
+            min_context=query.min_context is not None,
+            max_price=query.max_price is not None,
+            open_weights=query.open_weights,
+            status=bool(query.status),
+            sort=query.sort,
         )
-        for word in query.words
-    ]
-    if query.author:
-        author_id = select(Author.id).where(Author.slug == query.author).scalar_subquery()
-        conditions.append(Model.author_id == author_id)
-    if query.provider:
+
+
+@lru_cache(maxsize=STATEMENT_CACHE_SIZE)
+def _statements(shape: _SearchShape) -> tuple[Select[tuple[int]], Select[Any]]:
+    """The count and the page of rows for searches of this shape (built from table
+    columns: as Core statements they skip the ORM's compilation step)."""
+    conditions = _conditions(shape)
+    count = select(func.count(_model.id)).where(*conditions)
+    rows = (
+        catalog_rows_statement(where=conditions, order_by=_order_by(shape.sort))
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+    )
+    return count, rows
+
+
+def _conditions(shape: _SearchShape) -> list[ColumnElement[bool]]:
+    """The WHERE clause of a search of this shape; `_parameters` gives the values."""
+    conditions: list[ColumnElement[bool]] = []
+    for index in range(shape.words):
+        word = bindparam(f"word{index}")
+        conditions.append(
+            or_(
+                _model.name.icontains(word, escape=_LIKE_ESCAPE),
+                _model.slug.icontains(word, escape=_LIKE_ESCAPE),
+            )
+        )
+    if shape.author:
+        author_id = select(_author.id).where(_author.slug == bindparam("author")).scalar_subquery()
+        conditions.append(_model.author_id == author_id)
+    if shape.provider:
         conditions.append(
             exists()
-            .where(Endpoint.model_id == Model.id)
-            .where(Endpoint.provider_id == Provider.id, Provider.slug == query.provider)
+            .where(_endpoint.model_id == _model.id)
+            .where(_endpoint.provider_id == _provider.id, _provider.slug == bindparam("provider"))
         )
-    if query.modality:
+    if shape.modality:
         conditions.append(
             exists().where(
                 and_(
-                    ModelModality.model_id == Model.id,
-                    ModelModality.direction == "input",
-                    ModelModality.modality == query.modality,
+                    _model_modality.model_id == _model.id,
+                    _model_modality.direction == "input",
+                    _model_modality.modality == bindparam("modality"),
                 )
             )
         )
-    if query.min_context is not None:
-        conditions.append(Model.context_window >= query.min_context)
-    if query.max_price is not None:
-        conditions.append(Model.price_input_min <= query.max_price)
-    if query.open_weights:
-        conditions.append(Model.weights == "open")
-    if query.status:
-        conditions.append(Model.status == query.status)
+    if shape.min_context:
+        conditions.append(_model.context_window >= bindparam("min_context"))
+    if shape.max_price:
+        conditions.append(_model.price_input_min <= bindparam("max_price"))
+    if shape.open_weights:
+        conditions.append(_model.weights == "open")
+    if shape.status:
+        conditions.append(_model.status == bindparam("status"))
     return conditions
+
+
+def _parameters(query: CatalogQuery, shape: _SearchShape) -> dict[str, Any]:
+    """The values of a search, by the names `_conditions` binds them to in its shape."""
+    parameters: dict[str, Any] = {
+        f"word{index}": _like_literal(word) for index, word in enumerate(query.words)
+    }
+    filters = {
+        "author": query.author,
+        "provider": query.provider,
+        "modality": query.modality,
+        "min_context": query.min_context,
+        "max_price": query.max_price,
+        "status": query.status,
+    }
+    parameters.update((name, value) for name, value in filters.items() if getattr(shape, name))
+    return parameters
+
+
+def _like_literal(word: str) -> str:
+    """A word that LIKE matches literally: what SQLAlchemy's `autoescape` does, which only
+    takes a value written into the statement, not a bound parameter."""
+    escaped = word.replace(_LIKE_ESCAPE, _LIKE_ESCAPE * 2)
+    return escaped.replace("%", _LIKE_ESCAPE + "%").replace("_", _LIKE_ESCAPE + "_")
 
 
 def _order_by(sort: str) -> list[Any]:
     """ORDER BY for a sort key; unknown figures last, then name and id so pages never overlap."""
-    tie_break = [func.lower(Model.name), Model.id]
+    tie_break = [func.lower(_model.name), _model.id]
     first = {
-        "price": [Model.price_input_min.asc().nulls_last()],
-        "context": [Model.context_window.desc().nulls_last()],
-        "newest": [func.coalesce(Model.api_available_at, Model.released_at).desc().nulls_last()],
-        "throughput": [Model.throughput_max.desc().nulls_last()],
+        "price": [_model.price_input_min.asc().nulls_last()],
+        "context": [_model.context_window.desc().nulls_last()],
+        "newest": [func.coalesce(_model.api_available_at, _model.released_at).desc().nulls_last()],
+        "throughput": [_model.throughput_max.desc().nulls_last()],
         "name": [],
     }[sort]
     return first + tie_break

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Result, Select, select
 from sqlalchemy.orm import Session
 
 from app.models import Author, Model
@@ -54,7 +54,20 @@ def catalog_rows(
     offset: int = 0,
 ) -> list[CatalogRow]:
     """The models matching `where`, in `order_by` order, as rows ready to display."""
-    statement = (
+    statement = catalog_rows_statement(where=where, order_by=order_by).offset(offset).limit(limit)
+    return read_catalog_rows(session.execute(statement))
+
+
+def catalog_rows_statement(
+    *, where: Sequence[ColumnElement[bool]], order_by: Sequence[Any]
+) -> Select[Any]:
+    """The statement `catalog_rows` runs, without its LIMIT and OFFSET.
+
+    For a caller that builds it once and runs it many times with bound
+    parameters (the catalog search): `read_catalog_rows` turns its result
+    into rows.
+    """
+    return (
         select(
             _model.slug,
             _model.name,
@@ -71,9 +84,11 @@ def catalog_rows(
         .join_from(Model.__table__, Author.__table__, _model.author_id == _author.id)
         .where(*where)
         .order_by(*order_by)
-        .offset(offset)
-        .limit(limit)
     )
+
+
+def read_catalog_rows(result: Result[Any]) -> list[CatalogRow]:
+    """The rows of a `catalog_rows_statement`'s result, ready to display."""
     return [
         CatalogRow(
             slug=row.slug,
@@ -88,5 +103,5 @@ def catalog_rows(
             provider_count=row.provider_count,
             throughput=row.throughput_max,
         )
-        for row in session.execute(statement)
+        for row in result
     ]
