@@ -9,9 +9,16 @@ Capabilities such as tool calling are derived here from the endpoints'
 supported parameters, once, so the providers table and the integrations
 section cannot disagree. Whether a row's figures are stale is decided here
 too, by `services.freshness`, so the page and /status agree on it.
+
+What the page shows from stored content alone (the model, its endpoints and
+prices, its scores) is remembered in the app's `ComputedMemo` under the
+content version; what depends on the clock (which figures are stale, the
+charts' window) is worked out on every request. A page the page cache cannot
+serve then costs one small statement (the version and the time of the last
+successful refresh, which is written without a bump) instead of four.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -228,23 +235,34 @@ def load_model_page(
 ) -> ModelPage | None:
     """The page for `/models/{author_slug}/{model_slug}`, or None when there is no such model.
 
-    Four statements whatever the number of endpoints: the model with its
-    author, modalities, popularity and the time of the last successful
-    metrics refresh; its endpoints with provider, current price and latest
-    sample; their hourly history over the week; and its benchmark scores with
-    the price-vs-quality chart of `benchmark` (see `services.quality_scores`).
-    `stale_after` is the age past which figures are marked stale (see
-    `services.freshness`).
+    First the content version and the time of the last successful metrics
+    refresh, in one statement. Then, remembered in `memo` (when given) under
+    that version: the model with its author, modalities and popularity; its
+    endpoints with provider, current price and latest sample; their hourly
+    history over the week (see `metric_history.remembered_history`); and its
+    benchmark scores with the price-vs-quality chart of `benchmark` (see
+    `services.quality_scores`): one statement each, whatever the number of
+    endpoints. `stale_after` is the age past which figures are marked stale
+    (see `services.freshness`).
     """
     now = now or utcnow()
-    model = session.execute(
-        _MODEL_QUERY, {"author_slug": author_slug, "slug": f"{author_slug}/{model_slug}"}
-    ).first()
-    if model is None:
+    current = session.connection().execute(_CURRENT_QUERY).one()
+    version = current.content_version or 0
+    stored = _remembered(
+        memo,
+        session,
+        ("model-page", author_slug, model_slug),
+        version,
+        lambda: _load_stored(session, author_slug, model_slug),
+    )
+    if stored is None:
         return None
-    freshness = Freshness(now=now, threshold=stale_after, last_success_at=model.last_success_at)
-    endpoints = session.execute(_ENDPOINTS_QUERY, {"model_id": model.id}).all()
-    rows = sorted(_endpoint_rows(session, model, endpoints, freshness, memo), key=_by_throughput)
+    model, endpoints = stored
+    freshness = Freshness(now=now, threshold=stale_after, last_success_at=current.last_success_at)
+    histories = remembered_history(
+        session=session, model_id=model.id, now=now, memo=memo, version=version
+    )
+    rows = sorted(_endpoint_rows(endpoints, freshness, histories), key=_by_throughput)
     providers = tuple(row for row in rows if not row.is_router)
     routers = tuple(row for row in rows if row.is_router)
     modalities = split_modalities(model.modalities)
@@ -274,12 +292,46 @@ def load_model_page(
         snippets=_snippets(routers=routers, providers=providers),
         measurement=_latest_measurement(endpoints),
         freshness=freshness,
-        content_version=model.content_version or 0,
+        content_version=version,
         popularity=_popularity(model),
-        price_vs_quality=load_price_vs_quality(
-            session=session, model_id=model.id, model_slug=model.slug, benchmark=benchmark
+        price_vs_quality=_remembered(
+            memo,
+            session,
+            ("price-vs-quality", model.id, benchmark),
+            version,
+            lambda: load_price_vs_quality(
+                session=session, model_id=model.id, model_slug=model.slug, benchmark=benchmark
+            ),
         ),
     )
+
+
+def _remembered(
+    memo: ComputedMemo | None,
+    session: Session,
+    key: Hashable,
+    version: int,
+    compute: Callable[[], _T],
+) -> _T:
+    """`compute()`, remembered in `memo` under `key` and `version` when there is a memo."""
+    if memo is None:
+        return compute()
+    return memo.get(session, key, version, compute)
+
+
+def _load_stored(
+    session: Session, author_slug: str, model_slug: str
+) -> tuple[Row, tuple[Row, ...]] | None:
+    """The model's row and its endpoints' rows, two statements; None when there is no such model.
+
+    Rows as stored, with no clock in them, so they can be remembered per content version.
+    """
+    model = session.execute(
+        _MODEL_QUERY, {"author_slug": author_slug, "slug": f"{author_slug}/{model_slug}"}
+    ).first()
+    if model is None:
+        return None
+    return model, tuple(session.execute(_ENDPOINTS_QUERY, {"model_id": model.id}))
 
 
 # The statements are built once, here, with bound parameters: building one
@@ -301,6 +353,15 @@ _SUMMARY_QUERY = (
     select(_model.id, _model.slug, _model.name, _MODALITIES)
     .join_from(Model.__table__, Author.__table__, _author.id == _model.author_id)
     .where(*_THIS_MODEL)
+)
+
+# What the page needs of the database on every request; read first, since the
+# version keys what the memo holds. Run on the session's connection: the last
+# refresh's time is an ORM statement (`services.freshness`), and the ORM's
+# result machinery cost more than the statement itself.
+_CURRENT_QUERY = select(
+    version_query().scalar_subquery().label("content_version"),
+    last_success_query().scalar_subquery().label("last_success_at"),
 )
 
 _MODEL_QUERY = (
@@ -327,8 +388,6 @@ _MODEL_QUERY = (
         _popularity_signal.downloads,
         _popularity_signal.likes,
         _popularity_signal.measured_at.label("popularity_measured_at"),
-        last_success_query().scalar_subquery().label("last_success_at"),
-        version_query().scalar_subquery().label("content_version"),
     )
     .join_from(Model.__table__, Author.__table__, _author.id == _model.author_id)
     .outerjoin(
@@ -389,24 +448,11 @@ _ENDPOINTS_QUERY = (
 
 
 def _endpoint_rows(
-    session: Session,
-    model: Row,
-    endpoints: Sequence[Row],
+    endpoints: Iterable[Row],
     freshness: Freshness,
-    memo: ComputedMemo | None,
+    histories: Mapping[int, EndpointHistory],
 ) -> list[EndpointRow]:
-    """Every endpoint of the model as a table row, with its week of hourly history.
-
-    The history is remembered in `memo` (when given) under the version the
-    model's row was read at: see `metric_history.remembered_history`.
-    """
-    histories = remembered_history(
-        session=session,
-        model_id=model.id,
-        now=freshness.now,
-        memo=memo,
-        version=model.content_version or 0,
-    )
+    """Every endpoint of the model as a table row, with its week of hourly history."""
     no_history = empty_history(freshness.now)
     return [
         EndpointRow(

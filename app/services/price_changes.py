@@ -14,11 +14,14 @@ are what the section shows; a change to, say, the cache price alone is not
 listed.
 
 All of a model's rows come from one statement, whatever the number of
-endpoints, so the model page's query count stays constant.
+endpoints, so the model page's query count stays constant; and the offers,
+which depend on stored prices alone, are remembered per content version
+(`remembered_price_history`), so a page the page cache cannot serve costs
+none. Only the charts' right edge, "now", is the request's own.
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import groupby, pairwise
@@ -28,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.models import Endpoint, Price, Provider
+from app.services.computed_memo import ComputedMemo
 
 STANDARD_TIER = "standard"
 # Changes listed per offer; older ones are counted ("3 earlier changes").
@@ -199,6 +203,25 @@ def load_price_history(
         if (offer := _offer(list(endpoint_rows))) is not None
     ]
     return ModelPriceHistory(offers=tuple(offers), now=now or utcnow())
+
+
+def remembered_price_history(
+    *, session: Session, model_id: int, now: datetime, memo: ComputedMemo, version: int
+) -> ModelPriceHistory:
+    """`load_price_history`, remembered in `memo` per model and content version, ending at `now`.
+
+    Prices change only through writes that bump the content version (the
+    refresh, the genai-prices import, the seed); `version` must have been
+    read in `session`'s transaction before this. The offers are what is
+    remembered: `now` is the request's own.
+    """
+    history = memo.get(
+        session,
+        ("price-history", model_id),
+        version,
+        lambda: load_price_history(session=session, model_id=model_id, now=now),
+    )
+    return replace(history, now=now)
 
 
 def _offer(rows: list[Row]) -> OfferPriceHistory | None:

@@ -9,14 +9,20 @@ from markupsafe import Markup
 from app.services.calculator import ModelCalculator, model_calculator
 from app.services.community_page import ModelRef
 from app.services.freshness import stale_after
-from app.services.model_page import ModelPage, load_model_page, load_model_summary
-from app.services.price_changes import load_price_history
+from app.services.metric_history import history_window
+from app.services.model_page import ModelPage, Snippet, load_model_page, load_model_summary
+from app.services.price_changes import remembered_price_history
 from app.web.calculator import PresetsDep, calculator_fragment
 from app.web.community import community_block
 from app.web.deps import HtmxDep, SessionDep, SettingsDep, TemplatesDep
 from app.web.page_sections import CALCULATOR, COMMENTS, RATINGS, rendered_section
+from app.web.price_chart import price_charts
 
 router = APIRouter()
+
+PRICE_HISTORY = "models/_price_history.html"
+QUICK_START = "models/_quick_start.html"
+PROVIDERS = "models/_providers.html"
 
 
 @router.get("/models/{author_slug}/{model_slug}", response_class=HTMLResponse, name="models.page")
@@ -56,13 +62,30 @@ def model_page(
     )
     if page is None:
         raise _not_found(author_slug, model_slug)
-    context = {"page": page, "snippet": page.snippet_for(snippet)}
+    chosen = page.snippet_for(snippet)
+    context: dict[str, object] = {"page": page, "snippet": chosen}
+    if htmx and snippet is not None:
+        context["sections"] = {
+            "quick_start": _quick_start(request, session, templates, page, chosen)
+        }
+        return templates.TemplateResponse(
+            request, "models/page.html", context, block_name="quick_start"
+        )
     if htmx:
-        block = "quick_start" if snippet is not None else "price_vs_quality"
-        return templates.TemplateResponse(request, "models/page.html", context, block_name=block)
+        return templates.TemplateResponse(
+            request, "models/page.html", context, block_name="price_vs_quality"
+        )
     calculator = _page_calculator(request, session, page, presets)
     context["calculator"] = calculator
-    context["price_history"] = load_price_history(session=session, model_id=page.id)
+    price_history = remembered_price_history(
+        session=session,
+        model_id=page.id,
+        now=page.freshness.now,
+        memo=request.app.state.computed_memo,
+        version=page.content_version,
+    )
+    context["price_history"] = price_history
+    context["price_charts"] = price_charts(price_history)
     context["community"] = request.app.state.computed_memo.get(
         session,
         ("community", page.id, request.query_params.get("comments_page")),
@@ -71,7 +94,10 @@ def model_page(
             request, session, ModelRef(id=page.id, slug=page.slug, name=page.name)
         ),
     )
-    context["sections"] = _sections(request, session, templates, context, page)
+    context["sections"] = {
+        "quick_start": _quick_start(request, session, templates, page, chosen),
+        **_sections(request, session, templates, context, page),
+    }
     response = templates.TemplateResponse(
         request, "models/page.html", context, status_code=calculator.status_code
     )
@@ -89,11 +115,13 @@ def _sections(
     context: dict[str, object],
     page: ModelPage,
 ) -> dict[str, Markup]:
-    """The calculator, ratings and comments as HTML, remembered per content version.
+    """The page's sections as HTML but the quick start, remembered per content version.
 
     See `web.page_sections`. A calculator for a workload in the query string
     is rendered every time; the default one, the ratings and each page of
-    comments are the same for every reader until the next write.
+    comments are the same for every reader until the next write. The price
+    history's charts run to now, so its HTML is remembered under them too,
+    and the providers' under what of theirs depends on the clock.
     """
 
     def section(name: str, key: Hashable | None) -> Markup:
@@ -106,11 +134,56 @@ def _sections(
         "calculator": section(
             CALCULATOR, ("calculator-html", page.id) if default_workload else None
         ),
+        "providers": section(PROVIDERS, _providers_key(page)),
+        "price_history": section(
+            PRICE_HISTORY, ("price-history-html", page.id, context["price_charts"])
+        ),
         "ratings": section(RATINGS, ("ratings-html", page.id)),
         "comments": section(
             COMMENTS, ("comments-html", page.id, request.query_params.get("comments_page"))
         ),
     }
+
+
+def _providers_key(page: ModelPage) -> Hashable:
+    """What the providers section's HTML is remembered under, besides the content version.
+
+    Everything in it that depends on the clock (see `models/_providers.html`):
+    which rows are stale, whether the refresh ever ran or is overdue (and the
+    threshold it says), and the week the charts span (which moves on the hour).
+    """
+    freshness = page.freshness
+    return (
+        "providers-html",
+        page.id,
+        tuple(row.stale for row in (*page.providers, *page.routers)),
+        freshness.ever_refreshed,
+        freshness.refresh_overdue,
+        freshness.threshold,
+        history_window(freshness.now),
+    )
+
+
+def _quick_start(
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    page: ModelPage,
+    snippet: Snippet | None,
+) -> Markup:
+    """The quick start for `snippet`, remembered per content version and provider.
+
+    Its examples and links depend on the model's stored endpoints alone.
+    """
+    return rendered_section(
+        request,
+        session,
+        templates,
+        QUICK_START,
+        {"page": page, "snippet": snippet},
+        key=("quick-start-html", page.id, snippet and snippet.provider_slug),
+        version=page.content_version,
+    )
 
 
 def _page_calculator(

@@ -1,8 +1,10 @@
 """The model page's heaviest sections as HTML, rendered once per content version for everyone.
 
-The cost calculator (default workload), the ratings and the comments are the
-same for every reader of a model page and change only with a write; their
-templates were over half of a page render. The route renders each with the
+The cost calculator (default workload), the ratings, the comments and the
+quick start are the same for every reader of a model page and change only
+with a write; their templates were over half of a page render. The providers
+table and the price history also depend on the clock, so the route keys them
+by what of the clock they show as well (see `web.models`). The route renders each with the
 page's context and hands the HTML to `models/page.html`, remembered in the
 app's `ComputedMemo` under the content version (see `services.computed_memo`)
 when a key is given, so a page the page cache cannot serve (a miss, or after

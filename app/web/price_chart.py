@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from markupsafe import Markup
 
-from app.services.price_changes import PriceSpan
+from app.services.price_changes import ModelPriceHistory, PriceSpan
 from app.web.formatting import iso_date, price_short
 from app.web.sparkline import path_data
 
@@ -73,6 +73,18 @@ def price_chart(spans: Sequence[PriceSpan], *, end: datetime, label: str) -> Mar
         )
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)
+
+
+def price_charts(history: ModelPriceHistory) -> tuple[Markup, ...]:
+    """The chart of each offer whose price changed, in the order of `history.changed`.
+
+    Drawn per request, as they end at `history.now`: they are the only part
+    of the price history section that depends on the clock, so the model
+    page remembers the rest of the section's HTML under them (`web.models`).
+    """
+    return tuple(
+        price_chart(offer.spans, end=history.now, label=offer.label) for offer in history.changed
+    )
 
 
 def step_points(

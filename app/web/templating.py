@@ -23,7 +23,6 @@ from starlette.requests import Request
 from app.paths import STATIC_DIR, TEMPLATES_DIR
 from app.web import formatting
 from app.web.csrf import csrf_token
-from app.web.price_chart import price_chart
 from app.web.sparkline import endpoint_sparklines
 from app.web.static_files import StaticManifest
 
@@ -70,7 +69,6 @@ def make_templates(
         HTMX_SCRIPT=HTMX_SCRIPT,
         HTMX_INTEGRITY=HTMX_INTEGRITY,
         endpoint_sparklines=endpoint_sparklines,
-        price_chart=price_chart,
         csrf_token=csrf_token,
         static_url=static.url,
         url_for=_remembering_url_for(),

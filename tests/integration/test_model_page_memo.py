@@ -1,0 +1,328 @@
+"""The model page's parts remembered per content version, as the content and the clock move.
+
+As in test_computed_memo, two apps render the page with the page cache off,
+one with the memo and one without, and must give the same HTML after each
+kind of write and as the clock moves. The clock is the model page's
+(`services.model_page.utcnow`, which the route's "now" comes from), moved by
+the tests: staleness, the week the sparklines span and the price charts'
+right edge depend on it, and none of them may be remembered past their time.
+"""
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.config import Settings
+from app.db import utcnow
+from app.main import create_app
+from app.models import Endpoint, MetricSample, Model, Price, Provider, RefreshRun
+from app.services import model_page
+from app.services.content_version import bump
+from app.services.time_buckets import floor_to_hour
+from tests.community_pages import MODEL_PATH
+
+HTMX = {"HX-Request": "true"}
+
+
+class Clock:
+    """A settable `utcnow`."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    clock = Clock(utcnow())
+    monkeypatch.setattr(model_page, "utcnow", clock)
+    return clock
+
+
+def _client(settings: Settings, factory: sessionmaker[Session], *, memo: bool) -> TestClient:
+    app = create_app(settings.model_copy(update={"page_cache": False, "computed_memo": memo}))
+    app.state.session_factory = factory
+    return TestClient(app, raise_server_exceptions=False)
+
+
+@pytest.fixture
+def clients(
+    settings: Settings, catalog_factory: sessionmaker[Session]
+) -> Iterator[tuple[TestClient, TestClient]]:
+    with (
+        _client(settings, catalog_factory, memo=True) as remembering,
+        _client(settings, catalog_factory, memo=False) as computing,
+    ):
+        yield remembering, computing
+
+
+def _same_page(
+    clients: tuple[TestClient, TestClient],
+    path: str = MODEL_PATH,
+    headers: dict[str, str] | None = None,
+) -> str:
+    """The page from both apps, twice from the remembering one (a miss, then a hit)."""
+    remembering, computing = clients
+    first = remembering.get(path, headers=headers)
+    remembered = remembering.get(path, headers=headers)
+    computed = computing.get(path, headers=headers)
+    assert first.status_code == remembered.status_code == computed.status_code
+    assert first.text == remembered.text == computed.text
+    return remembered.text
+
+
+def _reference_model(session: Session) -> Model:
+    return session.scalars(select(Model).where(Model.slug == "mistral/mistral-small-2603")).one()
+
+
+def _reference_endpoints(session: Session) -> list[Endpoint]:
+    model = _reference_model(session)
+    return list(session.scalars(select(Endpoint).where(Endpoint.model_id == model.id)))
+
+
+def _part(html: str, selector: str) -> str:
+    found = BeautifulSoup(html, "html.parser").select(selector)
+    return "".join(str(element) for element in found)
+
+
+def _change_a_price(session: Session, at: datetime) -> None:
+    """Every current standard price of the reference model in force before `at` goes up by one."""
+    for endpoint in _reference_endpoints(session):
+        current = session.scalars(
+            select(Price).where(
+                Price.endpoint_id == endpoint.id,
+                Price.service_tier == "standard",
+                Price.effective_to.is_(None),
+            )
+        ).one_or_none()
+        if current is None or current.effective_from >= at:
+            continue
+        current.effective_to = at
+        session.add(
+            Price(
+                endpoint_id=endpoint.id,
+                service_tier="standard",
+                effective_from=at,
+                input=(current.input or Decimal(0)) + 1,
+                output=current.output,
+                source="test",
+            )
+        )
+    session.flush()
+    bump(session)
+    session.commit()
+
+
+def test_a_repeat_view_reads_only_the_version_and_the_last_refresh(
+    clients: tuple[TestClient, TestClient], count_queries
+) -> None:
+    remembering, _ = clients
+    assert remembering.get(MODEL_PATH).status_code == 200
+
+    count_queries.statements.clear()
+    assert remembering.get(MODEL_PATH).status_code == 200
+
+    selects = [sql for sql in count_queries.statements if sql.lstrip().startswith("SELECT")]
+    assert len(selects) == 1
+    assert "content_versions" in selects[0]
+    assert "refresh_runs" in selects[0]
+
+
+def test_a_price_change_shows_in_the_history_at_once(
+    clients: tuple[TestClient, TestClient], catalog_session: Session, clock: Clock
+) -> None:
+    before = _same_page(clients)
+
+    _change_a_price(catalog_session, clock.now)
+    after = _same_page(clients)
+
+    assert 'class="price-chart"' not in before
+    assert 'class="price-chart"' in after
+    assert _part(after, "#price-history .price-changes")
+
+
+def test_the_price_charts_run_to_the_moving_now(
+    clients: tuple[TestClient, TestClient], catalog_session: Session, clock: Clock
+) -> None:
+    _change_a_price(catalog_session, clock.now)
+    today = _same_page(clients)
+
+    clock.now += timedelta(days=3)
+    later = _same_page(clients)
+
+    assert _part(today, "svg.price-chart") != _part(later, "svg.price-chart")
+    assert _part(today, "#price-history ol") == _part(later, "#price-history ol")
+
+
+def _refresh_succeeded(session: Session, at: datetime) -> None:
+    """A successful metrics refresh finishing at `at`, committed without a bump.
+
+    As the refresh's follow-ups write the run's end: after its bump, in a
+    transaction of their own, so the content version does not move.
+    """
+    session.add(
+        RefreshRun(
+            source="openrouter",
+            started_at=at - timedelta(seconds=20),
+            finished_at=at,
+            status="ok",
+            counts={},
+        )
+    )
+    session.commit()
+
+
+def test_a_refresh_recorded_without_a_bump_shows_at_once(
+    clients: tuple[TestClient, TestClient], catalog_session: Session, clock: Clock
+) -> None:
+    # Figures measured just now: no row is stale either way, only the note changes.
+    for endpoint in _reference_endpoints(catalog_session):
+        endpoint.measured_at = clock.now
+    catalog_session.flush()
+    bump(catalog_session)
+    catalog_session.commit()
+    never_refreshed = _same_page(clients)
+
+    _refresh_succeeded(catalog_session, clock.now)
+    refreshed = _same_page(clients)
+
+    assert "the live refresh has not run on this site yet" in never_refreshed
+    assert "the live refresh has not run on this site yet" not in refreshed
+    assert "badge-stale" not in refreshed
+
+
+def test_the_overdue_note_follows_the_clock(
+    clients: tuple[TestClient, TestClient], catalog_session: Session, clock: Clock
+) -> None:
+    # Within one hour, so the week the charts span stays the same: only the note changes.
+    clock.now = floor_to_hour(clock.now) + timedelta(minutes=1)
+    _refresh_succeeded(catalog_session, clock.now)
+    on_time = _same_page(clients)
+
+    clock.now += timedelta(minutes=40)
+    overdue = _same_page(clients)
+
+    assert "has not succeeded for over" not in on_time
+    assert "has not succeeded for over" in overdue
+
+
+def test_a_row_turns_stale_as_the_clock_passes_its_threshold(
+    clients: tuple[TestClient, TestClient], catalog_session: Session, clock: Clock
+) -> None:
+    # Early in an hour, so the clock passes the 30 minutes' threshold within it: the week
+    # the charts span stays the same, and only the row's staleness changes.
+    clock.now = floor_to_hour(clock.now) + timedelta(minutes=1)
+    endpoint = _reference_endpoints(catalog_session)[0]
+    endpoint.measured_at = clock.now - timedelta(minutes=10)
+    # A refresh that succeeded "later" is never overdue: only the row's own age counts here.
+    catalog_session.add(
+        RefreshRun(
+            source="openrouter",
+            started_at=clock.now,
+            finished_at=clock.now + timedelta(days=1),
+            status="ok",
+            counts={},
+        )
+    )
+    catalog_session.flush()
+    bump(catalog_session)
+    catalog_session.commit()
+    fresh = _same_page(clients)
+
+    clock.now += timedelta(minutes=40)
+    stale = _same_page(clients)
+
+    assert stale.count("badge-stale") == fresh.count("badge-stale") + 1
+    assert "has not succeeded for over" not in stale
+
+
+def test_the_weeks_charts_move_on_the_hour(
+    clients: tuple[TestClient, TestClient], catalog_session: Session, clock: Clock
+) -> None:
+    for endpoint in _reference_endpoints(catalog_session):
+        for hours, throughput in ((5, 40), (3, 90), (2, 70), (1, 60)):
+            catalog_session.add(
+                MetricSample(
+                    endpoint_id=endpoint.id,
+                    measured_at=clock.now - timedelta(hours=hours),
+                    window="30m",
+                    throughput_p50=Decimal(throughput),
+                    ttft_p50_ms=Decimal(500),
+                    source="openrouter",
+                )
+            )
+    catalog_session.flush()
+    bump(catalog_session)
+    catalog_session.commit()
+    this_hour = _same_page(clients)
+
+    clock.now += timedelta(hours=1)
+    next_hour = _same_page(clients)
+
+    assert _part(this_hour, "svg.sparkline-throughput")
+    assert _part(this_hour, "svg.sparkline") != _part(next_hour, "svg.sparkline")
+
+
+def test_each_providers_quick_start_is_its_own_remembered_or_not(
+    clients: tuple[TestClient, TestClient],
+) -> None:
+    quick_starts = {}
+    for snippet in ("venice", "mistral", "openrouter", "nobody"):
+        path = f"{MODEL_PATH}?snippet={snippet}"
+        page = _same_page(clients, path)
+        fragment = _same_page(clients, path, HTMX)
+        quick_starts[snippet] = _part(page, "#quick-start")
+        assert _part(fragment, "#quick-start") == quick_starts[snippet]
+    default = _part(_same_page(clients), "#quick-start")
+
+    assert len(set(quick_starts.values())) == 3
+    assert quick_starts["nobody"] == default
+    assert "?snippet=venice#quick-start" not in quick_starts["venice"]
+    assert "?snippet=venice#quick-start" in quick_starts["mistral"]
+
+
+def test_a_new_api_address_reaches_the_quick_start(
+    clients: tuple[TestClient, TestClient], catalog_session: Session
+) -> None:
+    path = f"{MODEL_PATH}?snippet=venice"
+    before = _same_page(clients, path)
+    venice = catalog_session.scalars(select(Provider).where(Provider.slug == "venice")).one()
+    venice.api_base = "https://api.venice.example/v2"
+    catalog_session.flush()
+    bump(catalog_session)
+    catalog_session.commit()
+
+    after = _same_page(clients, path)
+    fragment = _same_page(clients, path, HTMX)
+
+    assert "https://api.venice.example/v2" not in before
+    assert "https://api.venice.example/v2" in _part(after, "#quick-start")
+    assert "https://api.venice.example/v2" in fragment
+
+
+@pytest.mark.parametrize("benchmark", ["", "no-such-benchmark"])
+def test_the_price_vs_quality_block_is_the_same_remembered_or_not(
+    clients: tuple[TestClient, TestClient], benchmark: str
+) -> None:
+    path = f"{MODEL_PATH}?benchmark={benchmark}"
+
+    page = _same_page(clients, path)
+    fragment = _same_page(clients, path, HTMX)
+
+    assert _part(fragment, "#price-vs-quality") == _part(page, "#price-vs-quality")
+
+
+def test_an_unknown_model_is_not_found_remembered_or_not(
+    clients: tuple[TestClient, TestClient],
+) -> None:
+    remembering, computing = clients
+    for client in (remembering, remembering, computing):
+        assert client.get("/models/mistral/no-such-model").status_code == 404
