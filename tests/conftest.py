@@ -124,13 +124,33 @@ def settings(catalog_engine: Engine) -> Settings:
     )
 
 
+def app_client(
+    settings: Settings, factory: sessionmaker[Session], **overrides: object
+) -> TestClient:
+    """A client for an app built with `overrides` of `settings`, reading through `factory`."""
+    app = create_app(settings.model_copy(update=overrides))
+    app.state.session_factory = factory
+    return TestClient(app, raise_server_exceptions=False)
+
+
 @pytest.fixture
 def client(settings: Settings, catalog_factory: sessionmaker[Session]) -> Iterator[TestClient]:
     """A client for an app whose sessions run inside the test's rolled-back transaction."""
-    app = create_app(settings)
-    app.state.session_factory = catalog_factory
-    with TestClient(app, raise_server_exceptions=False) as test_client:
+    with app_client(settings, catalog_factory) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def memo_clients(
+    settings: Settings, catalog_factory: sessionmaker[Session]
+) -> Iterator[tuple[TestClient, TestClient]]:
+    """Two apps with the page cache off on the same data: one remembering what pages
+    compute (`ComputedMemo`), one computing it every time. Tests compare their answers."""
+    with (
+        app_client(settings, catalog_factory, page_cache=False, computed_memo=True) as remembering,
+        app_client(settings, catalog_factory, page_cache=False, computed_memo=False) as computing,
+    ):
+        yield remembering, computing
 
 
 class QueryCounter:

@@ -7,43 +7,25 @@ remembered past the write would show as a difference, or as a filter refused.
 """
 
 import copy
-from collections.abc import Iterator
 
-import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
-from app.main import create_app
 from app.services.content_version import bump
 from app.services.genai_import import import_genai_prices
 from app.sources.genai_prices import default_providers
 from tests.community_data import make_model
-from tests.conftest import QueryCounter
+from tests.conftest import QueryCounter, app_client
 
 SEARCH = {"q": "mistral", "min_context": "32k", "max_price": "5"}
 
 
-def _client(settings: Settings, factory: sessionmaker[Session], *, memo: bool) -> TestClient:
-    app = create_app(settings.model_copy(update={"page_cache": False, "computed_memo": memo}))
-    app.state.session_factory = factory
-    return TestClient(app, raise_server_exceptions=False)
-
-
-@pytest.fixture
-def clients(
-    settings: Settings, catalog_factory: sessionmaker[Session]
-) -> Iterator[tuple[TestClient, TestClient]]:
-    with (
-        _client(settings, catalog_factory, memo=True) as remembering,
-        _client(settings, catalog_factory, memo=False) as computing,
-    ):
-        yield remembering, computing
-
-
-def _same_page(clients: tuple[TestClient, TestClient], params: dict[str, str]) -> BeautifulSoup:
-    remembering, computing = clients
+def _same_page(
+    memo_clients: tuple[TestClient, TestClient], params: dict[str, str]
+) -> BeautifulSoup:
+    remembering, computing = memo_clients
     remembered = remembering.get("/", params=params)
     computed = computing.get("/", params=params)
     assert remembered.status_code == computed.status_code == 200
@@ -66,19 +48,19 @@ def _messages(soup: BeautifulSoup) -> dict[str, str]:
 
 
 def test_a_new_lab_shows_and_filters_after_its_write(
-    clients: tuple[TestClient, TestClient], catalog_session: Session
+    memo_clients: tuple[TestClient, TestClient], catalog_session: Session
 ) -> None:
-    before = _same_page(clients, SEARCH)
-    _same_page(clients, {**SEARCH, "author": "quokka-labs"})  # remembered, refused
+    before = _same_page(memo_clients, SEARCH)
+    _same_page(memo_clients, {**SEARCH, "author": "quokka-labs"})  # remembered, refused
     assert "quokka-labs" not in _choices(before, "catalog-author")
 
     make_model(catalog_session, "quokka-labs/quokka-1")
     bump(catalog_session)
     catalog_session.commit()
 
-    after = _same_page(clients, SEARCH)
+    after = _same_page(memo_clients, SEARCH)
     assert _choices(after, "catalog-author")["quokka-labs"] == "Quokka-Labs Lab (1)"
-    filtered = _same_page(clients, {"author": "quokka-labs"})
+    filtered = _same_page(memo_clients, {"author": "quokka-labs"})
     assert "author" not in _messages(filtered)
     assert [row["data-slug"] for row in filtered.select("table.model-table tbody tr")] == [
         "quokka-labs/quokka-1"
@@ -86,9 +68,9 @@ def test_a_new_lab_shows_and_filters_after_its_write(
 
 
 def test_a_provider_added_by_an_import_shows_at_once(
-    clients: tuple[TestClient, TestClient], catalog_session: Session
+    memo_clients: tuple[TestClient, TestClient], catalog_session: Session
 ) -> None:
-    before = _same_page(clients, SEARCH)
+    before = _same_page(memo_clients, SEARCH)
     mistral = next(p for p in default_providers() if p.id == "mistral")
     echo = copy.deepcopy(mistral)
     echo.id, echo.name = "mistral_echo", "Mistral Echo Cloud"
@@ -97,7 +79,7 @@ def test_a_provider_added_by_an_import_shows_at_once(
     assert import_genai_prices(session=catalog_session, providers=[mistral, echo]).changed
     catalog_session.commit()
 
-    after = _same_page(clients, {**SEARCH, "provider": "mistral-echo"})
+    after = _same_page(memo_clients, {**SEARCH, "provider": "mistral-echo"})
     label = _choices(after, "catalog-provider")["mistral-echo"]
     count = label.removeprefix("Mistral Echo Cloud (").removesuffix(")")
     assert 0 < int(count) <= len(mistral.models)
@@ -108,7 +90,7 @@ def test_a_provider_added_by_an_import_shows_at_once(
 def test_with_the_memo_off_every_view_reads_the_choices_and_not_the_version(
     settings: Settings, catalog_factory: sessionmaker[Session], count_queries: QueryCounter
 ) -> None:
-    with _client(settings, catalog_factory, memo=False) as computing:
+    with app_client(settings, catalog_factory, page_cache=False, computed_memo=False) as computing:
         counts = []
         for _ in range(2):
             before = count_queries.count

@@ -5,11 +5,9 @@ by an app with the memo and one without, and require the same HTML after
 each kind of write: a stale remembered part would show as a difference.
 """
 
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -92,25 +90,8 @@ def test_the_oldest_entry_goes_first_when_full(session: Session) -> None:
     assert len(memo) == 2
 
 
-def _client(settings: Settings, factory: sessionmaker[Session], *, memo: bool) -> TestClient:
-    app = create_app(settings.model_copy(update={"page_cache": False, "computed_memo": memo}))
-    app.state.session_factory = factory
-    return TestClient(app, raise_server_exceptions=False)
-
-
-@pytest.fixture
-def clients(
-    settings: Settings, catalog_factory: sessionmaker[Session]
-) -> Iterator[tuple[TestClient, TestClient]]:
-    with (
-        _client(settings, catalog_factory, memo=True) as remembering,
-        _client(settings, catalog_factory, memo=False) as computing,
-    ):
-        yield remembering, computing
-
-
-def _same_page(clients: tuple[TestClient, TestClient], path: str = MODEL_PATH) -> str:
-    remembering, computing = clients
+def _same_page(memo_clients: tuple[TestClient, TestClient], path: str = MODEL_PATH) -> str:
+    remembering, computing = memo_clients
     remembered = remembering.get(path)
     computed = computing.get(path)
     assert remembered.status_code == computed.status_code == 200
@@ -123,9 +104,9 @@ def _reference_model(session: Session) -> Model:
 
 
 def test_ratings_and_comments_show_at_once(
-    clients: tuple[TestClient, TestClient], catalog_session: Session
+    memo_clients: tuple[TestClient, TestClient], catalog_session: Session
 ) -> None:
-    before = _same_page(clients)
+    before = _same_page(memo_clients)
     model = _reference_model(catalog_session)
     reader = make_user(catalog_session, "Memo Reader")
     rate_model(session=catalog_session, model_id=model.id, user_id=reader.id, stars=2)
@@ -134,7 +115,7 @@ def test_ratings_and_comments_show_at_once(
     )
     catalog_session.commit()
 
-    after = _same_page(clients)
+    after = _same_page(memo_clients)
 
     assert after != before
     assert "Remembered nowhere." in after
@@ -142,9 +123,9 @@ def test_ratings_and_comments_show_at_once(
 
 
 def test_a_price_change_reaches_the_calculator(
-    clients: tuple[TestClient, TestClient], catalog_session: Session
+    memo_clients: tuple[TestClient, TestClient], catalog_session: Session
 ) -> None:
-    before = _same_page(clients)
+    before = _same_page(memo_clients)
     model = _reference_model(catalog_session)
     prices = catalog_session.scalars(
         select(Price)
@@ -157,13 +138,13 @@ def test_a_price_change_reaches_the_calculator(
     bump(catalog_session)
     catalog_session.commit()
 
-    assert _same_page(clients) != before
+    assert _same_page(memo_clients) != before
 
 
 def test_new_samples_redraw_the_charts(
-    clients: tuple[TestClient, TestClient], catalog_session: Session
+    memo_clients: tuple[TestClient, TestClient], catalog_session: Session
 ) -> None:
-    before = _same_page(clients)
+    before = _same_page(memo_clients)
     model = _reference_model(catalog_session)
     now = utcnow()
     for endpoint in catalog_session.scalars(select(Endpoint).where(Endpoint.model_id == model.id)):
@@ -182,7 +163,7 @@ def test_new_samples_redraw_the_charts(
     bump(catalog_session)
     catalog_session.commit()
 
-    after = _same_page(clients)
+    after = _same_page(memo_clients)
 
     assert after != before
     assert after.count('class="sparkline ') > before.count('class="sparkline ')

@@ -8,7 +8,6 @@ the tests: staleness, the week the sparklines span and the price charts'
 right edge depend on it, and none of them may be remembered past their time.
 """
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -16,11 +15,9 @@ import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from app.config import Settings
 from app.db import utcnow
-from app.main import create_app
 from app.models import Endpoint, MetricSample, Model, Price, Provider, RefreshRun
 from app.services import model_page
 from app.services.content_version import bump
@@ -47,30 +44,13 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return clock
 
 
-def _client(settings: Settings, factory: sessionmaker[Session], *, memo: bool) -> TestClient:
-    app = create_app(settings.model_copy(update={"page_cache": False, "computed_memo": memo}))
-    app.state.session_factory = factory
-    return TestClient(app, raise_server_exceptions=False)
-
-
-@pytest.fixture
-def clients(
-    settings: Settings, catalog_factory: sessionmaker[Session]
-) -> Iterator[tuple[TestClient, TestClient]]:
-    with (
-        _client(settings, catalog_factory, memo=True) as remembering,
-        _client(settings, catalog_factory, memo=False) as computing,
-    ):
-        yield remembering, computing
-
-
 def _same_page(
-    clients: tuple[TestClient, TestClient],
+    memo_clients: tuple[TestClient, TestClient],
     path: str = MODEL_PATH,
     headers: dict[str, str] | None = None,
 ) -> str:
     """The page from both apps, twice from the remembering one (a miss, then a hit)."""
-    remembering, computing = clients
+    remembering, computing = memo_clients
     first = remembering.get(path, headers=headers)
     remembered = remembering.get(path, headers=headers)
     computed = computing.get(path, headers=headers)
@@ -122,9 +102,9 @@ def _change_a_price(session: Session, at: datetime) -> None:
 
 
 def test_a_repeat_view_reads_only_the_version_and_the_last_refresh(
-    clients: tuple[TestClient, TestClient], count_queries
+    memo_clients: tuple[TestClient, TestClient], count_queries
 ) -> None:
-    remembering, _ = clients
+    remembering, _ = memo_clients
     assert remembering.get(MODEL_PATH).status_code == 200
 
     count_queries.statements.clear()
@@ -137,12 +117,12 @@ def test_a_repeat_view_reads_only_the_version_and_the_last_refresh(
 
 
 def test_a_price_change_shows_in_the_history_at_once(
-    clients: tuple[TestClient, TestClient], catalog_session: Session, clock: Clock
+    memo_clients: tuple[TestClient, TestClient], catalog_session: Session, clock: Clock
 ) -> None:
-    before = _same_page(clients)
+    before = _same_page(memo_clients)
 
     _change_a_price(catalog_session, clock.now)
-    after = _same_page(clients)
+    after = _same_page(memo_clients)
 
     assert 'class="price-chart"' not in before
     assert 'class="price-chart"' in after
@@ -150,13 +130,13 @@ def test_a_price_change_shows_in_the_history_at_once(
 
 
 def test_the_price_charts_run_to_the_moving_now(
-    clients: tuple[TestClient, TestClient], catalog_session: Session, clock: Clock
+    memo_clients: tuple[TestClient, TestClient], catalog_session: Session, clock: Clock
 ) -> None:
     _change_a_price(catalog_session, clock.now)
-    today = _same_page(clients)
+    today = _same_page(memo_clients)
 
     clock.now += timedelta(days=3)
-    later = _same_page(clients)
+    later = _same_page(memo_clients)
 
     assert _part(today, "svg.price-chart") != _part(later, "svg.price-chart")
     assert _part(today, "#price-history ol") == _part(later, "#price-history ol")
@@ -181,7 +161,7 @@ def _refresh_succeeded(session: Session, at: datetime) -> None:
 
 
 def test_a_refresh_recorded_without_a_bump_shows_at_once(
-    clients: tuple[TestClient, TestClient], catalog_session: Session, clock: Clock
+    memo_clients: tuple[TestClient, TestClient], catalog_session: Session, clock: Clock
 ) -> None:
     # Figures measured just now: no row is stale either way, only the note changes.
     for endpoint in _reference_endpoints(catalog_session):
@@ -189,10 +169,10 @@ def test_a_refresh_recorded_without_a_bump_shows_at_once(
     catalog_session.flush()
     bump(catalog_session)
     catalog_session.commit()
-    never_refreshed = _same_page(clients)
+    never_refreshed = _same_page(memo_clients)
 
     _refresh_succeeded(catalog_session, clock.now)
-    refreshed = _same_page(clients)
+    refreshed = _same_page(memo_clients)
 
     assert "the live refresh has not run on this site yet" in never_refreshed
     assert "the live refresh has not run on this site yet" not in refreshed
@@ -200,22 +180,22 @@ def test_a_refresh_recorded_without_a_bump_shows_at_once(
 
 
 def test_the_overdue_note_follows_the_clock(
-    clients: tuple[TestClient, TestClient], catalog_session: Session, clock: Clock
+    memo_clients: tuple[TestClient, TestClient], catalog_session: Session, clock: Clock
 ) -> None:
     # Within one hour, so the week the charts span stays the same: only the note changes.
     clock.now = floor_to_hour(clock.now) + timedelta(minutes=1)
     _refresh_succeeded(catalog_session, clock.now)
-    on_time = _same_page(clients)
+    on_time = _same_page(memo_clients)
 
     clock.now += timedelta(minutes=40)
-    overdue = _same_page(clients)
+    overdue = _same_page(memo_clients)
 
     assert "has not succeeded for over" not in on_time
     assert "has not succeeded for over" in overdue
 
 
 def test_a_row_turns_stale_as_the_clock_passes_its_threshold(
-    clients: tuple[TestClient, TestClient], catalog_session: Session, clock: Clock
+    memo_clients: tuple[TestClient, TestClient], catalog_session: Session, clock: Clock
 ) -> None:
     # Early in an hour, so the clock passes the 30 minutes' threshold within it: the week
     # the charts span stays the same, and only the row's staleness changes.
@@ -235,17 +215,17 @@ def test_a_row_turns_stale_as_the_clock_passes_its_threshold(
     catalog_session.flush()
     bump(catalog_session)
     catalog_session.commit()
-    fresh = _same_page(clients)
+    fresh = _same_page(memo_clients)
 
     clock.now += timedelta(minutes=40)
-    stale = _same_page(clients)
+    stale = _same_page(memo_clients)
 
     assert stale.count("badge-stale") == fresh.count("badge-stale") + 1
     assert "has not succeeded for over" not in stale
 
 
 def test_the_weeks_charts_move_on_the_hour(
-    clients: tuple[TestClient, TestClient], catalog_session: Session, clock: Clock
+    memo_clients: tuple[TestClient, TestClient], catalog_session: Session, clock: Clock
 ) -> None:
     for endpoint in _reference_endpoints(catalog_session):
         for hours, throughput in ((5, 40), (3, 90), (2, 70), (1, 60)):
@@ -262,26 +242,26 @@ def test_the_weeks_charts_move_on_the_hour(
     catalog_session.flush()
     bump(catalog_session)
     catalog_session.commit()
-    this_hour = _same_page(clients)
+    this_hour = _same_page(memo_clients)
 
     clock.now += timedelta(hours=1)
-    next_hour = _same_page(clients)
+    next_hour = _same_page(memo_clients)
 
     assert _part(this_hour, "svg.sparkline-throughput")
     assert _part(this_hour, "svg.sparkline") != _part(next_hour, "svg.sparkline")
 
 
 def test_each_providers_quick_start_is_its_own_remembered_or_not(
-    clients: tuple[TestClient, TestClient],
+    memo_clients: tuple[TestClient, TestClient],
 ) -> None:
     quick_starts = {}
     for snippet in ("venice", "mistral", "openrouter", "nobody"):
         path = f"{MODEL_PATH}?snippet={snippet}"
-        page = _same_page(clients, path)
-        fragment = _same_page(clients, path, HTMX)
+        page = _same_page(memo_clients, path)
+        fragment = _same_page(memo_clients, path, HTMX)
         quick_starts[snippet] = _part(page, "#quick-start")
         assert _part(fragment, "#quick-start") == quick_starts[snippet]
-    default = _part(_same_page(clients), "#quick-start")
+    default = _part(_same_page(memo_clients), "#quick-start")
 
     assert len(set(quick_starts.values())) == 3
     assert quick_starts["nobody"] == default
@@ -290,18 +270,18 @@ def test_each_providers_quick_start_is_its_own_remembered_or_not(
 
 
 def test_a_new_api_address_reaches_the_quick_start(
-    clients: tuple[TestClient, TestClient], catalog_session: Session
+    memo_clients: tuple[TestClient, TestClient], catalog_session: Session
 ) -> None:
     path = f"{MODEL_PATH}?snippet=venice"
-    before = _same_page(clients, path)
+    before = _same_page(memo_clients, path)
     venice = catalog_session.scalars(select(Provider).where(Provider.slug == "venice")).one()
     venice.api_base = "https://api.venice.example/v2"
     catalog_session.flush()
     bump(catalog_session)
     catalog_session.commit()
 
-    after = _same_page(clients, path)
-    fragment = _same_page(clients, path, HTMX)
+    after = _same_page(memo_clients, path)
+    fragment = _same_page(memo_clients, path, HTMX)
 
     assert "https://api.venice.example/v2" not in before
     assert "https://api.venice.example/v2" in _part(after, "#quick-start")
@@ -310,19 +290,19 @@ def test_a_new_api_address_reaches_the_quick_start(
 
 @pytest.mark.parametrize("benchmark", ["", "no-such-benchmark"])
 def test_the_price_vs_quality_block_is_the_same_remembered_or_not(
-    clients: tuple[TestClient, TestClient], benchmark: str
+    memo_clients: tuple[TestClient, TestClient], benchmark: str
 ) -> None:
     path = f"{MODEL_PATH}?benchmark={benchmark}"
 
-    page = _same_page(clients, path)
-    fragment = _same_page(clients, path, HTMX)
+    page = _same_page(memo_clients, path)
+    fragment = _same_page(memo_clients, path, HTMX)
 
     assert _part(fragment, "#price-vs-quality") == _part(page, "#price-vs-quality")
 
 
 def test_an_unknown_model_is_not_found_remembered_or_not(
-    clients: tuple[TestClient, TestClient],
+    memo_clients: tuple[TestClient, TestClient],
 ) -> None:
-    remembering, computing = clients
+    remembering, computing = memo_clients
     for client in (remembering, remembering, computing):
         assert client.get("/models/mistral/no-such-model").status_code == 404

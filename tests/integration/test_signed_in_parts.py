@@ -19,14 +19,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db import utcnow
-from app.main import create_app
 from app.models import User, UserSession
 from app.services.computed_memo import ComputedMemo
 from app.services.content_version import bump
 from app.web.signed_in_parts import _asked
 from tests.auth_helpers import htmx_headers, sign_up, unique_email
 from tests.community_pages import ME_PATH
-from tests.conftest import QueryCounter
+from tests.conftest import QueryCounter, app_client
 
 SAVEPOINT_WORDS = ("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT")
 
@@ -212,9 +211,7 @@ def test_anonymous_visitors_and_unknown_tokens_reach_the_route(
 def memo_off_client(
     settings: Settings, catalog_factory: sessionmaker[Session]
 ) -> Iterator[TestClient]:
-    app = create_app(settings.model_copy(update={"computed_memo": False}))
-    app.state.session_factory = catalog_factory
-    with TestClient(app, raise_server_exceptions=False) as test_client:
+    with app_client(settings, catalog_factory, computed_memo=False) as test_client:
         yield test_client
 
 
