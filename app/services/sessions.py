@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
 from app.db import utcnow
@@ -46,9 +46,18 @@ def token_digest(token: str) -> str:
 def create_session(
     *, session: Session, user: User, policy: SessionPolicy, now: datetime | None = None
 ) -> IssuedSession:
-    """Start a session for `user`; expired rows of anyone are cleared on the way."""
+    """Start a session for `user`; ended rows of anyone are cleared on the way.
+
+    Ended means past the absolute expiry or idle too long (`has_ended`): an
+    idle session's row would otherwise stay until its absolute expiry, though
+    no request could use it any more.
+    """
     now = now or utcnow()
-    session.execute(delete(UserSession).where(UserSession.expires_at <= now))
+    session.execute(
+        delete(UserSession).where(
+            or_(UserSession.expires_at <= now, UserSession.last_seen_at <= now - policy.idle)
+        )
+    )
     token = secrets.token_urlsafe(TOKEN_BYTES)
     row = UserSession(
         token_hash=token_digest(token),

@@ -211,6 +211,25 @@ def test_load_session_applies_idle_and_absolute_limits(session: Session) -> None
     assert session.get(UserSession, issued.row.token_hash) is None
 
 
+def test_a_new_sign_in_clears_ended_sessions_and_keeps_live_ones(session: Session) -> None:
+    start = utcnow()
+    user = _user(session)
+    idle = sessions.create_session(session=session, user=user, policy=POLICY, now=start)
+    live = sessions.create_session(session=session, user=user, policy=POLICY, now=start)
+    just_before_idle = start + POLICY.idle - timedelta(minutes=1)
+    assert sessions.load_session(
+        session=session, token=live.token, policy=POLICY, now=just_before_idle
+    )
+    session.flush()
+
+    sessions.create_session(
+        session=session, user=_user(session), policy=POLICY, now=start + POLICY.idle
+    )
+
+    assert session.get(UserSession, idle.row.token_hash) is None
+    assert session.get(UserSession, live.row.token_hash) is not None
+
+
 def test_load_session_touches_at_most_once_a_minute(session: Session) -> None:
     start = utcnow()
     issued = sessions.create_session(session=session, user=_user(session), policy=POLICY, now=start)
