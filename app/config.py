@@ -91,6 +91,11 @@ class Settings(BaseSettings):
     rate_limit_ratings_per_user: str = Field(
         "60/hour", description="Ratings one account may submit."
     )
+    rate_limit_exports_per_ip: str = Field(
+        "60/hour",
+        description="Full downloads of `/api/v1/export` one client IP address may make; a "
+        "revalidation answered 304 Not Modified does not count.",
+    )
 
     openrouter_base_url: str = Field(
         "https://openrouter.ai/api/v1",

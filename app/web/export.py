@@ -16,6 +16,13 @@ this module writes it out:
   table opens directly in a spreadsheet, and no archive has to be built
   before the first byte goes out.
 
+An export costs the better part of a second, so each answer carries an ETag
+naming the content version (`services.content_version`, moved by every write
+that changes what is exported), the format and table, and the app's version:
+a client or cache that sends it back in `If-None-Match` gets 304 for the price
+of one query. Full downloads count against the `exports_per_ip` rate limit;
+revalidations do not.
+
 Decimals (prices, figures, scores) are written as plain decimal strings
 (`"0.15"`, never `1.5E-7` or a float), so they equal the stored values
 exactly. Both formats are streamed in chunks from records loaded in a fixed
@@ -32,13 +39,16 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
+from app.services.content_version import current_version
 from app.services.export import CatalogExport, Cell, Table, load_catalog_export, table_rows
 from app.web.api_schemas import ErrorResponse
 from app.web.calculator import FORMULA_PREFIXES
 from app.web.deps import SessionDep
+from app.web.page_cache import etag_matches
+from app.web.rate_limit import client_ip, enforce
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -87,11 +97,14 @@ class ExportFormat(StrEnum):
             "description": "The catalog as a download (JSON document or one CSV table).",
             "content": {"application/json": {}, "text/csv": {}},
         },
+        304: {"description": "Unchanged since the download whose ETag `If-None-Match` names."},
         400: {"model": ErrorResponse, "description": "`table` given for a JSON export."},
         422: {"model": ErrorResponse, "description": "Unknown format or table."},
+        429: {"model": ErrorResponse, "description": "Too many full downloads from one address."},
     },
 )
 def export_catalog(
+    request: Request,
     session: SessionDep,
     export_format: Annotated[
         ExportFormat, Query(alias="format", description="`json` (default) or `csv`.")
@@ -100,23 +113,31 @@ def export_catalog(
         Table | None,
         Query(description="CSV only: which table (default `offers`, one row per endpoint tier)."),
     ] = None,
-) -> StreamingResponse:
+) -> Response:
     """The whole catalog as open data, with each source's licence and provenance.
 
     JSON by default: one document with `sources`, `authors`, `providers`,
     `models`, `endpoints` (current prices per tier and latest figures),
     `price_history`, `benchmark_scores` and `ratings` (aggregates only).
     `?format=csv` gives one flat table, chosen with `?table=`. Prices are USD
-    per 1M tokens as exact decimal strings.
+    per 1M tokens as exact decimal strings. Send the ETag of an earlier download
+    in `If-None-Match` to get 304 while nothing has changed.
     """
     if table is not None and export_format is ExportFormat.JSON:
         raise HTTPException(
             400, "The table parameter applies to CSV only: add format=csv, or leave table out."
         )
+    chosen = table or Table.OFFERS
+    etag = _etag(request, current_version(session), export_format, chosen)
+    cache_headers = {"ETag": etag, "Cache-Control": EXPORT_CACHE_CONTROL}
+    if etag_matches(
+        request.headers.get("if-none-match", "").encode("latin-1") or None, etag.encode()
+    ):
+        return Response(status_code=304, headers=cache_headers)
+    enforce(request, "exports_per_ip", client_ip(request))
     export = load_catalog_export(session=session)
     day = export.generated_at.date().isoformat()
     if export_format is ExportFormat.CSV:
-        chosen = table or Table.OFFERS
         header, rows = table_rows(export, chosen)
         body: Iterator[str] = _csv_chunks(header, rows)
         filename, media_type = f"model-atlas-{chosen}-{day}.csv", "text/csv; charset=utf-8"
@@ -126,11 +147,14 @@ def export_catalog(
     return StreamingResponse(
         body,
         media_type=media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": EXPORT_CACHE_CONTROL,
-        },
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', **cache_headers},
     )
+
+
+def _etag(request: Request, version: int, export_format: ExportFormat, table: Table) -> str:
+    """Weak, as `generated_at` differs between two downloads of the same content."""
+    shape = export_format if export_format is ExportFormat.JSON else f"{export_format}-{table}"
+    return f'W/"export-{request.app.version}-{version}-{shape}"'
 
 
 def _json_chunks(export: CatalogExport) -> Iterator[str]:

@@ -222,7 +222,7 @@ def _anonymous_request(scope: Scope) -> tuple[CacheKey, bytes | None] | None:
     return key, if_none_match
 
 
-def _etag_matches(if_none_match: bytes | None, etag: bytes) -> bool:
+def etag_matches(if_none_match: bytes | None, etag: bytes) -> bool:
     """If-None-Match's weak comparison: any listed tag (W/ or not) equal to ours, or `*`."""
     if if_none_match is None:
         return False
@@ -238,7 +238,7 @@ def _etag_matches(if_none_match: bytes | None, etag: bytes) -> bool:
 async def _send_page(
     send: Send, page: CachedPage, if_none_match: bytes | None, *, with_body: bool = True
 ) -> None:
-    if _etag_matches(if_none_match, page.etag):
+    if etag_matches(if_none_match, page.etag):
         await send(
             {
                 "type": "http.response.start",

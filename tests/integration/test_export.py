@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from app.config import Settings
 from app.models import (
     Author,
     BenchmarkScore,
@@ -22,10 +23,12 @@ from app.models import (
     Price,
     Provider,
 )
+from app.services.content_version import bump
 from app.sources.genai_prices import PRICE_COLUMNS
 from app.web.calculator import FORMULA_PREFIXES
 from tests.auth_helpers import sign_up, unique_email
 from tests.community_pages import MODEL_PATH
+from tests.conftest import app_client
 
 EXPORT = "/api/v1/export"
 EXPECTED_SOURCES = {
@@ -330,7 +333,7 @@ def test_the_export_takes_the_same_queries_however_big_the_catalog(
 
     assert {f: len(s) for f, s in after.items()} == {f: len(s) for f, s in before.items()}
     selects = [s for s in before["json"] if s.lstrip().upper().startswith("SELECT")]
-    assert len(selects) == 11, selects
+    assert len(selects) == 12, selects  # the content version (for the ETag), then 11
 
 
 def test_the_api_reference_describes_and_links_the_export(client: TestClient) -> None:
@@ -353,3 +356,58 @@ def test_csv_text_that_looks_like_a_formula_is_quoted(
     rows = {row["slug"]: row for row in export_csv(client, "models")}
 
     assert rows["export-lab/formula"]["name"] == '\'=HYPERLINK("http://example.com","click")'
+
+
+def test_a_download_revalidates_with_its_etag_until_the_content_changes(
+    client: TestClient, catalog_session: Session
+) -> None:
+    first = client.get(EXPORT)
+    etag = first.headers["etag"]
+    assert etag.startswith('W/"')
+
+    unchanged = client.get(EXPORT, headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304
+    assert unchanged.content == b""
+    assert unchanged.headers["etag"] == etag
+    assert unchanged.headers["cache-control"] == first.headers["cache-control"]
+
+    add_scored_model(catalog_session, "after-the-download")
+    bump(catalog_session)
+    catalog_session.commit()
+    changed = client.get(EXPORT, headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["etag"] != etag
+    assert "after-the-download" in changed.text
+
+
+def test_each_format_and_table_has_its_own_etag(client: TestClient) -> None:
+    tags = {
+        client.get(EXPORT, params=params).headers["etag"]
+        for params in (
+            {},
+            {"format": "csv"},
+            {"format": "csv", "table": "offers"},
+            {"format": "csv", "table": "models"},
+        )
+    }
+    assert len(tags) == 3  # the default CSV table is offers
+
+    json_tag = client.get(EXPORT).headers["etag"]
+    csv_download = client.get(EXPORT, params={"format": "csv"}, headers={"If-None-Match": json_tag})
+    assert csv_download.status_code == 200
+
+
+def test_full_downloads_are_rate_limited_per_address_but_revalidations_are_not(
+    settings: Settings, catalog_factory: sessionmaker[Session]
+) -> None:
+    with app_client(settings, catalog_factory, rate_limit_exports_per_ip="2/hour") as limited:
+        etag = limited.get(EXPORT).headers["etag"]
+        assert limited.get(EXPORT, params={"format": "csv"}).status_code == 200
+        for _ in range(3):
+            assert limited.get(EXPORT, headers={"If-None-Match": etag}).status_code == 304
+
+        refused = limited.get(EXPORT, params={"format": "csv", "table": "models"})
+
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) > 0
+    assert "Too many full exports" in refused.json()["error"]["message"]

@@ -15,7 +15,7 @@ from starlette.types import Receive, Scope, Send
 from app.web.page_cache import (
     PageCache,
     PageCacheMiddleware,
-    _etag_matches,
+    etag_matches,
     is_page_path,
 )
 from app.web.page_cache_stores import CachedPage, CacheKey, MemoryPageStore, Token
@@ -319,11 +319,11 @@ def test_reconcile_clears_on_a_new_version_and_advance_follows_own_writes(
 
 def test_if_none_match_comparison() -> None:
     etag = b'"abc"'
-    assert _etag_matches(etag, etag)
-    assert _etag_matches(b'"x", W/"abc"', etag)
-    assert _etag_matches(b"*", etag)
-    assert not _etag_matches(None, etag)
-    assert not _etag_matches(b'"abcd"', etag)
+    assert etag_matches(etag, etag)
+    assert etag_matches(b'"x", W/"abc"', etag)
+    assert etag_matches(b"*", etag)
+    assert not etag_matches(None, etag)
+    assert not etag_matches(b'"abcd"', etag)
 
 
 @pytest.mark.parametrize(
