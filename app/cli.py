@@ -14,7 +14,14 @@ from datetime import timedelta
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from app import migrate
 from app.config import Settings
@@ -45,21 +52,33 @@ Exit status: 0 all rows imported or already present, 1 some rows rejected,
 
 @contextmanager
 def progress_bar(label: str) -> Iterator[ProgressCallback]:
-    """A progress callback drawing a bar on a terminal (rich hides it when not a TTY)."""
-    with Progress(
+    """A progress callback drawing a bar on a terminal (rich hides it when not a TTY).
+
+    The bar appears with the first report of progress, so a `serve` that finds
+    the catalog already imported prints no empty bar.
+    """
+    progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=console,
         transient=False,
-    ) as progress:
-        task = progress.add_task(label, total=None)
+    )
+    task: TaskID | None = None
 
-        def update(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
+    def update(done: int, total: int) -> None:
+        nonlocal task
+        if task is None:
+            progress.start()
+            task = progress.add_task(label, total=total)
+        progress.update(task, completed=done, total=total)
 
+    try:
         yield update
+    finally:
+        if task is not None:
+            progress.stop()
 
 
 def _load_settings() -> Settings:
