@@ -7,13 +7,14 @@ a lowercase name; an endpoint with no price; a closed old price and a batch
 price that must not count as current.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from app.models import Author, Endpoint, Model, ModelModality, Price, Provider
+from app.models import Author, Endpoint, MetricSample, Model, ModelModality, Price, Provider
 from app.services.rollups import refresh_rollups
 
 PRICES_FROM = datetime(2025, 1, 1, tzinfo=UTC)
@@ -198,3 +199,28 @@ def endpoints_of_one_model(session: Session, *, lab: str, count: int) -> list[En
     session.add_all(endpoints)
     session.flush()
     return endpoints
+
+
+def add_throughput_samples(
+    session: Session,
+    endpoints: Iterable[Endpoint],
+    *,
+    now: datetime,
+    throughput_hours_ago: Iterable[tuple[int, int]],
+) -> None:
+    """OpenRouter-like samples for each endpoint: (hours before `now`, throughput) pairs,
+    all with a 500 ms time to first token. The caller bumps the content version."""
+    points = list(throughput_hours_ago)
+    for endpoint in endpoints:
+        for hours, throughput in points:
+            session.add(
+                MetricSample(
+                    endpoint_id=endpoint.id,
+                    measured_at=now - timedelta(hours=hours),
+                    window="30m",
+                    throughput_p50=Decimal(throughput),
+                    ttft_p50_ms=Decimal(500),
+                    source="openrouter",
+                )
+            )
+    session.flush()

@@ -5,7 +5,6 @@ by an app with the memo and one without, and require the same HTML after
 each kind of write: a stale remembered part would show as a difference.
 """
 
-from datetime import timedelta
 from decimal import Decimal
 
 from fastapi.testclient import TestClient
@@ -15,13 +14,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import Settings
 from app.db import utcnow
 from app.main import create_app
-from app.models import Endpoint, MetricSample, Model, Price, User
+from app.models import Endpoint, Model, Price, User
 from app.services.comments import add_comment
 from app.services.computed_memo import ComputedMemo
 from app.services.content_version import bump
 from app.services.ratings import rate_model
 from app.services.sessions import revoke_all_sessions
 from tests.auth_helpers import htmx_headers, sign_up, unique_email
+from tests.catalog_data import add_throughput_samples
 from tests.community_data import make_user
 from tests.community_pages import MODEL_PATH
 
@@ -147,19 +147,12 @@ def test_new_samples_redraw_the_charts(
     before = _same_page(memo_clients)
     model = _reference_model(catalog_session)
     now = utcnow()
-    for endpoint in catalog_session.scalars(select(Endpoint).where(Endpoint.model_id == model.id)):
-        for hours, throughput in ((3, 40), (2, 90), (1, 60)):
-            catalog_session.add(
-                MetricSample(
-                    endpoint_id=endpoint.id,
-                    measured_at=now - timedelta(hours=hours),
-                    window="30m",
-                    throughput_p50=Decimal(throughput),
-                    ttft_p50_ms=Decimal(500),
-                    source="openrouter",
-                )
-            )
-    catalog_session.flush()
+    add_throughput_samples(
+        catalog_session,
+        catalog_session.scalars(select(Endpoint).where(Endpoint.model_id == model.id)),
+        now=now,
+        throughput_hours_ago=((3, 40), (2, 90), (1, 60)),
+    )
     bump(catalog_session)
     catalog_session.commit()
 

@@ -18,10 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
-from app.models import Endpoint, MetricSample, Model, Price, Provider, RefreshRun
+from app.models import Endpoint, Model, Price, Provider, RefreshRun
 from app.services import model_page
 from app.services.content_version import bump
 from app.services.time_buckets import floor_to_hour
+from tests.catalog_data import add_throughput_samples
 from tests.community_pages import MODEL_PATH
 
 HTMX = {"HX-Request": "true"}
@@ -227,19 +228,12 @@ def test_a_row_turns_stale_as_the_clock_passes_its_threshold(
 def test_the_weeks_charts_move_on_the_hour(
     memo_clients: tuple[TestClient, TestClient], catalog_session: Session, clock: Clock
 ) -> None:
-    for endpoint in _reference_endpoints(catalog_session):
-        for hours, throughput in ((5, 40), (3, 90), (2, 70), (1, 60)):
-            catalog_session.add(
-                MetricSample(
-                    endpoint_id=endpoint.id,
-                    measured_at=clock.now - timedelta(hours=hours),
-                    window="30m",
-                    throughput_p50=Decimal(throughput),
-                    ttft_p50_ms=Decimal(500),
-                    source="openrouter",
-                )
-            )
-    catalog_session.flush()
+    add_throughput_samples(
+        catalog_session,
+        _reference_endpoints(catalog_session),
+        now=clock.now,
+        throughput_hours_ago=((5, 40), (3, 90), (2, 70), (1, 60)),
+    )
     bump(catalog_session)
     catalog_session.commit()
     this_hour = _same_page(memo_clients)

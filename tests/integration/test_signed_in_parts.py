@@ -50,6 +50,12 @@ def _user_id(session: Session, email: str) -> int:
     return session.scalars(select(User.id).where(User.email == email)).one()
 
 
+def _set_sessions_of(session: Session, user_id: int, **values: object) -> None:
+    """Change every session of a person, committed, as time passing would."""
+    session.execute(update(UserSession).where(UserSession.user_id == user_id).values(**values))
+    session.commit()
+
+
 @pytest.fixture
 def signed_in_email(client: TestClient) -> str:
     email = unique_email()
@@ -135,12 +141,7 @@ def test_an_ended_session_reaches_the_route_which_ends_it(
     _get(client, count_queries)
     assert _answered_before_routing(count_queries)
     user_id = _user_id(catalog_session, signed_in_email)
-    catalog_session.execute(
-        update(UserSession)
-        .where(UserSession.user_id == user_id)
-        .values(expires_at=utcnow() - timedelta(seconds=1))
-    )
-    catalog_session.commit()
+    _set_sessions_of(catalog_session, user_id, expires_at=utcnow() - timedelta(seconds=1))
 
     after = _get(client, count_queries)
 
@@ -163,10 +164,7 @@ def test_a_session_due_a_touch_reaches_the_route_which_writes_it(
     _get(client, count_queries)
     user_id = _user_id(catalog_session, signed_in_email)
     seen_long_ago = utcnow() - timedelta(minutes=5)
-    catalog_session.execute(
-        update(UserSession).where(UserSession.user_id == user_id).values(last_seen_at=seen_long_ago)
-    )
-    catalog_session.commit()
+    _set_sessions_of(catalog_session, user_id, last_seen_at=seen_long_ago)
 
     _get(client, count_queries)
 
