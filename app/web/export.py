@@ -47,7 +47,7 @@ from app.services.export import CatalogExport, Cell, Table, load_catalog_export,
 from app.web.api_schemas import ErrorResponse
 from app.web.calculator import FORMULA_PREFIXES
 from app.web.deps import SessionDep
-from app.web.page_cache import etag_matches
+from app.web.etags import etag_matches
 from app.web.rate_limit import client_ip, enforce
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
@@ -130,9 +130,7 @@ def export_catalog(
     chosen = table or Table.OFFERS
     etag = _etag(request, current_version(session), export_format, chosen)
     cache_headers = {"ETag": etag, "Cache-Control": EXPORT_CACHE_CONTROL}
-    if etag_matches(
-        request.headers.get("if-none-match", "").encode("latin-1") or None, etag.encode()
-    ):
+    if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=cache_headers)
     enforce(request, "exports_per_ip", client_ip(request))
     export = load_catalog_export(session=session)

@@ -43,6 +43,7 @@ from app.services.feeds import (
     price_changes,
 )
 from app.web.deps import SessionDep
+from app.web.etags import etag_matches
 from app.web.formatting import iso_date, price_short
 
 router = APIRouter()
@@ -241,8 +242,7 @@ def _not_modified(request: Request, etag: str, updated: datetime) -> bool:
     """
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:
-        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-        return etag in tags or "*" in tags
+        return etag_matches(if_none_match, etag)
     if_modified_since = request.headers.get("if-modified-since")
     if if_modified_since is None:
         return False

@@ -51,6 +51,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.config import Settings
 from app.services import content_version
 from app.services.content_version import ContentChange
+from app.web.etags import etag_matches
 from app.web.page_cache_stores import (
     CachedPage,
     CacheKey,
@@ -222,23 +223,12 @@ def _anonymous_request(scope: Scope) -> tuple[CacheKey, bytes | None] | None:
     return key, if_none_match
 
 
-def etag_matches(if_none_match: bytes | None, etag: bytes) -> bool:
-    """If-None-Match's weak comparison: any listed tag (W/ or not) equal to ours, or `*`."""
-    if if_none_match is None:
-        return False
-    if if_none_match == etag:
-        return True
-    for candidate in if_none_match.split(b","):
-        tag = candidate.strip()
-        if tag == b"*" or tag.removeprefix(b"W/") == etag:
-            return True
-    return False
-
-
 async def _send_page(
     send: Send, page: CachedPage, if_none_match: bytes | None, *, with_body: bool = True
 ) -> None:
-    if etag_matches(if_none_match, page.etag):
+    if if_none_match is not None and etag_matches(
+        if_none_match.decode("latin-1"), page.etag.decode("latin-1")
+    ):
         await send(
             {
                 "type": "http.response.start",

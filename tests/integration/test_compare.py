@@ -17,6 +17,14 @@ REFERENCE = "mistral/mistral-small-2603"
 MINI = "openai/gpt-4o-mini"
 SONNET = "anthropic/claude-sonnet-4-5"
 HTMX = {"HX-Request": "true"}
+# What the workload form sends without JavaScript (every field, one changed from the
+# chatbot preset), and the canonical address of that workload: only what differs.
+NO_SCRIPT_WORKLOAD = (
+    f"/compare?models={REFERENCE},{MINI}&preset=chatbot&requests=5000&per=day"
+    "&input_tokens=2500&output_tokens=700&cache_share=60&cache_write_share=0"
+    "&reasoning_tokens=600&days=30&batch=0"
+)
+CANONICAL_WORKLOAD = f"/compare?models={REFERENCE},{MINI}&preset=chatbot&output_tokens=700"
 PRICE_ROWS = {
     "input": "Input",
     "output": "Output",
@@ -197,16 +205,12 @@ def test_the_no_script_workload_form_redirects_to_the_canonical_workload(
     client: TestClient,
 ) -> None:
     response = client.get(
-        f"/compare?models={REFERENCE},{MINI}&preset=chatbot&requests=5000&per=day"
-        "&input_tokens=2500&output_tokens=700&cache_share=60&cache_write_share=0"
-        "&reasoning_tokens=600&days=30&batch=0",
+        NO_SCRIPT_WORKLOAD,
         follow_redirects=False,
     )
 
     assert response.status_code == 303
-    assert response.headers["location"] == (
-        f"/compare?models={REFERENCE},{MINI}&preset=chatbot&output_tokens=700"
-    )
+    assert response.headers["location"] == (CANONICAL_WORKLOAD)
 
 
 def test_figures_equal_those_on_each_model_page(client: TestClient, rated: Model) -> None:
@@ -307,16 +311,12 @@ def test_an_edited_field_gets_only_the_cost_rows_and_the_canonical_url(
     client: TestClient,
 ) -> None:
     response = client.get(
-        f"/compare?models={REFERENCE},{MINI}&preset=chatbot&requests=5000&per=day"
-        "&input_tokens=2500&output_tokens=700&cache_share=60&cache_write_share=0"
-        "&reasoning_tokens=600&days=30&batch=0",
+        NO_SCRIPT_WORKLOAD,
         headers=HTMX,
     )
 
     assert response.status_code == 200
-    assert response.headers["HX-Push-Url"] == (
-        f"/compare?models={REFERENCE},{MINI}&preset=chatbot&output_tokens=700"
-    )
+    assert response.headers["HX-Push-Url"] == (CANONICAL_WORKLOAD)
     piece = soup(response.text)
     assert piece.select_one("form") is None
     assert piece.select_one('tr[data-row="context_window"]') is None

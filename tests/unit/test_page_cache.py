@@ -15,7 +15,6 @@ from starlette.types import Receive, Scope, Send
 from app.web.page_cache import (
     PageCache,
     PageCacheMiddleware,
-    etag_matches,
     is_page_path,
 )
 from app.web.page_cache_stores import CachedPage, CacheKey, MemoryPageStore, Token
@@ -315,15 +314,6 @@ def test_reconcile_clears_on_a_new_version_and_advance_follows_own_writes(
     pages.store.advance(5, 7)  # not from the version it holds: someone else wrote in between
     assert pages.store.reconcile(7) is True
     assert len(pages.store) == 0
-
-
-def test_if_none_match_comparison() -> None:
-    etag = b'"abc"'
-    assert etag_matches(etag, etag)
-    assert etag_matches(b'"x", W/"abc"', etag)
-    assert etag_matches(b"*", etag)
-    assert not etag_matches(None, etag)
-    assert not etag_matches(b'"abcd"', etag)
 
 
 @pytest.mark.parametrize(
