@@ -211,6 +211,8 @@ def test_rate_and_comment_by_keyboard(live_server: LiveServer, page: Page) -> No
     page.keyboard.press("Enter")
     editor = comment.get_by_label("Edit your comment")
     expect(editor).to_be_focused()
+    # The editor is focused as it is swapped in, before htmx has wired up its form.
+    _settled(page)
     page.keyboard.press("End")
     page.keyboard.type(" Edited too.")
     page.keyboard.press("Tab")
