@@ -128,7 +128,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
             port=args.port,
             log_level=settings.log_level.lower(),
             access_log=False,
-            proxy_headers=True,
+            # Forwarded headers are believed only from the proxies named in the settings:
+            # anyone else could name any address and so reset their rate limits.
+            proxy_headers=bool(settings.forwarded_allow_ips),
+            forwarded_allow_ips=settings.forwarded_allow_ips or None,
+            server_header=False,
         )
     finally:
         if refresher is not None:

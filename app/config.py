@@ -11,6 +11,8 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "change-me-development-only"  # noqa: S105 - the sentinel that is refused
+# token_urlsafe(32) gives 43 characters; 32 bytes keep HMAC keys out of brute-force reach.
+MIN_SECRET_KEY_BYTES = 32
 
 
 class Settings(BaseSettings):
@@ -32,6 +34,39 @@ class Settings(BaseSettings):
         description="Secret for signing tokens. Must be set outside development and test.",
     )
     log_level: str = Field("INFO", description="Python logging level for the app's loggers.")
+    database_max_concurrency: int = Field(
+        8,
+        ge=1,
+        le=200,
+        description="Requests that may use the database at once in one process; more wait "
+        "their turn (see the next setting). The connection pool holds twice as many.",
+    )
+    database_queue_timeout_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=120,
+        description="How long a request waits for its turn at the database before it is "
+        "answered 503 with Retry-After.",
+    )
+    database_connect_timeout_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=120,
+        description="Longest wait to open a PostgreSQL connection, in seconds.",
+    )
+    database_statement_timeout_seconds: float = Field(
+        15.0,
+        ge=0,
+        description="Longest a web request's single PostgreSQL statement may run, in seconds "
+        "(0 for no limit); jobs (import, refresh) are not limited.",
+    )
+    database_lock_timeout_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=600,
+        description="Longest a web request waits for a lock another transaction holds: "
+        "PostgreSQL's lock_timeout and SQLite's busy timeout, in seconds.",
+    )
     auto_populate: bool = Field(
         True,
         description="On `serve`, seed and import genai-prices when the catalog is empty.",
@@ -70,6 +105,19 @@ class Settings(BaseSettings):
         256 * 1024,
         ge=1024,
         description="Largest request body accepted, in bytes; larger ones get 413.",
+    )
+    forwarded_allow_ips: str = Field(
+        "",
+        description="Addresses of the reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto headers are believed (comma-separated IPs or networks, * for any); "
+        "empty believes no one and uses the connecting address.",
+    )
+    password_check_concurrency: int = Field(
+        2,
+        ge=1,
+        le=64,
+        description="Password hashes computed at once (each takes 64 MiB for a moment); "
+        "sign-ins beyond wait their turn.",
     )
     rate_limit_storage_url: str = Field(
         "memory://",
@@ -214,13 +262,18 @@ class Settings(BaseSettings):
         return f"{parts.scheme}://{parts.netloc}"
 
     @model_validator(mode="after")
-    def _refuse_default_secret(self) -> "Settings":
-        if (
-            self.environment not in ("development", "test")
-            and self.secret_key == DEFAULT_SECRET_KEY
-        ):
+    def _refuse_weak_secret(self) -> "Settings":
+        """Outside development and test, the secret must be set and long enough to guess at."""
+        if self.environment in ("development", "test"):
+            return self
+        problem = None
+        if self.secret_key == DEFAULT_SECRET_KEY:
+            problem = "must be set to a random value outside development"
+        elif len(self.secret_key.encode()) < MIN_SECRET_KEY_BYTES:
+            problem = f"must be at least {MIN_SECRET_KEY_BYTES} bytes long outside development"
+        if problem:
             raise ValueError(
-                "MODELATLAS_SECRET_KEY must be set to a random value outside development "
+                f"MODELATLAS_SECRET_KEY {problem} "
                 "(for example: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
             )
         return self

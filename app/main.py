@@ -7,10 +7,11 @@ templates) so tests can build as many as they like against their own databases.
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from anyio import to_thread
+from fastapi import FastAPI
 
 from app.config import Settings
-from app.db import make_engine, make_session_factory
+from app.db import ConnectionLimits, make_engine, make_session_factory
 from app.paths import STATIC_DIR
 from app.services.computed_memo import ComputedMemo
 from app.web import (
@@ -31,10 +32,11 @@ from app.web import (
     status,
 )
 from app.web.body_limit import BodySizeLimitMiddleware
-from app.web.csrf import verify_csrf
+from app.web.database_gate import DatabaseGate
 from app.web.errors import install_error_handlers
 from app.web.head_requests import HeadAsGetMiddleware
 from app.web.page_cache import install_page_cache
+from app.web.password_checks import PasswordChecks
 from app.web.public_url import PublicUrlMiddleware
 from app.web.rate_limit import make_rate_limiter
 from app.web.request_log import RequestLogMiddleware
@@ -42,16 +44,18 @@ from app.web.security_headers import SecurityHeadersMiddleware
 from app.web.signed_in_parts import SignedInPartsMiddleware
 from app.web.static_files import STATIC_URL_PREFIX, HashedStaticFiles, StaticManifest
 from app.web.templating import make_templates
+from app.web.unit_of_work import UnitOfWorkRoute
 from app.web.visitor import ResponseCookiesMiddleware
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the Model Atlas ASGI app for the given settings (environment by default)."""
     settings = settings or Settings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, web_connection_limits(settings))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        _enough_threads(settings)
         yield
         engine.dispose()
 
@@ -62,17 +66,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
-        # CSRF check of every unsafe request, whichever router it is in.
-        dependencies=[Depends(verify_csrf)],
     )
+    # Routes added to the app itself, not only the areas' routers, commit in their own
+    # thread and check CSRF on unsafe methods.
+    app.router.route_class = UnitOfWorkRoute
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.database_gate = DatabaseGate(
+        settings.database_max_concurrency, settings.database_queue_timeout_seconds
+    )
     static = StaticManifest.of_directory(STATIC_DIR)
     app.state.templates = make_templates(
         static=static, auto_reload=settings.environment == "development"
     )
     app.state.rate_limiter = make_rate_limiter(settings)
+    app.state.password_checks = PasswordChecks(
+        settings.password_check_concurrency, settings.database_queue_timeout_seconds
+    )
     app.state.workload_presets = calculator.configured_presets(settings)
     app.state.computed_memo = ComputedMemo(enabled=settings.computed_memo)
 
@@ -115,3 +126,41 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Outermost: the page cache, the request log and every link see the public address.
         app.add_middleware(PublicUrlMiddleware, public_url=settings.public_url)
     return app
+
+
+# Threads a request may need besides its turn at the database: the CSRF check, static
+# files, a page rendered without the database.
+SPARE_THREADS = 24
+
+
+def web_connection_limits(settings: Settings) -> ConnectionLimits:
+    """Timeouts and pool size of the web process, sized with its database gate.
+
+    The gate lets `database_max_concurrency` requests at the database at once;
+    each holds one connection, and a template may briefly open a second (the
+    visitor's CSRF token), so the pool holds twice as many and a request never
+    waits for one. `pool_timeout` is then only a backstop.
+    """
+    turns = settings.database_max_concurrency
+    statement = settings.database_statement_timeout_seconds
+    return ConnectionLimits(
+        connect_timeout=settings.database_connect_timeout_seconds,
+        lock_timeout=settings.database_lock_timeout_seconds,
+        statement_timeout=statement or None,
+        pool_size=turns,
+        max_overflow=turns,
+        pool_timeout=settings.database_queue_timeout_seconds,
+    )
+
+
+def _enough_threads(settings: Settings) -> None:
+    """Give the worker-thread pool room for every turn at the database and then some.
+
+    A request holding a turn (and a connection) must always find a thread for its
+    next step; if threads ran out first, turns would wait on threads held by
+    requests waiting on turns.
+    """
+    limiter = to_thread.current_default_thread_limiter()
+    limiter.total_tokens = max(
+        limiter.total_tokens, settings.database_max_concurrency + SPARE_THREADS
+    )

@@ -118,7 +118,13 @@ def authenticate(*, session: Session, email: str, password: str) -> User | None:
     Unknown emails cost the same hashing work as wrong passwords, so timing does
     not reveal which addresses have accounts.
     """
-    user = session.scalars(select(User).where(User.email == normalise_email(email))).first()
+    address = normalise_email(email)
+    # No stored address holds a NUL, and PostgreSQL refuses one in a query: not a match.
+    user = (
+        None
+        if "\x00" in address
+        else session.scalars(select(User).where(User.email == address)).first()
+    )
     if user is None:
         passwords.spend_verification_time(password)
         return None

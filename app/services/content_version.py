@@ -1,7 +1,7 @@
 """The content version: how every write tells the page cache that pages have changed.
 
 Every write path that changes what a cached page shows calls `bump(session, ...)`
-inside its own transaction, after its writes:
+inside its own transaction (before or after its writes, it makes no difference):
 
 - ratings and comments (post, edit, delete, hide, unhide) name their model,
   `bump(session, model_ids=[model.id])`: only that model's pages go;
@@ -12,26 +12,28 @@ inside its own transaction, after its writes:
 - the benchmark-score import names every model scored on a benchmark it
   changed: each of their price-vs-quality charts moved.
 
-A bump does two things. In the database, it increments the `pages` row of
-`content_versions` in the writer's transaction, so the counter moves exactly
-when the write commits, whichever process made it (a cron refresh, an import,
-another worker): page caches elsewhere re-read the counter now and then and
-drop everything when it has moved. In this process, after the commit, it tells
-the subscribed page caches which models changed (`ContentChange`), so they
-evict those pages at once, and only those; a rolled-back transaction tells
-nobody. The change also carries the counter before and after this process's
-own bumps, so a cache can take its own write into account without mistaking
-it for someone else's (which would cost it every page).
+A bump does two things. In the database, the transaction's commit increments
+the `pages` row of `content_versions`, so the counter moves exactly when the
+write commits, whichever process made it (a cron refresh, an import, another
+worker): page caches elsewhere re-read the counter now and then and drop
+everything when it has moved. In this process, after the commit, it tells the
+subscribed page caches which models changed (`ContentChange`), so they evict
+those pages at once, and only those; a rolled-back transaction tells nobody.
+The change also carries the counter before and after the increment, so a
+cache can take its own write into account without mistaking it for someone
+else's (which would cost it every page).
 
-Call `bump` after the transaction's writes rather than before them: the
-counter row stays locked from the bump to the commit, and every writer goes
-through it.
+`bump` itself only notes what changed; the increment is the transaction's
+last statement, run just before its COMMIT (`before_commit`). Every writer
+goes through that one row, and on PostgreSQL its row lock lasts from the
+increment to the commit: kept to the end, concurrent writers wait for each
+other's COMMIT only, never for each other's work.
 """
 
 import logging
 import weakref
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import Select, event, select
@@ -48,7 +50,8 @@ PAGES = "pages"
 # Past this many models a change is treated as "everything": evicting a few hundred pages
 # one by one costs more than refilling the cache, and the slug lookup stays one small query.
 MAX_PRECISE_MODELS = 200
-_PENDING = "content_change"
+_PENDING = "content_pending"
+_COMMITTING = "content_committing"
 
 
 @dataclass(frozen=True)
@@ -56,25 +59,25 @@ class ContentChange:
     """What one committed transaction changed, as page caches need to know it.
 
     `model_slugs` is None when any page may have changed. `before` and `after`
-    are the counter before the transaction's first bump and after its last;
-    `exact` is False when part of the transaction was rolled back to a
-    savepoint after a bump, so `after` may not be what the database holds.
+    are the counter before and after the transaction's increment.
     """
 
     database: str
     model_slugs: frozenset[str] | None
     before: int
     after: int
-    exact: bool = True
 
-    def merged(self, later: "ContentChange") -> "ContentChange":
-        """This change followed by a later one of the same transaction."""
-        slugs = (
-            None
-            if self.model_slugs is None or later.model_slugs is None
-            else self.model_slugs | later.model_slugs
-        )
-        return replace(self, model_slugs=slugs, after=later.after, exact=self.exact and later.exact)
+
+@dataclass(frozen=True)
+class _Pending:
+    """The pages a transaction has changed so far (None: any page)."""
+
+    model_slugs: frozenset[str] | None
+
+    def with_slugs(self, slugs: frozenset[str] | None) -> "_Pending":
+        if self.model_slugs is None or slugs is None:
+            return _Pending(None)
+        return _Pending(self.model_slugs | slugs)
 
 
 class ContentListener(Protocol):
@@ -97,9 +100,10 @@ def database_name(session: Session) -> str:
 
 
 def bump(session: Session, *, model_ids: Iterable[int] | None = None) -> None:
-    """Record, in the current transaction, that pages changed: those of `model_ids`, or all.
+    """Note, in the current transaction, that pages changed: those of `model_ids`, or all.
 
-    An empty `model_ids` means nothing visible changed, and bumps nothing.
+    An empty `model_ids` means nothing visible changed, and notes nothing. The
+    counter itself moves when the transaction commits.
     """
     slugs: frozenset[str] | None = None
     if model_ids is not None:
@@ -108,12 +112,8 @@ def bump(session: Session, *, model_ids: Iterable[int] | None = None) -> None:
             return
         if len(ids) <= MAX_PRECISE_MODELS:
             slugs = frozenset(session.scalars(select(Model.slug).where(Model.id.in_(ids))))
-    after = _increment(session)
-    change = ContentChange(
-        database=database_name(session), model_slugs=slugs, before=after - 1, after=after
-    )
-    pending: ContentChange | None = session.info.get(_PENDING)
-    session.info[_PENDING] = change if pending is None else pending.merged(change)
+    pending: _Pending | None = session.info.get(_PENDING)
+    session.info[_PENDING] = _Pending(slugs) if pending is None else pending.with_slugs(slugs)
 
 
 def has_pending_change(session: Session) -> bool:
@@ -150,11 +150,27 @@ def _increment(session: Session) -> int:
     return session.execute(statement).scalar_one()
 
 
+@event.listens_for(Session, "before_commit")
+def _increment_before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: the transaction it belongs to commits (or not) later
+    pending: _Pending | None = session.info.pop(_PENDING, None)
+    if pending is None:
+        return
+    after = _increment(session)
+    session.info[_COMMITTING] = ContentChange(
+        database=database_name(session),
+        model_slugs=pending.model_slugs,
+        before=after - 1,
+        after=after,
+    )
+
+
 @event.listens_for(Session, "after_commit")
 def _tell_listeners(session: Session) -> None:
     if session.in_nested_transaction():
-        return  # a savepoint released: the transaction it belongs to may still roll back
-    change: ContentChange | None = session.info.pop(_PENDING, None)
+        return
+    change: ContentChange | None = session.info.pop(_COMMITTING, None)
     if change is None:
         return
     for listener in list(_listeners):
@@ -168,10 +184,7 @@ def _tell_listeners(session: Session) -> None:
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
-    change: ContentChange | None = session.info.get(_PENDING)
-    if change is None:
-        return
     if previous_transaction.nested:
-        session.info[_PENDING] = replace(change, exact=False)
-    else:
-        del session.info[_PENDING]
+        return  # a savepoint's writes are gone, but a broader invalidation does no harm
+    session.info.pop(_PENDING, None)
+    session.info.pop(_COMMITTING, None)

@@ -16,13 +16,14 @@ REASON_LIMIT = 200
 
 
 def database_problem(*, session: Session) -> str | None:
-    """None when the database answers `SELECT 1`, else a one-line reason for operators."""
+    """None when the database answers `SELECT 1`, else a one-line reason, also logged."""
     try:
         session.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
         session.rollback()
-        logger.warning("health check: database did not answer: %s", exc)
-        return _first_line(exc)
+        reason = _first_line(exc)
+        logger.warning("health check: database did not answer: %s", reason)
+        return reason
     return None
 
 

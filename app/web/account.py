@@ -7,7 +7,7 @@ the same per-account limit as failed sign-ins.
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, status
+from fastapi import Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.models.accounts import User
@@ -15,9 +15,11 @@ from app.services import accounts
 from app.web import rate_limit
 from app.web.auth import RequiredUserDep, end_current_session, start_session
 from app.web.deps import SessionDep, SettingsDep, TemplatesDep
+from app.web.password_checks import password_check
+from app.web.unit_of_work import area_router
 from app.web.visitor import expire_session_cookie, mark_private, session_policy
 
-router = APIRouter(include_in_schema=False)
+router = area_router(include_in_schema=False)
 
 NOTICES = {"password-changed": "Your password was changed and your other sessions were ended."}
 GUESSES_RULE = "login_failures_per_account"
@@ -41,11 +43,17 @@ def _account_page(
     )
 
 
-def _count_wrong_password(request: Request, user: User, problems: dict[str, str]) -> None:
-    if problems.get("current_password") == accounts.WRONG_PASSWORD or (
-        problems.get("password") == accounts.WRONG_PASSWORD
-    ):
-        rate_limit.record(request, GUESSES_RULE, user.email)
+def _not_a_wrong_guess(problems: accounts.AccountDetailsError) -> bool:
+    """Whether a refusal was something other than a wrong current password.
+
+    Only wrong passwords count against the limit; a new password that is too
+    short, say, is not a guess.
+    """
+    wrong = accounts.WRONG_PASSWORD
+    return wrong not in (
+        problems.problems.get("current_password"),
+        problems.problems.get("password"),
+    )
 
 
 @router.get("/account", name="account.page", response_class=HTMLResponse)
@@ -67,24 +75,28 @@ def change_password(
     new_password: Annotated[str, Form()] = "",
 ) -> Response:
     """Change the password; every session ends and this browser gets a new one."""
-    rate_limit.ensure_allowed(request, GUESSES_RULE, user.email)
-    try:
-        issued = accounts.change_password(
-            session=session,
-            user=user,
-            current_password=current_password,
-            new_password=new_password,
-            policy=session_policy(settings),
-        )
-    except accounts.AccountDetailsError as problems:
-        _count_wrong_password(request, user, problems.problems)
-        return _account_page(
-            request,
-            templates,
-            user,
-            errors=problems.problems,
-            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-        )
+    with (
+        rate_limit.attempt(request, (GUESSES_RULE, user.email)) as attempt,
+        password_check(request),
+    ):
+        try:
+            issued = accounts.change_password(
+                session=session,
+                user=user,
+                current_password=current_password,
+                new_password=new_password,
+                policy=session_policy(settings),
+            )
+        except accounts.AccountDetailsError as problems:
+            attempt.succeeded = _not_a_wrong_guess(problems)
+            return _account_page(
+                request,
+                templates,
+                user,
+                errors=problems.problems,
+                status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+            )
+        attempt.succeeded = True
     start_session(request, issued, settings)
     return RedirectResponse("/account?done=password-changed", status.HTTP_303_SEE_OTHER)
 
@@ -98,18 +110,22 @@ def delete_account(
     password: Annotated[str, Form()] = "",
 ) -> Response:
     """Delete the account after confirming the password, and sign this browser out."""
-    rate_limit.ensure_allowed(request, GUESSES_RULE, user.email)
-    try:
-        accounts.delete_account(session=session, user=user, password=password)
-    except accounts.AccountDetailsError as problems:
-        _count_wrong_password(request, user, problems.problems)
-        return _account_page(
-            request,
-            templates,
-            user,
-            errors=problems.problems,
-            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-        )
+    with (
+        rate_limit.attempt(request, (GUESSES_RULE, user.email)) as attempt,
+        password_check(request),
+    ):
+        try:
+            accounts.delete_account(session=session, user=user, password=password)
+        except accounts.AccountDetailsError as problems:
+            attempt.succeeded = _not_a_wrong_guess(problems)
+            return _account_page(
+                request,
+                templates,
+                user,
+                errors=problems.problems,
+                status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+            )
+        attempt.succeeded = True
     end_current_session(request, session)
     expire_session_cookie(request)
     return RedirectResponse("/", status.HTTP_303_SEE_OTHER)

@@ -4,7 +4,7 @@ See `app.web.api_schemas` for how our data maps onto OpenRouter's fields.
 Errors are `{"error": {"code", "message"}}` (from `app.web.errors`).
 """
 
-from fastapi import APIRouter, HTTPException
+from fastapi import HTTPException
 
 from app.services.api_views import find_model_listing, list_model_listings
 from app.web.api_schemas import (
@@ -15,8 +15,9 @@ from app.web.api_schemas import (
     model_entry,
 )
 from app.web.deps import SessionDep
+from app.web.unit_of_work import area_router
 
-router = APIRouter(prefix="/api/v1", tags=["api"])
+router = area_router(prefix="/api/v1", tags=["api"])
 
 
 @router.get("/models", name="api.models", response_model=ModelList)

@@ -6,12 +6,13 @@ Content-Security-Policy, so the assets live in static/vendor and the starter
 script in static/js.
 """
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.web.deps import TemplatesDep
+from app.web.unit_of_work import area_router
 
-router = APIRouter()
+router = area_router()
 
 
 @router.get("/docs", name="api.docs", include_in_schema=False, response_class=HTMLResponse)

@@ -16,7 +16,7 @@ fragment.
 from typing import Annotated
 from urllib.parse import quote, urlsplit
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
+from fastapi import Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.config import Settings
@@ -26,6 +26,8 @@ from app.services.sessions import IssuedSession, create_session, revoke_session
 from app.web import rate_limit
 from app.web.deps import SessionDep, SettingsDep, TemplatesDep, is_htmx
 from app.web.errors import message_fragment
+from app.web.password_checks import password_check
+from app.web.unit_of_work import area_router
 from app.web.visitor import (
     ANONYMOUS,
     SESSION_COOKIE,
@@ -39,7 +41,7 @@ from app.web.visitor import (
     set_session_cookie,
 )
 
-router = APIRouter(include_in_schema=False)
+router = area_router(include_in_schema=False)
 
 MAX_NEXT_LENGTH = 2000
 SIGN_IN_FAILED = "The email or password is not right."
@@ -195,13 +197,14 @@ def signup_submit(
     """Create the account and sign it in; show each field's problem otherwise."""
     rate_limit.enforce(request, "signups_per_ip", rate_limit.client_ip(request))
     try:
-        issued = accounts.sign_up(
-            session=session,
-            email=email,
-            display_name=display_name,
-            password=password,
-            policy=session_policy(settings),
-        )
+        with password_check(request):
+            issued = accounts.sign_up(
+                session=session,
+                email=email,
+                display_name=display_name,
+                password=password,
+                policy=session_policy(settings),
+            )
     except accounts.AccountDetailsError as problems:
         duplicate = problems.problems == {"email": accounts.DUPLICATE_EMAIL}
         return _form_page(
@@ -244,15 +247,24 @@ def login_submit(
 ) -> Response:
     """Sign in with a fresh session; one answer for unknown email and wrong password.
 
-    Failed attempts are counted per account and per IP address; once either
-    is used up the form answers 429 without checking the password at all.
+    Attempts are counted per account and per IP address, reserved before the
+    password is checked (see `rate_limit.attempt`); once either limit is used
+    up the form answers 429 without checking the password at all.
     """
     account_key = accounts.normalise_email(email)
     ip_key = rate_limit.client_ip(request)
     context = {"next": safe_next(next), "values": {"email": email}}
     try:
-        rate_limit.ensure_allowed(request, "login_failures_per_account", account_key)
-        rate_limit.ensure_allowed(request, "login_failures_per_ip", ip_key)
+        with (
+            rate_limit.attempt(
+                request,
+                ("login_failures_per_account", account_key),
+                ("login_failures_per_ip", ip_key),
+            ) as attempt,
+            password_check(request),
+        ):
+            user = accounts.authenticate(session=session, email=email, password=password)
+            attempt.succeeded = user is not None
     except rate_limit.RateLimited as limited:
         response = _form_page(
             request,
@@ -263,10 +275,7 @@ def login_submit(
         )
         response.headers.update(limited.headers or {})
         return response
-    user = accounts.authenticate(session=session, email=email, password=password)
     if user is None:
-        rate_limit.record(request, "login_failures_per_ip", ip_key)
-        rate_limit.record(request, "login_failures_per_account", account_key)
         return _form_page(
             request,
             templates,

@@ -17,7 +17,7 @@ from decimal import Decimal, localcontext
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2_fragments.fastapi import Jinja2Blocks
 
@@ -27,8 +27,9 @@ from app.services.calculator import Comparison, ModelEstimate, compare_models
 from app.services.pricing import PRECISION
 from app.services.workload import Presets, load_presets
 from app.web.deps import HtmxDep, SessionDep, TemplatesDep
+from app.web.unit_of_work import area_router
 
-router = APIRouter()
+router = area_router()
 
 # The id of the element wrapping presets, form and result; htmx sends it as HX-Target.
 REGION_ID = "calculator"

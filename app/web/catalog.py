@@ -1,12 +1,13 @@
 """Routes of the catalog area: the searchable, filterable list of models at `/`."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.services.catalog import INPUT_MODALITIES, SORTS, STATUSES, catalog_listing
 from app.web.deps import HtmxDep, SessionDep, SettingsDep, TemplatesDep
+from app.web.unit_of_work import area_router
 
-router = APIRouter()
+router = area_router()
 
 
 @router.get("/", name="catalog.index", response_class=HTMLResponse)

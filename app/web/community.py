@@ -29,7 +29,7 @@ from functools import partial
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi import Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -61,9 +61,10 @@ from app.web.auth import AdminUserDep, RequiredUserDep
 from app.web.deps import HtmxDep, SessionDep, TemplatesDep
 from app.web.rate_limit import enforce
 from app.web.signed_in_parts import my_parts_key
+from app.web.unit_of_work import area_router
 from app.web.visitor import load_visitor, mark_private
 
-router = APIRouter(include_in_schema=False)
+router = area_router(include_in_schema=False)
 
 MODEL_PATH = "/models/{author_slug}/{model_slug}"
 TextForm = Annotated[str, Form()]

@@ -14,14 +14,15 @@ a search of the catalog, all in one GET form that works without JavaScript.
 
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.services.compare import CompareError, Picker, load_comparison, load_picker, read_model_ids
 from app.web.calculator import PresetsDep, calculator_fragment
 from app.web.deps import HtmxDep, SessionDep, TemplatesDep
+from app.web.unit_of_work import area_router
 
-router = APIRouter()
+router = area_router()
 
 
 @router.get("/compare", response_class=HTMLResponse, name="compare.page")

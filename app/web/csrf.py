@@ -1,6 +1,7 @@
 """Cross-site request forgery defence for every unsafe request, with no route opting in.
 
-`verify_csrf` is an app-wide dependency (see `create_app`): every POST, PUT,
+`verify_csrf` is the first dependency of every route that accepts an unsafe
+method (`app.web.unit_of_work.UnitOfWorkRoute` adds it): every POST, PUT,
 PATCH and DELETE must
 1. not come from another site: a browser's `Sec-Fetch-Site` must be
    `same-origin` (or `none`, a user's own action), and an `Origin` header, when
@@ -120,9 +121,9 @@ async def verify_csrf(
 ) -> None:
     """Refuse an unsafe request from another site or without this visitor's token (403).
 
-    Async so that the safe requests (every page view) return at once on the
-    event loop; the check, which may read the visitor's session from the
-    database, runs in a worker thread.
+    A safe request to a route that also takes unsafe ones passes at once; the
+    check, which may read the visitor's session from the database, runs in a
+    worker thread.
     """
     if request.method in SAFE_METHODS:
         return

@@ -1,7 +1,18 @@
 """Dependencies shared by routes: the database session and settings.
 
-Routes declare `session: SessionDep` and get a session that is committed when
-the route returns normally and rolled back if it raises.
+Routes declare `session: SessionDep` and get a session whose transaction
+ends before the response starts: committed when the route returns normally,
+rolled back if it raises. A synchronous route ends it in its own worker
+thread (see `app.web.unit_of_work`); what is left open after the route (an
+async route, a dependency that raised first) ends here, when the dependency
+exits. That exit runs before the response is sent because the dependency's
+scope is "function" (FastAPI 0.121 and later; before it, and by default, a
+yield dependency's exit runs after the response has gone, so a browser could
+follow a redirect to a page that does not show its write yet, or be told of
+success for a commit that then failed).
+
+Every request that may use the database first takes a turn at the
+`DatabaseGate`, so the pool is never asked for more connections than it has.
 
 Dependencies that only read the request or the app are `async def`: FastAPI
 runs a plain `def` dependency in a worker thread, and the hand-over there and
@@ -17,35 +28,40 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
+from app.web.database_gate import DatabaseGate
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    """One session per request, from the factory the app was built with.
+    """One session per request, from the factory the app was built with, during a turn.
 
-    Making a session does no I/O (it connects on first use); ending it does,
-    so the commit (or rollback) and close go to a worker thread in one step,
-    unless no transaction is open: a page that asked nothing (or a route
-    that committed in its own worker thread) saves that hop.
+    Making a session does no I/O (it connects on first use). Ending one that is
+    still in a transaction does, so that goes to a worker thread in one step;
+    one whose route already ended it (every synchronous route) only closes.
     """
-    session = request.app.state.session_factory()
-    try:
-        yield session
-    except BaseException:
-        await run_in_threadpool(_end, session, commit=False)
-        raise
+    gate: DatabaseGate = request.app.state.database_gate
+    async with gate.turn():
+        session = request.app.state.session_factory()
+        try:
+            yield session
+        except BaseException:
+            await _finish(session, commit=False)
+            raise
+        await _finish(session, commit=True)
+
+
+async def _finish(session: Session, *, commit: bool) -> None:
     if session.in_transaction():
-        await run_in_threadpool(_end, session, commit=True)
+        await run_in_threadpool(end_session, session, commit=commit)
     else:
-        # Never used, or the route ended its transaction itself: closing does no I/O.
         session.close()
 
 
-def _end(session: Session, *, commit: bool) -> None:
+def end_session(session: Session, *, commit: bool) -> None:
     """Commit (or roll back) and close; a failed commit is rolled back by the close."""
     try:
-        if commit:
+        if commit and session.in_transaction():
             session.commit()
-        else:
+        elif session.in_transaction():
             session.rollback()
     finally:
         session.close()
@@ -74,7 +90,8 @@ async def htmx_request(request: Request) -> bool:
     return is_htmx(request)
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# Scope "function": the session ends before the response starts (see the module).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 TemplatesDep = Annotated[Jinja2Blocks, Depends(get_templates)]
 HtmxDep = Annotated[bool, Depends(htmx_request)]

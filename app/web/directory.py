@@ -1,12 +1,13 @@
 """Routes of the directory area: the labs that make models and the providers that serve them."""
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.services.directory import author_page, list_authors, list_providers, provider_page
 from app.web.deps import SessionDep, SettingsDep, TemplatesDep
+from app.web.unit_of_work import area_router
 
-router = APIRouter()
+router = area_router()
 
 
 @router.get("/authors", name="directory.authors", response_class=HTMLResponse)

@@ -1,13 +1,17 @@
 """Error pages: a friendly 404 and 500 in HTML, JSON under /api, never a traceback."""
 
 import logging
+import sqlite3
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.web.database_gate import RETRY_AFTER_SECONDS, DatabaseBusy
 from app.web.deps import is_htmx
 from app.web.security_headers import add_security_headers
 
@@ -66,6 +70,7 @@ TITLES = {
     409: "Conflict",
     422: "Invalid input",
     429: "Too many requests",
+    503: "Temporarily unavailable",
 }
 
 
@@ -115,8 +120,64 @@ async def server_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+DATABASE_UNAVAILABLE = (
+    "The database is not answering right now, so this could not be shown or saved. "
+    "Please try again in a moment."
+)
+WRITE_CONFLICT = (
+    "This change conflicted with another one made at the same moment and was not saved. "
+    "Reload the page and try again."
+)
+
+
+# SQLite reports a missing table as an OperationalError too: only these messages
+# mean the database could not be reached or was busy, not that the code is wrong.
+SQLITE_UNAVAILABLE_MESSAGES = ("locked", "busy", "unable to open", "disk i/o")
+
+
+def means_unavailable(exc: Exception) -> bool:
+    """True when `exc` says the database is down, hung, locked or busy (not a bug)."""
+    if isinstance(exc, DatabaseBusy | PoolTimeout | InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    if exc.connection_invalidated or not isinstance(exc.orig, sqlite3.Error):
+        return True
+    return any(message in str(exc.orig).lower() for message in SQLITE_UNAVAILABLE_MESSAGES)
+
+
+async def database_unavailable(request: Request, exc: Exception) -> Response:
+    """The database is down, hung, locked or busy: 503 and when to come back, never a 500.
+
+    Nothing was committed (a commit that fails raises here before any answer
+    was sent), so the visitor may simply retry. The driver's message, which
+    names hosts and databases, goes to the log only. Any other database error
+    is a bug, answered as one.
+    """
+    if not means_unavailable(exc):
+        return await server_error(request, exc)
+    logger.warning(
+        "database unavailable on %s %s: %s",
+        request.method,
+        request.url.path,
+        (str(exc).strip().splitlines() or [type(exc).__name__])[0],
+    )
+    response = _render(request, 503, TITLES[503], DATABASE_UNAVAILABLE)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+async def write_conflict(request: Request, exc: Exception) -> Response:
+    """A constraint refused the write (two requests raced for one row): 409, nothing saved."""
+    logger.warning("write conflict on %s %s: %s", request.method, request.url.path, exc)
+    return _render(request, 409, TITLES[409], WRITE_CONFLICT)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on the app."""
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
+    for unavailable in (DatabaseBusy, OperationalError, InterfaceError, PoolTimeout):
+        app.add_exception_handler(unavailable, database_unavailable)
+    app.add_exception_handler(IntegrityError, write_conflict)
     app.add_exception_handler(Exception, server_error)

@@ -39,7 +39,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from app.services.content_version import current_version
@@ -49,8 +49,9 @@ from app.web.calculator import FORMULA_PREFIXES
 from app.web.deps import SessionDep
 from app.web.etags import etag_matches
 from app.web.rate_limit import client_ip, enforce
+from app.web.unit_of_work import area_router
 
-router = APIRouter(prefix="/api/v1", tags=["api"])
+router = area_router(prefix="/api/v1", tags=["api"])
 
 # The catalog changes when an import or refresh runs (minutes apart at most);
 # a shared cache may keep a download this long.

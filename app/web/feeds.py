@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from email.utils import format_datetime, parsedate_to_datetime
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import HTTPException, Request
 from fastapi.responses import Response
 
 from app.db import utcnow
@@ -45,8 +45,9 @@ from app.services.feeds import (
 from app.web.deps import SessionDep
 from app.web.etags import etag_matches
 from app.web.formatting import iso_date, price_short
+from app.web.unit_of_work import area_router
 
-router = APIRouter()
+router = area_router()
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 ATOM_MEDIA_TYPE = "application/atom+xml; charset=utf-8"

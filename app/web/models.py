@@ -2,7 +2,7 @@
 
 from collections.abc import Hashable
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
@@ -17,8 +17,9 @@ from app.web.community import community_block
 from app.web.deps import HtmxDep, SessionDep, SettingsDep, TemplatesDep
 from app.web.page_sections import CALCULATOR, COMMENTS, RATINGS, rendered_section
 from app.web.price_chart import price_charts
+from app.web.unit_of_work import area_router
 
-router = APIRouter()
+router = area_router()
 
 PRICE_HISTORY = "models/_price_history.html"
 QUICK_START = "models/_quick_start.html"

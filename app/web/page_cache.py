@@ -168,8 +168,7 @@ class PageCache:
             self.store.clear()
         else:
             self.store.evict_paths(page_path(slug) for slug in change.model_slugs)
-        if change.exact:
-            self.store.advance(change.before, change.after)
+        self.store.advance(change.before, change.after)
 
 
 class PageCacheMiddleware:

@@ -10,10 +10,21 @@ second allowance.
 Routes call `enforce(request, rule, key)`; over the limit it raises
 `RateLimited`, an HTTP 429 with `Retry-After` that the app's error handlers
 show as a page (or a message fragment for htmx).
+
+Password checks count only failures, and a check takes a while (the hash),
+so checking the count first and recording a failure after would let a burst
+of parallel guesses all pass the check before any is recorded. `attempt`
+instead reserves the attempt before the work: each attempt in flight is
+counted (an atomic increment), and one is allowed only while the failures in
+the window plus the attempts in flight stay within the limit. A failed
+attempt is then recorded before its reservation is given back, a successful
+one gives its reservation back without a trace.
 """
 
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from fastapi import HTTPException, Request, status
@@ -31,6 +42,10 @@ RULE_MESSAGES = {
     "ratings_per_user": "You are rating faster than this site allows.",
     "exports_per_ip": "Too many full exports were downloaded from your network.",
 }
+
+
+# Longer than any password check takes; a place held by a process that died is freed then.
+IN_FLIGHT_EXPIRY_SECONDS = 120
 
 
 class RateLimited(HTTPException):
@@ -71,17 +86,38 @@ class RateLimiter:
                 return self._retry_after(item, rule, key)
         return None
 
-    def exhausted(self, rule: str, key: str) -> int | None:
-        """Without counting: the seconds to wait if no event is allowed now, else None."""
-        for item in self.rules[rule]:
-            if not self.limiter.test(item, rule, key):
-                return self._retry_after(item, rule, key)
-        return None
-
     def clear(self, rule: str, key: str) -> None:
         """Forget the events counted for this key (e.g. failures before a good sign-in)."""
         for item in self.rules[rule]:
             self.limiter.clear(item, rule, key)
+
+    def reserve(self, rule: str, key: str) -> int | None:
+        """Hold a place for one attempt; the seconds to wait if there is none, else None.
+
+        A held place must be given back with `settle`.
+        """
+        in_flight = self._in_flight(rule, key, +1)
+        for item in self.rules[rule]:
+            remaining = self.limiter.get_window_stats(item, rule, key).remaining
+            if remaining < in_flight:
+                self._in_flight(rule, key, -1)
+                return self._retry_after(item, rule, key)
+        return None
+
+    def settle(self, rule: str, key: str, *, failed: bool) -> None:
+        """Give back a place held by `reserve`, recording the attempt first if it failed."""
+        try:
+            if failed:
+                for item in self.rules[rule]:
+                    self.limiter.hit(item, rule, key)
+        finally:
+            self._in_flight(rule, key, -1)
+
+    def _in_flight(self, rule: str, key: str, change: int) -> int:
+        # Expires on its own in case a process dies holding places.
+        return self.limiter.storage.incr(
+            f"in-flight/{rule}/{key}", IN_FLIGHT_EXPIRY_SECONDS, amount=change
+        )
 
 
 def make_rate_limiter(settings: Settings) -> RateLimiter:
@@ -107,20 +143,41 @@ def enforce(request: Request, rule: str, key: str) -> None:
         raise RateLimited(RULE_MESSAGES[rule], retry_after)
 
 
-def ensure_allowed(request: Request, rule: str, key: str) -> None:
-    """Raise `RateLimited` if `rule` is used up for `key`, counting nothing.
+@dataclass
+class Attempt:
+    """One attempt in progress; it counts as a failure unless marked as succeeded."""
 
-    For events counted only when they fail (sign-in attempts): check first, and
-    `record` afterwards if it failed.
+    succeeded: bool = False
+
+
+@contextmanager
+def attempt(request: Request, *limits: tuple[str, str]) -> Iterator[Attempt]:
+    """Reserve an attempt under each `(rule, key)`; on exit, record it unless it succeeded.
+
+    Raises `RateLimited`, holding nothing, when any of the limits is used up
+    (attempts in flight included). An attempt that raises is not recorded:
+    its asker was never told whether the password was right.
     """
-    retry_after = _limiter(request).exhausted(rule, key)
-    if retry_after is not None:
-        raise RateLimited(RULE_MESSAGES[rule], retry_after)
-
-
-def record(request: Request, rule: str, key: str) -> None:
-    """Count one event without refusing anything now (see `ensure_allowed`)."""
-    _limiter(request).hit(rule, key)
+    limiter = _limiter(request)
+    held: list[tuple[str, str]] = []
+    try:
+        for rule, key in limits:
+            retry_after = limiter.reserve(rule, key)
+            if retry_after is not None:
+                raise RateLimited(RULE_MESSAGES[rule], retry_after)
+            held.append((rule, key))
+    except BaseException:
+        for rule, key in held:
+            limiter.settle(rule, key, failed=False)
+        raise
+    outcome = Attempt()
+    answered = False
+    try:
+        yield outcome
+        answered = True
+    finally:
+        for rule, key in held:
+            limiter.settle(rule, key, failed=answered and not outcome.succeeded)
 
 
 def reset(request: Request, rule: str, key: str) -> None:

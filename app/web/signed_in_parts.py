@@ -48,6 +48,7 @@ from app.models.accounts import User, UserSession
 from app.services.computed_memo import ComputedMemo
 from app.services.content_version import version_query
 from app.services.sessions import has_ended, token_digest, touch_due
+from app.web.database_gate import DatabaseBusy
 from app.web.visitor import (
     PRIVATE_CACHE_CONTROL,
     SESSION_COOKIE,
@@ -194,10 +195,11 @@ async def _remembered(state: Any, asked: _Asked) -> bytes | None:
     if not memo.enabled:
         return None
     try:
-        row = await anyio.to_thread.run_sync(
-            _lookup, state.session_factory, token_digest(asked.token)
-        )
-    except SQLAlchemyError:
+        async with state.database_gate.turn():
+            row = await anyio.to_thread.run_sync(
+                _lookup, state.session_factory, token_digest(asked.token)
+            )
+    except (SQLAlchemyError, DatabaseBusy):
         logger.warning("signed-in parts: session lookup failed; the route answers", exc_info=True)
         return None
     if row is None:

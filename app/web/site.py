@@ -5,10 +5,12 @@ icon; answering with a permanent redirect to the SVG icon the pages link to
 spares a 404 (and an error line in the log) on every first visit.
 """
 
-from fastapi import APIRouter, status
+from fastapi import status
 from fastapi.responses import RedirectResponse
 
-router = APIRouter(include_in_schema=False)
+from app.web.unit_of_work import area_router
+
+router = area_router(include_in_schema=False)
 
 FAVICON_PATH = "/static/favicon.svg"
 

@@ -1,14 +1,15 @@
 """Routes of the status area: how the data jobs have been running."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from app.db import utcnow
 from app.services.freshness import stale_after
 from app.services.status_page import load_status_page
 from app.web.deps import SessionDep, SettingsDep, TemplatesDep
+from app.web.unit_of_work import area_router
 
-router = APIRouter()
+router = area_router()
 
 
 @router.get("/status", name="status.index", response_class=HTMLResponse)

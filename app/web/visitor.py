@@ -8,8 +8,8 @@ Cookies are HttpOnly, SameSite=Lax, Path=/. Over HTTPS they are also Secure
 and carry the `__Host-` prefix, which makes the browser refuse them unless they
 come from this exact host over HTTPS: a sibling subdomain cannot plant one.
 Whether a request is HTTPS is `request.url.scheme`; behind a TLS-terminating
-proxy, uvicorn sets it from `X-Forwarded-Proto` for the proxies it trusts
-(`FORWARDED_ALLOW_IPS`, 127.0.0.1 by default).
+proxy, uvicorn sets it from `X-Forwarded-Proto`, but only for the proxies
+named in `MODELATLAS_FORWARDED_ALLOW_IPS` (none by default).
 
 Code that cannot reach the response (a template asking for a CSRF token, a
 dependency finding a dead session) queues cookie writes on the request;

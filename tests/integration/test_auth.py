@@ -301,3 +301,20 @@ def test_forms_do_not_echo_a_foreign_next(client: TestClient) -> None:
     page = client.get("/login", params={"next": "https://evil.example/"})
 
     assert "evil.example" not in page.text
+
+
+def test_sign_in_with_a_nul_in_the_email_is_a_failed_sign_in(client: TestClient) -> None:
+    page = client.get("/login")
+
+    response = client.post(
+        "/login",
+        data={
+            "csrf_token": form_token(page.text),
+            "email": "a\x00b@example.com",
+            "password": "whatever it is",
+        },
+        follow_redirects=False,
+    )
+
+    assert response.status_code == 400
+    assert "not right" in response.text

@@ -169,7 +169,7 @@ def test_community_block_queries_do_not_grow(
             session=catalog_session, model_id=model.id, user_id=user.id, stars=number % 5 + 1
         )
         add_comments(catalog_session, model, user, 3)
-    catalog_session.flush()
+    catalog_session.commit()
     assert page_queries() == empty_page
     assert me_queries() == empty_me
 

@@ -42,9 +42,12 @@ def make_models(session: Session) -> dict[str, Model]:
 
 
 def run_import(session: Session, name: str, **options) -> ScoreImportReport:
+    """Import as the command does: the import, then the commit (when pages' version moves)."""
     data = (FIXTURES / name).read_bytes()
     options = {"today": TODAY, **options}
-    return import_scores(session=session, data=data, file_name=name, **options)
+    report = import_scores(session=session, data=data, file_name=name, **options)
+    session.commit()
+    return report
 
 
 def stored(session: Session) -> set[tuple[str, str, Decimal, str, date | None]]:

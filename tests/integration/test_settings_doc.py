@@ -69,6 +69,24 @@ def test_production_accepts_a_chosen_secret_key(monkeypatch: pytest.MonkeyPatch)
     assert settings.secret_key != DEFAULT_SECRET_KEY
 
 
+@pytest.mark.parametrize("secret", ["x" * 31, "é" * 15 + "x"])
+def test_production_refuses_a_secret_key_shorter_than_32_bytes(
+    monkeypatch: pytest.MonkeyPatch, secret: str
+) -> None:
+    monkeypatch.setenv("MODELATLAS_ENVIRONMENT", "production")
+    monkeypatch.setenv("MODELATLAS_SECRET_KEY", secret)
+
+    with pytest.raises(ValidationError, match="at least 32 bytes"):
+        Settings()
+
+
+def test_production_accepts_a_secret_key_of_32_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MODELATLAS_ENVIRONMENT", "production")
+    monkeypatch.setenv("MODELATLAS_SECRET_KEY", "é" * 16)
+
+    assert Settings().secret_key == "é" * 16
+
+
 @pytest.mark.parametrize("environment", ["development", "test"])
 def test_development_and_test_allow_the_default_secret_key(environment: str) -> None:
     settings = Settings(environment=environment, secret_key=DEFAULT_SECRET_KEY)

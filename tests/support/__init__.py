@@ -1,0 +1,1 @@
+"""Code the tests share: helpers and fixtures that are not tests themselves."""
