@@ -198,6 +198,14 @@ class Settings(BaseSettings):
         description="How often the metrics refresh is scheduled; figures older than three "
         "intervals are marked stale.",
     )
+    refresh_lease_seconds: int = Field(
+        90,
+        ge=3,
+        le=3600,
+        description="How long the refresh lock lasts unless renewed; a running refresh renews "
+        "it every third of this, so a refresh whose process died blocks the next one at most "
+        "this long, and is then shown as died.",
+    )
     metrics_retention_days: int = Field(
         90,
         ge=1,

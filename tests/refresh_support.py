@@ -162,6 +162,18 @@ def provider_rows(database_url: str) -> dict[str, str]:
     return rows
 
 
+def status_rows(database_url: str) -> dict[int, tuple[str, str]]:
+    """Run id -> the (status, error) cells of its row on /status, as a visitor reads them."""
+    with TestClient(create_app(Settings(environment="test", database_url=database_url))) as client:
+        response = client.get("/status")
+    assert response.status_code == 200, response.text
+    rows = {}
+    for row in BeautifulSoup(response.text, "html.parser").select("table.runs tbody tr"):
+        cells = [cell.get_text(" ", strip=True) for cell in row.find_all(["th", "td"])]
+        rows[int(row["id"].removeprefix("run-"))] = (cells[3], cells[6])
+    return rows
+
+
 def samples_of(database: SeededDatabase, provider_slug: str) -> list[MetricSample]:
     """The reference model's samples at one provider, oldest first."""
     with database.factory() as session:

@@ -80,7 +80,13 @@ FIGURE_COLUMNS = (
 
 
 class RefreshRun(Base):
-    """One run of a refresh or import job: when, how it ended, and what it counted."""
+    """One run of a refresh or import job: when, how it ended, and what it counted.
+
+    A run guarded by a lease records its `holder` (the `job_leases` holder
+    name): while its status is still "running", it is alive only as long as
+    that lease is held and unexpired. `found_dead_at` is when a later run
+    found it dead (its lease lapsed unrenewed) and marked it so.
+    """
 
     __tablename__ = "refresh_runs"
     __table_args__ = (Index("ix_refresh_runs_source_started", "source", "started_at"),)
@@ -92,13 +98,16 @@ class RefreshRun(Base):
     status: Mapped[str] = mapped_column(String(20), default="running")
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+    holder: Mapped[str | None] = mapped_column(String(200))
+    found_dead_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class JobLease(Base):
     """A named lock that works on every backend: one row per job, held until `expires_at`.
 
     A process takes the lease by inserting the row, or by updating it when the
-    previous holder's lease has expired (a crashed run cannot block forever).
+    previous holder's lease has expired (a crashed run cannot block forever);
+    a live holder keeps renewing it (`services.job_lease.LeaseKeeper`).
     """
 
     __tablename__ = "job_leases"

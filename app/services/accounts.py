@@ -17,6 +17,7 @@ from app.models.accounts import User
 from app.models.community import Comment, Rating
 from app.services import passwords
 from app.services.content_version import bump
+from app.services.direction_controls import first_direction_control
 from app.services.sessions import IssuedSession, SessionPolicy, create_session, revoke_all_sessions
 
 EMAIL_MAX_LENGTH = 320
@@ -24,8 +25,6 @@ DISPLAY_NAME_MAX_LENGTH = 80
 # Deliberately loose: one @, something on each side, a dot in the domain, no spaces.
 # Whether the address exists is only ever known by writing to it.
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
-# Characters that reorder or hide text around them (bidi overrides and isolates).
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 DUPLICATE_EMAIL = "An account with this email already exists. Sign in instead."
 WRONG_PASSWORD = "That is not your current password."  # noqa: S105 - a message
 
@@ -60,8 +59,9 @@ def display_name_problem(name: str) -> str | None:
         return "Enter the name to show next to your ratings and comments."
     if len(name) > DISPLAY_NAME_MAX_LENGTH:
         return f"Use at most {DISPLAY_NAME_MAX_LENGTH} characters."
-    if any(unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp") for char in name) or any(
-        char in BIDI_CONTROLS for char in name
+    if (
+        any(unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp") for char in name)
+        or first_direction_control(name) is not None
     ):
         return "Use visible characters only (no control or text-direction characters)."
     return None

@@ -8,9 +8,12 @@ The body is stored as the Markdown typed, after `clean_body`: newlines made
 uniform, surrounding blank space trimmed, 1 to 5,000 characters. A NUL
 character is refused with a message rather than silently removed:
 PostgreSQL cannot store it in text, and a body that is quietly different from
-what was typed is worse than a clear request to fix it.
+what was typed is worse than a clear request to fix it. The same goes for the
+invisible controls that reorder text (`services.direction_controls`), which
+display names refuse too.
 """
 
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -18,6 +21,7 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.models import Comment, User
 from app.services.content_version import bump
+from app.services.direction_controls import first_direction_control
 
 MAX_BODY_CHARS = 5_000
 # Ids are 32-bit integers in the database; a larger number in a URL is simply no comment
@@ -87,14 +91,27 @@ def permissions_of(comment: Comment, viewer: User | None) -> Permissions:
 
 
 def clean_body(raw: str | None) -> str:
-    """The body to store: line breaks as `\\n`, trimmed. Empty, too long or NUL: refused."""
-    text = raw or ""
+    """The body to store: line breaks as `\\n`, trimmed.
+
+    Refused: empty, too long, a NUL, or a text-direction control (see
+    `services.direction_controls`). The position of an invisible control is
+    counted in the text as typed, so the writer can find it in the box.
+    """
+    text = (raw or "").replace("\r\n", "\n").replace("\r", "\n")
     if "\x00" in text:
         raise InvalidCommentError(
             "The comment contains a NUL character (U+0000), shown as � below; "
             "remove it and post again."
         )
-    body = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if (index := first_direction_control(text)) is not None:
+        control = text[index]
+        raise InvalidCommentError(
+            f"The comment contains an invisible text-direction control (U+{ord(control):04X} "
+            f"{unicodedata.name(control)}, character {index + 1}), which makes text read in "
+            "another order than it was typed; remove it and post again. Right-to-left writing "
+            "needs no such character."
+        )
+    body = text.strip()
     if not body:
         raise InvalidCommentError("Write something first: a comment cannot be empty.")
     if len(body) > MAX_BODY_CHARS:

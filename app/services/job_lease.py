@@ -10,20 +10,32 @@ row no longer expired (PostgreSQL re-checks the WHERE clause after waiting
 for the first one's row lock; SQLite runs one writer at a time).
 
 Each function runs inside the caller's transaction; the caller commits.
-A holder that works longer than its lease renews it before writing, and
-writes only when the renewal finds the row still its own.
+The lease is short, and a live holder keeps it with a `LeaseKeeper`, which
+renews it from a thread whatever the holder is doing; a holder that is gone
+(killed, out of memory, powered off) stops renewing, and the next process
+takes over once the lease lapses. A holder still renews the lease inside its
+write transaction and writes only when the renewal finds the row still its own.
 """
 
+import logging
 import os
 import socket
+import threading
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from types import TracebackType
 
 from sqlalchemy import delete, insert, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from app.db import session_scope, utcnow
 from app.models import JobLease
+
+logger = logging.getLogger("app.job_lease")
+# Renewals per time to live: two may fail (a busy or briefly unreachable database) before it lapses.
+RENEWALS_PER_TTL = 3
 
 
 def new_holder() -> str:
@@ -77,3 +89,81 @@ def release_lease(*, session: Session, name: str, holder: str) -> None:
         .where(JobLease.name == name, JobLease.holder == holder)
         .execution_options(synchronize_session=False)
     )
+
+
+class LeaseKeeper:
+    """Renews a held lease from a daemon thread, every third of its time to live, until stopped.
+
+    A thread rather than renewals between the job's steps: the job spends
+    most of its time waiting on the network, and one slow answer (timeouts
+    times retries) could outlast a short lease, letting a second run start
+    beside a live one. The thread renews whatever the job is waiting on, so
+    the lease lapses only when the holder's process is gone or cannot reach
+    the database for a whole time to live.
+
+    A renewal that fails (a database error) is logged and retried at the
+    next beat. One that finds the row no longer the holder's (the lease lapsed
+    and another process took it) sets `lost` and stops: the holder must then
+    stop and write nothing; it still re-checks with `renew_lease` inside its
+    write transaction, because the thread's view can be a beat old.
+    """
+
+    def __init__(
+        self,
+        *,
+        session_factory: sessionmaker[Session],
+        name: str,
+        holder: str,
+        ttl: timedelta,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._session_factory = session_factory
+        self._name = name
+        self._holder = holder
+        self._ttl = ttl
+        self._clock = clock
+        self._stop = threading.Event()
+        self._lost = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"lease-{name}", daemon=True)
+
+    @property
+    def lost(self) -> bool:
+        """True once a renewal found the lease taken by another holder."""
+        return self._lost.is_set()
+
+    def __enter__(self) -> "LeaseKeeper":
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Stop renewing; waits at most one time to live for a renewal stuck on the database."""
+        self._stop.set()
+        self._thread.join(self._ttl.total_seconds())
+
+    def _beat(self) -> None:
+        interval = self._ttl.total_seconds() / RENEWALS_PER_TTL
+        while not self._stop.wait(interval):
+            try:
+                with session_scope(self._session_factory) as session:
+                    held = renew_lease(
+                        session=session,
+                        name=self._name,
+                        holder=self._holder,
+                        now=self._clock(),
+                        ttl=self._ttl,
+                    )
+            except Exception:
+                # Ending the thread here would let the lease lapse under a live holder.
+                logger.warning(
+                    "could not renew the %s lease; trying again", self._name, exc_info=True
+                )
+                continue
+            if not held:
+                logger.warning("the %s lease was taken over by another process", self._name)
+                self._lost.set()
+                return

@@ -4,6 +4,10 @@ One run, whoever starts it (`modelatlas refresh`, `serve --refresh-every`):
 
 1. Takes the `refresh-metrics` lease (`job_lease`). When another process
    holds it, the run is logged as `skipped_locked` and nothing else happens.
+   The lease is short (`refresh_lease_seconds`) and renewed from a thread
+   while the run works, so a run whose process died blocks the next one only
+   until its lease lapses; the run that takes the lease over marks such
+   runs `died`, with when it found them.
 2. Logs a `running` run row, then fetches the model list and each model's
    endpoints. Nothing else is written while the network is slow.
 3. Judges the answer as a whole. A model list that could not be fetched
@@ -46,7 +50,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
@@ -64,7 +68,13 @@ from app.models import (
 )
 from app.services.author_aliases import UNKNOWN_AUTHOR, author_from_namespace, author_info
 from app.services.content_version import bump
-from app.services.job_lease import acquire_lease, new_holder, release_lease, renew_lease
+from app.services.job_lease import (
+    LeaseKeeper,
+    acquire_lease,
+    new_holder,
+    release_lease,
+    renew_lease,
+)
 from app.services.metric_hours import rebuild_metric_hours
 from app.services.model_keys import slug_part
 from app.services.popularity import refresh_popularity
@@ -89,10 +99,8 @@ T = TypeVar("T")
 
 RUN_SOURCE = SOURCE_NAME
 LEASE_NAME = "refresh-metrics"
-# Short, and renewed while the run fetches: a crashed holder blocks the next run this long.
-LEASE_TTL = timedelta(minutes=5)
-LEASE_RENEW_EVERY = timedelta(minutes=1)
 LOCKED_MESSAGE = "another refresh is running"
+LEASE_LOST_MESSAGE = "the refresh lease expired and was taken by another run"
 # Upstream provider names or tags that differ from the provider slugs we store.
 PROVIDER_ALIASES = {"amazonbedrock": "aws", "googleaistudio": "google"}
 # Endpoint status codes: 0 is serving normally; OpenRouter's negative codes mark trouble.
@@ -110,6 +118,7 @@ class RunStatus(StrEnum):
     FAILED = "failed"
     ABORTED = "aborted"
     SKIPPED_LOCKED = "skipped_locked"
+    DIED = "died"
 
 
 @dataclass
@@ -190,10 +199,11 @@ def refresh_metrics(
 ) -> RefreshOutcome:
     """Run one refresh (see the module docstring); every outcome is logged as a run row."""
     holder = holder or new_holder()
+    ttl = lease_ttl(settings)
     started = clock()
     with session_scope(session_factory) as session:
         acquired = acquire_lease(
-            session=session, name=LEASE_NAME, holder=holder, now=started, ttl=LEASE_TTL
+            session=session, name=LEASE_NAME, holder=holder, now=started, ttl=ttl
         )
         run = RefreshRun(
             source=RUN_SOURCE,
@@ -202,10 +212,13 @@ def refresh_metrics(
             finished_at=None if acquired else started,
             error=None if acquired else LOCKED_MESSAGE,
             counts={},
+            holder=holder if acquired else None,
         )
         session.add(run)
         session.flush()
         run_id = run.id
+        if acquired:
+            _mark_dead_runs(session=session, finder_id=run_id, now=started)
     if not acquired:
         return RefreshOutcome(run_id, RunStatus.SKIPPED_LOCKED, {}, LOCKED_MESSAGE)
     job = _RefreshJob(
@@ -215,15 +228,48 @@ def refresh_metrics(
         clock=clock,
         holder=holder,
         run_id=run_id,
+        lease=LeaseKeeper(
+            session_factory=session_factory, name=LEASE_NAME, holder=holder, ttl=ttl, clock=clock
+        ),
     )
     try:
-        return job.run()
+        with job.lease:
+            return job.run()
     except Exception as error:
         logger.exception("metrics refresh crashed")
         return job.finish(RunStatus.FAILED, f"{type(error).__name__}: {error}")
     finally:
         with session_scope(session_factory) as session:
             release_lease(session=session, name=LEASE_NAME, holder=holder)
+
+
+def lease_ttl(settings: Settings) -> timedelta:
+    """How long the refresh lease lasts unless renewed."""
+    return timedelta(seconds=settings.refresh_lease_seconds)
+
+
+def _mark_dead_runs(*, session: Session, finder_id: int, now: datetime) -> None:
+    """Mark every other run still "running" as died: the lease is ours, so their holders are gone.
+
+    Each running run holds the lease for as long as it lives, and this run
+    has just taken it, so no other run can still be working (one that is
+    merely stuck finds its lease lost and records its own end over this).
+    """
+    session.execute(
+        update(RefreshRun)
+        .where(
+            RefreshRun.source == RUN_SOURCE,
+            RefreshRun.status == RunStatus.RUNNING,
+            RefreshRun.id != finder_id,
+        )
+        .values(
+            status=RunStatus.DIED,
+            found_dead_at=now,
+            error="its process stopped without finishing (the lease was not renewed); "
+            f"found by run {finder_id}",
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 class LeaseLostError(RuntimeError):
@@ -240,6 +286,7 @@ class _RefreshJob:
     clock: Callable[[], datetime]
     holder: str
     run_id: int
+    lease: LeaseKeeper
     counts: RefreshCounts = field(default_factory=RefreshCounts)
 
     def run(self) -> RefreshOutcome:
@@ -289,11 +336,16 @@ class _RefreshJob:
     def _fetch_endpoints(
         self, models: list[UpstreamModel]
     ) -> tuple[dict[str, ModelEndpoints], Counter[type[UpstreamError]]]:
-        """Every model's endpoints by model id, and the failures by kind; renews the lease."""
+        """Every model's endpoints by model id, and the failures by kind.
+
+        Stops as soon as the lease keeper reports the lease taken: the answers
+        could no longer be written anyway.
+        """
         answers: dict[str, ModelEndpoints] = {}
         failures: Counter[type[UpstreamError]] = Counter()
-        last_renewal = self.clock()
         for result in self.source.endpoints_of([model.id for model in models]):
+            if self.lease.lost:
+                raise LeaseLostError(LEASE_LOST_MESSAGE)
             if isinstance(result, EndpointsFailure):
                 failures[type(result.error)] += 1
                 self.counts.rejected[f"endpoints of a model: {result.error.reason}"] += 1
@@ -301,10 +353,6 @@ class _RefreshJob:
                 answers[result.model_id] = result
                 self.counts.rejected.update(result.rejected)
                 self.counts.endpoints_seen += len(result.endpoints)
-            if self.clock() - last_renewal >= LEASE_RENEW_EVERY:
-                with session_scope(self.session_factory) as session:
-                    self._renew_lease(session)
-                last_renewal = self.clock()
         self.counts.models_fetched = len(answers)
         return answers, failures
 
@@ -345,9 +393,13 @@ class _RefreshJob:
     def _renew_lease(self, session: Session) -> None:
         """Extend the lease, or stop the run if another process has taken it meanwhile."""
         if not renew_lease(
-            session=session, name=LEASE_NAME, holder=self.holder, now=self.clock(), ttl=LEASE_TTL
+            session=session,
+            name=LEASE_NAME,
+            holder=self.holder,
+            now=self.clock(),
+            ttl=lease_ttl(self.settings),
         ):
-            raise LeaseLostError("the refresh lease expired and was taken by another run")
+            raise LeaseLostError(LEASE_LOST_MESSAGE)
 
     def _record(self, session: Session, status: RunStatus, error: str | None) -> None:
         run = session.get_one(RefreshRun, self.run_id)

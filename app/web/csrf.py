@@ -5,7 +5,7 @@ method (`app.web.unit_of_work.UnitOfWorkRoute` adds it): every POST, PUT,
 PATCH and DELETE must
 1. not come from another site: a browser's `Sec-Fetch-Site` must be
    `same-origin` (or `none`, a user's own action), and an `Origin` header, when
-   sent, must name this host; and
+   sent, must be this site's origin: scheme, host and port (see `_same_origin`); and
 2. echo the visitor's token, in the form field `csrf_token` (plain forms) or the
    `X-CSRF-Token` header (htmx, from `hx-headers` on a wrapper element).
 
@@ -28,8 +28,10 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request, status
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import URL
 
 from app.web.deps import SessionDep
+from app.web.public_url import DEFAULT_PORTS
 from app.web.visitor import (
     load_visitor,
     load_visitor_outside_route,
@@ -86,12 +88,34 @@ def _expected_token(request: Request, session: SessionDep) -> str | None:
     return _anonymous_token(request, value) if value else None
 
 
+def _same_origin(origin: str, site: URL) -> bool:
+    """Whether an `Origin` header names the site at `site`: same scheme, host and port.
+
+    The scheme counts: a page served over plain http (readable and writable by
+    anyone on the network path) is another origin than the https site, and
+    the other way round. `site` is the request's URL, which is the public
+    address when `MODELATLAS_PUBLIC_URL` is set (see `web.public_url`).
+    A default port, written or not, is the same port.
+    """
+    try:
+        parts = urlsplit(origin)
+        port = parts.port
+    except ValueError:
+        return False
+    scheme = parts.scheme.lower()
+    return (scheme, parts.hostname, port or DEFAULT_PORTS.get(scheme)) == (
+        site.scheme,
+        site.hostname,
+        site.port or DEFAULT_PORTS.get(site.scheme),
+    )
+
+
 def _refuse_cross_site(request: Request) -> None:
     fetch_site = request.headers.get("sec-fetch-site")
     if fetch_site is not None and fetch_site not in ALLOWED_FETCH_SITES:
         raise HTTPException(status.HTTP_403_FORBIDDEN, CROSS_SITE)
     origin = request.headers.get("origin")
-    if origin is not None and urlsplit(origin).netloc != request.url.netloc:
+    if origin is not None and not _same_origin(origin, request.url):
         raise HTTPException(status.HTTP_403_FORBIDDEN, CROSS_SITE)
 
 

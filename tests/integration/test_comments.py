@@ -17,6 +17,7 @@ from app.services.comments import (
     permissions,
 )
 from app.services.community_page import COMMENTS_PER_PAGE, load_thread
+from app.services.direction_controls import DIRECTION_CONTROLS
 from tests.community_data import add_comments, make_model, make_user
 
 
@@ -45,12 +46,41 @@ def test_clean_body_normalises_and_trims(raw: str, stored: str) -> None:
             "The comment contains a NUL character (U+0000), shown as � below; "
             "remove it and post again.",
         ),
+        (
+            "see\r\nfile-\u202egnp.exe\u202c now",
+            "The comment contains an invisible text-direction control (U+202E RIGHT-TO-LEFT "
+            "OVERRIDE, character 10), which makes text read in another order than it was typed; "
+            "remove it and post again. Right-to-left writing needs no such character.",
+        ),
     ],
 )
 def test_clean_body_refuses(raw: str | None, message: str) -> None:
     with pytest.raises(InvalidCommentError) as refused:
         clean_body(raw)
     assert str(refused.value) == message
+
+
+@pytest.mark.parametrize("control", sorted(DIRECTION_CONTROLS))
+def test_clean_body_refuses_every_explicit_direction_control(control: str) -> None:
+    with pytest.raises(InvalidCommentError, match=f"U\\+{ord(control):04X} "):
+        clean_body(f"x {control} y")
+
+
+RIGHT_TO_LEFT_TEXTS = {
+    "hebrew": "\u05de\u05d5\u05d3\u05dc \u05de\u05e6\u05d5\u05d9\u05df, "
+    "\u05de\u05d4\u05d9\u05e8 \u05de\u05d0\u05d5\u05d3.",
+    "arabic with a Latin name between marks": "\u062c\u0631\u0628\u062a "
+    "\u200eMistral Small 4\u200e \u0627\u0644\u064a\u0648\u0645\u061f",
+    "hebrew ending in a Latin name, closed by a mark": "\u05d4\u05e9\u05ea\u05de\u05e9\u05ea\u05d9 "
+    "\u05d1-GPT-4o\u200f.",
+    "arabic letter mark before digits": "\u0627\u0644\u0633\u0639\u0631 \u061c12.5$",
+    "persian with a zero-width non-joiner": "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+}
+
+
+@pytest.mark.parametrize("text", RIGHT_TO_LEFT_TEXTS.values(), ids=RIGHT_TO_LEFT_TEXTS.keys())
+def test_right_to_left_text_and_its_implicit_marks_are_kept(text: str) -> None:
+    assert clean_body(text) == text
 
 
 def test_crlf_counts_as_one_character_like_the_browser_does() -> None:

@@ -143,6 +143,11 @@ def test_non_admin_hide_is_forbidden_even_on_own_comment(
         ("   \n  ", "Write something first: a comment cannot be empty."),
         ("y" * 5_001, "A comment can be at most 5,000 characters; this one has 5,001."),
         ("bad\x00byte", "The comment contains a NUL character (U+0000)"),
+        (
+            "see cat\u202egnp.exe",
+            "The comment contains an invisible text-direction control (U+202E RIGHT-TO-LEFT "
+            "OVERRIDE, character 8)",
+        ),
     ],
 )
 def test_refused_comment_keeps_the_text_and_says_why(

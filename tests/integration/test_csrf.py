@@ -186,11 +186,15 @@ def test_the_token_is_read_from_a_multipart_form(client: TestClient) -> None:
         ({"Sec-Fetch-Site": "same-origin"}, 303),
         ({"Sec-Fetch-Site": "none"}, 303),
         ({"Origin": "http://testserver"}, 303),
+        ({"Origin": "http://testserver:80"}, 303),
         ({"Sec-Fetch-Site": "cross-site"}, 403),
         ({"Sec-Fetch-Site": "same-site"}, 403),
         ({"Origin": "https://evil.example"}, 403),
         ({"Origin": "http://testserver.evil.example"}, 403),
         ({"Origin": "null"}, 403),
+        ({"Origin": "https://testserver"}, 403),
+        ({"Origin": "http://testserver:8080"}, 403),
+        ({"Origin": "http://testserver:port"}, 403),
     ],
 )
 def test_requests_from_other_sites_are_refused_even_with_the_token(
@@ -200,6 +204,23 @@ def test_requests_from_other_sites_are_refused_even_with_the_token(
 
     response = client.post(
         "/logout", data={"csrf_token": token}, headers=headers, follow_redirects=False
+    )
+
+    assert response.status_code == status_code
+
+
+@pytest.mark.parametrize(
+    ("origin", "status_code"),
+    [("https://testserver", 303), ("https://testserver:443", 303), ("http://testserver", 403)],
+)
+def test_an_https_site_accepts_only_its_own_https_origin(
+    client: TestClient, origin: str, status_code: int
+) -> None:
+    client.base_url = "https://testserver"
+    token = sign_up(client)
+
+    response = client.post(
+        "/logout", data={"csrf_token": token}, headers={"Origin": origin}, follow_redirects=False
     )
 
     assert response.status_code == status_code

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import Settings
 from app.main import create_app
 from app.web.csrf import CROSS_SITE
+from tests.conftest import app_client
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 PUBLIC = "https://atlas.example.com"
@@ -55,6 +56,22 @@ def test_the_cross_site_check_compares_origins_with_the_public_url(
     assert CROSS_SITE in foreign.text
     own = public_client.post("/logout", headers={**SPOOFED, "Origin": PUBLIC})
     assert CROSS_SITE not in own.text
+
+
+@pytest.mark.parametrize(
+    ("public_url", "other_scheme"),
+    [(PUBLIC, "http://atlas.example.com"), ("http://atlas.example.com", PUBLIC)],
+)
+def test_the_cross_site_check_compares_the_scheme_with_the_public_url(
+    settings: Settings, catalog_factory: sessionmaker[Session], public_url: str, other_scheme: str
+) -> None:
+    with app_client(settings, catalog_factory, public_url=public_url) as client:
+        refused = client.post("/logout", headers={"Origin": other_scheme})
+        accepted = client.post("/logout", headers={"Origin": public_url})
+
+    assert refused.status_code == 403
+    assert CROSS_SITE in refused.text
+    assert CROSS_SITE not in accepted.text
 
 
 @pytest.mark.parametrize(

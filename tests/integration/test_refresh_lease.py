@@ -1,18 +1,32 @@
-"""The job lease: one holder at a time, expiry, renewal and release, on the real backend."""
+"""The job lease: one holder at a time, expiry, renewal and release, on the real backend.
 
-from collections.abc import Iterator, Sequence
+The keeper's tests run in real time with a lease of about a second, so a
+lapse and a renewal are both seen within a few seconds.
+"""
+
+import logging
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db import session_scope
+from app import migrate
+from app.db import make_session_factory, session_scope, utcnow
 from app.models import JobLease, RefreshRun
-from app.services.job_lease import acquire_lease, new_holder, release_lease, renew_lease
-from app.services.refresh_metrics import LEASE_NAME, LEASE_TTL, RunStatus, refresh_metrics
+from app.services.job_lease import (
+    LeaseKeeper,
+    acquire_lease,
+    new_holder,
+    release_lease,
+    renew_lease,
+)
+from app.services.refresh_metrics import LEASE_NAME, RunStatus, refresh_metrics
 from app.sources.openrouter import EndpointsFailure, ModelEndpoints, ModelListing, OpenRouterSource
 from tests.fake_openrouter import FakeOpenRouter
 from tests.refresh_support import (
@@ -25,6 +39,7 @@ from tests.refresh_support import (
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 TTL = timedelta(minutes=5)
+KEEPER_TTL = timedelta(seconds=1.5)
 
 
 @pytest.fixture
@@ -33,9 +48,29 @@ def database(tmp_path: Path) -> Iterator[SeededDatabase]:
         yield seeded
 
 
-def take(factory: sessionmaker[Session], holder: str, now: datetime = NOW) -> bool:
+def take(
+    factory: sessionmaker[Session], holder: str, now: datetime = NOW, ttl: timedelta = TTL
+) -> bool:
     with session_scope(factory) as session:
-        return acquire_lease(session=session, name="job", holder=holder, now=now, ttl=TTL)
+        return acquire_lease(session=session, name="job", holder=holder, now=now, ttl=ttl)
+
+
+def lease_row(factory: sessionmaker[Session]) -> JobLease:
+    with factory() as session:
+        return session.get_one(JobLease, "job")
+
+
+def keeper(factory: sessionmaker[Session], holder: str) -> LeaseKeeper:
+    return LeaseKeeper(session_factory=factory, name="job", holder=holder, ttl=KEEPER_TTL)
+
+
+def wait_for(condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def test_a_held_lease_cannot_be_taken(database: SeededDatabase) -> None:
@@ -71,6 +106,70 @@ def test_only_the_holder_renews_and_releases(database: SeededDatabase) -> None:
     assert take(database.factory, "second", NOW)
 
 
+def test_a_kept_lease_outlives_its_time_to_live_and_lapses_once_the_keeper_stops(
+    database: SeededDatabase,
+) -> None:
+    start = utcnow()
+    assert take(database.factory, "worker", start, KEEPER_TTL)
+
+    with keeper(database.factory, "worker") as kept:
+        time.sleep(KEEPER_TTL.total_seconds() * 2.5)
+        assert not take(database.factory, "second", utcnow(), KEEPER_TTL)
+        assert not kept.lost
+    lease = lease_row(database.factory)
+    assert lease.holder == "worker"
+    assert lease.expires_at > start + 2 * KEEPER_TTL
+
+    assert wait_for(
+        lambda: take(database.factory, "second", utcnow(), KEEPER_TTL),
+        KEEPER_TTL.total_seconds() + 1,
+    ), "the lease was still renewed after the keeper stopped"
+
+
+def test_a_keeper_whose_lease_was_taken_reports_it_and_leaves_the_new_holder_alone(
+    database: SeededDatabase,
+) -> None:
+    start = utcnow()
+    take(database.factory, "stalled", start, KEEPER_TTL)
+
+    with keeper(database.factory, "stalled") as kept:
+        assert take(database.factory, "thief", start + 3 * KEEPER_TTL, KEEPER_TTL)
+        assert wait_for(lambda: kept.lost, KEEPER_TTL.total_seconds() * 2)
+
+    lease = lease_row(database.factory)
+    assert (lease.holder, lease.expires_at) == ("thief", start + 4 * KEEPER_TTL)
+
+
+def test_a_keeper_retries_a_renewal_the_database_refused(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SQLite's write lock, held by another connection, makes renewals fail for a while."""
+    path = tmp_path / "busy.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 0.05})
+    factory = make_session_factory(engine)
+    take(factory, "worker", utcnow(), KEEPER_TTL)
+    writer = sqlite3.connect(path, isolation_level=None)
+    try:
+        with (
+            caplog.at_level(logging.WARNING, logger="app.job_lease"),
+            keeper(factory, "worker") as kept,
+        ):
+            writer.execute("BEGIN IMMEDIATE")
+            time.sleep(KEEPER_TTL.total_seconds() * 0.8)
+            writer.execute("ROLLBACK")
+            unlocked = utcnow()
+            assert wait_for(
+                lambda: lease_row(factory).expires_at > unlocked + KEEPER_TTL / 2,
+                KEEPER_TTL.total_seconds(),
+            ), "the keeper gave up after a failed renewal"
+            assert not kept.lost
+    finally:
+        writer.close()
+        engine.dispose()
+    assert "could not renew the job lease; trying again" in caplog.text
+
+
 def test_holders_are_unique_per_call() -> None:
     assert new_holder() != new_holder()
 
@@ -84,7 +183,7 @@ def test_a_refresh_finding_the_lease_held_logs_a_skip_and_writes_nothing(
             name=LEASE_NAME,
             holder="elsewhere",
             now=datetime.now(UTC),
-            ttl=LEASE_TTL,
+            ttl=TTL,
         )
     before = database_state(database)
 
@@ -128,7 +227,7 @@ class LeaseStealingSource:
         return self.inner.list_models()
 
     def endpoints_of(self, model_ids: Sequence[str]) -> Iterator[ModelEndpoints | EndpointsFailure]:
-        after_expiry = NOW + LEASE_TTL + timedelta(minutes=1)
+        after_expiry = NOW + TTL + timedelta(minutes=1)
         with session_scope(self.factory) as session:
             assert acquire_lease(
                 session=session, name=LEASE_NAME, holder="thief", now=after_expiry, ttl=TTL
@@ -156,3 +255,115 @@ def test_a_run_whose_lease_was_taken_over_writes_nothing(database: SeededDatabas
     assert database_state(database) == before
     with database.factory() as session:
         assert session.get_one(JobLease, LEASE_NAME).holder == "thief"
+
+
+@dataclass
+class StolenWhileWaitingSource:
+    """An upstream that answers only after another process took the lease, in real time."""
+
+    inner: OpenRouterSource
+    factory: sessionmaker[Session]
+    wait_seconds: float
+    name: str = "openrouter"
+    handed_out: int = 0
+
+    def list_models(self) -> ModelListing:
+        return self.inner.list_models()
+
+    def endpoints_of(self, model_ids: Sequence[str]) -> Iterator[ModelEndpoints | EndpointsFailure]:
+        with session_scope(self.factory) as session:
+            assert acquire_lease(
+                session=session,
+                name=LEASE_NAME,
+                holder="thief",
+                now=utcnow() + timedelta(hours=1),
+                ttl=TTL,
+            )
+        time.sleep(self.wait_seconds)
+        for result in self.inner.endpoints_of(model_ids):
+            self.handed_out += 1
+            yield result
+
+
+def test_a_run_stops_fetching_as_soon_as_its_keeper_finds_the_lease_taken(
+    database: SeededDatabase,
+) -> None:
+    before = database_state(database)
+
+    with FakeOpenRouter() as fake:
+        settings = refresh_settings(database.url, fake, refresh_lease_seconds=3)
+        with OpenRouterSource.from_settings(settings) as inner:
+            source = StolenWhileWaitingSource(inner, database.factory, wait_seconds=1.6)
+            outcome = refresh_metrics(
+                session_factory=database.factory, settings=settings, source=source
+            )
+
+    assert (outcome.status, outcome.error) == (
+        RunStatus.FAILED,
+        "LeaseLostError: the refresh lease expired and was taken by another run",
+    )
+    assert source.handed_out == 1, "the run kept reading answers it could not write"
+    assert database_state(database) == before
+
+
+def add_run(factory: sessionmaker[Session], *, holder: str | None, started: datetime) -> int:
+    with session_scope(factory) as session:
+        run = RefreshRun(
+            source="openrouter", started_at=started, status="running", counts={}, holder=holder
+        )
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def test_a_refresh_taking_over_a_lapsed_lease_marks_the_runs_left_running_as_died(
+    database: SeededDatabase,
+) -> None:
+    now = utcnow()
+    with session_scope(database.factory) as session:
+        acquire_lease(
+            session=session,
+            name=LEASE_NAME,
+            holder="killed",
+            now=now - timedelta(minutes=3),
+            ttl=timedelta(seconds=90),
+        )
+    killed = add_run(database.factory, holder="killed", started=now - timedelta(minutes=3))
+    from_before_holders = add_run(database.factory, holder=None, started=now - timedelta(days=2))
+
+    with FakeOpenRouter() as fake:
+        outcome = run_refresh_job(database, refresh_settings(database.url, fake))
+
+    assert outcome.status is RunStatus.OK
+    with database.factory() as session:
+        finder = session.get_one(RefreshRun, outcome.run_id)
+        dead = [session.get_one(RefreshRun, run_id) for run_id in (killed, from_before_holders)]
+    for run in dead:
+        assert (run.status, run.finished_at, run.found_dead_at) == (
+            "died",
+            None,
+            finder.started_at,
+        )
+        assert run.error == (
+            "its process stopped without finishing (the lease was not renewed); "
+            f"found by run {outcome.run_id}"
+        )
+
+
+def test_a_refresh_skipped_by_a_live_lease_leaves_the_running_run_alone(
+    database: SeededDatabase,
+) -> None:
+    now = utcnow()
+    with session_scope(database.factory) as session:
+        acquire_lease(
+            session=session, name=LEASE_NAME, holder="alive", now=now, ttl=timedelta(minutes=1)
+        )
+    alive = add_run(database.factory, holder="alive", started=now)
+
+    with FakeOpenRouter() as fake:
+        outcome = run_refresh_job(database, refresh_settings(database.url, fake))
+
+    assert outcome.status is RunStatus.SKIPPED_LOCKED
+    with database.factory() as session:
+        run = session.get_one(RefreshRun, alive)
+    assert (run.status, run.found_dead_at, run.error) == ("running", None, None)

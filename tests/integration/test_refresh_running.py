@@ -8,6 +8,7 @@ upstream, exactly as the contract says:
 import itertools
 import os
 import re
+import signal
 import socket
 import subprocess
 import threading
@@ -41,6 +42,7 @@ from tests.refresh_support import (
     provider_rows,
     runs,
     seeded_database,
+    status_rows,
 )
 
 LIST_PATH = "/api/v1/models"
@@ -71,11 +73,13 @@ def environment(database_url: str, base_url: str, **extra: str) -> dict[str, str
     }
 
 
-def start_refresh(database_url: str, base_url: str, cwd: Path) -> subprocess.Popen[str]:
+def start_refresh(
+    database_url: str, base_url: str, cwd: Path, **extra: str
+) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [modelatlas_executable(), "refresh"],
         cwd=cwd,
-        env=environment(database_url, base_url),
+        env=environment(database_url, base_url, **extra),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -152,6 +156,56 @@ def test_two_refreshes_at_once_do_the_work_exactly_once(
     assert len(fake.requests_to(LIST_PATH)) == 1
     seeded_samples = 2
     assert count_rows(database, MetricSample) == seeded_samples + 9
+
+
+LEASE_SECONDS = 4
+SHORT_LEASE = {
+    "MODELATLAS_REFRESH_LEASE_SECONDS": str(LEASE_SECONDS),
+    "MODELATLAS_OPENROUTER_TIMEOUT_SECONDS": "120",
+}
+
+
+def test_a_killed_refresh_is_shown_died_and_the_next_takes_over_once_its_lease_lapses(
+    database: SeededDatabase, fake: FakeOpenRouter, tmp_path: Path
+) -> None:
+    fake.faults.paths, fake.faults.delay_seconds = "/endpoints", 60.0
+    first = start_refresh(database.url, fake.base_url, tmp_path, **SHORT_LEASE)
+    try:
+        wait_for(lambda: bool(fake.requests_to("/endpoints")), 30, "the first run to fetch")
+        time.sleep(LEASE_SECONDS * 1.5)  # the upstream keeps it waiting longer than a lease
+        code, output = finish(start_refresh(database.url, fake.base_url, tmp_path, **SHORT_LEASE))
+        assert code == 0, output
+        assert "skipped: another refresh is running" in output, "the lease lapsed while waiting"
+        first_id = runs(database)[0].id
+        assert status_rows(database.url)[first_id] == ("running", "—")
+
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        killed = time.monotonic()
+    finally:
+        if first.poll() is None:
+            first.kill()
+        first.communicate()
+
+    # Its last renewal was before the kill: a lease later, it has lapsed for sure.
+    time.sleep(max(0.0, killed + LEASE_SECONDS + 0.5 - time.monotonic()))
+    status, error = status_rows(database.url)[first_id]
+    assert status == "died"
+    assert error.startswith("its process stopped without finishing (its lease lapsed unrenewed)")
+
+    fake.faults.delay_seconds = 0.0
+    code, output = finish(start_refresh(database.url, fake.base_url, tmp_path, **SHORT_LEASE))
+
+    assert code == 0, output
+    assert "Metrics refreshed from openrouter" in output
+    dead, skipped, taker = runs(database)
+    assert (dead.id, skipped.status, taker.status) == (first_id, "skipped_locked", "ok")
+    assert dead.found_dead_at == taker.started_at
+    assert status_rows(database.url)[first_id] == (
+        f"died found {taker.started_at:%Y-%m-%d %H:%M} UTC",
+        "its process stopped without finishing (the lease was not renewed); "
+        f"found by run {taker.id}",
+    )
 
 
 def free_port() -> int:

@@ -11,8 +11,8 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
-from app.models import RefreshRun
-from app.services.status_page import RUNS_PER_PAGE, flatten_counts
+from app.models import JobLease, RefreshRun
+from app.services.status_page import GONE_MESSAGE, RUNS_PER_PAGE, flatten_counts
 from tests.integration.test_model_page import text_of
 
 
@@ -30,6 +30,8 @@ def _run(
     seconds: float | None = 12,
     counts: dict | None = None,
     error: str | None = None,
+    holder: str | None = None,
+    found_dead_at: datetime | None = None,
 ) -> RefreshRun:
     return RefreshRun(
         source=source,
@@ -38,6 +40,8 @@ def _run(
         status=status,
         counts=counts or {},
         error=error,
+        holder=holder,
+        found_dead_at=found_dead_at,
     )
 
 
@@ -100,6 +104,48 @@ def test_runs_are_listed_newest_first_with_duration_status_counts_and_errors(
     assert page.select_one("table.runs script") is None
     started = page.select("table.runs tbody tr")[2].find("time")
     assert started["datetime"] == (now - timedelta(hours=2)).isoformat()
+
+
+def test_a_running_run_is_shown_running_only_while_its_lease_is_renewed(
+    client: TestClient, catalog_session: Session
+) -> None:
+    now = utcnow()
+    catalog_session.execute(delete(JobLease))
+    catalog_session.add_all(
+        [
+            JobLease(name="job-a", holder="alive", expires_at=now + timedelta(seconds=60)),
+            JobLease(name="job-b", holder="lapsed", expires_at=now - timedelta(seconds=5)),
+        ]
+    )
+    found = now - timedelta(minutes=20)
+    _runs(
+        catalog_session,
+        _run(
+            now - timedelta(hours=1),
+            status="died",
+            seconds=None,
+            found_dead_at=found,
+            error="its process stopped without finishing (the lease was not renewed); "
+            "found by run 7",
+        ),
+        _run(now - timedelta(minutes=9), status="running", seconds=None, holder="gone"),
+        _run(now - timedelta(minutes=8), status="running", seconds=None, holder="lapsed"),
+        _run(now - timedelta(minutes=7), status="running", seconds=None, holder="alive"),
+        _run(now - timedelta(minutes=6), source="genai-prices", status="running", seconds=None),
+    )
+
+    rows = _table_rows(_status(client))
+
+    assert [(row["Status"], row["Error"]) for row in rows] == [
+        ("running", "—"),
+        ("running", "—"),
+        ("died", GONE_MESSAGE),
+        ("died", GONE_MESSAGE),
+        (
+            f"died found {found:%Y-%m-%d %H:%M} UTC",
+            "its process stopped without finishing (the lease was not renewed); found by run 7",
+        ),
+    ]
 
 
 def test_runs_are_paginated(client: TestClient, catalog_session: Session) -> None:

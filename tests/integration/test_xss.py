@@ -12,10 +12,14 @@ from pathlib import Path
 import pytest
 from bs4 import Tag
 from fastapi.testclient import TestClient
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 import app
+from app.models import Comment
 from app.paths import TEMPLATES_DIR
 from app.services.comments import MAX_BODY_CHARS
+from app.services.content_version import bump
 from app.services.markdown_render import ALLOWED_TAGS
 from app.web.templating import make_templates
 from tests.auth_helpers import sign_up
@@ -46,8 +50,8 @@ PAYLOADS = {
     "style": "<style>body{display:none}</style>",
     "html comment": "<!-- <script>alert(1)</script> -->",
     "very long": "<script>" * (MAX_BODY_CHARS // len("<script>")),
-    "rtl override": "safe \u202egnp.exe\u202c text",
 }
+RTL_OVERRIDE = "safe \u202egnp.exe\u202c text"
 ALLOWED_ATTRIBUTES = {"a": {"href", "rel"}, "ol": {"start"}}
 URL_SCHEMES = ("http://", "https://", "mailto:")
 
@@ -105,16 +109,48 @@ def test_nul_bytes_are_refused_and_never_echoed(client: TestClient) -> None:
     assert text_of(thread_of(client).select_one(".comment-count")) == "0 comments"
 
 
-def test_bidirectional_text_is_isolated(client: TestClient) -> None:
+def test_right_to_left_text_is_posted_as_typed_and_laid_out_on_its_own(
+    client: TestClient,
+) -> None:
     sign_up(client, display_name="\u05e9\u05e8\u05d4")  # a right-to-left name
     form = find(per_user_parts(client), "#comment-compose form")
-    htmx_submit(client, form, body=PAYLOADS["rtl override"])
+    typed = (
+        "\u05d4\u05e9\u05ea\u05de\u05e9\u05ea\u05d9 \u05d1-GPT-4o\u200f."  # RLM: stop at the end
+    )
+    assert htmx_submit(client, form, body=typed).status_code == 200
     item = find(thread_of(client), ".comment")
     assert find(item, ".comment-author").name == "bdi"
     body = find(item, ".comment-body")
     assert body["dir"] == "auto"
+    assert text_of(body) == typed
+
+
+def test_an_override_stored_before_the_rule_stays_inside_its_comment(
+    client: TestClient, catalog_session: Session
+) -> None:
+    sign_up(client)
+    form = find(per_user_parts(client), "#comment-compose form")
+    assert htmx_submit(client, form, body="placeholder").status_code == 200
+    catalog_session.execute(update(Comment).values(body=RTL_OVERRIDE))
+    bump(catalog_session)
+    catalog_session.commit()
+
+    item = find(thread_of(client), ".comment")
+    body = find(item, ".comment-body")
+    assert body["dir"] == "auto"
+    assert "\u202e" in body.get_text()
     outside = "".join(text for text in item.find_all(string=True) if body not in text.parents)
     assert "\u202e" not in outside
+
+
+def test_an_override_is_refused_and_the_text_kept(client: TestClient) -> None:
+    sign_up(client)
+    form = find(per_user_parts(client), "#comment-compose form")
+    response = htmx_submit(client, form, body=RTL_OVERRIDE)
+    assert response.status_code == 422
+    assert "text-direction control (U+202E" in text_of(find(parse(response), ".form-error"))
+    assert find(parse(response), "textarea").get_text() == RTL_OVERRIDE
+    assert text_of(thread_of(client).select_one(".comment-count")) == "0 comments"
 
 
 def test_hostile_display_name_is_text(client: TestClient) -> None:
