@@ -37,7 +37,7 @@ from app.web.head_requests import HeadAsGetMiddleware
 from app.web.page_cache import install_page_cache
 from app.web.public_url import PublicUrlMiddleware
 from app.web.rate_limit import make_rate_limiter
-from app.web.request_log import RequestLogMiddleware
+from app.web.request_log import FastAPIWithRequestLog
 from app.web.security_headers import SecurityHeadersMiddleware
 from app.web.signed_in_parts import SignedInPartsMiddleware
 from app.web.static_files import STATIC_URL_PREFIX, HashedStaticFiles, StaticManifest
@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         engine.dispose()
 
-    app = FastAPI(
+    app = FastAPIWithRequestLog(
         title="Model Atlas",
         summary="A self-hostable catalog of AI models, their prices and performance.",
         version="0.1.0",
@@ -107,11 +107,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outside the queued cookies (its answers set none), inside the page cache.
     app.add_middleware(SignedInPartsMiddleware)
     # Outside the queued cookies (a response that sets one is not stored), inside the
-    # request log and the security headers (cached answers are logged and carry them).
+    # security headers (cached answers carry them) and the request log, which wraps
+    # the whole stack (`FastAPIWithRequestLog`), so cached answers are logged too.
     install_page_cache(app, settings)
-    app.add_middleware(RequestLogMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     if settings.public_url:
-        # Outermost: the page cache, the request log and every link see the public address.
+        # Outermost but for the request log: the page cache and every link see the
+        # public address (the log records only the method and the path).
         app.add_middleware(PublicUrlMiddleware, public_url=settings.public_url)
     return app
