@@ -34,6 +34,7 @@ from app.web.body_limit import BodySizeLimitMiddleware
 from app.web.csrf import verify_csrf
 from app.web.errors import install_error_handlers
 from app.web.head_requests import HeadAsGetMiddleware
+from app.web.nul_characters import refuse_nul_characters
 from app.web.page_cache import install_page_cache
 from app.web.public_url import PublicUrlMiddleware
 from app.web.rate_limit import make_rate_limiter
@@ -62,8 +63,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
-        # CSRF check of every unsafe request, whichever router it is in.
-        dependencies=[Depends(verify_csrf)],
+        # Whichever router a route is in: no NUL in the address, and the CSRF check of
+        # every unsafe request.
+        dependencies=[Depends(refuse_nul_characters), Depends(verify_csrf)],
     )
     app.state.settings = settings
     app.state.engine = engine
