@@ -28,7 +28,7 @@ from app.services.pricing import PRECISION
 from app.services.workload import Presets, load_presets
 from app.web.deps import HtmxDep, SessionDep, TemplatesDep
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 # The id of the element wrapping presets, form and result; htmx sends it as HX-Target.
 REGION_ID = "calculator"

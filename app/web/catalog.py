@@ -6,7 +6,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.services.catalog import INPUT_MODALITIES, SORTS, STATUSES, catalog_listing
 from app.web.deps import HtmxDep, SessionDep, SettingsDep, TemplatesDep
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", name="catalog.index", response_class=HTMLResponse)

@@ -21,7 +21,7 @@ from app.services.compare import CompareError, Picker, load_comparison, load_pic
 from app.web.calculator import PresetsDep, calculator_fragment
 from app.web.deps import HtmxDep, SessionDep, TemplatesDep
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 
 @router.get("/compare", response_class=HTMLResponse, name="compare.page")

@@ -6,7 +6,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.services.directory import author_page, list_authors, list_providers, provider_page
 from app.web.deps import SessionDep, SettingsDep, TemplatesDep
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 
 @router.get("/authors", name="directory.authors", response_class=HTMLResponse)

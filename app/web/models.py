@@ -18,7 +18,7 @@ from app.web.deps import HtmxDep, SessionDep, SettingsDep, TemplatesDep
 from app.web.page_sections import CALCULATOR, COMMENTS, RATINGS, rendered_section
 from app.web.price_chart import price_charts
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 PRICE_HISTORY = "models/_price_history.html"
 QUICK_START = "models/_quick_start.html"

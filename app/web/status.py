@@ -8,7 +8,7 @@ from app.services.freshness import stale_after
 from app.services.status_page import load_status_page
 from app.web.deps import SessionDep, SettingsDep, TemplatesDep
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 
 @router.get("/status", name="status.index", response_class=HTMLResponse)
