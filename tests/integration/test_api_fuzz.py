@@ -9,11 +9,9 @@ content type, headers and body. Bounded so the whole module takes well under a
 minute of the test run.
 """
 
-import pytest
 import schemathesis
-from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
-from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.main import create_app
@@ -37,25 +35,18 @@ CONFIG = schemathesis.Config.from_dict(
 )
 
 # The operations are needed when the module is collected, so the document comes from an
-# app of its own; its database is never opened. (Loading it from the fixture's app with
+# app of its own, whose database is never opened; the requests go to the `client`
+# fixture's app. (Loading the document from a fixture's app with
 # `schemathesis.pytest.from_fixture` fails on pytest 9.2, which removed `Node._nodeid`.)
 schema = schemathesis.openapi.from_dict(
     create_app(Settings(environment="test", database_url="sqlite://")).openapi(), config=CONFIG
 )
 
 
-@pytest.fixture
-def fuzzed_app(settings: Settings, catalog_factory: sessionmaker[Session]) -> FastAPI:
-    """The app under test, reading the imported catalog inside the test's transaction."""
-    app = create_app(settings)
-    app.state.session_factory = catalog_factory
-    return app
-
-
 @schema.parametrize()
 # One app per operation serves all of its examples: every operation only reads.
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_every_operation_answers_as_its_document_says(
-    case: schemathesis.Case, fuzzed_app: FastAPI
+    case: schemathesis.Case, client: TestClient
 ) -> None:
-    case.call_and_validate(app=fuzzed_app)
+    case.call_and_validate(app=client.app)
