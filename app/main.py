@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from anyio import to_thread
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from app.config import Settings
 from app.db import ConnectionLimits, make_engine, make_session_factory
@@ -35,11 +35,12 @@ from app.web.body_limit import BodySizeLimitMiddleware
 from app.web.database_gate import DatabaseGate
 from app.web.errors import install_error_handlers
 from app.web.head_requests import HeadAsGetMiddleware
+from app.web.nul_characters import refuse_nul_characters
 from app.web.page_cache import install_page_cache
 from app.web.password_checks import PasswordChecks
 from app.web.public_url import PublicUrlMiddleware
 from app.web.rate_limit import make_rate_limiter
-from app.web.request_log import RequestLogMiddleware
+from app.web.request_log import FastAPIWithRequestLog
 from app.web.security_headers import SecurityHeadersMiddleware
 from app.web.signed_in_parts import SignedInPartsMiddleware
 from app.web.static_files import STATIC_URL_PREFIX, HashedStaticFiles, StaticManifest
@@ -59,13 +60,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         engine.dispose()
 
-    app = FastAPI(
+    app = FastAPIWithRequestLog(
         title="Model Atlas",
         summary="A self-hostable catalog of AI models, their prices and performance.",
         version="0.1.0",
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        # Whichever router a route is in: no NUL in the address.
+        dependencies=[Depends(refuse_nul_characters)],
     )
     # Routes added to the app itself, not only the areas' routers, commit in their own
     # thread and check CSRF on unsafe methods.
@@ -118,12 +121,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outside the queued cookies (its answers set none), inside the page cache.
     app.add_middleware(SignedInPartsMiddleware)
     # Outside the queued cookies (a response that sets one is not stored), inside the
-    # request log and the security headers (cached answers are logged and carry them).
+    # security headers (cached answers carry them) and the request log, which wraps
+    # the whole stack (`FastAPIWithRequestLog`), so cached answers are logged too.
     install_page_cache(app, settings)
-    app.add_middleware(RequestLogMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     if settings.public_url:
-        # Outermost: the page cache, the request log and every link see the public address.
+        # Outermost but for the request log: the page cache and every link see the
+        # public address (the log records only the method and the path).
         app.add_middleware(PublicUrlMiddleware, public_url=settings.public_url)
     return app
 

@@ -446,7 +446,7 @@ def _text_first(modalities: Iterable[str]) -> list[str]:
 
 
 class Table(StrEnum):
-    """The CSV tables: one flat file each (see `table_rows`)."""
+    """The flat tables, written as CSV or as JSON records (see `table_rows`)."""
 
     OFFERS = "offers"
     MODELS = "models"

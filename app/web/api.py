@@ -4,13 +4,16 @@ See `app.web.api_schemas` for how our data maps onto OpenRouter's fields.
 Errors are `{"error": {"code", "message"}}` (from `app.web.errors`).
 """
 
-from fastapi import HTTPException
+from typing import Annotated
+
+from fastapi import HTTPException, Path
 
 from app.services.api_views import find_model_listing, list_model_listings
 from app.web.api_schemas import (
-    ErrorResponse,
+    API_UNAVAILABLE,
     ModelEndpointsResponse,
     ModelList,
+    json_error,
     model_endpoints,
     model_entry,
 )
@@ -20,7 +23,9 @@ from app.web.unit_of_work import area_router
 router = area_router(prefix="/api/v1", tags=["api"])
 
 
-@router.get("/models", name="api.models", response_model=ModelList)
+@router.get(
+    "/models", name="api.models", response_model=ModelList, responses={503: API_UNAVAILABLE}
+)
 def list_models(session: SessionDep) -> ModelList:
     """Every model in the catalog, newest first, with its cheapest current price."""
     return ModelList(
@@ -32,9 +37,17 @@ def list_models(session: SessionDep) -> ModelList:
     "/models/{author}/{slug}/endpoints",
     name="api.model_endpoints",
     response_model=ModelEndpointsResponse,
-    responses={404: {"model": ErrorResponse, "description": "No model with this id."}},
+    responses={
+        404: json_error("No model with this id."),
+        422: json_error("Invalid path parameters."),
+        503: API_UNAVAILABLE,
+    },
 )
-def list_model_endpoints(author: str, slug: str, session: SessionDep) -> ModelEndpointsResponse:
+def list_model_endpoints(
+    author: Annotated[str, Path(examples=["mistral"])],
+    slug: Annotated[str, Path(examples=["mistral-small-2603"])],
+    session: SessionDep,
+) -> ModelEndpointsResponse:
     """Every provider's offer of one model, fastest first.
 
     The id is our slug (`mistral/mistral-small-2603`) or the model's OpenRouter

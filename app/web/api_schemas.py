@@ -27,7 +27,7 @@ OpenRouter does, we say so the way its clients can read:
 """
 
 from decimal import Decimal
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
@@ -193,6 +193,29 @@ class ErrorResponse(BaseModel):
     """What every API error looks like."""
 
     error: ErrorDetail
+
+
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
+
+
+def json_error(description: str) -> dict[str, Any]:
+    """An OpenAPI response answered with `ErrorResponse`, as every error under /api is."""
+    return {"model": ErrorResponse, "description": description}
+
+
+def page_error(description: str) -> dict[str, Any]:
+    """An OpenAPI response answered with the site's HTML error page, as errors outside /api are."""
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
+# Routes that read the database answer 503 while it does not answer.
+API_UNAVAILABLE = {**json_error("The database is unavailable."), "headers": RETRY_AFTER}
+PAGE_UNAVAILABLE = {**page_error("The database is unavailable."), "headers": RETRY_AFTER}
 
 
 class HealthReport(BaseModel):

@@ -29,7 +29,7 @@ from app.services.workload import Presets, load_presets
 from app.web.deps import HtmxDep, SessionDep, TemplatesDep
 from app.web.unit_of_work import area_router
 
-router = area_router()
+router = area_router(include_in_schema=False)
 
 # The id of the element wrapping presets, form and result; htmx sends it as HX-Target.
 REGION_ID = "calculator"

@@ -7,7 +7,7 @@ from app.services.catalog import INPUT_MODALITIES, SORTS, STATUSES, catalog_list
 from app.web.deps import HtmxDep, SessionDep, SettingsDep, TemplatesDep
 from app.web.unit_of_work import area_router
 
-router = area_router()
+router = area_router(include_in_schema=False)
 
 
 @router.get("/", name="catalog.index", response_class=HTMLResponse)

@@ -22,7 +22,7 @@ from app.web.calculator import PresetsDep, calculator_fragment
 from app.web.deps import HtmxDep, SessionDep, TemplatesDep
 from app.web.unit_of_work import area_router
 
-router = area_router()
+router = area_router(include_in_schema=False)
 
 
 @router.get("/compare", response_class=HTMLResponse, name="compare.page")

@@ -7,7 +7,7 @@ from app.services.directory import author_page, list_authors, list_providers, pr
 from app.web.deps import SessionDep, SettingsDep, TemplatesDep
 from app.web.unit_of_work import area_router
 
-router = area_router()
+router = area_router(include_in_schema=False)
 
 
 @router.get("/authors", name="directory.authors", response_class=HTMLResponse)

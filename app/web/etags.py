@@ -5,6 +5,16 @@ One comparison for all three: the weak one RFC 9110 (13.1.2) prescribes for
 matches any current representation.
 """
 
+from typing import Annotated
+
+from fastapi import Header
+
+# Declared as a parameter where it is read, so the OpenAPI document lists it.
+IfNoneMatch = Annotated[
+    str | None,
+    Header(description="The ETag of a copy you hold: answered 304 while it is current."),
+]
+
 
 def etag_matches(if_none_match: str | None, etag: str) -> bool:
     """True when the header lists `etag` (weakly compared) or `*`; False without the header."""

@@ -15,6 +15,10 @@ this module writes it out:
   `providers`, `authors`. Separate addresses rather than a ZIP of CSVs: each
   table opens directly in a spreadsheet, and no archive has to be built
   before the first byte goes out.
+- A table in JSON (`?table=` without `format=csv`) is the document's head
+  (`generated_at`, `about`, `sources`), then the table's name and its
+  `records`, keyed by the CSV's columns. Every format and table the
+  parameters allow is answered, so the OpenAPI document needs no exceptions.
 
 An export costs the better part of a second, so each answer carries an ETag
 naming the content version (`services.content_version`, moved by every write
@@ -37,17 +41,18 @@ from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from itertools import islice
 from typing import Annotated, Any
 
-from fastapi import HTTPException, Query, Request, Response
+from fastapi import Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from app.services.content_version import current_version
 from app.services.export import CatalogExport, Cell, Table, load_catalog_export, table_rows
-from app.web.api_schemas import ErrorResponse
+from app.web.api_schemas import API_UNAVAILABLE, RETRY_AFTER, json_error
 from app.web.calculator import FORMULA_PREFIXES
 from app.web.deps import SessionDep
-from app.web.etags import etag_matches
+from app.web.etags import IfNoneMatch, etag_matches
 from app.web.rate_limit import client_ip, enforce
 from app.web.unit_of_work import area_router
 
@@ -95,13 +100,17 @@ class ExportFormat(StrEnum):
     response_class=StreamingResponse,
     responses={
         200: {
-            "description": "The catalog as a download (JSON document or one CSV table).",
+            "description": "The catalog as a download: the JSON document, or one table in JSON "
+            "or CSV.",
             "content": {"application/json": {}, "text/csv": {}},
         },
         304: {"description": "Unchanged since the download whose ETag `If-None-Match` names."},
-        400: {"model": ErrorResponse, "description": "`table` given for a JSON export."},
-        422: {"model": ErrorResponse, "description": "Unknown format or table."},
-        429: {"model": ErrorResponse, "description": "Too many full downloads from one address."},
+        422: json_error("Unknown format or table."),
+        429: {
+            **json_error("Too many full downloads from one address."),
+            "headers": RETRY_AFTER,
+        },
+        503: API_UNAVAILABLE,
     },
 )
 def export_catalog(
@@ -112,37 +121,44 @@ def export_catalog(
     ] = ExportFormat.JSON,
     table: Annotated[
         Table | None,
-        Query(description="CSV only: which table (default `offers`, one row per endpoint tier)."),
+        Query(
+            description="One flat table (CSV default `offers`, one row per endpoint tier); "
+            "JSON without it is the whole document."
+        ),
     ] = None,
+    if_none_match: IfNoneMatch = None,
 ) -> Response:
     """The whole catalog as open data, with each source's licence and provenance.
 
     JSON by default: one document with `sources`, `authors`, `providers`,
     `models`, `endpoints` (current prices per tier and latest figures),
     `price_history`, `benchmark_scores` and `ratings` (aggregates only).
-    `?format=csv` gives one flat table, chosen with `?table=`. Prices are USD
-    per 1M tokens as exact decimal strings. Send the ETag of an earlier download
-    in `If-None-Match` to get 304 while nothing has changed.
+    `?table=` gives one flat table instead: `?format=csv` writes it as CSV
+    (`offers` when no table is named), JSON as `records` with the same columns.
+    Prices are USD per 1M tokens as exact decimal strings. Send the ETag of an
+    earlier download in `If-None-Match` to get 304 while nothing has changed.
     """
-    if table is not None and export_format is ExportFormat.JSON:
-        raise HTTPException(
-            400, "The table parameter applies to CSV only: add format=csv, or leave table out."
-        )
-    chosen = table or Table.OFFERS
-    etag = _etag(request, current_version(session), export_format, chosen)
+    if export_format is ExportFormat.CSV:
+        table = table or Table.OFFERS
+    etag = _etag(request, current_version(session), export_format, table)
     cache_headers = {"ETag": etag, "Cache-Control": EXPORT_CACHE_CONTROL}
-    if etag_matches(request.headers.get("if-none-match"), etag):
+    if etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=cache_headers)
     enforce(request, "exports_per_ip", client_ip(request))
     export = load_catalog_export(session=session)
     day = export.generated_at.date().isoformat()
+    body: Iterator[str]
     if export_format is ExportFormat.CSV:
-        header, rows = table_rows(export, chosen)
-        body: Iterator[str] = _csv_chunks(header, rows)
-        filename, media_type = f"model-atlas-{chosen}-{day}.csv", "text/csv; charset=utf-8"
-    else:
+        header, rows = table_rows(export, table)
+        body = _csv_chunks(header, rows)
+        filename, media_type = f"model-atlas-{table}-{day}.csv", "text/csv; charset=utf-8"
+    elif table is None:
         body = _json_chunks(export)
         filename, media_type = f"model-atlas-{day}.json", "application/json"
+    else:
+        header, rows = table_rows(export, table)
+        body = _json_table_chunks(export, table, header, rows)
+        filename, media_type = f"model-atlas-{table}-{day}.json", "application/json"
     return StreamingResponse(
         body,
         media_type=media_type,
@@ -150,18 +166,23 @@ def export_catalog(
     )
 
 
-def _etag(request: Request, version: int, export_format: ExportFormat, table: Table) -> str:
+def _etag(request: Request, version: int, export_format: ExportFormat, table: Table | None) -> str:
     """Weak, as `generated_at` differs between two downloads of the same content."""
-    shape = export_format if export_format is ExportFormat.JSON else f"{export_format}-{table}"
+    shape = export_format if table is None else f"{export_format}-{table}"
     return f'W/"export-{request.app.version}-{version}-{shape}"'
+
+
+def _head(export: CatalogExport) -> str:
+    """The opening of every JSON answer: when, what the numbers mean, where they came from."""
+    return (
+        f'{{"generated_at":{_json(export.generated_at)},"about":{_json(ABOUT)},'
+        f'"sources":{_json([asdict(s) for s in export.sources])}'
+    )
 
 
 def _json_chunks(export: CatalogExport) -> Iterator[str]:
     """The JSON document, a few hundred records at a time."""
-    yield (
-        f'{{"generated_at":{_json(export.generated_at)},"about":{_json(ABOUT)},'
-        f'"sources":{_json([asdict(s) for s in export.sources])}'
-    )
+    yield _head(export)
     sections = {
         "authors": export.authors,
         "providers": export.providers,
@@ -178,6 +199,19 @@ def _json_chunks(export: CatalogExport) -> Iterator[str]:
             yield chunk if start == 0 else f",{chunk}"
         yield "]"
     yield "}\n"
+
+
+def _json_table_chunks(
+    export: CatalogExport, table: Table, header: Sequence[str], rows: Iterable[Sequence[Cell]]
+) -> Iterator[str]:
+    """One table as JSON `records` keyed by its CSV columns, a few hundred at a time."""
+    yield f'{_head(export)},"table":{_json(table.value)},"records":['
+    records = (_json(dict(zip(header, row, strict=True))) for row in rows)
+    separator = ""
+    while chunk := list(islice(records, RECORDS_PER_CHUNK)):
+        yield separator + ",".join(chunk)
+        separator = ","
+    yield "]}\n"
 
 
 def _json(value: Any) -> str:

@@ -24,11 +24,13 @@ import hashlib
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from email.utils import format_datetime, parsedate_to_datetime
+from typing import Annotated, Any
 
-from fastapi import HTTPException, Request
+from fastapi import Header, HTTPException, Path, Request
 from fastapi.responses import Response
 
 from app.db import utcnow
@@ -42,15 +44,15 @@ from app.services.feeds import (
     new_models,
     price_changes,
 )
+from app.web.api_schemas import PAGE_UNAVAILABLE, page_error
 from app.web.deps import SessionDep
-from app.web.etags import etag_matches
+from app.web.etags import IfNoneMatch, etag_matches
 from app.web.formatting import iso_date, price_short
 from app.web.unit_of_work import area_router
 
 router = area_router()
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
-ATOM_MEDIA_TYPE = "application/atom+xml; charset=utf-8"
 SITE_NAME = "Model Atlas"
 # Feed ids are tag URIs too; their date is fixed so the id never changes.
 FEED_ID_YEAR = "2026"
@@ -61,29 +63,80 @@ FEED_CACHE_CONTROL = "public, max-age=300"
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-@router.get("/feeds/models.atom", name="feeds.models")
-def models_feed(request: Request, session: SessionDep) -> Response:
+class AtomResponse(Response):
+    """An Atom document: as the routes' `response_class` it puts the media type in /docs."""
+
+    media_type = "application/atom+xml"
+
+
+ATOM_MEDIA_TYPE = f"{AtomResponse.media_type}; charset=utf-8"
+
+# What every feed answers besides its document (errors outside /api are HTML pages).
+FEED_RESPONSES: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Unchanged since the copy `If-None-Match` or `If-Modified-Since` names."},
+    422: page_error("Invalid parameters."),
+    503: PAGE_UNAVAILABLE,
+}
+
+IfModifiedSince = Annotated[
+    str | None,
+    Header(description="An HTTP date: answered 304 when no entry is newer (ignored if malformed)."),
+]
+
+
+@router.get(
+    "/feeds/models.atom",
+    name="feeds.models",
+    response_class=AtomResponse,
+    responses=FEED_RESPONSES,
+)
+def models_feed(
+    request: Request,
+    session: SessionDep,
+    if_none_match: IfNoneMatch = None,
+    if_modified_since: IfModifiedSince = None,
+) -> Response:
     """Models newest to the catalog."""
     entries = new_models(session=session)
     feed = _Feed(
         request, "feeds/models", "Model Atlas: new models", str(request.url_for("catalog.index"))
     )
-    return feed.response(entries)
+    return feed.response(entries, _Conditions(if_none_match, if_modified_since))
 
 
-@router.get("/feeds/prices.atom", name="feeds.prices")
-def prices_feed(request: Request, session: SessionDep) -> Response:
+@router.get(
+    "/feeds/prices.atom",
+    name="feeds.prices",
+    response_class=AtomResponse,
+    responses=FEED_RESPONSES,
+)
+def prices_feed(
+    request: Request,
+    session: SessionDep,
+    if_none_match: IfNoneMatch = None,
+    if_modified_since: IfModifiedSince = None,
+) -> Response:
     """Price changes across the catalog, newest first."""
     entries = price_changes(session=session)
     feed = _Feed(
         request, "feeds/prices", "Model Atlas: price changes", str(request.url_for("catalog.index"))
     )
-    return feed.response(entries)
+    return feed.response(entries, _Conditions(if_none_match, if_modified_since))
 
 
-@router.get("/models/{author_slug}/{model_slug}/feed.atom", name="feeds.model")
+@router.get(
+    "/models/{author_slug}/{model_slug}/feed.atom",
+    name="feeds.model",
+    response_class=AtomResponse,
+    responses={404: page_error("No model at this address."), **FEED_RESPONSES},
+)
 def model_feed_route(
-    request: Request, author_slug: str, model_slug: str, session: SessionDep
+    request: Request,
+    author_slug: Annotated[str, Path(examples=["mistral"])],
+    model_slug: Annotated[str, Path(examples=["mistral-small-2603"])],
+    session: SessionDep,
+    if_none_match: IfNoneMatch = None,
+    if_modified_since: IfModifiedSince = None,
 ) -> Response:
     """One model's price changes and new comments."""
     found = model_feed(session=session, author_slug=author_slug, model_slug=model_slug)
@@ -96,7 +149,15 @@ def model_feed_route(
         _page_url(request, found.model),
         empty_updated=found.model.created_at,
     )
-    return feed.response(found.entries)
+    return feed.response(found.entries, _Conditions(if_none_match, if_modified_since))
+
+
+@dataclass(frozen=True)
+class _Conditions:
+    """The client's conditional request headers."""
+
+    if_none_match: str | None
+    if_modified_since: str | None
 
 
 class _Feed:
@@ -118,7 +179,7 @@ class _Feed:
         self.alternate = alternate
         self.empty_updated = empty_updated
 
-    def response(self, entries: Sequence[FeedEntry]) -> Response:
+    def response(self, entries: Sequence[FeedEntry], conditions: _Conditions) -> Response:
         """The feed as an Atom response, or 304 when the client's copy is current."""
         updated = max((entry.at for entry in entries), default=self.empty_updated or utcnow())
         body = self.document(entries, updated)
@@ -128,9 +189,9 @@ class _Feed:
             "Last-Modified": format_datetime(updated.astimezone(UTC), usegmt=True),
             "Cache-Control": FEED_CACHE_CONTROL,
         }
-        if _not_modified(self.request, etag, updated):
+        if _not_modified(conditions, etag, updated):
             return Response(status_code=304, headers=headers)
-        return Response(body, media_type=ATOM_MEDIA_TYPE, headers=headers)
+        return AtomResponse(body, media_type=ATOM_MEDIA_TYPE, headers=headers)
 
     def document(self, entries: Sequence[FeedEntry], updated: datetime) -> bytes:
         feed = ET.Element("feed", xmlns=ATOM_NS)
@@ -235,20 +296,18 @@ def _rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _not_modified(request: Request, etag: str, updated: datetime) -> bool:
+def _not_modified(conditions: _Conditions, etag: str, updated: datetime) -> bool:
     """True when the client's conditional headers say its copy is current.
 
     `If-None-Match` decides when present (RFC 9110 13.2.2); otherwise
     `If-Modified-Since`, compared at whole seconds as HTTP dates are.
     """
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match is not None:
-        return etag_matches(if_none_match, etag)
-    if_modified_since = request.headers.get("if-modified-since")
-    if if_modified_since is None:
+    if conditions.if_none_match is not None:
+        return etag_matches(conditions.if_none_match, etag)
+    if conditions.if_modified_since is None:
         return False
     try:
-        since = parsedate_to_datetime(if_modified_since)
+        since = parsedate_to_datetime(conditions.if_modified_since)
     except (TypeError, ValueError):
         return False
     if since.tzinfo is None:

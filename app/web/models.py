@@ -19,7 +19,7 @@ from app.web.page_sections import CALCULATOR, COMMENTS, RATINGS, rendered_sectio
 from app.web.price_chart import price_charts
 from app.web.unit_of_work import area_router
 
-router = area_router()
+router = area_router(include_in_schema=False)
 
 PRICE_HISTORY = "models/_price_history.html"
 QUICK_START = "models/_quick_start.html"

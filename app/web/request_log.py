@@ -2,6 +2,11 @@
 
 One JSON line per request (method, path, status, duration, bytes). Pure ASGI
 rather than BaseHTTPMiddleware: no extra task per request, streaming intact.
+
+The log wraps the whole app, outside Starlette's `ServerErrorMiddleware`
+(`FastAPIWithRequestLog`): that middleware sends the 500 page of an unhandled
+error, and `add_middleware` can only place a middleware inside it, where the
+error passes by before any answer is sent and its size is unknown.
 """
 
 import json
@@ -9,6 +14,7 @@ import logging
 import time
 from typing import Any
 
+from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = logging.getLogger("app.requests")
@@ -49,3 +55,10 @@ class RequestLogMiddleware:
                     }
                 )
             )
+
+
+class FastAPIWithRequestLog(FastAPI):
+    """A FastAPI app whose request log sees every answer it sends, the 500 page included."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return RequestLogMiddleware(super().build_middleware_stack())

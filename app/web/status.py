@@ -9,7 +9,7 @@ from app.services.status_page import load_status_page
 from app.web.deps import SessionDep, SettingsDep, TemplatesDep
 from app.web.unit_of_work import area_router
 
-router = area_router()
+router = area_router(include_in_schema=False)
 
 
 @router.get("/status", name="status.index", response_class=HTMLResponse)

@@ -5,6 +5,7 @@ the test (a route that raises, a route with a typed path parameter), so the
 application code carries no route that exists only to fail.
 """
 
+import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -127,6 +128,19 @@ def test_unexpected_api_error_is_json_without_traceback(error_client: TestClient
     assert response.json()["error"]["code"] == 500
     assert LEAKED_DETAIL not in response.text
     assert "Traceback" not in response.text
+
+
+@pytest.mark.parametrize("path", ["/boom", "/api/boom"])
+def test_an_unexpected_error_is_logged_with_the_size_of_the_answer_sent(
+    error_client: TestClient, caplog: pytest.LogCaptureFixture, path: str
+) -> None:
+    caplog.set_level(logging.INFO, logger="app.requests")
+
+    response = error_client.get(path)
+
+    (line,) = [json.loads(r.getMessage()) for r in caplog.records if r.name == "app.requests"]
+    assert (line["path"], line["status"]) == (path, 500)
+    assert line["bytes"] == len(response.content) > 0
 
 
 def test_bad_path_parameter_is_a_422_page_naming_the_parameter(error_client: TestClient) -> None:
