@@ -42,6 +42,7 @@ from bench.scenarios import (
     ATLAS,
     ATLAS_COLD,
     ATLAS_UNCACHED,
+    ATLAS_WRITTEN_TO,
     HELLO,
     MODEL_PATH,
     SERVERS,
@@ -60,6 +61,7 @@ from bench.servers import (
 from bench.wrk import WrkRun, require_wrk, run_wrk
 
 SCRATCH = Path(__file__).resolve().parent / ".scratch"
+UNLIMITED = "1000000/minute"
 # The page cache's setting (issue 6); builds without it serve every page uncached.
 PAGE_CACHE_SETTING = "page_cache"
 
@@ -95,6 +97,9 @@ def atlas_env(database_url: str, *, page_cache: bool, memo: bool = True) -> dict
         "MODELATLAS_SECRET_KEY": secrets.token_urlsafe(32),
         "MODELATLAS_DATABASE_URL": database_url,
         "MODELATLAS_AUTO_POPULATE": "false",
+        # The mixed row's 50 people write far faster than anyone may in production.
+        "MODELATLAS_RATE_LIMIT_RATINGS_PER_USER": UNLIMITED,
+        "MODELATLAS_RATE_LIMIT_COMMENTS_PER_USER": UNLIMITED,
     }
     if not page_cache:
         env["MODELATLAS_PAGE_CACHE"] = "off"
@@ -114,7 +119,11 @@ def started(server: str, database_url: str) -> Iterator[str]:
         ) as url:
             yield url
         return
-    env = atlas_env(database_url, page_cache=server == ATLAS, memo=server != ATLAS_COLD)
+    env = atlas_env(
+        database_url,
+        page_cache=server in (ATLAS, ATLAS_WRITTEN_TO),
+        memo=server != ATLAS_COLD,
+    )
     with serving(atlas_command(port), port=port, env=env, ready_path="/healthz", log=log) as url:
         yield url
 
@@ -134,7 +143,16 @@ def check_answer(base_url: str, scenario: Scenario) -> None:
 def load(base_url: str, scenario: Scenario, args: argparse.Namespace) -> list[WrkRun]:
     """A discarded warm-up, then the measured runs; SystemExit on any error response."""
     url = f"{base_url}{scenario.path}"
-    options = {"connections": scenario.connections, "headers": scenario.headers, "cpu": LOAD_CPU}
+    script = None
+    if scenario.script:
+        script = SCRATCH / f"{scenario.key}.lua"
+        script.write_text(scenario.script)
+    options = {
+        "connections": scenario.connections,
+        "headers": scenario.headers,
+        "cpu": LOAD_CPU,
+        "script": script,
+    }
     run_wrk(url, seconds=args.warmup, **options)
     runs = [run_wrk(url, seconds=args.duration, **options) for _ in range(args.repetitions)]
     if any(run.non_2xx for run in runs):
@@ -196,7 +214,9 @@ def assemble(
                 f"on by default; `{ATLAS_UNCACHED}` rows run with MODELATLAS_PAGE_CACHE=off "
                 "(figures computed from the database are still remembered until the next "
                 f"write); the `{ATLAS_COLD}` row also with MODELATLAS_COMPUTED_MEMO=off, "
-                "every page rendered from the database alone"
+                "every page rendered from the database alone; the "
+                f"`{ATLAS_WRITTEN_TO}` row runs as deployed, last, since its ratings and "
+                "comments change what the model page shows"
                 if has_page_cache
                 else "not in this build: every row is served uncached"
             ),
@@ -230,7 +250,11 @@ def main() -> None:
     print(f"Building the database ({database_url})…")
     dataset = build_database(database_url)
     print("  " + ", ".join(f"{count:,} {name}" for name, count in dataset.counts.items()))
-    all_scenarios = scenarios(connections=args.connections, session_cookie=dataset.session_cookie)
+    all_scenarios = scenarios(
+        connections=args.connections,
+        session_cookie=dataset.session_cookie,
+        writers=[(writer.cookie, writer.csrf_token) for writer in dataset.writers],
+    )
     runs, weight = measure_all(database_url, all_scenarios, args)
     results = assemble(
         all_scenarios,

@@ -9,6 +9,7 @@ refresh job would leave them, so the page renders its "live" state.
 
 People are inserted directly with one precomputed password hash: hashing
 1,000 argon2id passwords (64 MiB each) would take minutes and measure nothing.
+Fifty of them are signed in, for the row that mixes page views with writes.
 Everything random comes from a seeded generator, so every run builds the same
 page.
 """
@@ -44,6 +45,8 @@ from app.web.visitor import SESSION_COOKIE, session_policy
 
 PEOPLE = 1_000
 COMMENTS = 200
+# Signed-in people of the mixed row, one per connection it opens.
+WRITERS = 50
 HIDDEN_COMMENTS = 2
 SAMPLE_DAYS = 7
 REFERENCE_SAMPLE_EVERY = timedelta(minutes=10)
@@ -92,11 +95,20 @@ _PARAGRAPHS = (
 
 
 @dataclass(frozen=True)
+class Writer:
+    """A signed-in person of the mixed row: their session cookie and its CSRF token."""
+
+    cookie: str
+    csrf_token: str
+
+
+@dataclass(frozen=True)
 class Dataset:
-    """What was built: row counts for the report, and a signed-in reader's cookie."""
+    """What was built: row counts, a signed-in reader's cookie, and people who write."""
 
     counts: dict[str, int]
     session_cookie: str
+    writers: tuple[Writer, ...]
 
 
 def build_database(url: str) -> Dataset:
@@ -116,11 +128,20 @@ def build_database(url: str) -> Dataset:
             _add_ratings(session, model.id, people, generator, now)
             reader = _add_comments(session, model.id, people, generator, now)
             _add_metric_history(session, model.id, generator, now)
-            issued = create_session(session=session, user=reader, policy=session_policy(settings))
+            policy = session_policy(settings)
+            issued = create_session(session=session, user=reader, policy=policy)
+            writing = [
+                create_session(session=session, user=person, policy=policy)
+                for person in people[1 : WRITERS + 1]
+            ]
         _analyze(engine)
         return Dataset(
             counts=_counts(engine),
             session_cookie=f"{SESSION_COOKIE}={issued.token}",
+            writers=tuple(
+                Writer(cookie=f"{SESSION_COOKIE}={each.token}", csrf_token=each.row.csrf_token)
+                for each in writing
+            ),
         )
     finally:
         engine.dispose()

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 INSTALL_HINT = "wrk is not installed: apt-get install wrk (Debian's package, 4.1.0 here)"
 
@@ -97,8 +98,12 @@ def run_wrk(
     seconds: int,
     headers: Mapping[str, str],
     cpu: int,
+    script: Path | None = None,
 ) -> WrkRun:
-    """Load `url` for `seconds` over `connections` keep-alive connections, wrk pinned to `cpu`."""
+    """Load `url` for `seconds` over `connections` keep-alive connections, wrk pinned to `cpu`.
+
+    `script` is a wrk Lua script that makes each request (the mixed row's).
+    """
     command = [
         "taskset",
         "-c",
@@ -108,6 +113,7 @@ def run_wrk(
         f"-c{connections}",
         f"-d{seconds}s",
         "--latency",
+        *(["-s", str(script)] if script else []),
         *[argument for name, value in headers.items() for argument in ("-H", f"{name}: {value}")],
         url,
     ]

@@ -4,11 +4,17 @@ The benchmark itself (`python -m bench`) never runs in the test suite; these
 check only that what it prints follows from what wrk printed.
 """
 
+import shutil
+import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
 import pytest
 
 from bench.page_weight import has_content_hash, is_same_origin, max_age_seconds
 from bench.report import aligned_table, load_table, markdown_report, page_checks, summarise
-from bench.scenarios import Scenario, Target
+from bench.scenarios import MODEL_PATH, Scenario, Target, mixed_script
 from bench.wrk import WrkError, WrkRun, parse_report
 
 # Verbatim from wrk 4.1.0 (Debian) against the bare ASGI app.
@@ -124,6 +130,73 @@ def test_summarise_judges_latency_targets_on_the_median_p50() -> None:
     assert (fast["p50_ms"], fast["passed"]) == (2.9, True)
     assert (slow["p50_ms"], slow["passed"]) == (3.1, False)
     assert fast["target"] == "p50 ≤ 3 ms"
+
+
+def test_summarise_judges_a_p99_target_on_the_median_p99() -> None:
+    scenario = Scenario("mixed", "Mixed", "atlas", "/p", 50, target=Target("p99", 1000))
+
+    other_runs = [run(800, 9.0, p99=2000.0), run(700, 9.0, p99=500.0)]
+    within = summarise(scenario, [run(900, 9.0, p99=990.0), *other_runs], ceiling_rps=9000)
+    beyond = summarise(scenario, [run(900, 9.0, p99=1010.0), *other_runs], ceiling_rps=9000)
+
+    assert within["target"] == "p99 ≤ 1000 ms"
+    assert (within["passed"], beyond["passed"]) == (True, False)
+
+
+def test_the_mixed_script_writes_three_requests_in_ten_as_signed_in_people() -> None:
+    script = mixed_script([("modelatlas_session=a", "token-a"), ("modelatlas_session=b", "b")])
+
+    assert "count % 10 < 7" in script
+    assert '{"modelatlas_session=a", "token-a"}' in script
+    assert f'local page = "{MODEL_PATH}"' in script
+    for action in ('page .. "/rating"', 'page .. "/comments"', '"csrf_token="'):
+        assert action in script
+
+
+class _AnswersEverything(BaseHTTPRequestHandler):
+    """200 to any GET or POST, after reading the body: what wrk needs to run its script."""
+
+    def _answer(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_GET = do_POST = _answer  # noqa: N815 - the names http.server calls
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_wrk_runs_the_mixed_script(tmp_path: Path) -> None:
+    """wrk itself runs the generated Lua (a mistake in it would stop the benchmark late)."""
+    script = tmp_path / "mixed.lua"
+    script.write_text(mixed_script([("modelatlas_session=a", "token-a")]))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _AnswersEverything)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        finished = subprocess.run(
+            [
+                "wrk",
+                "-t1",
+                "-c2",
+                "-d1s",
+                "-s",
+                str(script),
+                f"http://127.0.0.1:{server.server_port}/",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    finally:
+        server.shutdown()
+
+    assert finished.returncode == 0, finished.stderr
+    assert "requests in" in finished.stdout
+    assert "Non-2xx" not in finished.stdout
 
 
 def test_a_row_without_target_has_no_verdict() -> None:
