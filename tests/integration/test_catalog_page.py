@@ -343,7 +343,6 @@ def test_absurd_values_keep_the_valid_filters(client: TestClient) -> None:
         {"page": "9" * 400},
         {"q": "%_\\'\"; DROP TABLE models;--"},
         {"author": "a" * 10_000},
-        {"status": "\x00"},
     ],
 )
 def test_huge_and_hostile_values_never_fail(client: TestClient, params: dict[str, str]) -> None:

@@ -31,6 +31,8 @@ def test_a_nul_in_the_path_is_not_found(client: TestClient, url: str) -> None:
     ("url", "parameter"),
     [
         ("/?q=mis%00tral", "q"),
+        ("/?status=%00", "status"),
+        ("/models/mistral/mistral-small-2603?preset=chatbot&batch=%00", "batch"),
         ("/compare/pick?q=%00", "q"),
         ("/api/v1/export?format=csv&table=models&x%00=1", "x"),
     ],
