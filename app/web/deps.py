@@ -59,9 +59,11 @@ async def _finish(session: Session, *, commit: bool) -> None:
 def end_session(session: Session, *, commit: bool) -> None:
     """Commit (or roll back) and close; a failed commit is rolled back by the close."""
     try:
-        if commit and session.in_transaction():
+        if not session.in_transaction():
+            return
+        if commit:
             session.commit()
-        elif session.in_transaction():
+        else:
             session.rollback()
     finally:
         session.close()
