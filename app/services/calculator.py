@@ -33,6 +33,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from app.models import Endpoint, Model, ModelModality, Price, Provider
+from app.services.headline_price import (
+    API_SELLER,
+    FREE_VARIANT,
+    OUTLIER_NOTE,
+    ROUTER,
+    headline,
+)
 from app.services.model_page import features_of
 from app.services.pricing import COMPONENT_LABELS, Estimate, PriceSheet, Workload, estimate
 from app.services.workload import Limits, Presets, WorkloadForm, read_workload
@@ -43,7 +50,6 @@ COMPARABLE_COUNT = 5
 # long-context terms), so a few times more candidates than shown are priced exactly.
 COMPARABLE_SHORTLIST = 25
 MAX_COMPARED_MODELS = 10
-FREE_VARIANT = "free"
 SLUG_HINT = "Use the slugs in model page addresses, such as mistral/mistral-small-2603."
 _MODEL_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._:-]*")
 _SHEET_FIELDS = tuple(name for name in PriceSheet.__dataclass_fields__ if name != "tier")
@@ -56,20 +62,55 @@ class Offer:
     provider_slug: str
     provider_name: str
     variant: str
-    is_router: bool
+    provider_kind: str
     context_window: int | None
     features: tuple[str, ...]
     standard: PriceSheet | None
     batch: PriceSheet | None
+    far_below_lab_price: bool = False
 
     @property
     def label(self) -> str:
         return f"{self.provider_name} ({self.variant})" if self.variant else self.provider_name
 
     @property
+    def is_router(self) -> bool:
+        return self.provider_kind == ROUTER
+
+    @property
+    def price_note(self) -> str | None:
+        """What the row says of its price when the price is not to be trusted as it stands."""
+        return OUTLIER_NOTE if self.far_below_lab_price else None
+
+    @property
     def is_regular(self) -> bool:
-        """An inference provider's own, unrestricted offer (not a router, not a `:free` variant)."""
-        return not self.is_router and self.variant != FREE_VARIANT
+        """An offer that may set the headline price: an API provider's own, unrestricted offer
+        (not a router, not a `:free` variant), not flagged as far below the lab's price."""
+        return (
+            self.provider_kind == API_SELLER
+            and self.variant != FREE_VARIANT
+            and not self.far_below_lab_price
+        )
+
+    @property
+    def input_price(self) -> Decimal | None:
+        return None if self.standard is None else self.standard.input
+
+    @property
+    def output_price(self) -> Decimal | None:
+        return None if self.standard is None else self.standard.output
+
+    @property
+    def cache_read_price(self) -> Decimal | None:
+        return None if self.standard is None else self.standard.cache_read
+
+    @property
+    def cache_write_price(self) -> Decimal | None:
+        return None if self.standard is None else self.standard.cache_write
+
+    @property
+    def reasoning_price(self) -> Decimal | None:
+        return None if self.standard is None else self.standard.reasoning
 
     def sheet_for(self, workload: Workload) -> PriceSheet:
         """The batch price when the workload may wait and there is one; else the standard price."""
@@ -87,7 +128,8 @@ class Subject:
     name: str
     context_window: int | None
     max_output: int | None
-    reasoning: bool
+    # True: it reasons; False: it does not; None: not known.
+    reasoning: bool | None
     offers: tuple[Offer, ...]
 
     @property
@@ -98,7 +140,9 @@ class Subject:
 
     def limits(self) -> Limits:
         return Limits.for_model(
-            context_window=self.context_window, max_output=self.max_output, reasoning=self.reasoning
+            context_window=self.context_window,
+            max_output=self.max_output,
+            reasoning=bool(self.reasoning),
         )
 
 
@@ -118,11 +162,20 @@ class OfferEstimate:
 
 @dataclass(frozen=True)
 class ModelEstimate:
-    """A workload on every offer of one model, cheapest first (unknown and unfit last)."""
+    """A workload on every offer of one model, cheapest first (unknown and unfit last).
+
+    Offers that may set the headline price come first (see `estimate_model`),
+    so the first known row is the model's cheapest. `unbilled_reasoning` is the
+    reasoning tokens per request left out because whether the model reasons is
+    not known, and `unbilled_reasoning_cost` what they would add a month at the
+    cheapest offer.
+    """
 
     subject: Subject
     workload: Workload
     rows: tuple[OfferEstimate, ...]
+    unbilled_reasoning: int = 0
+    unbilled_reasoning_cost: Decimal | None = None
 
     @property
     def fits(self) -> bool:
@@ -132,10 +185,26 @@ class ModelEstimate:
 
     @property
     def best(self) -> OfferEstimate | None:
-        """The cheapest known offer, a provider's regular one when any is known."""
-        known = [row for row in self.rows if row.per_month is not None]
-        regular = [row for row in known if row.offer.is_regular]
-        return (regular or known or [None])[0]
+        """The first row when its total is known: a provider's regular offer when any is known."""
+        first = self.rows[0] if self.rows else None
+        return first if first is not None and first.per_month is not None else None
+
+    @property
+    def router_below(self) -> OfferEstimate | None:
+        """The cheapest router offer when it costs less than the best provider's offer."""
+        best = self.best
+        if best is None or best.offer.is_router:
+            return None
+        lower = [
+            row
+            for row in self.rows
+            if row.offer.is_router
+            and row.offer.variant != FREE_VARIANT
+            and row.per_month is not None
+            and best.per_month is not None
+            and row.per_month < best.per_month
+        ]
+        return lower[0] if lower else None
 
     @property
     def columns(self) -> tuple[tuple[str, str], ...]:
@@ -150,6 +219,8 @@ class ModelEstimate:
     def notes(self) -> tuple[str, ...]:
         """Where a price stood in for a missing one, and why a total is not known."""
         notes = []
+        if self.unbilled_reasoning:
+            notes.append(self.reasoning_note)
         for row in self.rows:
             if not row.fits:
                 continue
@@ -161,6 +232,20 @@ class ModelEstimate:
                 missing = ", ".join(row.estimate.missing).lower()
                 notes.append(f"{label}: {missing} price not known, so the total is not known.")
         return tuple(notes)
+
+    @property
+    def reasoning_note(self) -> str:
+        """Why reasoning tokens of the workload were not billed, and what they would add."""
+        tokens = f"{self.unbilled_reasoning:,}"
+        note = (
+            f"Whether {self.subject.name} reasons is not known, so the workload's {tokens}"
+            " reasoning tokens per request are not billed"
+        )
+        best = self.best
+        if best is None or self.unbilled_reasoning_cost is None:
+            return f"{note}."
+        extra = f"{self.unbilled_reasoning_cost:,.2f}"
+        return f"{note}; if it does reason, they add ${extra} a month at {best.offer.label}."
 
 
 @dataclass(frozen=True)
@@ -308,34 +393,53 @@ def read_model_slugs(text: str) -> tuple[list[str], str | None]:
 def estimate_model(subject: Subject, workload: Workload) -> ModelEstimate:
     """The workload on each of the model's offers, cheapest first, the cheapest marked.
 
-    "Cheapest" is the price of the best offer (`ModelEstimate.best`), and every
-    offer at that price is marked, a router's included; a rate-limited `:free`
-    variant below it is listed first but not marked. A model that does not
-    reason is estimated without the reasoning tokens.
+    Offers that may set the headline price (`Offer.is_regular`) come first,
+    cheapest first, then routers, `:free` variants and offers far below the
+    lab's price, then those whose total is not known: so "Cheapest" is always
+    the first row, and every regular offer at its price is marked with it.
+
+    A model that does not reason is estimated without the reasoning tokens.
+    One not known to reason is too, and the estimate says so (see
+    `ModelEstimate.reasoning_note`) instead of silently billing nothing.
     """
     effective = workload if subject.reasoning else workload.without_reasoning()
-    rows = sorted(
-        (
-            OfferEstimate(
-                offer=offer,
-                estimate=estimate(effective, offer.sheet_for(effective)),
-                fits=offer.context_window is None or effective.input_tokens <= offer.context_window,
-            )
-            for offer in subject.offers
-        ),
-        key=_cheapest_first,
-    )
-    best = ModelEstimate(subject=subject, workload=effective, rows=tuple(rows)).best
-    lowest = None if best is None else best.per_month
+    rows = sorted(_offer_estimates(subject, effective), key=_cheapest_first)
+    first = rows[0] if rows else None
+    lowest = None if first is None or not first.offer.is_regular else first.per_month
     marked = tuple(
-        replace(row, cheapest=lowest is not None and row.per_month == lowest) for row in rows
+        replace(
+            row,
+            cheapest=(row is first and row.per_month is not None)
+            or (lowest is not None and row.offer.is_regular and row.per_month == lowest),
+        )
+        for row in rows
     )
-    return ModelEstimate(subject=subject, workload=effective, rows=marked)
+    unbilled = workload.reasoning_tokens if subject.reasoning is None else 0
+    result = ModelEstimate(
+        subject=subject, workload=effective, rows=marked, unbilled_reasoning=unbilled
+    )
+    if not unbilled or result.best is None or result.best.per_month is None:
+        return result
+    best = result.best
+    with_reasoning = estimate(workload, best.offer.sheet_for(workload)).per_month
+    extra = None if with_reasoning is None else with_reasoning - best.per_month
+    return replace(result, unbilled_reasoning_cost=extra)
 
 
-def _cheapest_first(row: OfferEstimate) -> tuple[bool, Decimal, bool, str]:
+def _offer_estimates(subject: Subject, workload: Workload) -> list[OfferEstimate]:
+    return [
+        OfferEstimate(
+            offer=offer,
+            estimate=estimate(workload, offer.sheet_for(workload)),
+            fits=offer.context_window is None or workload.input_tokens <= offer.context_window,
+        )
+        for offer in subject.offers
+    ]
+
+
+def _cheapest_first(row: OfferEstimate) -> tuple[bool, bool, Decimal, str]:
     unknown = row.per_month is None
-    return (unknown, row.per_month or Decimal(0), not row.offer.is_regular, row.offer.label)
+    return (unknown, not row.offer.is_regular, row.per_month or Decimal(0), row.offer.label)
 
 
 def comparable_models(
@@ -494,10 +598,15 @@ def _subject(rows: Sequence) -> Subject:
     first = rows[0]
     by_endpoint: dict[int, list] = {}
     for row in rows:
-        if row.endpoint_id is not None:
+        if row.endpoint_id is not None and row.kind in (API_SELLER, ROUTER):
             by_endpoint.setdefault(row.endpoint_id, []).append(row)
     offers = tuple(_offer(endpoint_rows) for endpoint_rows in by_endpoint.values())
-    reasoning = first.reasoning or any(_reveals_reasoning(offer) for offer in offers)
+    price = headline(offers, author_slug=first.slug.partition("/")[0])
+    offers = tuple(
+        replace(offer, far_below_lab_price=True) if price.is_outlier(offer) else offer
+        for offer in offers
+    )
+    reasoning = True if any(_reveals_reasoning(offer) for offer in offers) else first.reasoning
     return Subject(
         id=first.id,
         slug=first.slug,
@@ -522,7 +631,7 @@ def _offer(rows: Sequence) -> Offer:
         provider_slug=first.provider_slug,
         provider_name=first.provider_name,
         variant=first.variant,
-        is_router=first.kind == "router",
+        provider_kind=first.kind,
         context_window=first.endpoint_context_window,
         features=features_of(first.supported_parameters or ()),
         standard=sheets.get("standard"),

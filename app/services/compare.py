@@ -13,12 +13,12 @@ fixed number of statements whatever the number of models or endpoints:
 
 Each figure means what it means on the model page: a capability is supported
 when some provider's or router's endpoint takes its parameters (the
-Integrations section); a cheapest price is the lowest current standard-tier
-price of its kind across inference providers, routers counting only when a
-model has none (the Pricing section); best throughput and latency are the
-best p50 figures of that same set of endpoints (the providers table); ratings
-are summarised by `community_page.summarise_ratings`. The workload is read and
-estimated by the calculator, exactly as `/calculator` does.
+Integrations section); the prices are the model's headline offer's, by the
+one rule every page quotes prices by (`services.headline_price`); best
+throughput and latency are the best p50 figures of that same set of endpoints
+(the providers table); ratings are summarised by
+`community_page.summarise_ratings`. The workload is read and estimated by the
+calculator, exactly as `/calculator` does.
 
 Ids come from `?models=a/b,c/d` or repeated `models=` parameters; they keep
 the order given, which is also the canonical order of the page's URL.
@@ -46,8 +46,9 @@ from app.services.calculator import (
 from app.services.catalog import parse_catalog_query, search_catalog
 from app.services.catalog_rows import CatalogRow
 from app.services.community_page import RatingSummary, summarise_ratings
+from app.services.headline_price import CheapestPrices, headline, quoted_prices
 from app.services.modalities import modalities_of, split_modalities
-from app.services.model_page import FEATURE_PARAMETERS, CheapestPrices
+from app.services.model_page import FEATURE_PARAMETERS
 from app.services.workload import Limits, Presets, read_workload
 
 MIN_MODELS = 2
@@ -330,7 +331,7 @@ def _compared(
         input_modalities=modalities["input"],
         output_modalities=modalities["output"],
         features={feature: _support(offers, feature) for feature in FEATURE_PARAMETERS},
-        cheapest=_cheapest(offers),
+        cheapest=quoted_prices(headline(offers, author_slug=facts.slug.partition("/")[0])),
         throughput=_best(figures.get(facts.id, []), "throughput_p50", highest=True),
         ttft=_best(figures.get(facts.id, []), "ttft_p50_ms", highest=False),
         ratings=summarise_ratings(ratings),
@@ -341,20 +342,6 @@ def _support(offers: Sequence[Offer], feature: str) -> Support:
     """Like the Integrations section: providers and routers alike, each label once."""
     supporting = dict.fromkeys(offer.label for offer in offers if feature in offer.features)
     return Support(supporting=tuple(supporting), offered_by=len({offer.label for offer in offers}))
-
-
-def _cheapest(offers: Sequence[Offer]) -> CheapestPrices:
-    """Each kind's lowest current standard price among inference providers, else routers."""
-    providers = [offer for offer in offers if not offer.is_router]
-    sheets = [offer.standard for offer in providers or offers if offer.standard is not None]
-
-    def lowest(kind: str) -> Decimal | None:
-        return min(
-            (price for sheet in sheets if (price := getattr(sheet, kind)) is not None),
-            default=None,
-        )
-
-    return CheapestPrices(**{kind: lowest(kind) for kind in PRICE_KINDS})
 
 
 def _best(endpoints: Sequence[Row], column: str, *, highest: bool) -> Figure:

@@ -19,7 +19,7 @@ successful refresh, which is written without a bump) instead of four.
 """
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TypeVar
@@ -40,6 +40,14 @@ from app.models import (
 from app.services.computed_memo import ComputedMemo
 from app.services.content_version import version_query
 from app.services.freshness import Freshness, last_success_query
+from app.services.headline_price import (
+    API_SELLER,
+    OUTLIER_NOTE,
+    ROUTER,
+    CheapestPrices,
+    headline,
+    quoted_prices,
+)
 from app.services.metric_history import EndpointHistory, empty_history, remembered_history
 from app.services.modalities import modalities_of, split_modalities
 from app.services.quality_scores import PriceVsQuality, load_price_vs_quality
@@ -69,8 +77,8 @@ class EndpointRow:
 
     provider_slug: str
     provider_name: str
+    provider_kind: str
     variant: str
-    is_router: bool
     api_base: str | None
     provider_model_id: str
     throughput_p50: Decimal | None
@@ -89,26 +97,21 @@ class EndpointRow:
     context_window: int | None
     quantization: str | None
     features: tuple[str, ...]
+    far_below_lab_price: bool = False
+
+    @property
+    def is_router(self) -> bool:
+        return self.provider_kind == ROUTER
+
+    @property
+    def price_note(self) -> str | None:
+        """What the row says of its price when the price is not to be trusted as it stands."""
+        return OUTLIER_NOTE if self.far_below_lab_price else None
 
     @property
     def label(self) -> str:
         """Provider name, with the variant when the provider offers several."""
         return f"{self.provider_name} ({self.variant})" if self.variant else self.provider_name
-
-
-@dataclass(frozen=True)
-class CheapestPrices:
-    """The lowest current standard-tier price per token kind across inference providers.
-
-    Each figure is its own minimum: input and output may come from different
-    providers. Routers' resale prices count only when no inference provider is known.
-    """
-
-    input: Decimal | None
-    output: Decimal | None
-    cache_read: Decimal | None
-    cache_write: Decimal | None
-    reasoning: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -263,7 +266,9 @@ def load_model_page(
         session=session, model_id=model.id, now=now, memo=memo, version=version
     )
     rows = sorted(_endpoint_rows(endpoints, freshness, histories), key=_by_throughput)
-    providers = tuple(row for row in rows if not row.is_router)
+    price = headline(rows, author_slug=model.author_slug)
+    rows = [replace(row, far_below_lab_price=price.is_outlier(row)) for row in rows]
+    providers = tuple(row for row in rows if row.provider_kind == API_SELLER)
     routers = tuple(row for row in rows if row.is_router)
     modalities = split_modalities(model.modalities)
     return ModelPage(
@@ -288,7 +293,7 @@ def load_model_page(
         recommended_for=tuple(model.recommended_for or ()),
         providers=providers,
         routers=routers,
-        cheapest=_cheapest(providers or routers),
+        cheapest=quoted_prices(price),
         snippets=_snippets(routers=routers, providers=providers),
         measurement=_latest_measurement(endpoints),
         freshness=freshness,
@@ -458,8 +463,8 @@ def _endpoint_rows(
         EndpointRow(
             provider_slug=endpoint.provider_slug,
             provider_name=endpoint.provider_name,
+            provider_kind=endpoint.provider_kind,
             variant=endpoint.variant,
-            is_router=endpoint.provider_kind == "router",
             api_base=endpoint.api_base,
             provider_model_id=endpoint.provider_model_id,
             throughput_p50=endpoint.throughput_p50,
@@ -493,20 +498,6 @@ def _by_throughput(row: EndpointRow) -> tuple[bool, Decimal, str]:
     """Fastest first, unmeasured last, ties by name so the order is stable."""
     unmeasured = row.throughput_p50 is None
     return (unmeasured, -(row.throughput_p50 or Decimal(0)), row.label.casefold())
-
-
-def _cheapest(rows: Sequence[EndpointRow]) -> CheapestPrices:
-    def lowest(values: Iterable[Decimal | None]) -> Decimal | None:
-        known = [value for value in values if value is not None]
-        return min(known) if known else None
-
-    return CheapestPrices(
-        input=lowest(row.input_price for row in rows),
-        output=lowest(row.output_price for row in rows),
-        cache_read=lowest(row.cache_read_price for row in rows),
-        cache_write=lowest(row.cache_write_price for row in rows),
-        reasoning=lowest(row.reasoning_price for row in rows),
-    )
 
 
 def _snippets(

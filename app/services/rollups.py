@@ -5,65 +5,107 @@ throughput and provider count. Computing those with joins on every request
 would be slow and unindexable, so every write path that changes endpoints,
 prices or metrics calls `refresh_rollups` for the models it touched.
 
-"Cheapest" follows the model page: offers by inference providers at their
-regular price come first. A router's resale price or a rate-limited `:free`
-variant counts only when the model has no such offer, so a model sold for
-$0.15 is not listed as costing $0 because one router has a free variant.
+The stored price is the model's headline price, by the rule every page uses
+(`services.headline_price`), so the catalog quotes what the model page does.
+The provider count counts providers that sell API access, as the model page's
+providers table does: routers and subscription products are not providers.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Select, func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
-from app.models import Endpoint, Model, Price, Provider
-
-FREE_VARIANT = "free"
-
-
-def _current_standard_prices(*, regular_offers_only: bool) -> Select[tuple[int]]:
-    """Current standard-tier price rows of the model being updated (correlated)."""
-    statement = (
-        select(Endpoint.model_id)
-        .join(Price, Price.current_standard_of(Endpoint.id))
-        .where(Endpoint.model_id == Model.id)
-    )
-    if regular_offers_only:
-        statement = statement.join(Provider, Provider.id == Endpoint.provider_id).where(
-            Provider.kind == "inference", Endpoint.variant != FREE_VARIANT
-        )
-    return statement
+from app.models import Author, Endpoint, Model, Price, Provider
+from app.services.headline_price import API_SELLER, headline
 
 
-def _cheapest(column: ColumnElement[object]) -> ColumnElement[object]:
-    """Lowest price in `column` among regular offers, else among all offers."""
-    regular = _current_standard_prices(regular_offers_only=True)
-    every = _current_standard_prices(regular_offers_only=False)
-    return func.coalesce(
-        regular.with_only_columns(func.min(column)).scalar_subquery(),
-        every.with_only_columns(func.min(column)).scalar_subquery(),
-    )
+@dataclass(frozen=True)
+class _StandardOffer:
+    """One endpoint's current standard-tier price, as the headline rule reads it."""
+
+    provider_slug: str
+    provider_kind: str
+    variant: str
+    input_price: Decimal | None
+    output_price: Decimal | None
 
 
 def refresh_rollups(*, session: Session, model_ids: Iterable[int] | None = None) -> None:
-    """Recompute cheapest current standard prices, best throughput and provider count.
+    """Recompute headline prices, best throughput and provider count.
 
-    `model_ids=None` recomputes every model (after a bulk import).
+    `model_ids=None` recomputes every model (after a bulk import). Two
+    statements for the figures SQL computes, one read of the current prices,
+    and one update of the models whose headline price changed.
     """
+    ids = None if model_ids is None else list(model_ids)
+    if ids is not None and not ids:
+        return
     statement = update(Model).values(
-        price_input_min=_cheapest(Price.input),
-        price_output_min=_cheapest(Price.output),
         throughput_max=select(func.max(Endpoint.throughput_p50))
         .where(Endpoint.model_id == Model.id)
         .scalar_subquery(),
         provider_count=select(func.count(func.distinct(Endpoint.provider_id)))
-        .where(Endpoint.model_id == Model.id)
+        .join(Provider, Provider.id == Endpoint.provider_id)
+        .where(Endpoint.model_id == Model.id, Provider.kind == API_SELLER)
         .scalar_subquery(),
     )
-    if model_ids is not None:
-        ids = list(model_ids)
-        if not ids:
-            return
+    if ids is not None:
         statement = statement.where(Model.id.in_(ids))
     session.execute(statement.execution_options(synchronize_session=False))
+    changed = _changed_headlines(session, ids)
+    if changed:
+        session.execute(update(Model), changed)
     session.expire_all()
+
+
+def _changed_headlines(session: Session, ids: list[int] | None) -> list[dict[str, object]]:
+    """`{id, price_input_min, price_output_min}` of each model whose headline price changed."""
+    offers: dict[int, list[_StandardOffer]] = {}
+    stored: dict[int, tuple[str, Decimal | None, Decimal | None]] = {}
+    for row in session.execute(_prices_query(ids)):
+        stored[row.id] = (row.author_slug, row.price_input_min, row.price_output_min)
+        if row.provider_slug is not None:
+            offers.setdefault(row.id, []).append(
+                _StandardOffer(
+                    provider_slug=row.provider_slug,
+                    provider_kind=row.kind,
+                    variant=row.variant,
+                    input_price=row.input,
+                    output_price=row.output,
+                )
+            )
+    changed = []
+    for model_id, (author_slug, old_input, old_output) in stored.items():
+        price = headline(offers.get(model_id, []), author_slug=author_slug)
+        if (price.input, price.output) != (old_input, old_output):
+            changed.append(
+                {"id": model_id, "price_input_min": price.input, "price_output_min": price.output}
+            )
+    return changed
+
+
+def _prices_query(ids: list[int] | None) -> Select:
+    """Every model (or those in `ids`) with each endpoint's current standard-tier price."""
+    statement = (
+        select(
+            Model.id,
+            Model.price_input_min,
+            Model.price_output_min,
+            Author.slug.label("author_slug"),
+            Provider.slug.label("provider_slug"),
+            Provider.kind,
+            Endpoint.variant,
+            Price.input,
+            Price.output,
+        )
+        .join(Author, Author.id == Model.author_id)
+        .outerjoin(Endpoint, Endpoint.model_id == Model.id)
+        .outerjoin(Provider, Provider.id == Endpoint.provider_id)
+        .outerjoin(Price, Price.current_standard_of(Endpoint.id))
+    )
+    if ids is not None:
+        statement = statement.where(Model.id.in_(ids))
+    return statement

@@ -48,13 +48,13 @@ def _setup(session: Session) -> tuple[Author, Provider, Provider, Provider]:
     return author, host, other, router
 
 
-def test_cheapest_price_prefers_regular_offers_over_router_and_free_variants(
+def test_the_headline_price_is_one_providers_offer_never_a_router_or_free_variant(
     session: Session,
 ) -> None:
     author, host, other, router = _setup(session)
     model = Model(author=author, slug="lab/a", name="A")
     _offer(session, model, host, "0.15", "0.60", throughput="29")
-    _offer(session, model, other, "0.188", "0.55", throughput="96")
+    _offer(session, model, other, "0.188", "0.75", throughput="96")
     _offer(session, model, router, "0.10", "0.40")
     _offer(session, model, router, "0", "0", variant="free")
     session.flush()
@@ -63,10 +63,27 @@ def test_cheapest_price_prefers_regular_offers_over_router_and_free_variants(
 
     stored = session.get(Model, model.id)
     assert stored is not None
-    assert stored.price_input_min == Decimal("0.15")
-    assert stored.price_output_min == Decimal("0.55")
+    # Host's input and output: not Other's output, nor the router's resale price.
+    assert (stored.price_input_min, stored.price_output_min) == (Decimal("0.15"), Decimal("0.6"))
     assert stored.throughput_max == Decimal("96")
-    assert stored.provider_count == 3
+    assert stored.provider_count == 2  # routers are not providers
+
+
+def test_an_offer_far_below_the_labs_own_price_does_not_set_the_headline(
+    session: Session,
+) -> None:
+    _author, host, _other, _router = _setup(session)
+    lab = Provider(slug="anthropic", name="Anthropic", kind="inference")
+    anthropic = Author(slug="anthropic", name="Anthropic")
+    model = Model(author=anthropic, slug="anthropic/claude-x", name="Claude X")
+    _offer(session, model, lab, "2", "10")
+    _offer(session, model, host, "0.5", "2.5")
+    session.flush()
+
+    refresh_rollups(session=session, model_ids=[model.id])
+
+    stored = session.get(Model, model.id)
+    assert (stored.price_input_min, stored.price_output_min) == (Decimal(2), Decimal(10))
 
 
 def test_router_and_free_prices_count_when_nothing_else_is_offered(session: Session) -> None:

@@ -114,8 +114,8 @@ def test_long_context_component_without_a_tier_price_keeps_its_regular_price() -
 
 def test_batch_price_is_used_only_for_batch_eligible_work_where_one_exists() -> None:
     batch = PriceSheet(tier="batch", input=D("0.075"), output=D("0.3"))
-    with_batch = Offer("mistral", "Mistral", "", False, 262_144, (), MISTRAL, batch)
-    without_batch = Offer("venice", "Venice", "", False, 256_000, (), VENICE, None)
+    with_batch = Offer("mistral", "Mistral", "", "inference", 262_144, (), MISTRAL, batch)
+    without_batch = Offer("venice", "Venice", "", "inference", 256_000, (), VENICE, None)
     interactive = Workload(requests=1_000, per="month", input_tokens=1_000, output_tokens=1_000)
     eligible = replace(interactive, batch=True)
 
