@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, Money, UTCDateTime, utcnow
 
-MODEL_STATUSES = ("active", "preview", "deprecated")
+MODEL_STATUSES = ("active", "preview", "deprecated", "retired", "unknown")
 WEIGHTS = ("open", "closed")
 SERVICE_TIERS = ("standard", "batch", "flex", "priority")
 PROVIDER_KINDS = ("inference", "router")
@@ -46,6 +47,10 @@ class Model(Base):
     The `price_*_min`, `throughput_max` and `provider_count` columns are a
     rollup of its endpoints, kept by `services.rollups`, so the catalog can
     filter and sort over thousands of models with indexes instead of joins.
+
+    The descriptive columns (dates, weights, limits, capabilities, status) are
+    derived from `model_facts` by `services.model_facts`; None means no
+    source states the fact ("not known"), never "not supported".
     """
 
     __tablename__ = "models"
@@ -75,7 +80,10 @@ class Model(Base):
     context_window: Mapped[int | None] = mapped_column(Integer)
     max_output: Mapped[int | None] = mapped_column(Integer)
     knowledge_cutoff: Mapped[str | None] = mapped_column(String(40))
-    reasoning: Mapped[bool] = mapped_column(default=False)
+    reasoning: Mapped[bool | None] = mapped_column()
+    tool_calling: Mapped[bool | None] = mapped_column()
+    structured_outputs: Mapped[bool | None] = mapped_column()
+    deprecates_at: Mapped[date | None] = mapped_column(Date)
     recommended_for: Mapped[list[str]] = mapped_column(JSON, default=list)
     discovered: Mapped[bool] = mapped_column(default=False)
     price_input_min: Mapped[Decimal | None] = mapped_column(Money)
@@ -94,6 +102,9 @@ class Model(Base):
     )
     external_ids: Mapped[list["ExternalId"]] = relationship(
         back_populates="model", cascade="all, delete-orphan"
+    )
+    facts: Mapped[list["ModelFact"]] = relationship(
+        back_populates="model", cascade="all, delete-orphan", passive_deletes=True
     )
 
     def modality_list(self, direction: str) -> list[str]:
@@ -118,6 +129,29 @@ class ModelModality(Base):
     modality: Mapped[str] = mapped_column(String(20), primary_key=True)
 
     model: Mapped[Model] = relationship(back_populates="modalities")
+
+
+class ModelFact(Base):
+    """One fact about a model as one source states it, and since when it says so.
+
+    What a model page shows (the columns of `models`) is derived from these by
+    a per-field source precedence (`services.model_facts`); keeping every
+    source's value lets the page name its source and say where sources differ.
+    `value` is JSON: ISO strings for dates, `{"input": [...], "output": [...]}`
+    for modalities. `seen_at` is when the source first stated this value.
+    """
+
+    __tablename__ = "model_facts"
+
+    model_id: Mapped[int] = mapped_column(
+        ForeignKey("models.id", ondelete="CASCADE"), primary_key=True
+    )
+    field: Mapped[str] = mapped_column(String(40), primary_key=True)
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    model: Mapped[Model] = relationship(back_populates="facts")
 
 
 class Provider(Base):

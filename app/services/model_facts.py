@@ -1,0 +1,304 @@
+"""A model's facts as each source states them, and the shown values derived from them.
+
+Several sources describe the same model and do not always agree (a release
+date, a context window, open or closed weights). Each source's value is kept
+in `model_facts` with when it was first seen; what the catalog shows (the
+columns of `models`) is the value of the most trusted source that states it,
+so a page can name its source and say where sources differ materially.
+
+API (stable; the model page and every importer use it):
+
+- `SOURCE_PRECEDENCE`: sources, most trusted first — the curated seed, the
+  lab's own offer, models.dev, OpenRouter, genai-prices, then values inferred
+  (e.g. from an id). A source not listed ranks below all of them.
+- `SHOWN_FIELDS`: the facts derived onto `Model` columns, all nullable:
+  name, description, released_at, weights, context_window, max_output,
+  knowledge_cutoff, reasoning, tool_calling, structured_outputs, status,
+  deprecates_at, hf_repo_id, and modalities (the `model_modalities` rows).
+  Values are Python values: `date` for released_at/deprecated_at, "open" or
+  "closed" for weights, `Modalities` for modalities, bool for capabilities.
+- `FactBook(session, model_ids=None)`: the stored facts (of all models, or of
+  the given ones) loaded in one query, for bulk writers. `record(model_id,
+  source, facts, seen_at=)` brings one source's statement about one model in
+  line: each field in `facts` is inserted, updated, or (value None: the
+  source no longer states it) deleted; an unchanged value writes nothing, so
+  re-importing the same data is a no-op. `derive(model)` sets the model's
+  shown columns from the highest-precedence facts and returns whether
+  anything changed; a field no source states keeps its stored value.
+- `record_facts(session=, model=, source=, facts=, seen_at=)`: the same for one
+  model (record, then derive), for writers that touch a few models.
+- `facts_of(session, model_ids)`: model id -> field -> `FieldFacts`, the
+  values by source in precedence order (`values[0]` is the one shown) and
+  `disagreement`: True when two sources differ materially — release dates
+  more than a month apart, different context windows, open vs closed
+  weights, or different modalities. Other fields never set it.
+
+"Not known" is a value: a capability no source states stays None, never
+False. Modalities from an id are recorded as "inferred", so any source that
+states them wins.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db import utcnow
+from app.models import Model, ModelFact, ModelModality
+from app.models.catalog import MODEL_STATUSES, WEIGHTS
+
+SOURCE_PRECEDENCE = ("curated", "lab", "models.dev", "openrouter", "genai-prices", "inferred")
+
+SHOWN_FIELDS = (
+    "name",
+    "description",
+    "released_at",
+    "weights",
+    "context_window",
+    "max_output",
+    "knowledge_cutoff",
+    "reasoning",
+    "tool_calling",
+    "structured_outputs",
+    "status",
+    "deprecates_at",
+    "hf_repo_id",
+    "modalities",
+)
+_DATE_FIELDS = frozenset({"released_at", "deprecates_at"})
+_INT_FIELDS = frozenset({"context_window", "max_output"})
+_BOOL_FIELDS = frozenset({"reasoning", "tool_calling", "structured_outputs"})
+_TEXT_FIELDS = frozenset({"name", "description", "knowledge_cutoff", "hf_repo_id"})
+_DIRECTIONS = ("input", "output")
+
+# Two release dates this far apart are two different claims, not rounding.
+RELEASE_DATE_TOLERANCE = timedelta(days=31)
+
+
+@dataclass(frozen=True)
+class Modalities:
+    """What a model reads and writes: text, image, audio, video, file."""
+
+    input: frozenset[str]
+    output: frozenset[str]
+
+
+@dataclass(frozen=True)
+class SourcedValue:
+    """One source's value of a fact, and when that source first stated it."""
+
+    source: str
+    value: Any
+    seen_at: datetime
+
+
+@dataclass(frozen=True)
+class FieldFacts:
+    """Every source's value of one fact of one model, most trusted first."""
+
+    field: str
+    values: tuple[SourcedValue, ...]
+    disagreement: bool
+
+    @property
+    def shown(self) -> SourcedValue:
+        """The value the page shows: the most trusted source's."""
+        return self.values[0]
+
+
+def precedence(source: str) -> int:
+    """Rank of a source, 0 the most trusted; unlisted sources rank last."""
+    try:
+        return SOURCE_PRECEDENCE.index(source)
+    except ValueError:
+        return len(SOURCE_PRECEDENCE)
+
+
+def encode(field: str, value: Any) -> Any:
+    """A fact's value as stored JSON; raises ValueError for a value the field cannot hold."""
+    if field in _DATE_FIELDS:
+        if not isinstance(value, date) or isinstance(value, datetime):
+            raise ValueError(f"{field} must be a date, not {value!r}")
+        return value.isoformat()
+    if field in _INT_FIELDS:
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ValueError(f"{field} must be a positive int, not {value!r}")
+        return value
+    if field in _BOOL_FIELDS:
+        if not isinstance(value, bool):
+            raise ValueError(f"{field} must be a bool, not {value!r}")
+        return value
+    if field in _TEXT_FIELDS:
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"{field} must be a non-empty string, not {value!r}")
+        return value
+    if field == "weights" and value in WEIGHTS:
+        return value
+    if field == "status" and value in MODEL_STATUSES:
+        return value
+    if field == "modalities" and isinstance(value, Modalities):
+        return {"input": sorted(value.input), "output": sorted(value.output)}
+    raise ValueError(f"{field} cannot hold {value!r}")
+
+
+def decode(field: str, stored: Any) -> Any:
+    """A stored JSON value back as the field's Python value."""
+    if field in _DATE_FIELDS:
+        return date.fromisoformat(stored)
+    if field == "modalities":
+        return Modalities(
+            input=frozenset(stored.get("input", ())), output=frozenset(stored.get("output", ()))
+        )
+    return stored
+
+
+def disagree(field: str, values: Iterable[Any]) -> bool:
+    """True when the (decoded) values of one fact differ materially."""
+    distinct = set(values)
+    if len(distinct) < 2:
+        return False
+    if field == "released_at":
+        return max(distinct) - min(distinct) > RELEASE_DATE_TOLERANCE
+    return field in ("context_window", "weights", "modalities")
+
+
+class FactBook:
+    """Stored facts, loaded once, and the writes that align them with what sources state."""
+
+    def __init__(self, session: Session, *, model_ids: Iterable[int] | None = None) -> None:
+        self.session = session
+        facts = select(ModelFact)
+        modalities = select(ModelModality)
+        if model_ids is not None:
+            ids = list(model_ids)
+            facts = facts.where(ModelFact.model_id.in_(ids))
+            modalities = modalities.where(ModelModality.model_id.in_(ids))
+        self._facts: dict[int, dict[tuple[str, str], ModelFact]] = defaultdict(dict)
+        for fact in session.scalars(facts):
+            self._facts[fact.model_id][(fact.field, fact.source)] = fact
+        self._modalities: dict[int, list[ModelModality]] = defaultdict(list)
+        for row in session.scalars(modalities):
+            self._modalities[row.model_id].append(row)
+
+    def record(
+        self,
+        model_id: int,
+        source: str,
+        facts: Mapping[str, Any],
+        *,
+        seen_at: datetime | None = None,
+    ) -> int:
+        """Store what `source` states of the model now; returns how many facts were written."""
+        stored = self._facts[model_id]
+        written = 0
+        for field, value in facts.items():
+            if field not in SHOWN_FIELDS:
+                raise ValueError(f"unknown fact {field!r}")
+            fact = stored.get((field, source))
+            if value is None:
+                if fact is not None:
+                    self.session.delete(fact)
+                    del stored[(field, source)]
+                    written += 1
+                continue
+            encoded = encode(field, value)
+            if fact is None:
+                fact = ModelFact(
+                    model_id=model_id,
+                    field=field,
+                    source=source,
+                    value=encoded,
+                    seen_at=seen_at or utcnow(),
+                )
+                self.session.add(fact)
+                stored[(field, source)] = fact
+                written += 1
+            elif fact.value != encoded:
+                fact.value = encoded
+                fact.seen_at = seen_at or utcnow()
+                written += 1
+        return written
+
+    def shown(self, model_id: int, field: str) -> ModelFact | None:
+        """The most trusted stored fact of one field, if any source states it."""
+        candidates = [f for (name, _), f in self._facts[model_id].items() if name == field]
+        return min(candidates, key=lambda f: precedence(f.source), default=None)
+
+    def derive(self, model: Model) -> bool:
+        """Set the model's shown columns from its most trusted facts; True when any changed."""
+        changed = False
+        for field in SHOWN_FIELDS:
+            fact = self.shown(model.id, field)
+            if fact is None:
+                continue
+            value = decode(field, fact.value)
+            if field == "modalities":
+                changed |= self._set_modalities(model, value)
+            elif getattr(model, field) != value:
+                setattr(model, field, value)
+                changed = True
+        return changed
+
+    def _set_modalities(self, model: Model, wanted: Modalities) -> bool:
+        """Make the model's modality rows exactly `wanted`, through its collection if loaded."""
+        loaded = "modalities" in model.__dict__
+        rows = model.modalities if loaded else self._modalities[model.id]
+        target = {("input", m) for m in wanted.input} | {("output", m) for m in wanted.output}
+        have = {(row.direction, row.modality): row for row in rows}
+        for key in have.keys() - target:
+            rows.remove(have[key])
+            if not loaded:
+                self.session.delete(have[key])
+        for direction, modality in sorted(target - have.keys()):
+            row = ModelModality(model_id=model.id, direction=direction, modality=modality)
+            rows.append(row)
+            if not loaded:
+                self.session.add(row)
+        return have.keys() != target
+
+
+def record_facts(
+    *,
+    session: Session,
+    model: Model,
+    source: str,
+    facts: Mapping[str, Any],
+    seen_at: datetime | None = None,
+) -> bool:
+    """Record one source's facts of one (flushed) model, then re-derive it; True on any change."""
+    book = FactBook(session, model_ids=[model.id])
+    written = book.record(model.id, source, facts, seen_at=seen_at)
+    return book.derive(model) or bool(written)
+
+
+def facts_of(session: Session, model_ids: Iterable[int]) -> dict[int, dict[str, FieldFacts]]:
+    """Model id -> field -> every source's value, most trusted first, with the disagreement flag.
+
+    One query however many models; a model or field no source states is absent.
+    """
+    ids = list(model_ids)
+    if not ids:
+        return {}
+    grouped: dict[int, dict[str, list[SourcedValue]]] = defaultdict(lambda: defaultdict(list))
+    for fact in session.scalars(select(ModelFact).where(ModelFact.model_id.in_(ids))):
+        if fact.field not in SHOWN_FIELDS:
+            continue
+        value = SourcedValue(
+            source=fact.source, value=decode(fact.field, fact.value), seen_at=fact.seen_at
+        )
+        grouped[fact.model_id][fact.field].append(value)
+    result: dict[int, dict[str, FieldFacts]] = {}
+    for model_id, fields in grouped.items():
+        result[model_id] = {}
+        for field, values in fields.items():
+            ordered = tuple(sorted(values, key=lambda v: (precedence(v.source), v.source)))
+            result[model_id][field] = FieldFacts(
+                field=field,
+                values=ordered,
+                disagreement=disagree(field, (v.value for v in ordered)),
+            )
+    return result
