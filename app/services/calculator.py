@@ -32,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from app.db import Money
 from app.models import Endpoint, Model, ModelModality, Price, Provider
 from app.services.headline_price import (
     API_SELLER,
@@ -49,6 +50,10 @@ COMPARABLE_COUNT = 5
 # Rollup prices only approximate a workload's cost (no cache, batch or
 # long-context terms), so a few times more candidates than shown are priced exactly.
 COMPARABLE_SHORTLIST = 25
+# Comparable models cost at least 1/COMPARABLE_BAND and at most COMPARABLE_BAND times as much.
+COMPARABLE_BAND = Decimal(4)
+# Statuses of models no longer offered: never suggested as an alternative.
+GONE_STATUSES = ("deprecated", "retired")
 MAX_COMPARED_MODELS = 10
 SLUG_HINT = "Use the slugs in model page addresses, such as mistral/mistral-small-2603."
 _MODEL_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._:-]*")
@@ -339,15 +344,17 @@ def model_calculator(
     form = read_workload(params, presets=presets, limits=subject.limits())
     if form.workload is None:
         return ModelCalculator(form=form, presets=presets, result=None, comparables=())
+    result = estimate_model(subject, form.workload)
     return ModelCalculator(
         form=form,
         presets=presets,
-        result=estimate_model(subject, form.workload),
+        result=result,
         comparables=comparable_models(
             session=session,
             subject=subject,
             input_modalities=input_modalities,
             workload=form.workload,
+            cost=result.best.per_month if result.best else None,
         ),
     )
 
@@ -448,19 +455,28 @@ def comparable_models(
     subject: Subject,
     input_modalities: Sequence[str],
     workload: Workload,
+    cost: Decimal | None,
 ) -> tuple[ComparableModel, ...]:
     """The five models cheapest for this workload among those that can take the same requests.
 
-    A model priced only through a rate-limited `:free` variant is left out: $0
-    there says nothing about what a production workload would cost.
+    Only models still offered (not deprecated or retired), each once: another
+    id of the same model (same name) is not a comparable model. When the
+    workload's `cost` on the subject is known (and not zero), only models it costs between a
+    quarter and four times as much on are listed: a model a hundred times
+    cheaper is rarely a like-for-like alternative. A model priced only through
+    a rate-limited `:free` variant is left out: $0 there says nothing about
+    what a production workload would cost.
     """
     input_weight = workload.input_tokens
     output_weight = workload.output_tokens + workload.reasoning_tokens
+    cost = cost or None
+    proxy = _rollup_cost(subject, input_weight, output_weight) if cost else None
     shortlist = _shortlist_query(
         by_input=bool(input_weight),
         by_output=bool(output_weight),
         min_context=subject.context_window is not None,
         modality_count=len(input_modalities),
+        banded=bool(proxy),
     )
     ids = list(
         session.scalars(
@@ -470,6 +486,8 @@ def comparable_models(
                 "input_weight": input_weight,
                 "output_weight": output_weight,
                 "context_window": subject.context_window,
+                "lowest": (proxy or Decimal(0)) / COMPARABLE_BAND,
+                "highest": (proxy or Decimal(0)) * COMPARABLE_BAND,
                 **{f"modality_{n}": modality for n, modality in enumerate(input_modalities)},
             },
         )
@@ -482,9 +500,34 @@ def comparable_models(
         result = estimate_model(candidate, workload)
         best = result.best
         if best is not None and result.fits and best.offer.variant != FREE_VARIANT:
-            comparables.append(ComparableModel(estimate=result, best=best))
+            comparable = ComparableModel(estimate=result, best=best)
+            if cost is None or _in_band(comparable.per_month, cost):
+                comparables.append(comparable)
     comparables.sort(key=lambda c: (c.per_month, c.estimate.subject.name.casefold()))
-    return tuple(comparables[:COMPARABLE_COUNT])
+    distinct: dict[str, ComparableModel] = {}
+    for comparable in comparables:
+        distinct.setdefault(_same_model_key(comparable.estimate.subject.name), comparable)
+    distinct.pop(_same_model_key(subject.name), None)
+    return tuple(distinct.values())[:COMPARABLE_COUNT]
+
+
+def _in_band(value: Decimal, cost: Decimal) -> bool:
+    return cost / COMPARABLE_BAND <= value <= cost * COMPARABLE_BAND
+
+
+def _same_model_key(name: str) -> str:
+    """A model's name reduced to letters and digits: two ids with one name are one model."""
+    return "".join(character for character in name.casefold() if character.isalnum())
+
+
+def _rollup_cost(subject: Subject, input_weight: int, output_weight: int) -> Decimal | None:
+    """What the shortlist ranks models by (headline prices times token weights), for the subject."""
+    price = headline(subject.offers, author_slug=subject.url_parts[0])
+    if price.offer is None:
+        return None
+    return (price.input or Decimal(0)) * input_weight + (price.output or Decimal(0)) * (
+        output_weight
+    )
 
 
 # The calculator's statements are built once, with bound parameters, from
@@ -499,24 +542,28 @@ _price = Price.__table__.c
 
 @cache
 def _shortlist_query(
-    *, by_input: bool, by_output: bool, min_context: bool, modality_count: int
+    *, by_input: bool, by_output: bool, min_context: bool, modality_count: int, banded: bool
 ) -> Select[tuple[int]]:
     """Ids of the models ranked cheapest by their rollup prices, for one shape of workload.
 
-    Parameters: `subject_id`, `input_weight`, `output_weight`, `context_window`
-    and `modality_0`... (the input modalities every candidate must take).
+    Parameters: `subject_id`, `input_weight`, `output_weight`, `context_window`,
+    `modality_0`... (the input modalities every candidate must take), and when
+    `banded`, `lowest` and `highest` (the band of rollup cost to pick from).
     """
+    rollup_cost = func.coalesce(_model.price_input_min, 0) * bindparam(
+        "input_weight", type_=BigInteger
+    ) + func.coalesce(_model.price_output_min, 0) * bindparam("output_weight", type_=BigInteger)
     shortlist = (
         select(_model.id)
-        .where(_model.id != bindparam("subject_id"), _model.status != "deprecated")
-        .order_by(
-            func.coalesce(_model.price_input_min, 0) * bindparam("input_weight", type_=BigInteger)
-            + func.coalesce(_model.price_output_min, 0)
-            * bindparam("output_weight", type_=BigInteger),
-            _model.id,
-        )
+        .where(_model.id != bindparam("subject_id"), _model.status.not_in(GONE_STATUSES))
+        .order_by(rollup_cost, _model.id)
         .limit(COMPARABLE_SHORTLIST)
     )
+    if banded:
+        shortlist = shortlist.where(
+            rollup_cost >= bindparam("lowest", type_=Money),
+            rollup_cost <= bindparam("highest", type_=Money),
+        )
     if by_input:
         shortlist = shortlist.where(_model.price_input_min.is_not(None))
     if by_output:

@@ -256,6 +256,7 @@ def _add_model(
     variant: str = "",
     reasoning_price: str | None = None,
     batch: tuple[str, str] | None = None,
+    name: str | None = None,
 ) -> Model:
     """A model at one provider of its own, with a current standard (and maybe batch) price."""
     author_slug, model_id = slug.split("/")
@@ -265,7 +266,7 @@ def _add_model(
     model = Model(
         author=author,
         slug=slug,
-        name=model_id.replace("-", " ").title(),
+        name=name or model_id.replace("-", " ").title(),
         status=status,
         context_window=context_window,
         modalities=[ModelModality(direction="input", modality=m) for m in modalities],
@@ -333,9 +334,13 @@ def huge_models(catalog_session: Session) -> Session:
     return catalog_session
 
 
-def test_comparable_models_are_the_five_cheapest_that_can_take_the_same_requests(
+def test_comparable_models_are_the_cheapest_distinct_active_ones_within_a_quarter_to_four_times(
     client: TestClient, huge_models: Session
 ) -> None:
+    # The subject under another id, a second id of fits-1, and a retired model: all in the band.
+    _add_model(huge_models, "giant/subject-0501", input_price="1", output_price="4", name="Subject")
+    _add_model(huge_models, "giant/fits-1-copy", input_price="1", output_price="4.5", name="Fits 1")
+    _add_model(huge_models, "giant/gone", input_price="1", output_price="4", status="retired")
     # 1,000 requests a month of 1,000 tokens in and 1,000 out: 1M tokens each way.
     response = client.get(f"/models/giant/subject?{ONE_MILLION_EACH_WAY}")
 
@@ -344,15 +349,15 @@ def test_comparable_models_are_the_five_cheapest_that_can_take_the_same_requests
     shown = [
         (text_of(row.select_one(".model-slug")), text_of(row.select_one("data"))) for row in rows
     ]
+    # The subject costs $10: fits-5 ($0.40) and fits-2 ($1.50) are under a quarter of that.
     assert shown == [
-        ("giant/fits-5", "$0.40"),
-        ("giant/fits-2", "$1.50"),
         ("giant/fits-1", "$5.00"),
         ("giant/fits-3", "$6.00"),
         ("giant/fits-6", "$8.00"),
+        ("giant/fits-4", "$9.10"),
     ]
     link = rows[0].select_one("a")["href"]
-    assert link == f"/models/giant/fits-5?{ONE_MILLION_EACH_WAY}#cost-calculator"
+    assert link == f"/models/giant/fits-1?{ONE_MILLION_EACH_WAY}#cost-calculator"
 
 
 def test_the_calculator_costs_three_statements_whatever_the_catalog(
