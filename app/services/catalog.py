@@ -427,8 +427,14 @@ def _like_literal(word: str) -> str:
 
 
 def _order_by(sort: str) -> list[Any]:
-    """ORDER BY for a sort key; unknown figures last, then name and id so pages never overlap."""
+    """ORDER BY for a sort key; unknown figures last, then name and id so pages never overlap.
+
+    The default order lists retired models last: no longer offered, they are
+    history, not choices (a status filter or another sort still finds them).
+    """
     tie_break = [func.lower(_model.name), _model.id]
+    if sort == DEFAULT_SORT:
+        return [(_model.status == "retired").asc(), *tie_break]
     first = {
         "price": [_model.price_input_min.asc().nulls_last()],
         "context": [_model.context_window.desc().nulls_last()],

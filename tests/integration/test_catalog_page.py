@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.config import Settings
 from app.models import Endpoint, Model
+from app.services.content_version import bump
 from tests.conftest import QueryCounter
 
 HTMX = {"HX-Request": "true"}
@@ -208,6 +209,21 @@ def test_name_sort_is_the_default_and_alphabetical(
     assert names == sorted(names)
 
 
+def test_the_default_order_lists_retired_models_last(
+    client: TestClient, catalog_session: Session
+) -> None:
+    before = _slugs(_soup(client.get("/", params={"q": "gpt 4o"})))
+    assert 1 < len(before) < 20
+    retired = catalog_session.scalar(select(Model).where(Model.slug == before[0]))
+    retired.status = "retired"
+    bump(catalog_session)
+    catalog_session.commit()
+
+    after = _slugs(_soup(client.get("/", params={"q": "gpt 4o"})))
+
+    assert after == [*before[1:], before[0]]
+
+
 def test_results_are_paged_and_page_links_keep_the_search(client: TestClient) -> None:
     params = {"modality": "text", "sort": "price", "min_context": "8k", "utm": "x", "author": ""}
     first = _soup(client.get("/", params=params))
@@ -304,7 +320,7 @@ ABSURD = {
     "min_context": "-5",
     "max_price": "lots",
     "sort": "popularity",
-    "status": "retired",
+    "status": "archived",
     "modality": "smell",
     "open_weights": "maybe",
     "provider": "<script>alert(1)</script>",
