@@ -48,7 +48,6 @@ from app.services.catalog_rows import CatalogRow
 from app.services.community_page import RatingSummary, summarise_ratings
 from app.services.headline_price import CheapestPrices, headline, quoted_prices
 from app.services.modalities import modalities_of, split_modalities
-from app.services.model_page import FEATURE_PARAMETERS
 from app.services.workload import Limits, Presets, read_workload
 
 MIN_MODELS = 2
@@ -62,6 +61,8 @@ PICK_RESULTS = 12
 EXAMPLE_ID = "mistral/mistral-small-2603"
 ID_HINT = f"Use author/model as in a model page's address, such as {EXAMPLE_ID}."
 PRICE_KINDS = ("input", "output", "cache_read", "cache_write", "reasoning")
+# Each feature of the Capabilities rows -> the model column where sources state it.
+STATED_FEATURES = {"tools": "tool_calling", "json": "structured_outputs", "reasoning": "reasoning"}
 
 _MODEL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*/[A-Za-z0-9][A-Za-z0-9._:-]*")
 _SEPARATORS = re.compile(r"[,\s]+")
@@ -110,15 +111,20 @@ class Figure:
 
 @dataclass(frozen=True)
 class Support:
-    """Which offers of a model support a feature, out of how many offers are listed."""
+    """Which offers of a model support a feature, out of how many offers are listed, and
+    what sources state of the model (`stated`: None when none says either way)."""
 
     supporting: tuple[str, ...]
     offered_by: int
+    stated: bool | None = None
 
     @property
-    def known(self) -> bool:
-        """False when no provider serves the model, so nothing can be said either way."""
-        return self.offered_by > 0
+    def supported(self) -> bool | None:
+        """Like the model page: yes when an offer or a source says so, no only when a
+        source says no, else None ("not known")."""
+        if self.supporting or self.stated:
+            return True
+        return self.stated
 
 
 @dataclass(frozen=True)
@@ -330,7 +336,10 @@ def _compared(
         context_window=facts.context_window,
         input_modalities=modalities["input"],
         output_modalities=modalities["output"],
-        features={feature: _support(offers, feature) for feature in FEATURE_PARAMETERS},
+        features={
+            feature: _support(offers, feature, stated=getattr(facts, column))
+            for feature, column in STATED_FEATURES.items()
+        },
         cheapest=quoted_prices(headline(offers, author_slug=facts.slug.partition("/")[0])),
         throughput=_best(figures.get(facts.id, []), "throughput_p50", highest=True),
         ttft=_best(figures.get(facts.id, []), "ttft_p50_ms", highest=False),
@@ -338,10 +347,14 @@ def _compared(
     )
 
 
-def _support(offers: Sequence[Offer], feature: str) -> Support:
+def _support(offers: Sequence[Offer], feature: str, *, stated: bool | None) -> Support:
     """Like the Integrations section: providers and routers alike, each label once."""
     supporting = dict.fromkeys(offer.label for offer in offers if feature in offer.features)
-    return Support(supporting=tuple(supporting), offered_by=len({offer.label for offer in offers}))
+    return Support(
+        supporting=tuple(supporting),
+        offered_by=len({offer.label for offer in offers}),
+        stated=stated,
+    )
 
 
 def _best(endpoints: Sequence[Row], column: str, *, highest: bool) -> Figure:
@@ -410,6 +423,9 @@ _FACTS_QUERY = (
         _model.name,
         _model.status,
         _model.context_window,
+        _model.tool_calling,
+        _model.structured_outputs,
+        _model.reasoning,
         _author.name.label("author_name"),
         modalities_of(_model.id).label("modalities"),
     )

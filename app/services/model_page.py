@@ -22,7 +22,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Label, Row, and_, bindparam, select
 from sqlalchemy.orm import Session
@@ -50,6 +50,7 @@ from app.services.headline_price import (
 )
 from app.services.metric_history import EndpointHistory, empty_history, remembered_history
 from app.services.modalities import modalities_of, split_modalities
+from app.services.model_facts import FieldFacts, facts_of
 from app.services.quality_scores import PriceVsQuality, load_price_vs_quality
 from app.sources.huggingface import SOURCE_NAME as HUGGING_FACE
 
@@ -63,6 +64,15 @@ FEATURE_PARAMETERS: dict[str, frozenset[str]] = {
 # Display names of measurement sources; an unlisted source is shown as stored.
 SOURCE_NAMES = {"openrouter": "OpenRouter", HUGGING_FACE: "Hugging Face"}
 HUGGING_FACE_URL = "https://huggingface.co"
+
+# How the page names the sources of a model's facts ("lab" is named by the lab's own name).
+FACT_SOURCE_NAMES = {
+    "curated": "Model Atlas (curated)",
+    "models.dev": "models.dev",
+    "openrouter": "OpenRouter",
+    "genai-prices": "genai-prices",
+    "inferred": "inferred from the model's id",
+}
 
 # The key format a provider's users recognise in a snippet; others get a generic placeholder.
 API_KEY_PLACEHOLDERS = {"openrouter": "sk-or-..."}
@@ -146,6 +156,21 @@ class Popularity:
 
 
 @dataclass(frozen=True)
+class FactSource:
+    """Which source a fact shown on the page comes from, and what the others say.
+
+    `values` lists every source's value (source name, value), the shown one
+    first; `disagreement` is True when they differ materially (see
+    `services.model_facts.disagree`), and the page then says so.
+    """
+
+    source: str
+    seen_at: datetime
+    values: tuple[tuple[str, Any], ...]
+    disagreement: bool
+
+
+@dataclass(frozen=True)
 class ModelSummary:
     """Who a model is and what it takes: all the calculator's HTMX fragment needs of it."""
 
@@ -177,8 +202,15 @@ class ModelPage(ModelSummary):
     knowledge_cutoff: str | None
     context_window: int | None
     max_output: int | None
+    # Capabilities as sources state them: None is "not known", never "not supported".
+    reasoning: bool | None
+    tool_calling: bool | None
+    structured_outputs: bool | None
+    deprecates_at: date | None
     output_modalities: tuple[str, ...]
     recommended_for: tuple[str, ...]
+    # Field (as in `model_facts.SHOWN_FIELDS`) -> where the shown value comes from.
+    sources: Mapping[str, FactSource]
     providers: tuple[EndpointRow, ...]
     routers: tuple[EndpointRow, ...]
     cheapest: CheapestPrices
@@ -194,6 +226,37 @@ class ModelPage(ModelSummary):
     def provider_count(self) -> int:
         """Distinct inference providers (routers resell them and are not counted)."""
         return len({row.provider_slug for row in self.providers})
+
+    @property
+    def shown_status(self) -> str:
+        """The status to show: "active" only when a source states it, else "unknown".
+
+        A model is stored as active unless a source says otherwise, so an
+        unconfirmed "active" would claim what nobody stated.
+        """
+        if self.status == "active" and "status" not in self.sources:
+            return "unknown"
+        return self.status
+
+    def source_of(self, field: str) -> FactSource | None:
+        """Where the shown value of `field` comes from; None when no source is recorded."""
+        return self.sources.get(field)
+
+    def support_of(self, feature: str) -> bool | None:
+        """Whether the model supports a feature ("tools", "json", "reasoning").
+
+        True when a source states it or an endpoint takes its parameters,
+        False only when a source states it does not, None ("not known") else:
+        a provider listing no such parameter is not a source saying no.
+        """
+        stated = {
+            "tools": self.tool_calling,
+            "json": self.structured_outputs,
+            "reasoning": self.reasoning,
+        }[feature]
+        if stated or self.providers_supporting(feature):
+            return True
+        return stated
 
     def providers_supporting(self, feature: str) -> tuple[str, ...]:
         """Names of providers and routers whose endpoint supports a feature, in table order."""
@@ -241,7 +304,8 @@ def load_model_page(
     First the content version and the time of the last successful metrics
     refresh, in one statement. Then, remembered in `memo` (when given) under
     that version: the model with its author, modalities and popularity; its
-    endpoints with provider, current price and latest sample; their hourly
+    endpoints with provider, current price and latest sample; its facts by
+    source (`services.model_facts.facts_of`); their hourly
     history over the week (see `metric_history.remembered_history`); and its
     benchmark scores with the price-vs-quality chart of `benchmark` (see
     `services.quality_scores`): one statement each, whatever the number of
@@ -260,7 +324,7 @@ def load_model_page(
     )
     if stored is None:
         return None
-    model, endpoints = stored
+    model, endpoints, facts = stored
     freshness = Freshness(now=now, threshold=stale_after, last_success_at=current.last_success_at)
     histories = remembered_history(
         session=session, model_id=model.id, now=now, memo=memo, version=version
@@ -288,6 +352,11 @@ def load_model_page(
         knowledge_cutoff=model.knowledge_cutoff,
         context_window=model.context_window,
         max_output=model.max_output,
+        reasoning=model.reasoning,
+        tool_calling=model.tool_calling,
+        structured_outputs=model.structured_outputs,
+        deprecates_at=model.deprecates_at,
+        sources=_fact_sources(facts, lab_name=model.author_name),
         input_modalities=modalities["input"],
         output_modalities=modalities["output"],
         recommended_for=tuple(model.recommended_for or ()),
@@ -326,8 +395,9 @@ def _remembered(
 
 def _load_stored(
     session: Session, author_slug: str, model_slug: str
-) -> tuple[Row, tuple[Row, ...]] | None:
-    """The model's row and its endpoints' rows, two statements; None when there is no such model.
+) -> tuple[Row, tuple[Row, ...], Mapping[str, FieldFacts]] | None:
+    """The model's row, its endpoints' rows and its facts by source: three statements, or
+    None when there is no such model.
 
     Rows as stored, with no clock in them, so they can be remembered per content version.
     """
@@ -336,7 +406,8 @@ def _load_stored(
     ).first()
     if model is None:
         return None
-    return model, tuple(session.execute(_ENDPOINTS_QUERY, {"model_id": model.id}))
+    endpoints = tuple(session.execute(_ENDPOINTS_QUERY, {"model_id": model.id}))
+    return model, endpoints, facts_of(session, [model.id]).get(model.id, {})
 
 
 # The statements are built once, here, with bound parameters: building one
@@ -385,6 +456,10 @@ _MODEL_QUERY = (
         _model.knowledge_cutoff,
         _model.context_window,
         _model.max_output,
+        _model.reasoning,
+        _model.tool_calling,
+        _model.structured_outputs,
+        _model.deprecates_at,
         _model.recommended_for,
         _author.slug.label("author_slug"),
         _author.name.label("author_name"),
@@ -536,6 +611,23 @@ def _latest_measurement(endpoints: Sequence[Row]) -> Measurement | None:
         window=latest.sample_window,
         measured_at=latest.sample_measured_at,
     )
+
+
+def _fact_sources(facts: Mapping[str, FieldFacts], *, lab_name: str) -> dict[str, FactSource]:
+    """Each stated field's source as the page names it, with every source's value."""
+
+    def name_of(source: str) -> str:
+        return lab_name if source == "lab" else FACT_SOURCE_NAMES.get(source, source)
+
+    return {
+        field: FactSource(
+            source=name_of(found.shown.source),
+            seen_at=found.shown.seen_at,
+            values=tuple((name_of(value.source), value.value) for value in found.values),
+            disagreement=found.disagreement,
+        )
+        for field, found in facts.items()
+    }
 
 
 def _popularity(model: Row) -> Popularity | None:

@@ -31,6 +31,7 @@ from app.models import (
     Provider,
 )
 from app.services.content_version import bump
+from app.services.model_facts import Modalities, record_facts
 from app.services.rollups import refresh_rollups
 
 REFERENCE_MODEL_SLUG = "mistral/mistral-small-2603"
@@ -41,6 +42,16 @@ REFERENCE_OPENROUTER_ID = "mistralai/mistral-small-2603"
 REFERENCE_MEASURED_AT = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 # Prices are taken to apply from the day the model reached the API.
 REFERENCE_PRICES_FROM = datetime(2026, 3, 16, 0, 0, tzinfo=UTC)
+
+# The entry's facts as the reference page states them, recorded as curated: the
+# most trusted source, so the page names it and an import cannot override them.
+CURATED = "curated"
+CURATED_FACTS = {
+    "status": "active",
+    "weights": "closed",
+    "context_window": 262_144,
+    "modalities": Modalities(input=frozenset({"text", "image"}), output=frozenset({"text"})),
+}
 
 METRICS_SOURCE = "openrouter"
 METRICS_WINDOW = "30m"
@@ -161,6 +172,13 @@ def seed_reference(*, session: Session) -> bool:
     session.flush()
     session.add_all(_metric_sample(spec=spec, endpoint=e) for spec, e in endpoints.items())
     session.flush()
+    record_facts(
+        session=session,
+        model=model,
+        source=CURATED,
+        facts=CURATED_FACTS,
+        seen_at=REFERENCE_MEASURED_AT,
+    )
     refresh_rollups(session=session, model_ids=[model.id])
     bump(session)
     return True

@@ -157,3 +157,23 @@ def percent(value: Decimal | None) -> str:
         return NOT_KNOWN
     rounded = Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     return f"{format(rounded.normalize(), 'f')}%"
+
+
+def fact_value(value: object, field: str) -> str:
+    """One source's value of a model's fact, written as the model page writes that fact.
+
+    For the "sources disagree" note, which lists each source's value side by side.
+    """
+    if value is None:
+        return NOT_KNOWN
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, date | datetime):
+        return iso_date(value)
+    if field in ("context_window", "max_output") and isinstance(value, int):
+        return f"{tokens_short(value)} tokens"
+    if field == "modalities":
+        reads = ", ".join(sorted(getattr(value, "input", ()))) or NOT_KNOWN
+        writes = ", ".join(sorted(getattr(value, "output", ()))) or NOT_KNOWN
+        return f"{reads} in, {writes} out"
+    return str(value)

@@ -269,6 +269,8 @@ def test_figures_equal_those_on_each_model_page(client: TestClient, rated: Model
             if stated.startswith("Supported — "):
                 supporting = len(stated.removeprefix("Supported — ").split(", "))
                 assert shown.startswith(f"Yes — {supporting} of "), (slug, row, shown)
+            elif stated.startswith("Supported"):
+                assert shown.startswith("Yes — as its sources state"), (slug, row, shown)
             else:
                 assert shown.startswith("No" if "Not supported" in stated else "Not known")
 
