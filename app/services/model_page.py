@@ -125,6 +125,47 @@ class EndpointRow:
 
 
 @dataclass(frozen=True)
+class ProviderGroup:
+    """One provider's offers of the model as one row: its plain offer and its variants.
+
+    `main` is the offer whose figures fill the row (the plain offer when there
+    is one, else the provider's fastest); `variants` are the others (free,
+    extended context, regional or global endpoints, ...), shown inside the row,
+    so a provider is counted and listed once however many variants it sells.
+    """
+
+    main: EndpointRow
+    variants: tuple[EndpointRow, ...]
+
+    @property
+    def provider_slug(self) -> str:
+        return self.main.provider_slug
+
+    @property
+    def provider_name(self) -> str:
+        return self.main.provider_name
+
+    @property
+    def stale(self) -> bool:
+        return self.main.stale
+
+
+def group_by_provider(rows: Sequence[EndpointRow]) -> tuple[ProviderGroup, ...]:
+    """Rows grouped by provider, in the order of each group's main row in `rows`."""
+    by_provider: dict[str, list[EndpointRow]] = {}
+    for row in rows:
+        by_provider.setdefault(row.provider_slug, []).append(row)
+    groups = []
+    for offers in by_provider.values():
+        main = next((row for row in offers if not row.variant), offers[0])
+        groups.append(
+            ProviderGroup(main=main, variants=tuple(row for row in offers if row is not main))
+        )
+    position = {id(row): index for index, row in enumerate(rows)}
+    return tuple(sorted(groups, key=lambda group: position[id(group.main)]))
+
+
+@dataclass(frozen=True)
 class Snippet:
     """What a quick-start example needs to call the model at one provider."""
 
@@ -224,8 +265,19 @@ class ModelPage(ModelSummary):
 
     @property
     def provider_count(self) -> int:
-        """Distinct inference providers (routers resell them and are not counted)."""
-        return len({row.provider_slug for row in self.providers})
+        """Providers that sell API access (routers resell them and are not counted): as
+        many as the providers table has rows, and as the catalog counts."""
+        return len(self.provider_groups)
+
+    @property
+    def provider_groups(self) -> tuple[ProviderGroup, ...]:
+        """The providers table's rows: one per provider, its variants inside."""
+        return group_by_provider(self.providers)
+
+    @property
+    def router_groups(self) -> tuple[ProviderGroup, ...]:
+        """The routers, one entry each with its variants inside."""
+        return group_by_provider(self.routers)
 
     @property
     def shown_status(self) -> str:

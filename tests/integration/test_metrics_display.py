@@ -367,8 +367,9 @@ def test_loader_query_count_stays_constant_with_history_popularity_and_runs(
         assert page.popularity is not None
         assert all(len(row.history.points) == 3 for row in page.providers)
 
-    # The content version and last refresh, the model, its endpoints, their history, scores.
-    assert counts["qfew"] == counts["qmany"] == 5
+    # The content version and last refresh, the model, its endpoints, its facts by source,
+    # their history, scores.
+    assert counts["qfew"] == counts["qmany"] == 6
 
 
 def test_the_json_api_reports_all_four_measured_percentiles(
