@@ -25,6 +25,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.models import Endpoint, ExternalId, Model, ModelModality, Price, Provider
+from app.services.headline_price import headline
 
 OPENROUTER_SOURCE = "openrouter"
 
@@ -67,6 +68,14 @@ class Offer:
     ttft_p99_ms: Decimal | None = None
     uptime_pct: Decimal | None = None
     price: CurrentPrice | None = None
+
+    @property
+    def input_price(self) -> Decimal | None:
+        return None if self.price is None else self.price.input
+
+    @property
+    def output_price(self) -> Decimal | None:
+        return None if self.price is None else self.price.output
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,15 +125,11 @@ class ModelListing:
     def cheapest_offer(self) -> Offer | None:
         """The offer whose prices stand for the model's price, or None when none is priced.
 
-        The cheapest by input + output price per 1M tokens among offers with both
-        prices known, preferring a provider that runs the model over a router
-        reselling it, and the plain offer over variants (a rate-limited `:free`
-        one would otherwise make a paid model look free).
+        The model's headline offer, by the rule every page quotes prices by
+        (`services.headline_price`): a provider's regular offer before a
+        router's or a rate-limited `:free` one, never one far below the lab's price.
         """
-        ranked = [(rank, o) for o in self.offers if (rank := _price_rank(o)) is not None]
-        if not ranked:
-            return None
-        return min(ranked, key=lambda pair: pair[0])[1]
+        return headline(self.offers, author_slug=self.slug.partition("/")[0]).offer
 
     @property
     def offers_by_throughput(self) -> list[Offer]:
@@ -270,18 +275,3 @@ def _field_names(kind: type) -> frozenset[str]:
 
 def _text_first(modalities: set[str]) -> list[str]:
     return sorted(modalities, key=lambda m: (m != "text", m))
-
-
-def _price_rank(offer: Offer) -> tuple[bool, bool, Decimal, Decimal, str, str] | None:
-    """How an offer ranks for the model's price (lower first), or None without both prices."""
-    price = offer.price
-    if price is None or price.input is None or price.output is None:
-        return None
-    return (
-        offer.provider_kind != "inference",
-        offer.variant != "",
-        price.input + price.output,
-        price.input,
-        offer.provider_slug,
-        offer.variant,
-    )
