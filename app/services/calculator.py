@@ -147,7 +147,9 @@ class Subject:
         return Limits.for_model(
             context_window=self.context_window,
             max_output=self.max_output,
-            reasoning=bool(self.reasoning),
+            # Asked for unless the model is known not to reason: a model not known to
+            # reason is estimated without them, and the estimate says what they would add.
+            reasoning=self.reasoning is not False,
         )
 
 

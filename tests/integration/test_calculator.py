@@ -418,7 +418,44 @@ def test_a_reasoning_model_asks_for_reasoning_tokens_and_bills_them(
     assert page.select_one('input[name="reasoning_tokens"]')["value"] == "2000"
     # (1,000 x 1 + 100 x 2 + 2,000 x 5) / 1M = 0.0112 a request, x 300 requests
     assert monthly_cost(page, "host-deep") == ("3.36", "$3.36")
-    assert soup(client.get(REFERENCE_URL).text).select_one('input[name="reasoning_tokens"]') is None
+    assert not any("reasons" in text_of(li) for li in page.select(".offer-notes li"))
+
+
+def test_a_model_known_not_to_reason_asks_for_no_reasoning_tokens(
+    client: TestClient, catalog_session: Session
+) -> None:
+    model = _add_model(catalog_session, "plain/talker", input_price="1", output_price="2")
+    model.reasoning = False
+    catalog_session.flush()
+
+    page = soup(client.get("/models/plain/talker?preset=chatbot").text)
+
+    assert page.select_one('input[name="reasoning_tokens"]') is None
+    assert not any("reasons" in text_of(li) for li in page.select(".offer-notes li"))
+
+
+def test_reasoning_tokens_of_a_model_not_known_to_reason_are_not_billed_and_it_says_so(
+    client: TestClient, catalog_session: Session
+) -> None:
+    model = _add_model(catalog_session, "maybe/thinker", input_price="1", output_price="2")
+    assert model.reasoning is None  # no source states whether it reasons
+    catalog_session.flush()
+
+    page = soup(
+        client.get(
+            "/models/maybe/thinker?requests_per_day=10&input_tokens=1000&output_tokens=100"
+            "&reasoning_tokens=2000&days=30"
+        ).text
+    )
+
+    # (1,000 x 1 + 100 x 2) / 1M = 0.0012 a request, x 300 requests: no reasoning billed.
+    assert monthly_cost(page, "host-thinker") == ("0.36", "$0.36")
+    notes = [text_of(li) for li in page.select(".offer-notes li")]
+    # 2,000 reasoning tokens x 300 requests at the $2 output price: $1.20 a month.
+    assert notes[0] == (
+        "Whether Thinker reasons is not known, so the workload's 2,000 reasoning tokens per"
+        " request are not billed; if it does reason, they add $1.20 a month at Host thinker."
+    )
 
 
 def test_a_missing_output_price_shows_not_known_rather_than_a_smaller_total(
