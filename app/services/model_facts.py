@@ -29,6 +29,8 @@ API (stable; the model page and every importer use it):
   anything changed; a field no source states keeps its stored value.
 - `record_facts(session=, model=, source=, facts=, seen_at=)`: the same for one
   model (record, then derive), for writers that touch a few models.
+  `stated_facts(model)` reads a model's filled columns as facts: the seed
+  records its curated entry with it, so no import overrides what it states.
 - `facts_of(session, model_ids)`: model id -> field -> `FieldFacts`, the
   values by source in precedence order (`values[0]` is the one shown) and
   `disagreement`: True when two sources differ materially — release dates
@@ -53,7 +55,8 @@ from app.db import utcnow
 from app.models import Model, ModelFact, ModelModality
 from app.models.catalog import MODEL_STATUSES, WEIGHTS
 
-SOURCE_PRECEDENCE = ("curated", "lab", "models.dev", "openrouter", "genai-prices", "inferred")
+CURATED_SOURCE = "curated"
+SOURCE_PRECEDENCE = (CURATED_SOURCE, "lab", "models.dev", "openrouter", "genai-prices", "inferred")
 
 SHOWN_FIELDS = (
     "name",
@@ -310,6 +313,24 @@ class FactBook:
             if not loaded:
                 self.session.add(row)
         return have.keys() != target
+
+
+def stated_facts(model: Model) -> dict[str, Any]:
+    """The model's shown columns that hold a value, as facts (e.g. a curated entry's own).
+
+    Reads `model.modalities`, so call it on a model whose modalities are loaded or new.
+    """
+    facts = {
+        field: getattr(model, field)
+        for field in SHOWN_FIELDS
+        if field != "modalities" and getattr(model, field) is not None
+    }
+    if model.modalities:
+        facts["modalities"] = Modalities(
+            input=frozenset(model.modality_list("input")),
+            output=frozenset(model.modality_list("output")),
+        )
+    return facts
 
 
 def record_facts(

@@ -31,6 +31,7 @@ from app.models import (
     Provider,
 )
 from app.services.content_version import bump
+from app.services.model_facts import CURATED_SOURCE, record_facts, stated_facts
 from app.services.rollups import refresh_rollups
 
 REFERENCE_MODEL_SLUG = "mistral/mistral-small-2603"
@@ -159,6 +160,7 @@ def seed_reference(*, session: Session) -> bool:
     }
     session.add_all(endpoints.values())
     session.flush()
+    record_facts(session=session, model=model, source=CURATED_SOURCE, facts=stated_facts(model))
     session.add_all(_metric_sample(spec=spec, endpoint=e) for spec, e in endpoints.items())
     session.flush()
     refresh_rollups(session=session, model_ids=[model.id])

@@ -8,6 +8,7 @@ test put in place first, as genai-prices' would be.
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -28,12 +29,12 @@ from app.models import (
 )
 from app.services.model_facts import facts_of
 from app.services.models_dev_import import ModelsDevReport, import_models_dev
-from app.sources.models_dev import load_catalog
+from app.services.seed import REFERENCE_MODEL_SLUG, seed_reference
+from app.sources.models_dev import ModelsDevCatalog, ModelsDevProvider, Offer, load_catalog
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "models_dev"
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 CATALOG_TABLES = (Author, Provider, Model, ModelModality, ModelFact, Endpoint, Price, ExternalId)
-WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b.*?\b(INTO|FROM)?\s*(\w+)", re.I | re.S)
 
 
 def run_import(session: Session, file: str = "api.json") -> ModelsDevReport:
@@ -201,3 +202,31 @@ def test_nothing_is_duplicated_across_imports(session: Session) -> None:
     assert {t: session.scalar(select(func.count()).select_from(t)) for t in CATALOG_TABLES} == (
         counts
     )
+
+
+def test_the_curated_seed_outranks_what_the_lab_offer_states(session: Session) -> None:
+    seed_reference(session=session)
+    catalog = load_catalog(str(FIXTURES / "api.json"))
+    mistral = ModelsDevProvider(
+        id="mistral",
+        name="Mistral",
+        api_base=None,
+        url=None,
+        offers=(replace(_gpt_4o(catalog), provider_id="mistral", model_id="mistral-small-2603"),),
+    )
+    catalog.providers.append(mistral)
+
+    import_models_dev(session=session, catalog=catalog, now=NOW)
+    session.flush()
+
+    reference = model(session, REFERENCE_MODEL_SLUG)
+    facts = facts_of(session, [reference.id])[reference.id]
+    assert [v.source for v in facts["weights"].values] == ["curated", "lab"]
+    assert reference.weights == "closed"
+    assert reference.context_window == 262_144
+    assert reference.released_at == date(2024, 5, 13)
+
+
+def _gpt_4o(catalog: ModelsDevCatalog) -> Offer:
+    openai = next(p for p in catalog.providers if p.id == "openai")
+    return next(o for o in openai.offers if o.model_id == "gpt-4o")
