@@ -24,6 +24,7 @@ from app.db import Base, Money, UTCDateTime, utcnow
 MODEL_STATUSES = ("active", "preview", "deprecated")
 WEIGHTS = ("open", "closed")
 SERVICE_TIERS = ("standard", "batch", "flex", "priority")
+ENDPOINT_RETIRED = "retired"
 PROVIDER_KINDS = ("inference", "router")
 
 
@@ -186,6 +187,15 @@ class Endpoint(Base):
     prices: Mapped[list["Price"]] = relationship(
         back_populates="endpoint", cascade="all, delete-orphan"
     )
+
+    @staticmethod
+    def on_sale(status: ColumnElement[str]) -> ColumnElement[bool]:
+        """Condition on an endpoints `status` column: the offer is live, not retired.
+
+        Retired offers stay for history; every live table, count and estimate
+        uses this one condition so none of them shows an offer that is gone.
+        """
+        return status != ENDPOINT_RETIRED
 
 
 class Price(Base):

@@ -16,10 +16,10 @@ Identity rules:
 - **Model**: an external id at the source first, then the canonical slug the
   resolver gives, then a redirect (`model_redirects`: a merged model's old
   slug, or another id's, now answered by its canonical model).
-- **Endpoint**: (model, provider, variant). A variant that only names the
-  quantization meets a plain endpoint of that quantization, so a seeded
-  offer and the upstream's tagged one for it (`venice` vs `venice/fp8`) are
-  one endpoint.
+- **Endpoint**: (model, provider, variant). A variant that a source marks
+  as only the quantization's name meets a plain endpoint of that
+  quantization, so a seeded offer and the upstream's tagged one for it
+  (`venice` vs `venice/fp8`) are one endpoint.
 
 Public API (keyword-only where it takes options; nothing commits):
 
@@ -250,16 +250,26 @@ class CatalogWriter:
                 )
 
     def find_endpoint(
-        self, *, model: Model, provider: Provider, variant: str, quantization: str | None = None
+        self,
+        *,
+        model: Model,
+        provider: Provider,
+        variant: str,
+        quantization_tag: str | None = None,
     ) -> Endpoint | None:
-        """The stored endpoint for this offer (module docstring: the quantization rule)."""
+        """The stored endpoint for this offer.
+
+        `quantization_tag` is the quantization when the source's variant only
+        names it (OpenRouter's `venice/fp8`): a plain endpoint of that
+        quantization at the provider is then the same offer.
+        """
         if model.id is None or provider.id is None:
             return None
         exact = self.endpoints.get((model.id, provider.id, variant))
-        if exact is not None or not variant or variant != quantization:
+        if exact is not None or not variant or variant != quantization_tag:
             return exact
         plain = self.endpoints.get((model.id, provider.id, ""))
-        if plain is not None and plain.quantization in (None, quantization):
+        if plain is not None and plain.quantization == quantization_tag:
             return plain
         return None
 
@@ -271,11 +281,19 @@ class CatalogWriter:
         variant: str,
         provider_model_id: str,
         quantization: str | None = None,
+        variant_names_quantization: bool = False,
         **columns: Any,
     ) -> tuple[Endpoint, bool]:
-        """The endpoint for this offer, created when new; True when it was created."""
+        """The endpoint for this offer, created when new; True when it was created.
+
+        `variant_names_quantization`: the variant is only the quantization's
+        name (see `find_endpoint`).
+        """
         found = self.find_endpoint(
-            model=model, provider=provider, variant=variant, quantization=quantization
+            model=model,
+            provider=provider,
+            variant=variant,
+            quantization_tag=quantization if variant_names_quantization else None,
         )
         if found is not None:
             return found, False

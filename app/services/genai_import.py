@@ -48,6 +48,7 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.models import (
     Endpoint,
+    ExternalId,
     Model,
     ModelModality,
     ModelRedirect,
@@ -63,6 +64,7 @@ from app.services.known_providers import (
     provider_display_name,
 )
 from app.services.model_grouping import ModelGroup, PlacedOffer, group_offers
+from app.services.model_redirects import merge_models
 from app.services.price_history import PriceChanges, reconcile
 from app.services.rollups import refresh_rollups
 from app.sources.genai_prices import (
@@ -193,7 +195,8 @@ def import_genai_prices(
             report.skipped.update(offer.skipped)
     run = RefreshRun(source=SOURCE_NAME, started_at=now, status="running")
     session.add(run)
-    writer = _CatalogWriter(session=session, report=report, now=now)
+    report.updated["models merged"] += merge_split_models(session=session, groups=groups)
+    writer = _CatalogWriter(session=session, report=report, now=now, groups=groups)
     writer.sync_providers(source)
     writer.sync_author_names(groups)
     total = len(groups) + 1
@@ -220,10 +223,13 @@ def import_genai_prices(
 class _CatalogWriter:
     """Existing catalog rows, loaded once, and the writes that align them with the source."""
 
-    def __init__(self, *, session: Session, report: ImportReport, now: datetime) -> None:
+    def __init__(
+        self, *, session: Session, report: ImportReport, now: datetime, groups: list[ModelGroup]
+    ) -> None:
         self.session = session
         self.report = report
         self.now = now
+        self.group_slugs = {g.slug for g in groups}
         self.catalog = CatalogWriter(session=session, created=report.created)
         self.catalog.load_endpoints()
         self.prices: dict[tuple[int, str], list[Price]] = defaultdict(list)
@@ -370,7 +376,11 @@ class _CatalogWriter:
     def _redirects(self, model: Model, group: ModelGroup) -> None:
         """Every other slug the group's ids spell answers with a redirect to the model."""
         for slug in group.other_slugs():
-            if slug in self.redirects or slug in self.catalog.models_by_slug:
+            if (
+                slug in self.redirects
+                or slug in self.catalog.models_by_slug
+                or slug in self.group_slugs
+            ):
                 continue
             self.redirects.add(slug)
             self.new_redirects.append((slug, model))
@@ -468,6 +478,40 @@ class _CatalogWriter:
         self.report.prices_closed += changes.closed
         if changes.scheduled:
             self.report.skipped["scheduled price change not yet in force"] += changes.scheduled
+
+
+def merge_split_models(*, session: Session, groups: list[ModelGroup]) -> int:
+    """Merge stored models that the grouping now reads as one; returns how many were merged.
+
+    A group's stored models are found by its slug, its external ids and the
+    slugs its other ids spell (what an earlier, finer grouping made pages
+    of); slugs that another group owns are never taken. The model at the
+    group's slug, else the first found, is kept (`model_redirects`).
+    """
+    by_external_id = {
+        (source, external_id): model_id
+        for source, external_id, model_id in session.execute(
+            select(ExternalId.source, ExternalId.external_id, ExternalId.model_id)
+        )
+    }
+    by_slug = {slug: model_id for slug, model_id in session.execute(select(Model.slug, Model.id))}
+    group_slugs = {g.slug for g in groups}
+    absorbed: dict[int, int] = {}
+    for group in groups:
+        found = [
+            by_slug.get(group.slug),
+            *(by_external_id.get(key) for key in group.external_ids()),
+            *(by_slug.get(s) for s in group.other_slugs() if s not in group_slugs),
+        ]
+        ids = list(dict.fromkeys(absorbed.get(i, i) for i in found if i is not None))
+        if len(ids) < 2:
+            continue
+        canonical = session.get_one(Model, ids[0])
+        for old_id in ids[1:]:
+            merge_models(session=session, old=session.get_one(Model, old_id), canonical=canonical)
+            absorbed.update({k: ids[0] for k, v in absorbed.items() if v == old_id})
+            absorbed[old_id] = ids[0]
+    return len(absorbed)
 
 
 def _tiers(item: PlacedOffer) -> dict[str, list[PricePeriod]]:
