@@ -452,7 +452,10 @@ def _subjects_query(condition: ColumnElement[bool]) -> Select:
             *(_price[name].label(f"price_{name}") for name in _SHEET_FIELDS),
         )
         .select_from(Model.__table__)
-        .outerjoin(Endpoint.__table__, _endpoint.model_id == _model.id)
+        .outerjoin(
+            Endpoint.__table__,
+            and_(_endpoint.model_id == _model.id, Endpoint.on_sale(_endpoint.status)),
+        )
         .outerjoin(Provider.__table__, _provider.id == _endpoint.provider_id)
         .outerjoin(
             Price.__table__,

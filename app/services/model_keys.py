@@ -8,9 +8,10 @@ price list (OpenRouter's `:batch`).
 
 `merge_key` turns a bare id into a comparison key that ignores spelling only:
 case, `.`/`_`/`-` separators, `llama-3` vs `llama3`, Fireworks' `3p1` for
-`3.1`, a trailing `.0` version (`claude-opus-4-0` is `claude-opus-4`). It
+`3.1` (and its `llama-v3p1`), a trailing `.0` version (`claude-opus-4-0` is `claude-opus-4`). It
 never drops words that could name another model (`-instruct`, `-turbo`,
-`-latest`, four-digit release numbers), because a wrong merge puts one
+`-latest`, four-digit release numbers; `model_resolver` decides which
+suffixes name a serving variant), because a wrong merge puts one
 model's prices on another's page, while a missed merge only shows a model
 twice. An eight-digit date suffix is kept apart (`DatedKey`) so that a dated
 snapshot can join its undated model when the lab itself prices them as one.
@@ -27,6 +28,7 @@ _BEDROCK_VENDOR = re.compile(r"^(?P<ns>[a-z0-9-]+)\.(?P<id>.+)$")
 _BEDROCK_PRE_RELEASE = re.compile(r"-v0:(\d+)$")
 _BEDROCK_REVISION = re.compile(r"(-v\d+:\d+|-\d+:\d+|:\d+)$")
 _FIREWORKS_DECIMAL = re.compile(r"(?<=\d)p(?=\d)")
+_FIREWORKS_LLAMA_VERSION = re.compile(r"^llama-v(?=\d)")
 _DATE_SUFFIX = re.compile(
     r"^(?P<base>.+?)[-@](?P<y>20\d\d)-?(?P<m>0[1-9]|1[0-2])-?(?P<d>0[1-9]|[12]\d|3[01])$"
 )
@@ -94,7 +96,7 @@ def parse_model_ref(provider_id: str, ref: str) -> ParsedRef:
     for prefix in _ID_PREFIXES.get(provider_id, ()):
         rest = rest.removeprefix(prefix)
     if provider_id == "fireworks":
-        rest = _FIREWORKS_DECIMAL.sub(".", rest)
+        rest = _FIREWORKS_LLAMA_VERSION.sub("llama-", _FIREWORKS_DECIMAL.sub(".", rest))
     for suffix in _ROUTER_SUFFIXES.get(provider_id, ()):
         if rest.endswith(suffix) and not variant:
             rest, variant = rest.removesuffix(suffix), suffix.lstrip("-")

@@ -135,6 +135,6 @@ def test_a_model_is_deprecated_only_when_every_offer_is() -> None:
         ]
     )
     assert {g.slug: g.deprecated for g in groups} == {
-        "meta/llama-3.3-70b": True,
+        "meta/llama-3.3-70b-instruct": True,
         "meta/llama-3.1-8b-instant": False,
     }

@@ -60,7 +60,7 @@ from app.services.model_keys import (
         (
             "fireworks",
             "accounts/fireworks/models/llama-v3p1-8b-instruct",
-            ParsedRef(None, "llama-v3.1-8b-instruct", "", False),
+            ParsedRef(None, "llama-3.1-8b-instruct", "", False),
         ),
         ("fireworks", "kimi-k2p6-fast", ParsedRef(None, "kimi-k2.6", "fast", False)),
         (
