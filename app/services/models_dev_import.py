@@ -33,7 +33,7 @@ records the outcome, counts and rejected items by reason.
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -42,12 +42,15 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db import utcnow
-from app.models import Author, Endpoint, ExternalId, Model, Price, Provider, RefreshRun
-from app.services.author_aliases import FIRST_PARTY_PROVIDERS, author_info, infer_author
+from app.db import utcnow, without_trailing_zeros
+from app.models import Endpoint, ExternalId, Model, Price, Provider, RefreshRun
+from app.models.catalog import ENDPOINT_RETIRED
+from app.services.author_aliases import FIRST_PARTY_PROVIDERS, infer_author
+from app.services.catalog_writer import CatalogWriter
 from app.services.content_version import bump
 from app.services.model_facts import FactBook, Modalities
-from app.services.model_keys import merge_key, parse_model_ref, slug_part
+from app.services.model_keys import DatedKey, ParsedRef, merge_key, parse_model_ref, slug_part
+from app.services.model_resolver import Resolution, alias_table, resolve_id, serving_suffix
 from app.services.price_history import reconcile
 from app.services.rollups import refresh_rollups
 from app.sources.genai_prices import SOURCE_NAME as GENAI_SOURCE
@@ -211,6 +214,7 @@ def import_models_dev(
         catalog.providers,
         key=lambda p: (not _may_create_models(p.id), not _is_lab_provider(p.id), p.id),
     )
+    writer.provider_rows(providers)
     placed = writer.place_all(providers)
     session.flush()
     total = len(placed) + 1
@@ -219,6 +223,7 @@ def import_models_dev(
         if progress is not None and (done % 100 == 0 or done == len(placed)):
             progress(done, total)
     writer.facts.flush()
+    writer.retire_unlisted(catalog)
     session.flush()
     if report.changed:
         refresh_rollups(session=session)
@@ -244,69 +249,43 @@ def _is_lab_provider(provider_id: str) -> bool:
 
 
 @dataclass(frozen=True)
+class _Read:
+    """An offer as the resolver reads its id: lab, bare id, variant, whether the lab's own."""
+
+    offer: Offer
+    provider: ModelsDevProvider
+    slug: str
+    parsed: ParsedRef
+    author: str
+
+
+@dataclass(frozen=True)
 class _Placed:
     """An offer with the catalog provider it belongs to and whether it is the lab's own."""
 
     offer: Offer
     provider: ModelsDevProvider
     variant: str
+    quantization: str | None
     from_lab: bool
 
 
-class _ModelLookup:
-    """Finds the catalog model an offer names: by external id, then by author and id key.
-
-    The keys are the spelling-insensitive `merge_key`s of `model_keys`, the
-    same rule the genai-prices import groups by, over every stored model's
-    slug and external ids, so an offer joins the model other sources made.
-    """
-
-    def __init__(self, session: Session, models: list[Model], authors: dict[int, str]) -> None:
-        self.by_external: dict[tuple[str, str], Model] = {}
-        self.by_key: dict[tuple[str, str], Model] = {}
-        by_id = {m.id: m for m in models}
-        for model in models:
-            self.add_key(model, authors[model.author_id], model.slug.partition("/")[2])
-        rows = session.execute(
-            select(ExternalId.source, ExternalId.external_id, ExternalId.model_id)
-        )
-        for source, external_id, model_id in rows:
-            model = by_id[model_id]
-            self.by_external[(source, external_id)] = model
-            provider = source.partition(":")[2] or source
-            parsed = parse_model_ref(provider, external_id)
-            self.add_key(model, authors[model.author_id], parsed.bare_id)
-
-    def add_key(self, model: Model, author: str, bare_id: str) -> None:
-        """Let `bare_id` of `author` find `model`, unless the key already names another."""
-        self.by_key.setdefault((author, merge_key(bare_id).full), model)
-
-    def find(
-        self, external_ids: Iterable[tuple[str, str]], author: str, bare_id: str
-    ) -> Model | None:
-        for external_id in external_ids:
-            if (model := self.by_external.get(external_id)) is not None:
-                return model
-        return self.by_key.get((author, merge_key(bare_id).full))
-
-
 class _Writer:
-    """Existing catalog rows, loaded once, and the writes that align them with models.dev."""
+    """Existing catalog rows, loaded once, and the writes that align them with models.dev.
+
+    Labs, providers, models and endpoints are found and created through
+    `CatalogWriter`, and ids read by `model_resolver`, as every source does.
+    """
 
     def __init__(self, *, session: Session, report: ModelsDevReport, now: datetime) -> None:
         self.session = session
         self.report = report
         self.now = now
-        self.authors = {a.slug: a for a in session.scalars(select(Author))}
-        author_slugs = {a.id: a.slug for a in self.authors.values()}
-        self.providers = {p.slug: p for p in session.scalars(select(Provider))}
-        models = list(session.scalars(select(Model)))
-        self.slugs = {m.slug for m in models}
-        self.lookup = _ModelLookup(session, models, author_slugs)
+        self.catalog = CatalogWriter(session=session, created=report.created)
+        self.catalog.load_endpoints()
+        self.keys = _SpellingIndex(self.catalog)
         self.new_models: set[Model] = set()
-        self.endpoints = {
-            (e.model_id, e.provider_id, e.variant): e for e in session.scalars(select(Endpoint))
-        }
+        self.listed: set[Endpoint] = set()
         self.prices: dict[int, list[Price]] = defaultdict(list)
         for price in session.scalars(select(Price).where(Price.service_tier == "standard")):
             self.prices[price.endpoint_id].append(price)
@@ -314,85 +293,99 @@ class _Writer:
 
     def place_all(self, providers: list[ModelsDevProvider]) -> dict[Model, list[_Placed]]:
         """Every offer on its model (created when missing), lab offers first."""
+        read = [self._read(provider, offer) for provider in providers for offer in provider.offers]
+        table = alias_table()
+        known = self.keys.known | {
+            (r.author, table.canonical(r.author, merge_key(r.parsed.bare_id)).full)
+            for r in read
+            if serving_suffix(r.parsed.bare_id) is None
+        }
+        lab_models = {(r.author, merge_key(r.parsed.bare_id).full) for r in read if _first_party(r)}
         placed: dict[Model, list[_Placed]] = defaultdict(list)
-        for provider in providers:
-            slug = catalog_provider_slug(provider.id)
-            if sells_api_access(provider.id):
-                self._provider(provider, slug)
-            for offer in provider.offers:
-                parsed = parse_model_ref(slug, offer.model_id)
-                author = infer_author(
-                    provider_id=slug, namespace=parsed.namespace, model_id=parsed.bare_id
+        for item in read:
+            resolution = resolve_id(
+                author=item.author,
+                bare_id=item.parsed.bare_id,
+                known=known,
+                lab_models=lab_models,
+                table=table,
+            )
+            model = self._model(item, resolution)
+            if model is None:
+                self.report.skipped["offers of routers, subscriptions: no known model"] += 1
+                continue
+            own = (f"{SOURCE_NAME}:{item.provider.id}", item.offer.model_id)
+            if self.catalog.link_external_id(model, *own):
+                self.report.created["external ids"] += 1
+            variant = "-".join(v for v in (item.parsed.variant, resolution.variant) if v)
+            placed[model].append(
+                _Placed(
+                    offer=item.offer,
+                    provider=item.provider,
+                    variant=variant,
+                    quantization=resolution.quantization,
+                    from_lab=_first_party(item) and not variant,
                 )
-                external_ids = self._external_ids(provider.id, slug, offer.model_id)
-                model = self.lookup.find(external_ids, author, parsed.bare_id)
-                from_lab = FIRST_PARTY_PROVIDERS.get(slug) == author and not parsed.variant
-                if model is None and not _may_create_models(provider.id):
-                    self.report.skipped["offers of routers, subscriptions: no known model"] += 1
-                    continue
-                if model is None:
-                    model = self._new_model(author, parsed.namespace, parsed.bare_id, offer)
-                self.lookup.add_key(model, author, parsed.bare_id)
-                own = (f"{SOURCE_NAME}:{provider.id}", offer.model_id)
-                if own not in self.lookup.by_external:
-                    self.session.add(_row_of(model, ExternalId, source=own[0], external_id=own[1]))
-                    self.lookup.by_external[own] = model
-                    self.report.created["external ids"] += 1
-                placed[model].append(
-                    _Placed(
-                        offer=offer, provider=provider, variant=parsed.variant, from_lab=from_lab
-                    )
-                )
+            )
         return placed
 
-    def _external_ids(self, provider_id: str, slug: str, model_id: str) -> list[tuple[str, str]]:
-        """Ids under which other imports may already know this offer."""
-        ids = [(f"{SOURCE_NAME}:{provider_id}", model_id), (f"{GENAI_SOURCE}:{slug}", model_id)]
-        if provider_id == OPENROUTER_SOURCE:
-            ids.append((OPENROUTER_SOURCE, model_id))
-        return ids
+    def _read(self, provider: ModelsDevProvider, offer: Offer) -> _Read:
+        slug = catalog_provider_slug(provider.id)
+        parsed = parse_model_ref(slug, offer.model_id)
+        author = infer_author(provider_id=slug, namespace=parsed.namespace, model_id=parsed.bare_id)
+        return _Read(offer=offer, provider=provider, slug=slug, parsed=parsed, author=author)
 
-    def _provider(self, provider: ModelsDevProvider, slug: str) -> Provider:
-        existing = self.providers.get(slug)
-        if existing is not None:
-            return existing
-        created = Provider(
-            slug=slug,
-            name=provider.name,
-            kind="router" if provider.id in ROUTER_PROVIDERS else "inference",
-            url=provider.url,
-            api_base=provider.api_base,
-        )
-        self.session.add(created)
-        self.providers[slug] = created
-        self.report.created["providers"] += 1
-        return created
-
-    def _new_model(
-        self, author_slug: str, namespace: str | None, bare_id: str, offer: Offer
-    ) -> Model:
-        author = self.authors.get(author_slug)
-        if author is None:
-            info = author_info(author_slug, namespace=namespace)
-            author = Author(slug=author_slug, name=info.name, url=info.url)
-            self.session.add(author)
-            self.authors[author_slug] = author
-            self.report.created["authors"] += 1
-        slug = f"{author_slug}/{slug_part(bare_id)}"
-        while slug in self.slugs:
-            slug = f"{slug}-{slug_part(offer.provider_id)}"
-        self.slugs.add(slug)
-        model = Model(
-            author=author,
-            slug=slug,
-            name=_clean_name(offer.name),
+    def _model(self, item: _Read, resolution: Resolution) -> Model | None:
+        """The model an offer serves: by its ids at the sources, then by the resolved id."""
+        for source, external_id in _external_ids(item):
+            if (model := self.catalog.model_by_external_id(source, external_id)) is not None:
+                return model
+        slug = f"{item.author}/{slug_part(resolution.bare_id)}"
+        model = self.catalog.model_by_slug(slug) or self.keys.find(item.author, resolution.key)
+        if model is not None or not _may_create_models(item.provider.id):
+            return model
+        model = self.catalog.new_model(
+            author_slug=item.author,
+            bare_id=resolution.bare_id,
+            name=_clean_name(item.offer.name),
+            namespace=item.parsed.namespace,
             status="unknown",
-            recommended_for=[],
         )
-        self.session.add(model)
+        self.keys.add(model, item.author, resolution.key)
         self.new_models.add(model)
-        self.report.created["models"] += 1
         return model
+
+    def provider_rows(self, providers: list[ModelsDevProvider]) -> None:
+        """Find or create every provider whose offers become endpoints."""
+        for provider in providers:
+            if sells_api_access(provider.id):
+                self.catalog.provider(
+                    catalog_provider_slug(provider.id),
+                    name=provider.name,
+                    kind="router" if provider.id in ROUTER_PROVIDERS else "inference",
+                    url=provider.url,
+                    api_base=provider.api_base,
+                )
+
+    def retire_unlisted(self, catalog: ModelsDevCatalog) -> None:
+        """Retire the endpoints models.dev created and no longer lists (kept for history).
+
+        An offer that was rejected this time, or whose provider was, is still
+        listed as far as we know, so its endpoint stays.
+        """
+        unread = {catalog_provider_slug(p) for p in catalog.rejected_providers}
+        rejected = {(catalog_provider_slug(p), m) for p, m in catalog.rejected_offers}
+        for endpoint in self.catalog.endpoints.values():
+            if (
+                endpoint.created_by == SOURCE_NAME
+                and endpoint.status != ENDPOINT_RETIRED
+                and endpoint not in self.listed
+                and endpoint.provider.slug not in unread
+                and (endpoint.provider.slug, endpoint.provider_model_id) not in rejected
+            ):
+                endpoint.status = ENDPOINT_RETIRED
+                endpoint.retired_at = self.now
+                self.report.updated["endpoints retired"] += 1
 
     def sync_model(self, model: Model, offers: list[_Placed]) -> None:
         """Record the model's facts by source, derive its columns, then its endpoints."""
@@ -412,7 +405,8 @@ class _Writer:
             if not sells_api_access(item.provider.id):
                 self.report.skipped["offers of subscriptions"] += 1
                 continue
-            provider = self.providers[catalog_provider_slug(item.provider.id)]
+            provider = self.catalog.find_provider(catalog_provider_slug(item.provider.id))
+            assert provider is not None, "provider_rows stores every provider first"
             if (provider.id, item.variant) in taken:
                 self.report.skipped["second offer for one endpoint"] += 1
                 continue
@@ -422,22 +416,23 @@ class _Writer:
                 self._price(endpoint, item)
 
     def _endpoint(self, model: Model, provider: Provider, item: _Placed) -> Endpoint:
-        key = (model.id, provider.id, item.variant)
-        endpoint = self.endpoints.get(key)
-        if endpoint is None:
-            endpoint = Endpoint(
-                model_id=model.id,
-                provider=provider,
-                variant=item.variant,
-                provider_model_id=item.offer.model_id,
-                context_window=item.offer.context_window,
-                max_output=item.offer.max_output,
-                status="deprecated" if item.offer.status == "deprecated" else "active",
-                supported_parameters=[],
-            )
-            self.session.add(endpoint)
-            self.endpoints[key] = endpoint
-            self.report.created["endpoints"] += 1
+        endpoint, created = self.catalog.endpoint(
+            model=model,
+            provider=provider,
+            variant=item.variant,
+            provider_model_id=item.offer.model_id,
+            quantization=item.quantization,
+            context_window=item.offer.context_window,
+            max_output=item.offer.max_output,
+            status="deprecated" if item.offer.status == "deprecated" else "active",
+            supported_parameters=[],
+            created_by=SOURCE_NAME,
+        )
+        self.listed.add(endpoint)
+        if not created and endpoint.created_by == SOURCE_NAME and endpoint.retired_at:
+            endpoint.status = "deprecated" if item.offer.status == "deprecated" else "active"
+            endpoint.retired_at = None
+            self.report.updated["endpoints listed again"] += 1
         return endpoint
 
     def _price(self, endpoint: Endpoint, item: _Placed) -> None:
@@ -479,6 +474,48 @@ class _Writer:
         self.report.updated["prices corrected"] += changes.corrected
         self.report.updated["prices filled in"] += changes.filled
         self.report.prices_closed += changes.closed
+
+
+class _SpellingIndex:
+    """Stored models by (lab, `merge_key`) of their slug and their ids at other sources.
+
+    `CatalogWriter.model_by_slug` matches a slug exactly; this finds the
+    model whose id another source spells differently (`Llama-3.3-70B` at one
+    host, `llama3.3-70b` at another) with the resolver's own key. `known`
+    is the set of those keys, as `resolve_id` takes it.
+    """
+
+    def __init__(self, catalog: CatalogWriter) -> None:
+        self.by_key: dict[tuple[str, str], Model] = {}
+        authors = {a.id: a.slug for a in catalog.authors.values()}
+        for model in catalog.models_by_slug.values():
+            self.add(model, authors[model.author_id], merge_key(model.slug.partition("/")[2]))
+        for (source, external_id), model in catalog.external_ids.items():
+            parsed = parse_model_ref(source.partition(":")[2] or source, external_id)
+            self.add(model, authors[model.author_id], merge_key(parsed.bare_id))
+        self.known = set(self.by_key)
+
+    def add(self, model: Model, author: str, key: DatedKey) -> None:
+        self.by_key.setdefault((author, key.full), model)
+
+    def find(self, author: str, key: DatedKey) -> Model | None:
+        return self.by_key.get((author, key.full))
+
+
+def _first_party(item: _Read) -> bool:
+    return FIRST_PARTY_PROVIDERS.get(item.slug) == item.author and not item.parsed.variant
+
+
+def _external_ids(item: _Read) -> list[tuple[str, str]]:
+    """Ids under which this or another import may already know this offer."""
+    model_id = item.offer.model_id
+    ids = [
+        (f"{SOURCE_NAME}:{item.provider.id}", model_id),
+        (f"{GENAI_SOURCE}:{item.slug}", model_id),
+    ]
+    if item.provider.id == OPENROUTER_SOURCE:
+        ids.append((OPENROUTER_SOURCE, model_id))
+    return ids
 
 
 def _row_of(parent: Model | Endpoint, table: type[R], **values: Any) -> R:
@@ -556,7 +593,7 @@ def _clean_name(name: str) -> str:
 
 def _price_values(price: OfferPrice) -> PriceValues:
     def exact(value: Decimal | None) -> Decimal | None:
-        return None if value is None else value.quantize(_NINE_PLACES).normalize()
+        return None if value is None else without_trailing_zeros(value.quantize(_NINE_PLACES))
 
     return PriceValues(
         input=exact(price.input),

@@ -106,7 +106,6 @@ def test_a_provider_genai_prices_lacks_gets_its_offers_as_endpoints(session: Ses
 
     nebius = session.scalars(select(Provider).where(Provider.slug == "nebius")).one()
     assert nebius.kind == "inference"
-    assert nebius.name == "Nebius Token Factory"
     endpoint = endpoints_of(session, "meta/llama-3.3-70b-instruct")["nebius"]
     assert current_price(session, endpoint).input == Decimal("0.13")
 
@@ -157,16 +156,17 @@ def test_re_importing_unchanged_data_writes_nothing(session: Session) -> None:
 def test_a_price_another_source_holds_is_kept_and_the_difference_counted(
     session: Session,
 ) -> None:
-    meta = Author(slug="meta", name="Meta")
-    groq = Provider(slug="groq", name="Groq")
-    versatile = Model(author=meta, slug="meta/llama-3.3-70b-versatile", name="Llama 3.3 70B")
-    endpoint = Endpoint(model=versatile, provider=groq, provider_model_id="llama-3.3-70b-versatile")
+    openai = Author(slug="openai", name="OpenAI")
+    provider = Provider(slug="openai", name="OpenAI")
+    gpt_4o = Model(author=openai, slug="openai/gpt-4o", name="GPT-4o")
+    gpt_4o.external_ids.append(ExternalId(source="genai-prices:openai", external_id="gpt-4o"))
+    endpoint = Endpoint(model=gpt_4o, provider=provider, provider_model_id="gpt-4o")
     session.add(
         Price(
             endpoint=endpoint,
             effective_from=datetime(2026, 1, 1, tzinfo=UTC),
-            input=Decimal("0.5"),
-            output=Decimal("0.7"),
+            input=Decimal(5),
+            output=Decimal(15),
             source="genai-prices",
         )
     )
@@ -175,12 +175,12 @@ def test_a_price_another_source_holds_is_kept_and_the_difference_counted(
     report = run_import(session)
 
     price = current_price(session, endpoint)
-    assert (price.input, price.source) == (Decimal("0.5"), "genai-prices")
+    assert (price.input, price.source) == (Decimal(5), "genai-prices")
     assert report.price_disagreements == 1
     assert report.disagreement_examples == {
-        "groq/llama-3.3-70b-versatile": "genai-prices 0.5/0.7 kept, models.dev 0.59/0.79"
+        "openai/gpt-4o": "genai-prices 5/15 kept, models.dev 2.5/10"
     }
-    assert endpoints_of(session, "meta/llama-3.3-70b-versatile").keys() == {"groq"}
+    assert endpoints_of(session, "openai/gpt-4o").keys() == {"openai"}
 
 
 def test_the_run_is_logged_with_counts_and_rejected_reasons(session: Session) -> None:
@@ -230,3 +230,26 @@ def test_the_curated_seed_outranks_what_the_lab_offer_states(session: Session) -
 def _gpt_4o(catalog: ModelsDevCatalog) -> Offer:
     openai = next(p for p in catalog.providers if p.id == "openai")
     return next(o for o in openai.offers if o.model_id == "gpt-4o")
+
+
+def test_an_offer_no_longer_listed_is_retired_but_a_rejected_one_is_not(
+    session: Session,
+) -> None:
+    run_import(session)
+    catalog = load_catalog(str(FIXTURES / "malformed_offer.json"))
+    catalog.providers = [p for p in catalog.providers if p.id != "nebius"]
+
+    report = import_models_dev(session=session, catalog=catalog, now=NOW)
+    session.flush()
+
+    nebius = endpoints_of(session, "meta/llama-3.3-70b-instruct")["nebius"]
+    assert (nebius.status, nebius.retired_at) == ("retired", NOW)
+    groq = [e for e in endpoints_of_provider(session, "groq") if e.status == "retired"]
+    assert groq == []
+    assert report.updated["endpoints retired"] == 1
+
+
+def endpoints_of_provider(session: Session, slug: str) -> list[Endpoint]:
+    return list(
+        session.scalars(select(Endpoint).join(Endpoint.provider).where(Provider.slug == slug))
+    )
