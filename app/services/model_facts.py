@@ -172,40 +172,46 @@ def disagree(field: str, values: Iterable[Any]) -> bool:
 
 
 @dataclass
-class _NewFact:
-    """A fact first stated in this FactBook; inserted in bulk by `FactBook.flush`."""
+class _Fact:
+    """One stored (or about to be inserted) fact as the FactBook tracks it."""
 
     model_id: int
     field: str
     source: str
     value: Any
     seen_at: datetime
-    inserted: bool = False
+    stored: bool
 
 
 class FactBook:
     """Stored facts, loaded once, and the writes that align them with what sources state.
 
-    New facts are inserted in one statement by `flush` (an import states tens
-    of thousands; one ORM object each took seconds), changed and removed
-    ones go through the session.
+    Facts are read and written as plain rows, not ORM objects: an import
+    states tens of thousands, and an object each cost seconds. New facts are
+    inserted in one statement by `flush`; a changed or withdrawn one is one
+    UPDATE or DELETE, sent at once.
     """
 
     def __init__(self, session: Session, *, model_ids: Iterable[int] | None = None) -> None:
         self.session = session
-        facts = select(ModelFact)
+        columns = ModelFact.__table__.c
+        facts = select(
+            columns.model_id, columns.field, columns.source, columns.value, columns.seen_at
+        )
         modalities = select(ModelModality)
         if model_ids is not None:
             ids = list(model_ids)
-            facts = facts.where(ModelFact.model_id.in_(ids))
+            facts = facts.where(columns.model_id.in_(ids))
             modalities = modalities.where(ModelModality.model_id.in_(ids))
-        self._facts: dict[int, dict[tuple[str, str], ModelFact | _NewFact]] = defaultdict(dict)
-        for fact in session.scalars(facts):
-            self._facts[fact.model_id][(fact.field, fact.source)] = fact
+        self._facts: dict[int, dict[tuple[str, str], _Fact]] = defaultdict(dict)
+        for model_id, field, source, value, seen_at in session.execute(facts):
+            self._facts[model_id][(field, source)] = _Fact(
+                model_id, field, source, value, seen_at, stored=True
+            )
         self._modalities: dict[int, list[ModelModality]] = defaultdict(list)
         for row in session.scalars(modalities):
             self._modalities[row.model_id].append(row)
-        self._pending: list[_NewFact] = []
+        self._pending: list[_Fact] = []
 
     def record(
         self,
@@ -233,7 +239,7 @@ class FactBook:
                 continue
             encoded = encode(field, value)
             if fact is None:
-                new = _NewFact(model_id, field, source, encoded, seen_at or utcnow())
+                new = _Fact(model_id, field, source, encoded, seen_at or utcnow(), stored=False)
                 self._pending.append(new)
                 stored[(field, source)] = new
                 written += 1
@@ -253,31 +259,30 @@ class FactBook:
                 "seen_at": f.seen_at,
             }
             for f in self._pending
-            if not f.inserted
         ]
         if rows:
-            self.session.execute(insert(ModelFact), rows)
+            self.session.execute(insert(ModelFact.__table__), rows)
         for fact in self._pending:
-            fact.inserted = True
+            fact.stored = True
         self._pending.clear()
 
-    def _delete(self, fact: ModelFact | _NewFact) -> None:
-        if isinstance(fact, ModelFact):
-            self.session.delete(fact)
-        elif fact.inserted:
-            self.session.execute(delete(ModelFact).where(*_key_of(fact)))
+    def _delete(self, fact: _Fact) -> None:
+        if fact.stored:
+            self.session.execute(delete(ModelFact.__table__).where(*_key_of(fact)))
         else:
             self._pending.remove(fact)
 
-    def _change(self, fact: ModelFact | _NewFact, value: Any, seen_at: datetime) -> None:
-        if isinstance(fact, _NewFact) and fact.inserted:
+    def _change(self, fact: _Fact, value: Any, seen_at: datetime) -> None:
+        if fact.stored:
             self.session.execute(
-                update(ModelFact).where(*_key_of(fact)).values(value=value, seen_at=seen_at)
+                update(ModelFact.__table__)
+                .where(*_key_of(fact))
+                .values(value=value, seen_at=seen_at)
             )
         fact.value = value
         fact.seen_at = seen_at
 
-    def shown(self, model_id: int, field: str) -> ModelFact | _NewFact | None:
+    def shown(self, model_id: int, field: str) -> _Fact | None:
         """The most trusted stored fact of one field, if any source states it."""
         candidates = [f for (name, _), f in self._facts[model_id].items() if name == field]
         return min(candidates, key=lambda f: precedence(f.source), default=None)
@@ -348,11 +353,12 @@ def record_facts(
     return book.derive(model) or bool(written)
 
 
-def _key_of(fact: _NewFact) -> tuple[ColumnElement[bool], ...]:
+def _key_of(fact: _Fact) -> tuple[ColumnElement[bool], ...]:
+    columns = ModelFact.__table__.c
     return (
-        ModelFact.model_id == fact.model_id,
-        ModelFact.field == fact.field,
-        ModelFact.source == fact.source,
+        columns.model_id == fact.model_id,
+        columns.field == fact.field,
+        columns.source == fact.source,
     )
 
 

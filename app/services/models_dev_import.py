@@ -9,7 +9,8 @@ One run reads every provider and offer of a models.dev api.json
   lab's own offer (models.dev's `openai` provider for an OpenAI model) as
   source "lab", all other offers together as source "models.dev" — the
   most common release date (resellers often give the date of their own
-  listing), the largest context window and output, the
+  listing), open weights when any offer says so, the largest context
+  window and output, the
   capabilities any offer states, the union of modalities — then derives the
   shown columns by precedence;
 - makes an endpoint of each offer at a provider that sells API access (plan
@@ -285,6 +286,7 @@ class _Writer:
         self.catalog.load_endpoints()
         self.keys = _SpellingIndex(self.catalog)
         self.new_models: set[Model] = set()
+        self.provider_rows_by_id: dict[str, Provider] = {}
         self.listed: set[Endpoint] = set()
         self.prices: dict[int, list[Price]] = defaultdict(list)
         for price in session.scalars(select(Price).where(Price.service_tier == "standard")):
@@ -359,7 +361,7 @@ class _Writer:
         """Find or create every provider whose offers become endpoints."""
         for provider in providers:
             if sells_api_access(provider.id):
-                self.catalog.provider(
+                self.provider_rows_by_id[provider.id] = self.catalog.provider(
                     catalog_provider_slug(provider.id),
                     name=provider.name,
                     kind="router" if provider.id in ROUTER_PROVIDERS else "inference",
@@ -405,8 +407,7 @@ class _Writer:
             if not sells_api_access(item.provider.id):
                 self.report.skipped["offers of subscriptions"] += 1
                 continue
-            provider = self.catalog.find_provider(catalog_provider_slug(item.provider.id))
-            assert provider is not None, "provider_rows stores every provider first"
+            provider = self.provider_rows_by_id[item.provider.id]
             if (provider.id, item.variant) in taken:
                 self.report.skipped["second offer for one endpoint"] += 1
                 continue
@@ -536,14 +537,14 @@ def _facts(offers: list[Offer], *, from_lab: bool) -> dict[str, Any]:
     outputs = [o.max_output for o in offers if o.max_output]
     structured = [o.structured_outputs for o in offers if o.structured_outputs is not None]
     knowledge = Counter(o.knowledge_cutoff for o in offers if o.knowledge_cutoff)
-    weights = Counter("open" if o.open_weights else "closed" for o in offers)
     names = Counter(_clean_name(o.name) for o in offers)
     inputs = frozenset().union(*(o.input_modalities for o in offers))
     outputs_modalities = frozenset().union(*(o.output_modalities for o in offers))
     return {
         "name": _most_common(names),
         "released_at": _most_common(Counter(released)),
-        "weights": _most_common(weights),
+        # `open_weights` is a required field most resellers leave false; true is a claim.
+        "weights": "open" if any(o.open_weights for o in offers) else "closed",
         "context_window": max(windows, default=None),
         "max_output": max(outputs, default=None),
         "knowledge_cutoff": _most_common(knowledge),
