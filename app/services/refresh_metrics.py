@@ -38,6 +38,10 @@ Prices are compared with the endpoint's open standard row whoever wrote it.
 Once this refresh has written it, the genai-prices import leaves that tier
 alone (a live price wins, see `services.genai_import`), so the two writers
 never take turns replacing each other's rows.
+
+What the listing says of each model it answered for (description, dates,
+modalities, limits, capabilities) is recorded as facts with source
+"openrouter" (`services.openrouter_facts`), for models we had too.
 """
 
 import logging
@@ -78,6 +82,7 @@ from app.services.job_lease import (
 from app.services.metric_hours import rebuild_metric_hours
 from app.services.model_keys import slug_part
 from app.services.model_resolver import alias_table
+from app.services.openrouter_facts import record_openrouter_facts
 from app.services.popularity import refresh_popularity
 from app.services.retention import downsample_samples
 from app.services.rollups import refresh_rollups
@@ -134,6 +139,7 @@ class RefreshCounts:
     models_created: int = 0
     providers_created: int = 0
     endpoints_retired: int = 0
+    facts_written: int = 0
     skipped_unknown: Counter[str] = field(default_factory=Counter)
     rejected: Counter[str] = field(default_factory=Counter)
     missing_figures: Counter[str] = field(default_factory=Counter)
@@ -151,6 +157,7 @@ class RefreshCounts:
             "models_created": self.models_created,
             "providers_created": self.providers_created,
             "endpoints_retired": self.endpoints_retired,
+            "facts_written": self.facts_written,
             "skipped_unknown": dict(self.skipped_unknown),
             "rejected": dict(self.rejected),
             "missing_figures": dict(self.missing_figures),
@@ -521,6 +528,11 @@ class _CatalogWriter:
             model = found[upstream_model.id] or self.models[upstream_model.base_id]
             for upstream in answers[upstream_model.id].endpoints:
                 self._apply_endpoint(model, upstream_model, upstream)
+        self.counts.facts_written += record_openrouter_facts(
+            session=self.session,
+            placed=[(found[m.id] or self.models[m.base_id], m) for m in answered],
+            seen_at=self.measured_at,
+        )
         answered_models = {(found[m.id] or self.models[m.base_id]).id for m in answered}
         self._retire_unlisted(listed, answered_models)
         self.session.flush()
