@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Endpoint, Model, ModelModality, Price, Provider
 from app.services.model_page import features_of
+from app.services.model_redirects import canonical_slugs
 from app.services.pricing import COMPONENT_LABELS, Estimate, PriceSheet, Workload, estimate
 from app.services.workload import Limits, Presets, WorkloadForm, read_workload
 
@@ -275,6 +276,7 @@ def compare_models(*, session: Session, params: Mapping[str, str], presets: Pres
     """
     models_text = params.get("models", "").strip()
     slugs, models_error = read_model_slugs(models_text)
+    slugs = canonical_slugs(session=session, slugs=slugs)
     subjects = load_subjects(session=session, slugs=slugs)
     unknown = [slug for slug in slugs if slug not in subjects]
     if unknown and models_error is None:

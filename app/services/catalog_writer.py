@@ -28,6 +28,7 @@ Public API (keyword-only where it takes options; nothing commits):
     writer.find_provider(tag_or_name, ...)         # None when unknown
     writer.author(slug, namespace=...)
     writer.model_by_external_id(source, external_id) / writer.model_by_slug(slug)
+    writer.find_model_for_offer(provider_id, model_id)  # -> OfferPlace(model, variant, ...)
     writer.new_model(author_slug=..., bare_id=..., name=..., namespace=..., **columns)
     writer.link_external_id(model, source, external_id)
     writer.endpoint(model=..., provider=..., variant=..., provider_model_id=..., quantization=...)
@@ -43,15 +44,17 @@ offers issues no query per offer.
 import re
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Author, Endpoint, ExternalId, Model, ModelRedirect, Provider
-from app.services.author_aliases import author_info
+from app.services.author_aliases import author_info, infer_author
 from app.services.known_providers import provider_display_name
-from app.services.model_keys import slug_part
+from app.services.model_keys import parse_model_ref, slug_part
+from app.services.model_resolver import alias_table, serving_suffix
 
 # Upstream provider names or tags that differ from the provider slugs we store.
 PROVIDER_ALIASES = {"amazonbedrock": "aws", "googleaistudio": "google", "googlevertex": "google"}
@@ -69,6 +72,15 @@ def provider_key(text: str) -> str:
 def provider_slug(source_id: str) -> str:
     """A source's provider id as our URL slug (`huggingface_groq` -> `huggingface-groq`)."""
     return slug_part(source_id.replace("_", "-"))[:80]
+
+
+@dataclass(frozen=True)
+class OfferPlace:
+    """Where a provider's id lands: the model, and the endpoint variant and quantization."""
+
+    model: Model
+    variant: str
+    quantization: str | None
 
 
 class CatalogWriter:
@@ -193,6 +205,33 @@ class CatalogWriter:
         if found is None and slug in self.redirects:
             found = self.models_by_id.get(self.redirects[slug])
         return found
+
+    def find_model_for_offer(self, provider_id: str, model_id: str) -> OfferPlace | None:
+        """Our model for a provider's id, and the endpoint variant the id names; None if unknown.
+
+        For sources that place offers on models the catalog already has (the
+        models.dev import): the provider's spelling is read as the resolver
+        reads it (`model_keys.parse_model_ref`, the lab, the alias table, a
+        serving-variant suffix whose model is stored), then looked up by slug
+        or redirect, so every id the genai-prices import has seen finds its page.
+        """
+        parsed = parse_model_ref(provider_id, model_id)
+        author = infer_author(
+            provider_id=provider_id, namespace=parsed.namespace, model_id=parsed.bare_id
+        )
+        table = alias_table()
+        own_slug = f"{author}/{slug_part(table.canonical_id(author, parsed.bare_id))}"
+        if own := self.models_by_slug.get(own_slug):
+            return OfferPlace(model=own, variant=parsed.variant, quantization=None)
+        if split := serving_suffix(parsed.bare_id):
+            stem, rule = split
+            stem_slug = f"{author}/{slug_part(table.canonical_id(author, stem))}"
+            if found := self.model_by_slug(stem_slug):
+                variant = "-".join(part for part in (parsed.variant, rule.variant) if part)
+                return OfferPlace(model=found, variant=variant, quantization=rule.quantization)
+        if redirected := self.model_by_slug(own_slug):
+            return OfferPlace(model=redirected, variant=parsed.variant, quantization=None)
+        return None
 
     def unique_model_slug(self, wanted: str) -> str:
         """`wanted`, or `wanted-2`, `-3`… when taken by another model or an old merged slug."""

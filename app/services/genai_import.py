@@ -483,10 +483,11 @@ class _CatalogWriter:
 def merge_split_models(*, session: Session, groups: list[ModelGroup]) -> int:
     """Merge stored models that the grouping now reads as one; returns how many were merged.
 
-    A group's stored models are found by its slug, its external ids and the
-    slugs its other ids spell (what an earlier, finer grouping made pages
-    of); slugs that another group owns are never taken. The model at the
-    group's slug, else the first found, is kept (`model_redirects`).
+    A group's home is the stored model at its slug, else the first one its
+    external ids name. Its other stored models are those its external ids
+    and the slugs its other ids spell point at (what an earlier, finer
+    grouping made pages of), unless they are another group's home or slug:
+    two groups sharing an id never merge each other's models.
     """
     by_external_id = {
         (source, external_id): model_id
@@ -496,21 +497,31 @@ def merge_split_models(*, session: Session, groups: list[ModelGroup]) -> int:
     }
     by_slug = {slug: model_id for slug, model_id in session.execute(select(Model.slug, Model.id))}
     group_slugs = {g.slug for g in groups}
-    absorbed: dict[int, int] = {}
+    found: dict[str, list[int]] = {}
     for group in groups:
-        found = [
+        ids = [
             by_slug.get(group.slug),
             *(by_external_id.get(key) for key in group.external_ids()),
             *(by_slug.get(s) for s in group.other_slugs() if s not in group_slugs),
         ]
-        ids = list(dict.fromkeys(absorbed.get(i, i) for i in found if i is not None))
-        if len(ids) < 2:
+        found[group.slug] = list(dict.fromkeys(i for i in ids if i is not None))
+    homes = {ids[0] for ids in found.values() if ids}
+    absorbed: dict[int, int] = {}
+    for ids in found.values():
+        if not ids:
             continue
-        canonical = session.get_one(Model, ids[0])
+        home = absorbed.get(ids[0], ids[0])
         for old_id in ids[1:]:
-            merge_models(session=session, old=session.get_one(Model, old_id), canonical=canonical)
-            absorbed.update({k: ids[0] for k, v in absorbed.items() if v == old_id})
-            absorbed[old_id] = ids[0]
+            old_id = absorbed.get(old_id, old_id)
+            if old_id in homes or old_id == home:
+                continue
+            merge_models(
+                session=session,
+                old=session.get_one(Model, old_id),
+                canonical=session.get_one(Model, home),
+            )
+            absorbed.update({k: home for k, v in absorbed.items() if v == old_id})
+            absorbed[old_id] = home
     return len(absorbed)
 
 

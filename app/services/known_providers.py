@@ -25,7 +25,6 @@ PROVIDER_NAMES: dict[str, str] = {
     "google": "Google",
     "huggingface": "Hugging Face",
     "moonshotai": "Moonshot AI",
-    "mistral": "Mistral AI",
     "ovhcloud": "OVHcloud AI Endpoints",
     "sambanova": "SambaNova",
     "nebius": "Nebius AI Studio",

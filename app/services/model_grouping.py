@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from app.services.author_aliases import FIRST_PARTY_PROVIDERS, infer_author
+from app.services.author_aliases import FIRST_PARTY_PROVIDERS, UNKNOWN_AUTHOR, infer_author
 from app.services.model_keys import (
     DatedKey,
     ParsedRef,
@@ -142,6 +142,7 @@ class _Groups:
 def group_offers(providers: Iterable[SourceProvider]) -> list[ModelGroup]:
     """Every offer of every provider, grouped into models, sorted by slug."""
     placed = [_place(provider, offer) for provider in providers for offer in provider.offers]
+    _adopt_authors(placed)
     _resolve(placed)
     groups = _Groups()
     for item in placed:
@@ -179,6 +180,41 @@ def _place(provider: SourceProvider, offer: SourceOffer) -> PlacedOffer:
         key=merge_key(parsed.bare_id),
         first_party=FIRST_PARTY_PROVIDERS.get(provider.id) == author and not parsed.variant,
     )
+
+
+def _adopt_authors(placed: list[PlacedOffer]) -> None:
+    """An id listed without its lab takes the lab that publishes the same id, if only one does.
+
+    The publisher's namespace (`neversleep/llama-3-lumimaid-70b`) is better
+    evidence than a family guessed from the id's start (`llama` -> Meta), so
+    an offer without a namespace, not sold by its own lab, takes the one lab
+    whose namespaced ids spell the same key; an unknown lab takes any one lab
+    that lists the key. A host that files other labs' models under its own
+    namespace (Perplexity's `perplexity/kimi-k3`) is read the same way, so
+    only its own models (`perplexity/sonar`) stay under its name.
+    """
+    namespaced: dict[str, set[str]] = {}
+    known: dict[str, set[str]] = {}
+    for item in placed:
+        if item.author != UNKNOWN_AUTHOR:
+            known.setdefault(item.key.full, set()).add(item.author)
+            if item.parsed.namespace and not _in_host_namespace(item):
+                namespaced.setdefault(item.key.full, set()).add(item.author)
+    for item in placed:
+        if item.parsed.namespace and not _in_host_namespace(item):
+            continue
+        if item.first_party and not item.parsed.namespace:
+            continue
+        labs = known if item.author == UNKNOWN_AUTHOR else namespaced
+        found = labs.get(item.key.full, set()) - {item.author}
+        if len(found) == 1 and (item.author == UNKNOWN_AUTHOR or len(labs[item.key.full]) == 1):
+            (item.author,) = found
+            item.first_party = False
+
+
+def _in_host_namespace(item: PlacedOffer) -> bool:
+    """True when the id's namespace is the serving provider's own lab (`perplexity/...`)."""
+    return FIRST_PARTY_PROVIDERS.get(item.provider.id) == item.author
 
 
 def _resolve(placed: list[PlacedOffer]) -> None:
@@ -238,10 +274,13 @@ def _by_preference(offers: list[PlacedOffer]) -> list[PlacedOffer]:
 def _build_group(offers: list[PlacedOffer]) -> ModelGroup:
     preferred = _by_preference(offers)
     lead = preferred[0]
-    names = [_NAME_SUFFIX.sub("", o.offer.name) for o in preferred if o.offer.name]
-    # Some first-party entries carry lowercase working names ("gpt 4o"); a
-    # capitalised one from another provider reads better.
-    names.sort(key=lambda name: name == name.lower())
+    # Some first-party entries carry lowercase working names ("gpt 4o",
+    # "ft:gpt 4o"): those are not names, and one built from the id reads better.
+    names = [
+        name
+        for name in (_NAME_SUFFIX.sub("", o.offer.name) for o in preferred if o.offer.name)
+        if name != name.lower() and not name.startswith("ft:")
+    ]
     windows = [o.offer.context_window for o in offers if o.offer.context_window]
     namespaces = Counter(o.parsed.namespace for o in offers if o.parsed.namespace)
     group = ModelGroup(
