@@ -3,7 +3,8 @@
 One run reads every provider and offer of a models.dev api.json
 (`sources.models_dev`) and:
 
-- places each offer on a catalog model (`_ModelLookup`), creating the model
+- places each offer on a catalog model through `CatalogWriter` (the resolver every
+  source uses: its ids at the sources, then `find_model_for_offer`), creating the model
   (status "unknown" unless the lab states one) and its lab when none fits;
 - records the facts the offers state through `services.model_facts`: the
   lab's own offer (models.dev's `openai` provider for an OpenAI model) as
@@ -47,11 +48,11 @@ from app.db import utcnow, without_trailing_zeros
 from app.models import Endpoint, ExternalId, Model, Price, Provider, RefreshRun
 from app.models.catalog import ENDPOINT_RETIRED
 from app.services.author_aliases import FIRST_PARTY_PROVIDERS, infer_author
-from app.services.catalog_writer import CatalogWriter
+from app.services.catalog_writer import CatalogWriter, OfferPlace
 from app.services.content_version import bump
 from app.services.model_facts import FactBook, Modalities
-from app.services.model_keys import DatedKey, ParsedRef, merge_key, parse_model_ref, slug_part
-from app.services.model_resolver import Resolution, alias_table, resolve_id, serving_suffix
+from app.services.model_keys import ParsedRef, parse_model_ref
+from app.services.model_resolver import alias_table, serving_suffix
 from app.services.price_history import reconcile
 from app.services.rollups import refresh_rollups
 from app.sources.genai_prices import SOURCE_NAME as GENAI_SOURCE
@@ -284,7 +285,6 @@ class _Writer:
         self.now = now
         self.catalog = CatalogWriter(session=session, created=report.created)
         self.catalog.load_endpoints()
-        self.keys = _SpellingIndex(self.catalog)
         self.new_models: set[Model] = set()
         self.provider_rows_by_id: dict[str, Provider] = {}
         self.listed: set[Endpoint] = set()
@@ -294,39 +294,29 @@ class _Writer:
         self.facts = FactBook(session)
 
     def place_all(self, providers: list[ModelsDevProvider]) -> dict[Model, list[_Placed]]:
-        """Every offer on its model (created when missing), lab offers first."""
+        """Every offer on its model (created when missing).
+
+        Ids without a serving-variant suffix go first, so `x-fast` finds the
+        model `x` even when the same run creates it.
+        """
         read = [self._read(provider, offer) for provider in providers for offer in provider.offers]
-        table = alias_table()
-        known = self.keys.known | {
-            (r.author, table.canonical(r.author, merge_key(r.parsed.bare_id)).full)
-            for r in read
-            if serving_suffix(r.parsed.bare_id) is None
-        }
-        lab_models = {(r.author, merge_key(r.parsed.bare_id).full) for r in read if _first_party(r)}
+        read.sort(key=lambda r: serving_suffix(r.parsed.bare_id) is not None)
         placed: dict[Model, list[_Placed]] = defaultdict(list)
         for item in read:
-            resolution = resolve_id(
-                author=item.author,
-                bare_id=item.parsed.bare_id,
-                known=known,
-                lab_models=lab_models,
-                table=table,
-            )
-            model = self._model(item, resolution)
-            if model is None:
+            place = self._place(item)
+            if place is None:
                 self.report.skipped["offers of routers, subscriptions: no known model"] += 1
                 continue
             own = (f"{SOURCE_NAME}:{item.provider.id}", item.offer.model_id)
-            if self.catalog.link_external_id(model, *own):
+            if self.catalog.link_external_id(place.model, *own):
                 self.report.created["external ids"] += 1
-            variant = "-".join(v for v in (item.parsed.variant, resolution.variant) if v)
-            placed[model].append(
+            placed[place.model].append(
                 _Placed(
                     offer=item.offer,
                     provider=item.provider,
-                    variant=variant,
-                    quantization=resolution.quantization,
-                    from_lab=_first_party(item) and not variant,
+                    variant=place.variant,
+                    quantization=place.quantization,
+                    from_lab=_first_party(item) and not place.variant,
                 )
             )
         return placed
@@ -337,25 +327,27 @@ class _Writer:
         author = infer_author(provider_id=slug, namespace=parsed.namespace, model_id=parsed.bare_id)
         return _Read(offer=offer, provider=provider, slug=slug, parsed=parsed, author=author)
 
-    def _model(self, item: _Read, resolution: Resolution) -> Model | None:
-        """The model an offer serves: by its ids at the sources, then by the resolved id."""
+    def _place(self, item: _Read) -> OfferPlace | None:
+        """The model and variant an offer serves: by its ids at the sources, then as the
+        resolver reads its id (`CatalogWriter.find_model_for_offer`), else a new model."""
+        place = self.catalog.find_model_for_offer(item.slug, item.offer.model_id)
         for source, external_id in _external_ids(item):
-            if (model := self.catalog.model_by_external_id(source, external_id)) is not None:
-                return model
-        slug = f"{item.author}/{slug_part(resolution.bare_id)}"
-        model = self.catalog.model_by_slug(slug) or self.keys.find(item.author, resolution.key)
-        if model is not None or not _may_create_models(item.provider.id):
-            return model
+            model = self.catalog.model_by_external_id(source, external_id)
+            if model is not None and (place is None or place.model is not model):
+                return OfferPlace(model=model, variant=item.parsed.variant, quantization=None)
+            if model is not None:
+                return place
+        if place is not None or not _may_create_models(item.provider.id):
+            return place
         model = self.catalog.new_model(
             author_slug=item.author,
-            bare_id=resolution.bare_id,
+            bare_id=alias_table().canonical_id(item.author, item.parsed.bare_id),
             name=_clean_name(item.offer.name),
             namespace=item.parsed.namespace,
             status="unknown",
         )
-        self.keys.add(model, item.author, resolution.key)
         self.new_models.add(model)
-        return model
+        return OfferPlace(model=model, variant=item.parsed.variant, quantization=None)
 
     def provider_rows(self, providers: list[ModelsDevProvider]) -> None:
         """Find or create every provider whose offers become endpoints."""
@@ -475,32 +467,6 @@ class _Writer:
         self.report.updated["prices corrected"] += changes.corrected
         self.report.updated["prices filled in"] += changes.filled
         self.report.prices_closed += changes.closed
-
-
-class _SpellingIndex:
-    """Stored models by (lab, `merge_key`) of their slug and their ids at other sources.
-
-    `CatalogWriter.model_by_slug` matches a slug exactly; this finds the
-    model whose id another source spells differently (`Llama-3.3-70B` at one
-    host, `llama3.3-70b` at another) with the resolver's own key. `known`
-    is the set of those keys, as `resolve_id` takes it.
-    """
-
-    def __init__(self, catalog: CatalogWriter) -> None:
-        self.by_key: dict[tuple[str, str], Model] = {}
-        authors = {a.id: a.slug for a in catalog.authors.values()}
-        for model in catalog.models_by_slug.values():
-            self.add(model, authors[model.author_id], merge_key(model.slug.partition("/")[2]))
-        for (source, external_id), model in catalog.external_ids.items():
-            parsed = parse_model_ref(source.partition(":")[2] or source, external_id)
-            self.add(model, authors[model.author_id], merge_key(parsed.bare_id))
-        self.known = set(self.by_key)
-
-    def add(self, model: Model, author: str, key: DatedKey) -> None:
-        self.by_key.setdefault((author, key.full), model)
-
-    def find(self, author: str, key: DatedKey) -> Model | None:
-        return self.by_key.get((author, key.full))
 
 
 def _first_party(item: _Read) -> bool:
