@@ -13,6 +13,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
@@ -253,3 +255,22 @@ def endpoints_of_provider(session: Session, slug: str) -> list[Endpoint]:
     return list(
         session.scalars(select(Endpoint).join(Endpoint.provider).where(Provider.slug == slug))
     )
+
+
+def test_status_shows_the_run_with_its_disagreements_and_rejected_reasons(
+    client: TestClient, catalog_session: Session
+) -> None:
+    import_models_dev(
+        session=catalog_session,
+        catalog=load_catalog(str(FIXTURES / "malformed_offer.json")),
+        now=NOW,
+    )
+    catalog_session.commit()
+
+    page = BeautifulSoup(client.get("/status").text, "html.parser")
+
+    row = next(r for r in page.select("table.runs tbody tr") if "models.dev" in r.get_text())
+    text = " ".join(row.get_text(" ").split())
+    assert "offer limit.context: int_type 1" in text
+    assert re.search(r"price_disagreements \d+", text)
+    assert "offers_read 11" in text
