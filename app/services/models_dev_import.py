@@ -302,24 +302,30 @@ class _Writer:
         read = [self._read(provider, offer) for provider in providers for offer in provider.offers]
         read.sort(key=lambda r: serving_suffix(r.parsed.bare_id) is not None)
         placed: dict[Model, list[_Placed]] = defaultdict(list)
-        for item in read:
-            place = self._place(item)
-            if place is None:
-                self.report.skipped["offers of routers, subscriptions: no known model"] += 1
-                continue
-            own = (f"{SOURCE_NAME}:{item.provider.id}", item.offer.model_id)
-            if self.catalog.link_external_id(place.model, *own):
-                self.report.created["external ids"] += 1
-            placed[place.model].append(
-                _Placed(
-                    offer=item.offer,
-                    provider=item.provider,
-                    variant=place.variant,
-                    quantization=place.quantization,
-                    from_lab=_first_party(item) and not place.variant,
-                )
-            )
+        with self.session.no_autoflush:
+            for item in read:
+                self._place_one(item, placed)
         return placed
+
+    def _place_one(self, item: _Read, placed: dict[Model, list[_Placed]]) -> None:
+        """Place one offer. Linking an id loads a model's ids; without autoflush that is one
+        small query, not a flush of every row this run has made so far."""
+        place = self._place(item)
+        if place is None:
+            self.report.skipped["offers of routers, subscriptions: no known model"] += 1
+            return
+        own = (f"{SOURCE_NAME}:{item.provider.id}", item.offer.model_id)
+        if self.catalog.link_external_id(place.model, *own):
+            self.report.created["external ids"] += 1
+        placed[place.model].append(
+            _Placed(
+                offer=item.offer,
+                provider=item.provider,
+                variant=place.variant,
+                quantization=place.quantization,
+                from_lab=_first_party(item) and not place.variant,
+            )
+        )
 
     def _read(self, provider: ModelsDevProvider, offer: Offer) -> _Read:
         slug = catalog_provider_slug(provider.id)
