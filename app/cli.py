@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -184,6 +185,29 @@ def cmd_import_genai_prices(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_models_dev(args: argparse.Namespace) -> int:
+    """Import or update facts, offers and prices from a models.dev api.json.
+
+    Exit 0 on success, 2 when the data could not be read or is not a
+    models.dev catalog (nothing is written then).
+    """
+    from app.services.models_dev_import import import_models_dev
+    from app.sources.models_dev import ModelsDevFormatError, load_catalog
+
+    location = args.location
+    try:
+        catalog = load_catalog(location)
+    except (OSError, httpx.HTTPError, ModelsDevFormatError) as error:
+        console.print(f"Cannot read {location or 'the bundled copy'}: {error}", markup=False)
+        return 2
+    with progress_bar("Importing models.dev") as progress:
+        report = _with_session(
+            lambda session: import_models_dev(session=session, catalog=catalog, progress=progress)
+        )
+    console.print(report.summary(), markup=False)  # type: ignore[attr-defined]
+    return 0
+
+
 def cmd_import_scores(args: argparse.Namespace) -> int:
     """Import benchmark scores from a CSV file; the exit code says what was rejected."""
     from app.services.score_import import import_scores
@@ -293,6 +317,17 @@ def build_parser() -> argparse.ArgumentParser:
     sources.add_parser("genai-prices", help="prices and models from genai-prices").set_defaults(
         handler=cmd_import_genai_prices
     )
+    models_dev = sources.add_parser(
+        "models-dev", help="facts, offers and prices from models.dev's api.json"
+    )
+    models_dev.add_argument(
+        "location",
+        nargs="?",
+        metavar="FILE|URL",
+        help="an api.json (plain or .gz) or its URL, e.g. https://models.dev/api.json "
+        "(default: the copy the models-dev package bundles)",
+    )
+    models_dev.set_defaults(handler=cmd_import_models_dev)
     scores = sources.add_parser(
         "scores",
         help="benchmark scores from a CSV file",

@@ -69,7 +69,7 @@ class Settings(BaseSettings):
     )
     auto_populate: bool = Field(
         True,
-        description="On `serve`, seed and import genai-prices when the catalog is empty.",
+        description="On `serve`, seed and import genai-prices, models.dev into an empty catalog.",
     )
     page_size: int = Field(50, ge=5, le=200, description="Models per catalog page.")
     public_url: str = Field(

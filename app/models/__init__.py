@@ -9,6 +9,7 @@ from app.models.catalog import (
     Model,
     ModelFact,
     ModelModality,
+    ModelRedirect,
     Price,
     Provider,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "Model",
     "ModelFact",
     "ModelModality",
+    "ModelRedirect",
     "PopularitySignal",
     "Price",
     "Provider",

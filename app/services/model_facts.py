@@ -15,18 +15,22 @@ API (stable; the model page and every importer use it):
   name, description, released_at, weights, context_window, max_output,
   knowledge_cutoff, reasoning, tool_calling, structured_outputs, status,
   deprecates_at, hf_repo_id, and modalities (the `model_modalities` rows).
-  Values are Python values: `date` for released_at/deprecated_at, "open" or
+  Values are Python values: `date` for released_at/deprecates_at, "open" or
   "closed" for weights, `Modalities` for modalities, bool for capabilities.
 - `FactBook(session, model_ids=None)`: the stored facts (of all models, or of
   the given ones) loaded in one query, for bulk writers. `record(model_id,
   source, facts, seen_at=)` brings one source's statement about one model in
   line: each field in `facts` is inserted, updated, or (value None: the
   source no longer states it) deleted; an unchanged value writes nothing, so
-  re-importing the same data is a no-op. `derive(model)` sets the model's
+  re-importing the same data is a no-op. New facts are inserted in one
+  statement by `flush()`, which a writer calls before its session flushes
+  or commits. `derive(model)` sets the model's
   shown columns from the highest-precedence facts and returns whether
   anything changed; a field no source states keeps its stored value.
 - `record_facts(session=, model=, source=, facts=, seen_at=)`: the same for one
   model (record, then derive), for writers that touch a few models.
+  `stated_facts(model)` reads a model's filled columns as facts: the seed
+  records its curated entry with it, so no import overrides what it states.
 - `facts_of(session, model_ids)`: model id -> field -> `FieldFacts`, the
   values by source in precedence order (`values[0]` is the one shown) and
   `disagreement`: True when two sources differ materially — release dates
@@ -44,14 +48,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.models import Model, ModelFact, ModelModality
 from app.models.catalog import MODEL_STATUSES, WEIGHTS
 
-SOURCE_PRECEDENCE = ("curated", "lab", "models.dev", "openrouter", "genai-prices", "inferred")
+CURATED_SOURCE = "curated"
+SOURCE_PRECEDENCE = (CURATED_SOURCE, "lab", "models.dev", "openrouter", "genai-prices", "inferred")
 
 SHOWN_FIELDS = (
     "name",
@@ -166,23 +171,47 @@ def disagree(field: str, values: Iterable[Any]) -> bool:
     return field in ("context_window", "weights", "modalities")
 
 
+@dataclass
+class _Fact:
+    """One stored (or about to be inserted) fact as the FactBook tracks it."""
+
+    model_id: int
+    field: str
+    source: str
+    value: Any
+    seen_at: datetime
+    stored: bool
+
+
 class FactBook:
-    """Stored facts, loaded once, and the writes that align them with what sources state."""
+    """Stored facts, loaded once, and the writes that align them with what sources state.
+
+    Facts are read and written as plain rows, not ORM objects: an import
+    states tens of thousands, and an object each cost seconds. New facts are
+    inserted in one statement by `flush`; a changed or withdrawn one is one
+    UPDATE or DELETE, sent at once.
+    """
 
     def __init__(self, session: Session, *, model_ids: Iterable[int] | None = None) -> None:
         self.session = session
-        facts = select(ModelFact)
+        columns = ModelFact.__table__.c
+        facts = select(
+            columns.model_id, columns.field, columns.source, columns.value, columns.seen_at
+        )
         modalities = select(ModelModality)
         if model_ids is not None:
             ids = list(model_ids)
-            facts = facts.where(ModelFact.model_id.in_(ids))
+            facts = facts.where(columns.model_id.in_(ids))
             modalities = modalities.where(ModelModality.model_id.in_(ids))
-        self._facts: dict[int, dict[tuple[str, str], ModelFact]] = defaultdict(dict)
-        for fact in session.scalars(facts):
-            self._facts[fact.model_id][(fact.field, fact.source)] = fact
+        self._facts: dict[int, dict[tuple[str, str], _Fact]] = defaultdict(dict)
+        for model_id, field, source, value, seen_at in session.execute(facts):
+            self._facts[model_id][(field, source)] = _Fact(
+                model_id, field, source, value, seen_at, stored=True
+            )
         self._modalities: dict[int, list[ModelModality]] = defaultdict(list)
         for row in session.scalars(modalities):
             self._modalities[row.model_id].append(row)
+        self._pending: list[_Fact] = []
 
     def record(
         self,
@@ -192,7 +221,10 @@ class FactBook:
         *,
         seen_at: datetime | None = None,
     ) -> int:
-        """Store what `source` states of the model now; returns how many facts were written."""
+        """Store what `source` states of the model now; returns how many facts were written.
+
+        New facts reach the database at the next `flush()`.
+        """
         stored = self._facts[model_id]
         written = 0
         for field, value in facts.items():
@@ -201,29 +233,56 @@ class FactBook:
             fact = stored.get((field, source))
             if value is None:
                 if fact is not None:
-                    self.session.delete(fact)
+                    self._delete(fact)
                     del stored[(field, source)]
                     written += 1
                 continue
             encoded = encode(field, value)
             if fact is None:
-                fact = ModelFact(
-                    model_id=model_id,
-                    field=field,
-                    source=source,
-                    value=encoded,
-                    seen_at=seen_at or utcnow(),
-                )
-                self.session.add(fact)
-                stored[(field, source)] = fact
+                new = _Fact(model_id, field, source, encoded, seen_at or utcnow(), stored=False)
+                self._pending.append(new)
+                stored[(field, source)] = new
                 written += 1
             elif fact.value != encoded:
-                fact.value = encoded
-                fact.seen_at = seen_at or utcnow()
+                self._change(fact, encoded, seen_at or utcnow())
                 written += 1
         return written
 
-    def shown(self, model_id: int, field: str) -> ModelFact | None:
+    def flush(self) -> None:
+        """Insert the facts first stated since the last flush, in one statement."""
+        rows = [
+            {
+                "model_id": f.model_id,
+                "field": f.field,
+                "source": f.source,
+                "value": f.value,
+                "seen_at": f.seen_at,
+            }
+            for f in self._pending
+        ]
+        if rows:
+            self.session.execute(insert(ModelFact.__table__), rows)
+        for fact in self._pending:
+            fact.stored = True
+        self._pending.clear()
+
+    def _delete(self, fact: _Fact) -> None:
+        if fact.stored:
+            self.session.execute(delete(ModelFact.__table__).where(*_key_of(fact)))
+        else:
+            self._pending.remove(fact)
+
+    def _change(self, fact: _Fact, value: Any, seen_at: datetime) -> None:
+        if fact.stored:
+            self.session.execute(
+                update(ModelFact.__table__)
+                .where(*_key_of(fact))
+                .values(value=value, seen_at=seen_at)
+            )
+        fact.value = value
+        fact.seen_at = seen_at
+
+    def shown(self, model_id: int, field: str) -> _Fact | None:
         """The most trusted stored fact of one field, if any source states it."""
         candidates = [f for (name, _), f in self._facts[model_id].items() if name == field]
         return min(candidates, key=lambda f: precedence(f.source), default=None)
@@ -261,6 +320,24 @@ class FactBook:
         return have.keys() != target
 
 
+def stated_facts(model: Model) -> dict[str, Any]:
+    """The model's shown columns that hold a value, as facts (e.g. a curated entry's own).
+
+    Reads `model.modalities`, so call it on a model whose modalities are loaded or new.
+    """
+    facts = {
+        field: getattr(model, field)
+        for field in SHOWN_FIELDS
+        if field != "modalities" and getattr(model, field) is not None
+    }
+    if model.modalities:
+        facts["modalities"] = Modalities(
+            input=frozenset(model.modality_list("input")),
+            output=frozenset(model.modality_list("output")),
+        )
+    return facts
+
+
 def record_facts(
     *,
     session: Session,
@@ -272,7 +349,17 @@ def record_facts(
     """Record one source's facts of one (flushed) model, then re-derive it; True on any change."""
     book = FactBook(session, model_ids=[model.id])
     written = book.record(model.id, source, facts, seen_at=seen_at)
+    book.flush()
     return book.derive(model) or bool(written)
+
+
+def _key_of(fact: _Fact) -> tuple[ColumnElement[bool], ...]:
+    columns = ModelFact.__table__.c
+    return (
+        columns.model_id == fact.model_id,
+        columns.field == fact.field,
+        columns.source == fact.source,
+    )
 
 
 def facts_of(session: Session, model_ids: Iterable[int]) -> dict[int, dict[str, FieldFacts]]:

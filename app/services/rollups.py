@@ -5,17 +5,20 @@ throughput and provider count. Computing those with joins on every request
 would be slow and unindexable, so every write path that changes endpoints,
 prices or metrics calls `refresh_rollups` for the models it touched.
 
-The stored price is the model's headline price, by the rule every page uses
+Only live offers count (`Endpoint.on_sale`): a retired one is history. The
+stored price is the model's headline price, by the rule every page uses
 (`services.headline_price`), so the catalog quotes what the model page does.
-The provider count counts providers that sell API access, as the model page's
-providers table does: routers and subscription products are not providers.
+The provider count is the number of distinct providers that sell API access,
+as the model page's providers table has rows: a provider's variants (free,
+extended, regional, fast) are one provider, and routers (OpenRouter, Hugging
+Face's router) and subscription products are not providers.
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Author, Endpoint, Model, Price, Provider
@@ -45,11 +48,15 @@ def refresh_rollups(*, session: Session, model_ids: Iterable[int] | None = None)
         return
     statement = update(Model).values(
         throughput_max=select(func.max(Endpoint.throughput_p50))
-        .where(Endpoint.model_id == Model.id)
+        .where(Endpoint.model_id == Model.id, Endpoint.on_sale(Endpoint.status))
         .scalar_subquery(),
         provider_count=select(func.count(func.distinct(Endpoint.provider_id)))
         .join(Provider, Provider.id == Endpoint.provider_id)
-        .where(Endpoint.model_id == Model.id, Provider.kind == API_SELLER)
+        .where(
+            Endpoint.model_id == Model.id,
+            Endpoint.on_sale(Endpoint.status),
+            Provider.kind == API_SELLER,
+        )
         .scalar_subquery(),
     )
     if ids is not None:
@@ -102,7 +109,7 @@ def _prices_query(ids: list[int] | None) -> Select:
             Price.output,
         )
         .join(Author, Author.id == Model.author_id)
-        .outerjoin(Endpoint, Endpoint.model_id == Model.id)
+        .outerjoin(Endpoint, and_(Endpoint.model_id == Model.id, Endpoint.on_sale(Endpoint.status)))
         .outerjoin(Provider, Provider.id == Endpoint.provider_id)
         .outerjoin(Price, Price.current_standard_of(Endpoint.id))
     )

@@ -203,6 +203,8 @@ class ModelsDevCatalog:
 
     providers: list[ModelsDevProvider]
     rejected: Counter[str] = field(default_factory=Counter)
+    rejected_providers: set[str] = field(default_factory=set)
+    rejected_offers: set[tuple[str, str]] = field(default_factory=set)
 
     @property
     def offer_count(self) -> int:
@@ -237,9 +239,11 @@ def parse_catalog(body: bytes) -> ModelsDevCatalog:
             wire = WireProvider.model_validate(item)
         except ValidationError as error:
             catalog.rejected[rejection_reason("provider", error)] += 1
+            catalog.rejected_providers.add(key)
             continue
         if wire.id != key:
             catalog.rejected["provider id differs from its key"] += 1
+            catalog.rejected_providers.add(key)
             continue
         offers = []
         for model_key, model_item in wire.models.items():
@@ -247,9 +251,11 @@ def parse_catalog(body: bytes) -> ModelsDevCatalog:
                 offer = _offer(wire.id, model_item)
             except ValidationError as error:
                 catalog.rejected[rejection_reason("offer", error)] += 1
+                catalog.rejected_offers.add((wire.id, model_key))
                 continue
             if offer.model_id != model_key:
                 catalog.rejected["offer id differs from its key"] += 1
+                catalog.rejected_offers.add((wire.id, model_key))
                 continue
             offers.append(offer)
         catalog.providers.append(

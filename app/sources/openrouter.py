@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Protocol, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
@@ -59,6 +59,7 @@ _PER_MILLION = Decimal(1_000_000)
 # Following `links.next` stops here; a listing that never ends is not a listing.
 MAX_LISTING_PAGES = 50
 # An id we put in a URL path: `author/slug` with an optional `:variant`, no dot segments.
+ISO_DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 MODEL_ID_PATTERN = r"^[A-Za-z0-9~][A-Za-z0-9._~-]*/[A-Za-z0-9][A-Za-z0-9._~-]*(:[A-Za-z0-9._-]+)?$"
 
 
@@ -163,7 +164,13 @@ class UpstreamEndpoint:
 
 @dataclass(frozen=True)
 class UpstreamModel:
-    """A model as the upstream lists it."""
+    """A model as the upstream lists it.
+
+    `listed_on` is the day it was added to OpenRouter (`created`), `max_output`
+    its top provider's `max_completion_tokens`, `expires_on` the day after
+    which it may be removed (`expiration_date`), and `supported_parameters`
+    the union over its endpoints.
+    """
 
     id: str
     name: str
@@ -172,6 +179,11 @@ class UpstreamModel:
     hugging_face_id: str | None
     input_modalities: tuple[str, ...]
     output_modalities: tuple[str, ...]
+    listed_on: date | None = None
+    max_output: int | None = None
+    knowledge_cutoff: str | None = None
+    expires_on: date | None = None
+    supported_parameters: tuple[str, ...] = ()
 
     @property
     def base_id(self) -> str:
@@ -296,15 +308,24 @@ class WireArchitecture(_Wire):
     output_modalities: list[str] = Field(default_factory=list)
 
 
+class WireTopProvider(_Wire):
+    max_completion_tokens: TokenCount | None = None
+
+
 class WireModel(_Wire):
-    """One item of the models list."""
+    """One item of the models list. `expiration_date` is documented as YYYY-MM-DD or null."""
 
     id: Annotated[str, Field(pattern=MODEL_ID_PATTERN, max_length=250)]
     name: Annotated[str, Field(min_length=1, max_length=300)]
+    created: Annotated[int, Field(ge=0, lt=2**40)] | None = None
     description: str | None = None
     context_length: TokenCount | None = None
     hugging_face_id: Annotated[str, Field(max_length=300)] | None = None
     architecture: WireArchitecture | None = None
+    top_provider: WireTopProvider | None = None
+    supported_parameters: list[str] = Field(default_factory=list)
+    knowledge_cutoff: Annotated[str, Field(max_length=40)] | None = None
+    expiration_date: Annotated[str, Field(pattern=ISO_DATE_PATTERN)] | None = None
 
 
 class WireLinks(_Wire):
@@ -337,6 +358,10 @@ def parse_model(item: dict[str, Any]) -> UpstreamModel:
     except ValidationError as error:
         raise RejectedItemError(rejection_reason("model", error)) from error
     architecture = wire.architecture or WireArchitecture()
+    try:
+        expires_on = date.fromisoformat(wire.expiration_date) if wire.expiration_date else None
+    except ValueError as error:
+        raise RejectedItemError("model expiration_date: not a date") from error
     return UpstreamModel(
         id=wire.id,
         name=wire.name,
@@ -345,6 +370,11 @@ def parse_model(item: dict[str, Any]) -> UpstreamModel:
         hugging_face_id=wire.hugging_face_id or None,
         input_modalities=tuple(architecture.input_modalities),
         output_modalities=tuple(architecture.output_modalities),
+        listed_on=datetime.fromtimestamp(wire.created, UTC).date() if wire.created else None,
+        max_output=(wire.top_provider.max_completion_tokens or None) if wire.top_provider else None,
+        knowledge_cutoff=(wire.knowledge_cutoff or "").strip() or None,
+        expires_on=expires_on,
+        supported_parameters=tuple(dict.fromkeys(wire.supported_parameters)),
     )
 
 

@@ -1,7 +1,7 @@
 """Model facts: each source's statement of a model's facts, and the columns they fill.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-02 08:00:00.000000
 
 `model_facts` keeps every source's value of a fact (release date, weights,
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -33,6 +33,7 @@ from tests.conftest import app_client
 EXPORT = "/api/v1/export"
 EXPECTED_SOURCES = {
     "genai-prices",
+    "models.dev",
     "openrouter",
     "huggingface",
     "reference",

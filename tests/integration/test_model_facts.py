@@ -79,7 +79,7 @@ def test_re_recording_the_same_facts_writes_nothing(session: Session, model: Mod
     facts = {"released_at": date(2024, 12, 6), "modalities": TEXT_ONLY, "tool_calling": True}
     book = FactBook(session)
     assert book.record(model.id, "models.dev", facts, seen_at=SEEN) == 3
-    session.flush()
+    book.flush()
 
     again = FactBook(session)
     assert again.record(model.id, "models.dev", dict(facts), seen_at=LATER) == 0
@@ -92,13 +92,27 @@ def test_re_recording_the_same_facts_writes_nothing(session: Session, model: Mod
 def test_a_fact_no_longer_stated_is_removed(session: Session, model: Model) -> None:
     book = FactBook(session)
     book.record(model.id, "openrouter", {"description": "A model.", "max_output": 8192})
-    session.flush()
+    book.flush()
     assert fact_rows(session) == 2
 
     assert FactBook(session).record(model.id, "openrouter", {"description": None}) == 1
     session.flush()
-
     assert fact_rows(session) == 1
+
+    assert book.record(model.id, "openrouter", {"max_output": None}) == 1
+    assert fact_rows(session) == 0
+
+
+def test_a_fact_changed_after_its_bulk_insert_is_updated(session: Session, model: Model) -> None:
+    book = FactBook(session)
+    book.record(model.id, "models.dev", {"max_output": 8192}, seen_at=SEEN)
+    book.flush()
+
+    assert book.record(model.id, "models.dev", {"max_output": 16_384}, seen_at=LATER) == 1
+    book.flush()
+
+    shown = facts_of(session, [model.id])[model.id]["max_output"].shown
+    assert (shown.value, shown.seen_at) == (16_384, LATER)
 
 
 def test_modalities_follow_the_stated_source_not_the_inferred_one(
