@@ -36,10 +36,10 @@ from app.db import Money
 from app.models import Endpoint, Model, ModelModality, Price, Provider
 from app.services.headline_price import (
     API_SELLER,
-    FREE_VARIANT,
     OUTLIER_NOTE,
     ROUTER,
     headline,
+    is_free,
 )
 from app.services.model_page import features_of
 from app.services.model_redirects import canonical_slugs
@@ -90,12 +90,10 @@ class Offer:
 
     @property
     def is_regular(self) -> bool:
-        """An offer that may set the headline price: an API provider's own, unrestricted offer
-        (not a router, not a `:free` variant), not flagged as far below the lab's price."""
+        """An offer that may set the headline price: an API provider's own paid offer (not a
+        router, not a free one), not flagged as far below the lab's price."""
         return (
-            self.provider_kind == API_SELLER
-            and self.variant != FREE_VARIANT
-            and not self.far_below_lab_price
+            self.provider_kind == API_SELLER and not is_free(self) and not self.far_below_lab_price
         )
 
     @property
@@ -207,7 +205,7 @@ class ModelEstimate:
             row
             for row in self.rows
             if row.offer.is_router
-            and row.offer.variant != FREE_VARIANT
+            and not is_free(row.offer)
             and row.per_month is not None
             and best.per_month is not None
             and row.per_month < best.per_month
@@ -468,7 +466,7 @@ def comparable_models(
     workload's `cost` on the subject is known (and not zero), only models it costs between a
     quarter and four times as much on are listed: a model a hundred times
     cheaper is rarely a like-for-like alternative. A model priced only through
-    a rate-limited `:free` variant is left out: $0 there says nothing about
+    a free offer (a `:free` variant or a $0 tier) is left out: $0 there says nothing about
     what a production workload would cost.
     """
     input_weight = workload.input_tokens
@@ -503,7 +501,7 @@ def comparable_models(
     for candidate in candidates.values():
         result = estimate_model(candidate, workload)
         best = result.best
-        if best is not None and result.fits and best.offer.variant != FREE_VARIANT:
+        if best is not None and result.fits and not is_free(best.offer):
             comparable = ComparableModel(estimate=result, best=best)
             if cost is None or _in_band(comparable.per_month, cost):
                 comparables.append(comparable)

@@ -5,8 +5,10 @@ is one offer's standard-tier input and output price, not each kind's minimum
 from different providers, chosen as follows:
 
 1. Only offers by providers that sell API access (`kind == "inference"`) and
-   not their rate-limited `free` variant can set it. A router's resale price is
-   reported beside it (`Headline.router`) when it is lower, never instead of it.
+   not a free offer (the rate-limited `free` variant, or any offer priced $0:
+   a free tier or trial says nothing of what production use costs) can set it.
+   A router's resale price is reported beside it (`Headline.router`) when it
+   is lower, never instead of it.
 2. An offer priced at a quarter of the lab's own price or less is an outlier
    (a reseller's mistake or a stale promotion more often than a bargain): it is
    flagged on its row, "far below the lab's price — check the provider", and
@@ -15,8 +17,8 @@ from different providers, chosen as follows:
 3. Among the rest the cheapest is the one with the lowest input + output price
    per 1M tokens; an offer with both prices known ranks before one missing one.
 4. A model no such provider sells takes its cheapest router offer, and one
-   offered only through `free` variants takes that (a $0 that the page says is
-   a free variant); other kinds of provider (subscription products) never count.
+   offered only for free takes that (a $0 that the page says is free); other
+   kinds of provider (subscription products) never count.
 
 Which provider is "the lab" comes from `author_aliases.FIRST_PARTY_PROVIDERS`.
 """
@@ -106,7 +108,7 @@ class CheapestPrices:
     """What a page quotes a model at: the headline offer's standard prices and who sells them.
 
     `seller_is_router` and `free_variant` say when the quote could only come
-    from a router or a free variant; `router` and its prices are a router's
+    from a router or a free offer; `router` and its prices are a router's
     lower price, shown beside the quote. All None when nothing is priced.
     """
 
@@ -136,7 +138,7 @@ def quoted_prices(price: Headline[QuotedOffer]) -> CheapestPrices:
         reasoning=offer.reasoning_price,
         seller=offer.label,
         seller_is_router=offer.provider_kind == ROUTER,
-        free_variant=offer.variant == FREE_VARIANT,
+        free_variant=is_free(offer),
         router=None if router is None else router.label,
         router_input=None if router is None else router.input_price,
         router_output=None if router is None else router.output_price,
@@ -150,11 +152,12 @@ def headline(offers: Sequence[OfferT], *, author_slug: str) -> Headline[OfferT]:
     outliers = frozenset(
         (offer.provider_slug, offer.variant)
         for offer in priced
-        if lab is not None and offer.variant != FREE_VARIANT and _is_far_below(offer, lab)
+        if lab is not None and not is_free(offer) and _is_far_below(offer, lab)
     )
     eligible = [offer for offer in priced if (offer.provider_slug, offer.variant) not in outliers]
-    sellers = [o for o in eligible if o.provider_kind == API_SELLER and o.variant != FREE_VARIANT]
-    routers = [o for o in eligible if o.provider_kind == ROUTER and o.variant != FREE_VARIANT]
+    paid = [offer for offer in eligible if not is_free(offer)]
+    sellers = [offer for offer in paid if offer.provider_kind == API_SELLER]
+    routers = [offer for offer in paid if offer.provider_kind == ROUTER]
     free = [o for o in eligible if o.provider_kind in (API_SELLER, ROUTER)]
     best = _cheapest(sellers) or _cheapest(routers) or _cheapest(free)
     router = _cheapest(routers)
@@ -167,15 +170,23 @@ def headline(offers: Sequence[OfferT], *, author_slug: str) -> Headline[OfferT]:
     return Headline(offer=best, router=router if lower else None, outliers=outliers)
 
 
+def is_free(offer: PricedOffer) -> bool:
+    """A free offer: the `free` variant, or every known price zero."""
+    if offer.variant == FREE_VARIANT:
+        return True
+    known = [price for price in (offer.input_price, offer.output_price) if price is not None]
+    return bool(known) and not any(known)
+
+
 def lab_provider_slugs(author_slug: str) -> frozenset[str]:
     """The providers that are the lab `author_slug` selling its own models."""
     return frozenset(p for p, author in FIRST_PARTY_PROVIDERS.items() if author == author_slug)
 
 
 def _lab_price(offers: Sequence[PricedOffer], author_slug: str) -> tuple[int, Decimal] | None:
-    """The rank of the lab's own cheapest regular offer, or None when the lab sells none."""
+    """The rank of the lab's own cheapest paid offer, or None when the lab sells none."""
     labs = lab_provider_slugs(author_slug)
-    own = [o for o in offers if o.provider_slug in labs and o.variant != FREE_VARIANT]
+    own = [o for o in offers if o.provider_slug in labs and not is_free(o)]
     cheapest = _cheapest(own)
     return None if cheapest is None else _ranked(cheapest)
 

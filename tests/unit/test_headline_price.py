@@ -77,3 +77,15 @@ def test_a_model_without_prices_has_no_headline() -> None:
 
     assert price.offer is None
     assert (price.input, price.output) == (None, None)
+
+
+def test_an_offer_priced_zero_is_free_and_quotes_the_model_only_when_nothing_is_paid() -> None:
+    free_tier = Sold("github-models", D(0), D(0))
+    paid = Sold("together", D("0.88"), D("0.88"))
+    lab_free = Sold("meta", D(0), D(0))
+
+    price = headline([free_tier, lab_free, paid], author_slug="meta")
+
+    assert price.offer == paid
+    assert not price.outliers  # a lab giving it away sets no price to measure against
+    assert headline([free_tier], author_slug="meta").offer == free_tier
