@@ -463,11 +463,11 @@ def comparable_models(
 
     Only models still offered (not deprecated or retired), each once: another
     id of the same model (same name) is not a comparable model. When the
-    workload's `cost` on the subject is known (and not zero), only models it costs between a
-    quarter and four times as much on are listed: a model a hundred times
-    cheaper is rarely a like-for-like alternative. A model priced only through
-    a free offer (a `:free` variant or a $0 tier) is left out: $0 there says nothing about
-    what a production workload would cost.
+    workload's `cost` on the subject is known (and not zero), only models it
+    costs between a quarter and four times as much on are listed: a model a
+    hundred times cheaper is rarely a like-for-like alternative. A model priced
+    only through a free offer (a `:free` variant or a $0 tier) is left out: $0
+    there says nothing about what a production workload would cost.
     """
     input_weight = workload.input_tokens
     output_weight = workload.output_tokens + workload.reasoning_tokens

@@ -13,19 +13,29 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Result, Select, select
+from sqlalchemy import ColumnElement, Result, Select, exists, select
 from sqlalchemy.orm import Session
 
-from app.models import Author, Model
+from app.models import Author, Model, ModelFact
 from app.services.modalities import modalities_of, split_modalities
+from app.services.model_status import shown_status
 
 _model = Model.__table__.c
 _author = Author.__table__.c
+_fact = ModelFact.__table__.c
+# Whether any source states the model's status: one probe of `model_facts`' primary key.
+_STATUS_STATED = (
+    exists().where(_fact.model_id == _model.id, _fact.field == "status").label("status_stated")
+)
 
 
 @dataclass(frozen=True, slots=True)
 class CatalogRow:
-    """A model as listed: identity, lab, status and its cheapest/fastest figures."""
+    """A model as listed: identity, lab, status and its cheapest/fastest figures.
+
+    `status` is the status as shown (`model_status.shown_status`): "unknown"
+    for a stored "active" that no source states.
+    """
 
     slug: str
     name: str
@@ -74,6 +84,7 @@ def catalog_rows_statement(
             _author.slug.label("author_slug"),
             _author.name.label("author_name"),
             _model.status,
+            _STATUS_STATED,
             _model.context_window,
             modalities_of(_model.id).label("modalities"),
             _model.price_input_min,
@@ -95,7 +106,7 @@ def read_catalog_rows(result: Result[Any]) -> list[CatalogRow]:
             name=row.name,
             author_slug=row.author_slug,
             author_name=row.author_name,
-            status=row.status,
+            status=shown_status(row.status, stated=row.status_stated),
             context_window=row.context_window,
             input_modalities=split_modalities(row.modalities)["input"],
             price_input=row.price_input_min,

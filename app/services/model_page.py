@@ -51,6 +51,7 @@ from app.services.headline_price import (
 from app.services.metric_history import EndpointHistory, empty_history, remembered_history
 from app.services.modalities import modalities_of, split_modalities
 from app.services.model_facts import FieldFacts, facts_of
+from app.services.model_status import shown_status
 from app.services.quality_scores import PriceVsQuality, load_price_vs_quality
 from app.sources.huggingface import SOURCE_NAME as HUGGING_FACE
 
@@ -281,14 +282,8 @@ class ModelPage(ModelSummary):
 
     @property
     def shown_status(self) -> str:
-        """The status to show: "active" only when a source states it, else "unknown".
-
-        A model is stored as active unless a source says otherwise, so an
-        unconfirmed "active" would claim what nobody stated.
-        """
-        if self.status == "active" and "status" not in self.sources:
-            return "unknown"
-        return self.status
+        """The status to show: "active" only when a source states it (`model_status`)."""
+        return shown_status(self.status, stated="status" in self.sources)
 
     def source_of(self, field: str) -> FactSource | None:
         """Where the shown value of `field` comes from; None when no source is recorded."""

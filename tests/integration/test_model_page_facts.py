@@ -171,3 +171,18 @@ def test_an_offer_far_below_the_labs_price_is_flagged_and_not_quoted(
     first = calculator.select_one("table.offer-costs tbody tr")
     assert first["data-provider"] == "anthropic"
     assert "Cheapest: Anthropic" in text_of(calculator.select_one(".calculator-summary"))
+
+
+def test_the_catalog_lists_an_active_no_source_states_as_unknown(
+    client: TestClient, catalog_session: Session
+) -> None:
+    add_model(catalog_session, author_slug="hush", model_id="hush-1", name="Hushed Model")
+
+    def listed_status(query: str, slug: str) -> str:
+        page = BeautifulSoup(client.get("/", params={"q": query}).text, "html.parser")
+        (row,) = [row for row in page.select("tbody tr") if slug in text_of(row)]
+        return text_of(row.select_one(".badge"))
+
+    assert listed_status("hushed", "hush/hush-1") == "Unknown"
+    # The curated entry states it.
+    assert listed_status("mistral small 4", "mistral/mistral-small-2603") == "Active"
