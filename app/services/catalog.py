@@ -433,8 +433,6 @@ def _order_by(sort: str) -> list[Any]:
     history, not choices (a status filter or another sort still finds them).
     """
     tie_break = [func.lower(_model.name), _model.id]
-    if sort == DEFAULT_SORT:
-        return [(_model.status == "retired").asc(), *tie_break]
     first = {
         "price": [_model.price_input_min.asc().nulls_last()],
         "context": [_model.context_window.desc().nulls_last()],
@@ -442,6 +440,8 @@ def _order_by(sort: str) -> list[Any]:
         "throughput": [_model.throughput_max.desc().nulls_last()],
         "name": [],
     }[sort]
+    if sort == DEFAULT_SORT:
+        first = [(_model.status == "retired").asc(), *first]
     return first + tie_break
 
 
