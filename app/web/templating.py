@@ -51,8 +51,7 @@ def make_templates(
     templates = Jinja2Blocks(env=env)
     static = static or StaticManifest.of_directory(STATIC_DIR)
     env.filters.update(
-        price_fixed=formatting.price_fixed,
-        price_short=formatting.price_short,
+        price=formatting.price,
         tokens_short=formatting.tokens_short,
         number_short=formatting.number_short,
         iso_date=formatting.iso_date,

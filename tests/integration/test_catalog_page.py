@@ -83,9 +83,9 @@ def test_search_mistral_small_4_finds_the_reference_model_with_its_figures(
         "context": "262K",
         "modalities": "text, image",
         "price-input": "$0.15",
-        "price-output": "$0.6",
+        "price-output": "$0.60",
         "providers": str(providers),
-        "throughput": "96tok/s",
+        "throughput": "96\u202ftok/s",
     }
     assert row.select_one(".badge").get_text(strip=True) == "Active"
     lab = row.find("a", string="Mistral AI")

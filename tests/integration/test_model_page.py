@@ -200,8 +200,8 @@ def test_pricing_shows_cheapest_inference_prices_and_points_to_the_calculator(
 ) -> None:
     pricing = section(reference_page, "pricing")
     lines = [text_of(li) for li in pricing.select("ul li")]
-    assert "Input: $0.1500 per 1M tokens" in lines
-    assert "Output: $0.6000 per 1M tokens" in lines
+    assert "Input: $0.15 per 1M tokens" in lines
+    assert "Output: $0.60 per 1M tokens" in lines
     link = pricing.select_one('a[href="#cost-calculator"]')
     assert link is not None
     assert "estimate monthly spend for your workload" in text_of(pricing)
@@ -234,18 +234,18 @@ def test_providers_table_has_reference_rows_in_throughput_order(
     links = [a["href"] for a in table.select("tbody th a")]
     assert links == ["/providers/venice", "/providers/mistral"]
     assert list(rows["Venice"].values())[1:7] == [
-        "96tok/s",
-        "666ms",
+        "96 tok/s",
+        "666 ms",
         "$0.188",
         "$0.75",
         "256K",
         "fp8",
     ]
     assert list(rows["Mistral"].values())[1:8] == [
-        "29tok/s",
-        "440ms",
+        "29 tok/s",
+        "440 ms",
         "$0.15",
-        "$0.6",
+        "$0.60",
         "262K",
         "not known",
         "tools · json",
@@ -346,8 +346,8 @@ def test_quick_start_defaults_to_a_router_when_one_serves_the_model(
     assert text_of(providers.find(id="routers-heading")) == "Also available through"
     (router,) = providers.select("ul.routers li")
     assert text_of(router) == (
-        "Test Router: input $3 / output $6 per 1M tokens · context 33K · throughput 30tok/s"
-        " · latency (TTFT) 300ms · supports: tools"
+        "Test Router: input $3.00 / output $6.00 per 1M tokens · context 33K · throughput 30 tok/s"
+        " · latency (TTFT) 300 ms · supports: tools"
     )
     tool_calling = section(page, "integrations").find("dd")
     assert text_of(tool_calling) == "Supported — Host 1, Test Router"
