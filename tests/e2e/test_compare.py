@@ -34,7 +34,7 @@ def test_tick_two_models_compare_them_and_change_the_workload(
     names = page.locator("table.compare-table thead a.compare-model")
     expect(names).to_have_text(["Mistral Small 3.2 24B", "Mistral Small 4"])
     throughput = page.locator(f'tr[data-row="throughput"] td[data-model="{REFERENCE}"] .figure')
-    expect(throughput).to_have_text(re.compile(r"^\d+tok/s$"))
+    expect(throughput).to_have_text(re.compile(r"^\d+\u202ftok/s$"))
     cost = page.locator(f'tr[data-row="cost"] td[data-model="{REFERENCE}"] strong')
     chatbot_cost = cost.inner_text()
     page.evaluate("window.modelAtlasTestDocument = 'compare page'")
