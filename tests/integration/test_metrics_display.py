@@ -115,7 +115,10 @@ def test_a_never_refreshed_catalog_shows_the_reference_figures_without_stale_bad
         "2026-03-20T12:00:00+00:00",
         "2026-03-20 12:00 UTC",
     )
-    assert "the live refresh has not run on this site yet" in text_of(section(page, "providers"))
+    described = text_of(section(page, "providers"))
+    assert "Data from OpenRouter as of 2026-03-20 (catalog snapshot)" in described
+    assert "the live refresh has not run on this site yet" in described
+    assert "measured over the last" not in described
 
 
 def test_p50_is_shown_with_p90_on_hover_and_in_the_accessible_detail(
@@ -172,7 +175,10 @@ def test_only_rows_measured_longer_ago_than_the_threshold_are_stale(
     badge = _row(page, "Host 2").select_one(".badge-stale")
     assert badge is not None
     assert (text_of(badge), badge["title"]) == ("stale", "Not refreshed for over 30 min")
-    assert "has not succeeded" not in text_of(section(page, "providers"))
+    described = text_of(section(page, "providers"))
+    assert "has not succeeded" not in described
+    assert "Data from OpenRouter, measured over the last 30 minutes." in described
+    assert "catalog snapshot" not in described
 
 
 def test_every_measured_row_is_stale_when_the_last_success_is_too_old(
@@ -190,7 +196,7 @@ def test_every_measured_row_is_stale_when_the_last_success_is_too_old(
     page = _page(client, "/models/all/m")
 
     assert _stale_rows(page) == ["Host 1", "Host 2"]
-    assert "The live refresh has not succeeded for over 30 min" in text_of(
+    assert "the live refresh has not succeeded for over 30 min" in text_of(
         section(page, "providers")
     )
 
@@ -253,7 +259,11 @@ def test_each_provider_row_has_throughput_and_latency_sparklines(
         assert len(chart.select("circle")) == 1
         assert chart.find("path")["d"].count("L") == 1
     assert text_of(_row(page, "Host 2").select_one("td.history")) == "no data this week"
-    assert 'style="' not in str(section(page, "providers"))
+    providers = section(page, "providers")
+    assert 'style="' not in str(providers)
+    headings = [text_of(th) for th in providers.select("table.endpoints thead th")]
+    assert headings[-1] == "Last 7 days throughput · latency"
+    assert "The charts show hourly averages over the last 7 days." in text_of(providers)
 
 
 def test_popularity_shows_downloads_likes_source_link_and_date(

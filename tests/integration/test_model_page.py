@@ -49,7 +49,6 @@ TABLE_COLUMNS = [
     "Quant",
     "Supports",
     "Measured",
-    "Last 7 days throughput · latency",
 ]
 
 
@@ -220,11 +219,13 @@ def test_providers_table_has_reference_rows_in_throughput_order(
     assert text_of(providers.select_one(".provider-count")) == "2 providers"
     description = text_of(providers)
     assert "sorted by throughput" in description
-    assert "Data from OpenRouter, measured over the last 30 minutes." in description
+    assert "Data from OpenRouter as of 2026-03-20 (catalog snapshot)" in description
+    assert "measured over the last" not in description
+    assert "charts" not in description
     measured = providers.find("time")
     assert measured is not None
     assert measured["datetime"] == "2026-03-20T12:00:00+00:00"
-    assert text_of(measured) == "2026-03-20 12:00 UTC"
+    assert text_of(measured) == "2026-03-20"
 
     table = providers.select_one("table.endpoints")
     assert table is not None
