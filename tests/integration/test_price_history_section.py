@@ -123,8 +123,8 @@ def test_changes_are_listed_newest_first_with_dates_and_the_rest_counted(
         "2026-01-26",
     ]
     assert text_of(busy.select_one("p.muted")) == (
-        "1 earlier change; first seen 2026-01-01; batch tier input $1.00"
-        ", output $3.00 since 2026-01-06."
+        "1 earlier change; first seen 2026-01-01; batch-tier price since 2026-01-06: "
+        "input $1.00, output $3.00."
     )
 
 
@@ -138,9 +138,9 @@ def test_most_recently_changed_offer_comes_first_and_steady_ones_say_so(
         "2026-02-15: input $1.00 → $1.50, output $2.00 (unchanged)"
     ]
     assert [text_of(li) for li in section.select("ul.price-steady li")] == [
-        "No price changes recorded since 2026-01-04: Calm, Still & Co (no longer priced since "
-        "2026-01-09).",
-        "No price changes recorded since 2026-01-06: Late.",
+        "Standard-tier price unchanged since it was first recorded on 2026-01-04: Calm, "
+        "Still & Co (no longer priced since 2026-01-09).",
+        "Standard-tier price unchanged since it was first recorded on 2026-01-06: Late.",
     ]
 
 
