@@ -4,10 +4,10 @@ Two layers on purpose. markdown-it-py runs with raw HTML off and only the
 rules of the subset we promise (paragraphs, emphasis, code, links, lists), so
 HTML that people type shows as text. A bare address (`https://…`, `www.…`,
 an email address) becomes a link too, as people expect of a comment box
-(linkify-it); the same checks apply to it as to a written link. nh3 (Ammonia) then keeps only the tags
-that subset produces and only absolute http/https/mailto links, and marks
-every link `nofollow ugc noopener`; a bug or a future rule in the Markdown
-layer therefore cannot smuggle markup through. The result is `Markup`, so
+(linkify-it); the same checks apply to it as to a written link. nh3 (Ammonia)
+then keeps only the tags that subset produces and only absolute
+http/https/mailto links, and marks every link `nofollow ugc noopener`; a bug or
+a future rule in the Markdown layer therefore cannot smuggle markup through. The result is `Markup`, so
 templates print it as it is and never need `|safe` on user data.
 """
 
