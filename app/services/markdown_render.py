@@ -7,8 +7,9 @@ an email address) becomes a link too, as people expect of a comment box
 (linkify-it); the same checks apply to it as to a written link. nh3 (Ammonia)
 then keeps only the tags that subset produces and only absolute
 http/https/mailto links, and marks every link `nofollow ugc noopener`; a bug or
-a future rule in the Markdown layer therefore cannot smuggle markup through. The result is `Markup`, so
-templates print it as it is and never need `|safe` on user data.
+a future rule in the Markdown layer therefore cannot smuggle markup through.
+The result is `Markup`, so templates print it as it is and never need `|safe`
+on user data.
 """
 
 from functools import lru_cache
