@@ -21,6 +21,7 @@ from starlette.datastructures import URL, URLPath
 from starlette.requests import Request
 
 from app.paths import STATIC_DIR, TEMPLATES_DIR
+from app.services.model_kind import takes_chat_requests
 from app.web import formatting
 from app.web.csrf import csrf_token
 from app.web.sparkline import endpoint_sparklines
@@ -68,6 +69,7 @@ def make_templates(
         HTMX_SCRIPT=HTMX_SCRIPT,
         HTMX_INTEGRITY=HTMX_INTEGRITY,
         endpoint_sparklines=endpoint_sparklines,
+        takes_chat_requests=takes_chat_requests,
         csrf_token=csrf_token,
         static_url=static.url,
         url_for=_remembering_url_for(),

@@ -97,7 +97,10 @@ def add_model(
         slug=f"{author_slug}/{model_id}",
         name=name,
         status="active",
-        modalities=[ModelModality(direction="input", modality="text")],
+        modalities=[
+            ModelModality(direction="input", modality="text"),
+            ModelModality(direction="output", modality="text"),
+        ],
     )
     session.add(model)
     kinds = ["inference"] * providers + (["router"] if with_router else [])
@@ -352,6 +355,52 @@ def test_quick_start_defaults_to_a_router_when_one_serves_the_model(
     )
     tool_calling = section(page, "integrations").find("dd")
     assert text_of(tool_calling) == "Supported — Host 1, Test Router"
+
+
+@pytest.mark.parametrize(
+    ("slug", "inputs", "outputs", "note"),
+    [
+        ("embedder", ["text"], [], "takes text and returns no text"),
+        ("speaker", ["text"], ["audio"], "takes text and returns audio"),
+        ("listener", ["audio"], ["text"], "takes audio and returns text"),
+    ],
+)
+def test_quick_start_offers_no_chat_example_for_a_model_that_does_not_chat(
+    client: TestClient,
+    catalog_session: Session,
+    slug: str,
+    inputs: list[str],
+    outputs: list[str],
+    note: str,
+) -> None:
+    model = add_model(catalog_session, author_slug=slug, model_id="m", name="Not Chat", providers=1)
+    model.modalities = [ModelModality(direction="input", modality=m) for m in inputs] + [
+        ModelModality(direction="output", modality=m) for m in outputs
+    ]
+    catalog_session.commit()
+
+    quick_start = section(
+        BeautifulSoup(client.get(f"/models/{slug}/m").text, "html.parser"), "quick-start"
+    )
+
+    assert f"Not Chat is not a chat model: it {note}" in text_of(quick_start)
+    assert quick_start.find(id="snippet-python") is None
+    assert "chat.completions" not in text_of(quick_start)
+
+
+def test_quick_start_says_it_assumes_chat_when_no_modality_is_known(
+    client: TestClient, catalog_session: Session
+) -> None:
+    model = add_model(catalog_session, author_slug="blank", model_id="m", name="Blank", providers=1)
+    model.modalities = []
+    catalog_session.commit()
+
+    quick_start = section(
+        BeautifulSoup(client.get("/models/blank/m").text, "html.parser"), "quick-start"
+    )
+
+    assert "the example assumes it is a chat model" in text_of(quick_start)
+    assert quick_start.find(id="snippet-python") is not None
 
 
 def test_quick_start_defaults_to_the_fastest_provider_without_a_router(
