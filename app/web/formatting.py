@@ -85,14 +85,15 @@ def utc_timestamp(value: datetime | None) -> str:
 def money(value: Decimal | None) -> str:
     """A computed cost: to the cent, or to two significant digits below a cent.
 
-    `$1,234.57`, `$0.94`, `$0.0042` (not `$0.00`), `$0.00` only for nothing at all.
+    `$1,234.57`, `$0.94`, `$0.0042` (not `$0.00`), `$0.00` only for nothing at all. Below a
+    cent a rounded-off zero is not written (`$0.001`, not `$0.0010`), as prices leave it out.
     """
     if value is None:
         return NOT_KNOWN
     if 0 < value < CENT:
         tiny = value.quantize(Decimal(1).scaleb(value.adjusted() - 1), rounding=ROUND_HALF_UP)
         if tiny < CENT:
-            return f"${tiny:f}"
+            return f"${tiny.normalize():f}"
     return f"${value.quantize(CENT, rounding=ROUND_HALF_UP):,}"
 
 
