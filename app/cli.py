@@ -19,6 +19,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    SpinnerColumn,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
@@ -33,7 +34,7 @@ from app.services.genai_import import ProgressCallback, import_genai_prices
 from app.services.refresh_metrics import PeriodicRefresh, parse_interval, run_refresh
 from app.services.seed import seed_reference
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 SCORES_HELP = """Import benchmark scores from a CSV file whose first line names the columns:
 
@@ -53,12 +54,16 @@ Exit status: 0 all rows imported or already present, 1 some rows rejected,
 
 @contextmanager
 def progress_bar(label: str) -> Iterator[ProgressCallback]:
-    """A progress callback drawing a bar on a terminal (rich hides it when not a TTY).
+    """A progress callback drawing one bar for one import on a terminal (rich hides it
+    when not a TTY).
 
     The bar appears with the first report of progress, so a `serve` that finds
-    the catalog already imported prints no empty bar.
+    the catalog already imported prints no empty bar, and it is closed before the
+    caller prints what the import did. The spinner keeps turning while an import
+    writes what it has read, between its last report and its end.
     """
     progress = Progress(
+        SpinnerColumn(finished_text="✓"),
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
@@ -109,8 +114,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except PresetsFileError as error:
         console.print(f"[red]Configuration error:[/red] {error}")
         return 2
-    with progress_bar("Importing genai-prices") as progress:
-        prepare_database(settings, echo=console.print, progress=progress)
+    prepare_database(settings, echo=console.print, track=progress_bar)
     refresher = None
     if args.refresh_every is not None:
         refresher = PeriodicRefresh(settings=settings, interval=args.refresh_every)
@@ -128,6 +132,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             log_level=settings.log_level.lower(),
+            # Our handler and format for uvicorn's lines too (see app.logging_config).
+            log_config=None,
             access_log=False,
             # Forwarded headers are believed only from the proxies named in the settings:
             # anyone else could name any address and so reset their rate limits.

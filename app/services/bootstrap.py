@@ -5,10 +5,14 @@ dated prices), then models.dev (facts for those models, and offers of
 providers genai-prices lacks), each in its own transaction.
 
 `serve` calls this on every start; it is cheap when there is nothing to do.
+Each import of the first start runs inside `track(label)`, which the command
+line turns into one progress bar per import (and tests or scripts into
+nothing), and reports itself in one sentence through `echo` once done.
 """
 
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,10 +23,18 @@ from app.db import make_engine, make_session_factory, session_scope
 from app.models import Model
 from app.services.genai_import import ImportReport, ProgressCallback, import_genai_prices
 from app.services.models_dev_import import import_models_dev
+from app.services.run_counts import import_summary
 from app.services.seed import seed_reference
 from app.sources.models_dev import load_catalog
 
 logger = logging.getLogger("app.bootstrap")
+
+ImportTracker = Callable[[str], AbstractContextManager[ProgressCallback | None]]
+
+
+def untracked(_label: str) -> AbstractContextManager[ProgressCallback | None]:
+    """No progress reports: for callers without a terminal to draw on."""
+    return nullcontext()
 
 
 def catalog_is_empty(session: Session) -> bool:
@@ -34,7 +46,7 @@ def prepare_database(
     settings: Settings,
     *,
     echo: Callable[[str], None] = logger.info,
-    progress: ProgressCallback | None = None,
+    track: ImportTracker = untracked,
 ) -> ImportReport | None:
     """Upgrade the schema; on an empty catalog, seed the reference model and import both sources.
 
@@ -50,12 +62,17 @@ def prepare_database(
                 return None
             echo("Empty catalog: seeding the reference model…")
             seed_reference(session=session)
-        with session_scope(factory) as session:
-            echo("Importing genai-prices…")
+        with track("Importing genai-prices") as progress, session_scope(factory) as session:
             report = import_genai_prices(session=session, progress=progress)
-        echo(report.summary())
-        with session_scope(factory) as session:
-            echo("Importing models.dev…")
+        echo(
+            import_summary(
+                source="genai-prices",
+                models=report.models_read,
+                providers=report.providers_read,
+                skipped=report.skipped,
+            )
+        )
+        with track("Importing models.dev") as progress, session_scope(factory) as session:
             facts = import_models_dev(session=session, catalog=load_catalog(), progress=progress)
         echo(facts.summary())
         return report

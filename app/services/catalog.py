@@ -19,8 +19,10 @@ filters, which sort) with bound parameters for the values, the way
 keys) each time cost nearly as much as SQLite took to run them. The search
 itself runs every time.
 
-Without an explicit `sort`, models are listed by name (A-Z): a stable,
-predictable order that makes a search result easy to scan.
+Without an explicit `sort`, models are listed by how many providers serve
+them, most first: the first screen then shows the models people can actually
+buy from several places (the ones worth comparing), not whatever happens to
+start with "A". Ties and the `name` sort read A-Z.
 """
 
 import re
@@ -58,13 +60,14 @@ from app.services.directory import (
 from app.services.pagination import locate_page, page_links, requested_page
 
 SORTS: dict[str, str] = {
+    "providers": "Most providers",
     "name": "Name (A-Z)",
     "price": "Cheapest input price",
     "context": "Largest context",
     "newest": "Newest",
     "throughput": "Fastest throughput",
 }
-DEFAULT_SORT = "name"
+DEFAULT_SORT = "providers"
 INPUT_MODALITIES = ("text", "image", "audio", "video", "file")
 STATUSES = MODEL_STATUSES
 
@@ -434,6 +437,7 @@ def _order_by(sort: str) -> list[Any]:
     """
     tie_break = [func.lower(_model.name), _model.id]
     first = {
+        "providers": [_model.provider_count.desc()],
         "price": [_model.price_input_min.asc().nulls_last()],
         "context": [_model.context_window.desc().nulls_last()],
         "newest": [func.coalesce(_model.api_available_at, _model.released_at).desc().nulls_last()],
@@ -491,7 +495,8 @@ def _sort(text: str) -> str:
     sort = text.lower()
     if sort not in SORTS:
         raise IgnoredValueError(
-            f"Sort must be one of: {', '.join(SORTS)} — sorted by name instead."
+            f"Sort must be one of: {', '.join(SORTS)} — "
+            f"sorted by {SORTS[DEFAULT_SORT].lower()} instead."
         )
     return sort
 

@@ -54,6 +54,16 @@ class Freshness:
         """True when the refresh has succeeded before but not within the threshold."""
         return self.last_success_at is not None and self.now - self.last_success_at > self.threshold
 
+    def is_live(self, measured_at: datetime | None) -> bool:
+        """Whether a figure measured at `measured_at` came from a refresh within the threshold.
+
+        Only such a figure may be called "measured over the last 30 minutes"; any other is
+        shown with its date, as the snapshot it is (seed, import or an old refresh).
+        """
+        if measured_at is None or not self.ever_refreshed or self.refresh_overdue:
+            return False
+        return self.now - measured_at <= self.threshold
+
     def is_stale(self, measured_at: datetime | None) -> bool:
         """Whether a figure measured at `measured_at` gets the stale badge (see module doc)."""
         if measured_at is None or not self.ever_refreshed:

@@ -2,11 +2,14 @@
 
 Two layers on purpose. markdown-it-py runs with raw HTML off and only the
 rules of the subset we promise (paragraphs, emphasis, code, links, lists), so
-HTML that people type shows as text. nh3 (Ammonia) then keeps only the tags
-that subset produces and only absolute http/https/mailto links, and marks
-every link `nofollow ugc noopener`; a bug or a future rule in the Markdown
-layer therefore cannot smuggle markup through. The result is `Markup`, so
-templates print it as it is and never need `|safe` on user data.
+HTML that people type shows as text. A bare address (`https://…`, `www.…`,
+an email address) becomes a link too, as people expect of a comment box
+(linkify-it); the same checks apply to it as to a written link. nh3 (Ammonia)
+then keeps only the tags that subset produces and only absolute
+http/https/mailto links, and marks every link `nofollow ugc noopener`; a bug or
+a future rule in the Markdown layer therefore cannot smuggle markup through.
+The result is `Markup`, so templates print it as it is and never need `|safe`
+on user data.
 """
 
 from functools import lru_cache
@@ -19,6 +22,7 @@ from markupsafe import Markup
 # Headings, block quotes, tables, images and raw HTML stay off: "# x" is just text.
 BLOCK_RULES = ["code", "fence", "list"]
 INLINE_RULES = ["newline", "escape", "backticks", "emphasis", "link", "autolink", "entity"]
+LINKIFY_RULE = "linkify"
 
 ALLOWED_TAGS = {"p", "br", "em", "strong", "code", "pre", "a", "ul", "ol", "li"}
 # "*" lists the attributes allowed on every tag: none (Ammonia's default allows title and lang).
@@ -42,7 +46,12 @@ def _is_allowed_link(url: str) -> bool:
     return url.strip().lower().startswith(LINK_PREFIXES)
 
 
-_markdown = MarkdownIt("zero", {"breaks": True}).enable(BLOCK_RULES).enable(INLINE_RULES)
+_markdown = (
+    MarkdownIt("zero", {"breaks": True, "linkify": True})
+    .enable(BLOCK_RULES)
+    .enable(INLINE_RULES)
+    .enable(LINKIFY_RULE)
+)
 _markdown.validateLink = _is_allowed_link
 
 _sanitizer = nh3.Cleaner(

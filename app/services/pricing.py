@@ -40,7 +40,7 @@ PRECISION = 60
 RequestPeriod = Literal["day", "month"]
 
 COMPONENT_LABELS = {
-    "input": "Input",
+    "input": "Uncached input",
     "cache_read": "Cached input (read)",
     "cache_write": "Cache writes",
     "output": "Output",

@@ -1,9 +1,10 @@
 """The /status page: recent refresh and import runs, newest first, and how fresh metrics are.
 
 A run's `counts` is free-form JSON written by each job (the metrics refresh,
-the genai-prices import, popularity...). It is shown as it is rather than
-through a per-job schema, so a job can add a figure without touching this
-page: nested objects are flattened to dotted names (`popularity.failed`),
+the genai-prices import, popularity...). It is shown without a per-job schema,
+so a job can add a figure without touching this page: nested objects are
+flattened to dotted names (`popularity.failed`), which `services.run_counts`
+puts into words (`popularity: failed`, `skipped: priced by web searches`),
 and any object under a key starting with `rejected` (`rejected`,
 `rejected_reasons`, ...) is listed as the reasons items were rejected.
 
@@ -26,6 +27,7 @@ from app.models import JobLease, RefreshRun
 from app.services.freshness import Freshness, load_freshness
 from app.services.pagination import PagePlace, locate_page, requested_page
 from app.services.refresh_metrics import RunStatus
+from app.services.run_counts import count_name
 
 RUNS_PER_PAGE = 25
 REJECTED_PREFIX = "rejected"
@@ -102,7 +104,7 @@ def _run_row(run: RefreshRun, lease_expires_at: datetime | None, now: datetime) 
         status=status,
         started_at=run.started_at,
         finished_at=run.finished_at,
-        counts=tuple(flatten_counts(plain)),
+        counts=tuple((count_name(name), text) for name, text in flatten_counts(plain)),
         rejected=tuple(flatten_counts(reasons)),
         error=error,
         found_dead_at=run.found_dead_at,

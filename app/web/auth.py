@@ -35,10 +35,12 @@ from app.web.visitor import (
     expire_session_cookie,
     load_visitor,
     mark_private,
+    queue_welcome,
     read_cookie,
     remember_visitor,
     session_policy,
     set_session_cookie,
+    take_welcome,
 )
 
 router = area_router(include_in_schema=False)
@@ -220,6 +222,7 @@ def signup_submit(
         )
     end_current_session(request, session)
     start_session(request, issued, settings)
+    queue_welcome(request)
     return _redirect(safe_next(next))
 
 
@@ -300,11 +303,15 @@ def logout(request: Request, session: SessionDep) -> Response:
 
 @router.get("/account/menu", name="auth.menu", response_class=HTMLResponse)
 def account_menu(request: Request, templates: TemplatesDep, user: CurrentUserDep) -> Response:
-    """The header's account area for this visitor (loaded by htmx into every page)."""
+    """The header's account area for this visitor (loaded by htmx into every page); right
+    after sign-up it also greets the new account, out of band in the page's message area."""
     mark_private(request)
     page = _local_path(request.headers.get("hx-current-url"), request) or "/"
-    response = templates.TemplateResponse(
-        request, "auth/_account_menu.html", {"user": user, "login_href": login_url(page)}
-    )
+    context = {
+        "user": user,
+        "login_href": login_url(page),
+        "welcome": user is not None and take_welcome(request),
+    }
+    response = templates.TemplateResponse(request, "auth/_account_menu.html", context)
     response.headers["Vary"] = "Cookie"
     return response

@@ -47,7 +47,7 @@ from app.services.feeds import (
 from app.web.api_schemas import PAGE_UNAVAILABLE, page_error
 from app.web.deps import SessionDep
 from app.web.etags import IfNoneMatch, etag_matches
-from app.web.formatting import iso_date, price_short
+from app.web.formatting import iso_date, price
 from app.web.unit_of_work import area_router
 
 router = area_router()
@@ -287,8 +287,8 @@ def _page_url(request: Request, model: FeedModel) -> str:
 def _move(before: Decimal | None, after: Decimal | None) -> str:
     """`$0.2 → $0.1`, or `$0.6 (unchanged)`."""
     if before == after:
-        return f"{price_short(after)} (unchanged)"
-    return f"{price_short(before)} → {price_short(after)}"
+        return f"{price(after)} (unchanged)"
+    return f"{price(before)} → {price(after)}"
 
 
 def _rfc3339(moment: datetime) -> str:

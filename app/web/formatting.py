@@ -10,22 +10,21 @@ from decimal import ROUND_HALF_UP, Decimal
 NOT_KNOWN = "not known"
 
 
-def price_fixed(value: Decimal | None, places: int = 4) -> str:
-    """A per-1M price with fixed decimals, as the pricing section shows it: `$0.1500`."""
-    if value is None:
-        return NOT_KNOWN
-    quantum = Decimal(1).scaleb(-places)
-    return f"${value.quantize(quantum, rounding=ROUND_HALF_UP)}"
+CENT = Decimal("0.01")
+# Between a figure and its unit: narrower than a word space and never a line break ("96 tok/s").
+UNIT_SPACE = "\u202f"
 
 
-def price_short(value: Decimal | None) -> str:
-    """A per-1M price with the digits it needs and no trailing zeros: `$0.188`, `$0.6`, `$3`."""
+def price(value: Decimal | None) -> str:
+    """A price per 1M tokens, the same way on every page: to the cent, with more digits only
+    where the price has them, and nothing rounded away: `$0.15`, `$0.60`, `$0.188`, `$1,250.00`.
+    """
     if value is None:
         return NOT_KNOWN
-    if value == 0:
-        return "$0"
-    text = format(value.normalize(), "f")
-    return f"${text}"
+    digits = value.normalize()
+    if digits.as_tuple().exponent > -2:
+        digits = digits.quantize(CENT)
+    return f"${digits:,f}"
 
 
 def tokens_short(count: int | None) -> str:
@@ -43,11 +42,12 @@ def tokens_short(count: int | None) -> str:
 
 
 def number_short(value: Decimal | int | None, unit: str = "") -> str:
-    """A measured figure rounded to a whole number with its unit: `96tok/s`, `666ms`."""
+    """A measured figure rounded to a whole number with its unit after a thin space:
+    `96 tok/s`, `666 ms`."""
     if value is None:
         return NOT_KNOWN
     whole = Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    return f"{whole}{unit}"
+    return f"{whole}{UNIT_SPACE}{unit}" if unit else str(whole)
 
 
 WINDOW_UNITS = {"m": "minute", "h": "hour", "d": "day"}
@@ -82,20 +82,18 @@ def utc_timestamp(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-CENT = Decimal("0.01")
-
-
 def money(value: Decimal | None) -> str:
     """A computed cost: to the cent, or to two significant digits below a cent.
 
-    `$1,234.57`, `$0.94`, `$0.0042` (not `$0.00`), `$0.00` only for nothing at all.
+    `$1,234.57`, `$0.94`, `$0.0042` (not `$0.00`), `$0.00` only for nothing at all. Below a
+    cent a rounded-off zero is not written (`$0.001`, not `$0.0010`), as prices leave it out.
     """
     if value is None:
         return NOT_KNOWN
     if 0 < value < CENT:
         tiny = value.quantize(Decimal(1).scaleb(value.adjusted() - 1), rounding=ROUND_HALF_UP)
         if tiny < CENT:
-            return f"${tiny:f}"
+            return f"${tiny.normalize():f}"
     return f"${value.quantize(CENT, rounding=ROUND_HALF_UP):,}"
 
 

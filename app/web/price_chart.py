@@ -22,7 +22,7 @@ from decimal import Decimal
 from markupsafe import Markup
 
 from app.services.price_changes import ModelPriceHistory, PriceSpan
-from app.web.formatting import iso_date, price_short
+from app.web.formatting import iso_date, price
 from app.web.sparkline import path_data
 
 WIDTH = 240
@@ -139,7 +139,7 @@ def _description(spans: Sequence[PriceSpan], label: str) -> str:
     changes = len(spans) - 1
     return (
         f"{label} price per 1M tokens since {iso_date(first.start)}: "
-        f"input {price_short(first.input)} to {price_short(latest.input)}, "
-        f"output {price_short(first.output)} to {price_short(latest.output)}; "
+        f"input {price(first.input)} to {price(latest.input)}, "
+        f"output {price(first.output)} to {price(latest.output)}; "
         f"{changes} change{'' if changes == 1 else 's'}"
     )

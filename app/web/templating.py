@@ -21,6 +21,7 @@ from starlette.datastructures import URL, URLPath
 from starlette.requests import Request
 
 from app.paths import STATIC_DIR, TEMPLATES_DIR
+from app.services.model_kind import takes_chat_requests
 from app.web import formatting
 from app.web.csrf import csrf_token
 from app.web.sparkline import endpoint_sparklines
@@ -51,8 +52,7 @@ def make_templates(
     templates = Jinja2Blocks(env=env)
     static = static or StaticManifest.of_directory(STATIC_DIR)
     env.filters.update(
-        price_fixed=formatting.price_fixed,
-        price_short=formatting.price_short,
+        price=formatting.price,
         tokens_short=formatting.tokens_short,
         number_short=formatting.number_short,
         iso_date=formatting.iso_date,
@@ -70,6 +70,7 @@ def make_templates(
         HTMX_SCRIPT=HTMX_SCRIPT,
         HTMX_INTEGRITY=HTMX_INTEGRITY,
         endpoint_sparklines=endpoint_sparklines,
+        takes_chat_requests=takes_chat_requests,
         csrf_token=csrf_token,
         static_url=static.url,
         url_for=_remembering_url_for(),

@@ -31,6 +31,9 @@ from app.models.accounts import User, UserSession
 from app.services.sessions import SessionPolicy, load_session
 
 SESSION_COOKIE = "modelatlas_session"
+# Set by sign-up, read once by the header's account menu (loaded by htmx), which says welcome.
+WELCOME_COOKIE = "modelatlas_welcome"
+WELCOME_SECONDS = 300
 SECURE_PREFIX = "__Host-"
 # Responses that carry a per-visitor secret (a CSRF token) must never be stored by
 # a shared cache, or one visitor's token would be served to the next.
@@ -129,6 +132,19 @@ def set_session_cookie(request: Request, token: str, settings: Settings) -> None
     """Hand the browser a new session token, living as long as the session can."""
     max_age = settings.session_absolute_timeout_hours * 3600
     queue_cookie(request, SESSION_COOKIE, token, max_age=max_age)
+
+
+def queue_welcome(request: Request) -> None:
+    """Ask the next account menu to greet this new account (once, within a few minutes)."""
+    queue_cookie(request, WELCOME_COOKIE, "1", max_age=WELCOME_SECONDS)
+
+
+def take_welcome(request: Request) -> bool:
+    """Whether this browser has just signed up; the greeting is then spent."""
+    if read_cookie(request, WELCOME_COOKIE) is None:
+        return False
+    queue_cookie(request, WELCOME_COOKIE, "", max_age=0)
+    return True
 
 
 def expire_session_cookie(request: Request) -> None:

@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import LiveServer
+from tests.e2e.layout import assert_page_reads_well
 
 pytestmark = pytest.mark.e2e
 
@@ -80,6 +81,7 @@ def test_page_has_no_serious_violation(
     if prepare is not None:
         prepare(page)
     assert_accessible(page, f"{name} ({path}, {scheme} scheme)")
+    assert_page_reads_well(page, f"{name} ({path})")
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)

@@ -128,7 +128,7 @@ def test_pages_raise_no_csp_violation(
     problems.assert_none("the model page with a quick-start provider switch")
 
     page.goto(live_server.url("/docs"))
-    operation = page.get_by_text("/api/v1/models", exact=True).first
+    operation = page.locator("#swagger-ui").get_by_text("/api/v1/models", exact=True).first
     expect(operation).to_be_visible()
     operation.click()
     page.get_by_role("button", name="Try it out").click()

@@ -30,7 +30,7 @@ def test_the_header_shows_the_key_facts_in_one_row_and_facts_name_their_source(
         ["Released", "Weights", "Context", "Input / output from", "Providers"]
     )
     expect(glance.locator("dd")).to_have_text(
-        ["2026-03-16", "closed", "262K tokens", "$0.15 / $0.6 per 1M", "2"]
+        ["2026-03-16", "closed", "262K tokens", "$0.15 / $0.60 per 1M", "2"]
     )
     tops = {round(terms.nth(n).bounding_box()["y"]) for n in range(terms.count())}
     assert len(tops) == 1, f"the key facts wrap over several rows: {tops}"

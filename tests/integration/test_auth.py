@@ -1,6 +1,7 @@
 """Sign up, sign in, sign out through the real forms; and the open-redirect-safe `next`."""
 
 import pytest
+from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -57,6 +58,23 @@ def test_sign_up_creates_a_normalised_account_and_signs_it_in(
     menu = client.get("/account/menu")
     assert "Ann Example" in menu.text
     assert "Sign out" in menu.text
+
+
+def test_a_new_account_is_welcomed_once_and_a_returning_one_is_not(client: TestClient) -> None:
+    email = unique_email()
+    _signup(client, email=email, display_name="Test Person", password=PASSWORD)
+
+    first = BeautifulSoup(client.get("/account/menu").text, "html.parser")
+    again = client.get("/account/menu").text
+    sign_out(client, session_token(client))
+    _login(client, email=email, password=PASSWORD, next="/")
+    returning = client.get("/account/menu").text
+
+    welcome = first.select_one('#flash[hx-swap-oob="true"] [role="status"]')
+    assert welcome is not None
+    assert welcome.get_text(" ", strip=True).startswith("Welcome to Model Atlas, Test Person!")
+    assert "Welcome" not in again
+    assert "Welcome" not in returning
 
 
 @pytest.mark.parametrize(

@@ -110,13 +110,14 @@ def test_over_https_cookies_are_secure_and_host_prefixed(https_client: TestClien
     response = _signup_response(https_client, unique_email())
 
     cookies = _set_cookies(response)
-    assert set(cookies) == {"__Host-modelatlas_session"}
-    morsel = cookies["__Host-modelatlas_session"]["__Host-modelatlas_session"]
-    assert morsel["secure"] is True
-    assert morsel["httponly"] is True
-    assert morsel["samesite"] == "Lax"
-    assert morsel["path"] == "/"
-    assert not morsel["domain"]
+    assert set(cookies) == {"__Host-modelatlas_session", "__Host-modelatlas_welcome"}
+    for name in cookies:
+        morsel = cookies[name][name]
+        assert morsel["secure"] is True
+        assert morsel["httponly"] is True
+        assert morsel["samesite"] == "Lax"
+        assert morsel["path"] == "/"
+        assert not morsel["domain"]
     assert "__Host-modelatlas_csrf" in https_client.cookies
     assert "Cookie Tester" in https_client.get("/account/menu").text
 

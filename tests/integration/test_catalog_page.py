@@ -84,15 +84,31 @@ def test_search_mistral_small_4_finds_the_reference_model_with_its_figures(
         "context": "262K",
         "modalities": "text, image",
         "price-input": "$0.15",
-        "price-output": "$0.6",
+        "price-output": "$0.60",
         "providers": str(providers),
-        "throughput": "96tok/s",
+        "throughput": "96\u202ftok/s",
     }
     assert row.select_one(".badge").get_text(strip=True) == "Active"
     lab = row.find("a", string="Mistral AI")
     assert lab is not None and urlsplit(lab["href"]).path == "/authors/mistral"
     headers = [th.get_text(" ", strip=True) for th in soup.select("table.model-table thead th")]
-    assert headers[:3] == ["Model", "Lab", "Status"]
+    assert headers[:4] == ["Compare", "Model", "Lab", "Status"]
+    assert headers[-1] == "Best throughput"
+
+
+def test_a_column_no_row_on_the_page_knows_is_left_out(
+    client: TestClient, catalog_session: Session
+) -> None:
+    shown = [m for m in _all_models(catalog_session) if "gpt" in m.slug]
+    assert shown and all(m.throughput_max is None for m in shown)
+
+    soup = _soup(client.get("/", params={"q": "gpt"}))
+
+    headers = [th.get_text(" ", strip=True) for th in soup.select("table.model-table thead th")]
+    assert "Best throughput" not in headers
+    assert "Input $ / 1M" in headers
+    assert soup.select('td[data-col="throughput"]') == []
+    assert all(len(tr.select("th, td")) == len(headers) for tr in soup.select("tbody tr"))
 
 
 def test_every_search_word_must_match(client: TestClient, catalog_session: Session) -> None:
@@ -195,16 +211,26 @@ def test_newest_puts_the_most_recent_first(client: TestClient, catalog_session: 
     assert (first.api_available_at or first.released_at) == latest
 
 
-def test_name_sort_is_the_default_and_alphabetical(
+def test_most_providers_is_the_default_sort_with_ties_by_name(
     client: TestClient, catalog_session: Session
 ) -> None:
     by_slug = {m.slug: m for m in _all_models(catalog_session)}
 
-    default = _slugs(_soup(client.get("/", params={"q": "gpt"})))
-    explicit = _slugs(_soup(client.get("/", params={"q": "gpt", "sort": "name"})))
+    default = _slugs(_soup(client.get("/")))
+    explicit = _slugs(_soup(client.get("/", params={"sort": "providers"})))
 
     assert default == explicit
-    names = [by_slug[slug].name.lower() for slug in default]
+    keys = [(-by_slug[slug].provider_count, by_slug[slug].name.lower()) for slug in default]
+    assert len({count for count, _ in keys}) > 1
+    assert keys == sorted(keys)
+
+
+def test_name_sort_is_alphabetical(client: TestClient, catalog_session: Session) -> None:
+    by_slug = {m.slug: m for m in _all_models(catalog_session)}
+
+    shown = _slugs(_soup(client.get("/", params={"q": "gpt", "sort": "name"})))
+
+    names = [by_slug[slug].name.lower() for slug in shown]
     assert len(names) > 1
     assert names == sorted(names)
 

@@ -206,7 +206,7 @@ def test_a_provider_page_lists_its_endpoints_with_current_figures(client: TestCl
         "price-input": "$0.188",
         "price-output": "$0.75",
         "quantization": "fp8",
-        "throughput": "96tok/s",
+        "throughput": "96\u202ftok/s",
     }
 
 

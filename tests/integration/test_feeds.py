@@ -132,7 +132,7 @@ def test_prices_feed_shows_a_change_once_and_not_a_reopened_same_price(
     assert not any(entry_id.endswith(f":price/{reopened.id}") for entry_id in ids)
     first = entries(feed)[0]
     assert first.findtext(f"{ATOM}title") == (
-        "Mistral Small 4 at Mistral: input $0.15 → $0.12, output $0.6 (unchanged)"
+        "Mistral Small 4 at Mistral: input $0.15 → $0.12, output $0.60 (unchanged)"
     )
     assert first.find(f"{ATOM}link").get("href") == f"http://testserver{REFERENCE}#price-history"
 

@@ -104,7 +104,10 @@ def test_a_never_refreshed_catalog_shows_the_reference_figures_without_stale_bad
 
     rows = table_rows(section(page, "providers").select_one("table.endpoints"))
     shown = {name: (row["Throughput"], row["Latency (TTFT)"]) for name, row in rows.items()}
-    assert shown == {"Venice": ("96tok/s", "666ms"), "Mistral": ("29tok/s", "440ms")}
+    assert shown == {
+        "Venice": ("96 tok/s", "666 ms"),
+        "Mistral": ("29 tok/s", "440 ms"),
+    }
     assert _stale_rows(page) == []
     measured = _row(page, "Venice").select_one("td.measured time")
     assert measured is not None
@@ -112,7 +115,10 @@ def test_a_never_refreshed_catalog_shows_the_reference_figures_without_stale_bad
         "2026-03-20T12:00:00+00:00",
         "2026-03-20 12:00 UTC",
     )
-    assert "the live refresh has not run on this site yet" in text_of(section(page, "providers"))
+    described = text_of(section(page, "providers"))
+    assert "Data from OpenRouter as of 2026-03-20 (catalog snapshot)" in described
+    assert "the live refresh has not run on this site yet" in described
+    assert "measured over the last" not in described
 
 
 def test_p50_is_shown_with_p90_on_hover_and_in_the_accessible_detail(
@@ -138,15 +144,15 @@ def test_p50_is_shown_with_p90_on_hover_and_in_the_accessible_detail(
 
     row = _row(page, "Host 1")
     throughput, latency = row.select("td")[0:2]
-    assert (text_of(throughput), throughput["title"]) == ("101tok/s", "p90: 140tok/s")
-    assert (text_of(latency), latency["title"]) == ("612ms", "p90: 1251ms")
+    assert (text_of(throughput), throughput["title"]) == ("101 tok/s", "p90: 140\u202ftok/s")
+    assert (text_of(latency), latency["title"]) == ("612 ms", "p90: 1251\u202fms")
     details = row.select_one("details.endpoint-figures")
     assert details is not None
     assert text_of(details.find("summary")) == "All figures for Host 1"
     figures = {text_of(dt): text_of(dt.find_next_sibling("dd")) for dt in details.select("dt")}
     assert figures == {
-        "Throughput p50 / p90": "101tok/s / 140tok/s",
-        "Latency (TTFT) p50 / p90": "612ms / 1251ms",
+        "Throughput p50 / p90": "101 tok/s / 140 tok/s",
+        "Latency (TTFT) p50 / p90": "612 ms / 1251 ms",
         "Uptime": "99.5%",
     }
     assert _row(page, "Host 2").select("td")[0]["title"] == "p90: not known"
@@ -169,7 +175,10 @@ def test_only_rows_measured_longer_ago_than_the_threshold_are_stale(
     badge = _row(page, "Host 2").select_one(".badge-stale")
     assert badge is not None
     assert (text_of(badge), badge["title"]) == ("stale", "Not refreshed for over 30 min")
-    assert "has not succeeded" not in text_of(section(page, "providers"))
+    described = text_of(section(page, "providers"))
+    assert "has not succeeded" not in described
+    assert "Data from OpenRouter, measured over the last 30 minutes." in described
+    assert "catalog snapshot" not in described
 
 
 def test_every_measured_row_is_stale_when_the_last_success_is_too_old(
@@ -187,7 +196,7 @@ def test_every_measured_row_is_stale_when_the_last_success_is_too_old(
     page = _page(client, "/models/all/m")
 
     assert _stale_rows(page) == ["Host 1", "Host 2"]
-    assert "The live refresh has not succeeded for over 30 min" in text_of(
+    assert "the live refresh has not succeeded for over 30 min" in text_of(
         section(page, "providers")
     )
 
@@ -239,16 +248,22 @@ def test_each_provider_row_has_throughput_and_latency_sparklines(
         ["sparkline", "sparkline-latency"],
     ]
     assert charts[0]["aria-label"] == (
-        "Host 1 throughput, last 7 days: lowest 80tok/s, highest 100tok/s, latest 96tok/s"
+        "Host 1 throughput, last 7 days: lowest 80\u202ftok/s"
+        ", highest 100\u202ftok/s, latest 96\u202ftok/s"
     )
     assert charts[1]["aria-label"] == (
-        "Host 1 latency (TTFT), last 7 days: lowest 650ms, highest 700ms, latest 666ms"
+        "Host 1 latency (TTFT), last 7 days: lowest 650\u202fms"
+        ", highest 700\u202fms, latest 666\u202fms"
     )
     for chart in charts:  # the lone point 50 hours ago is a dot, the last two hours a line
         assert len(chart.select("circle")) == 1
         assert chart.find("path")["d"].count("L") == 1
     assert text_of(_row(page, "Host 2").select_one("td.history")) == "no data this week"
-    assert 'style="' not in str(section(page, "providers"))
+    providers = section(page, "providers")
+    assert 'style="' not in str(providers)
+    headings = [text_of(th) for th in providers.select("table.endpoints thead th")]
+    assert headings[-1] == "Last 7 days throughput · latency"
+    assert "The charts show hourly averages over the last 7 days." in text_of(providers)
 
 
 def test_popularity_shows_downloads_likes_source_link_and_date(

@@ -49,7 +49,6 @@ TABLE_COLUMNS = [
     "Quant",
     "Supports",
     "Measured",
-    "Last 7 days throughput · latency",
 ]
 
 
@@ -98,7 +97,10 @@ def add_model(
         slug=f"{author_slug}/{model_id}",
         name=name,
         status="active",
-        modalities=[ModelModality(direction="input", modality="text")],
+        modalities=[
+            ModelModality(direction="input", modality="text"),
+            ModelModality(direction="output", modality="text"),
+        ],
     )
     session.add(model)
     kinds = ["inference"] * providers + (["router"] if with_router else [])
@@ -200,8 +202,8 @@ def test_pricing_shows_cheapest_inference_prices_and_points_to_the_calculator(
 ) -> None:
     pricing = section(reference_page, "pricing")
     lines = [text_of(li) for li in pricing.select("ul li")]
-    assert "Input: $0.1500 per 1M tokens" in lines
-    assert "Output: $0.6000 per 1M tokens" in lines
+    assert "Input: $0.15 per 1M tokens" in lines
+    assert "Output: $0.60 per 1M tokens" in lines
     link = pricing.select_one('a[href="#cost-calculator"]')
     assert link is not None
     assert "estimate monthly spend for your workload" in text_of(pricing)
@@ -220,11 +222,13 @@ def test_providers_table_has_reference_rows_in_throughput_order(
     assert text_of(providers.select_one(".provider-count")) == "2 providers"
     description = text_of(providers)
     assert "sorted by throughput" in description
-    assert "Data from OpenRouter, measured over the last 30 minutes." in description
+    assert "Data from OpenRouter as of 2026-03-20 (catalog snapshot)" in description
+    assert "measured over the last" not in description
+    assert "charts" not in description
     measured = providers.find("time")
     assert measured is not None
     assert measured["datetime"] == "2026-03-20T12:00:00+00:00"
-    assert text_of(measured) == "2026-03-20 12:00 UTC"
+    assert text_of(measured) == "2026-03-20"
 
     table = providers.select_one("table.endpoints")
     assert table is not None
@@ -234,18 +238,18 @@ def test_providers_table_has_reference_rows_in_throughput_order(
     links = [a["href"] for a in table.select("tbody th a")]
     assert links == ["/providers/venice", "/providers/mistral"]
     assert list(rows["Venice"].values())[1:7] == [
-        "96tok/s",
-        "666ms",
+        "96 tok/s",
+        "666 ms",
         "$0.188",
         "$0.75",
         "256K",
         "fp8",
     ]
     assert list(rows["Mistral"].values())[1:8] == [
-        "29tok/s",
-        "440ms",
+        "29 tok/s",
+        "440 ms",
         "$0.15",
-        "$0.6",
+        "$0.60",
         "262K",
         "not known",
         "tools · json",
@@ -346,11 +350,57 @@ def test_quick_start_defaults_to_a_router_when_one_serves_the_model(
     assert text_of(providers.find(id="routers-heading")) == "Also available through"
     (router,) = providers.select("ul.routers li")
     assert text_of(router) == (
-        "Test Router: input $3 / output $6 per 1M tokens · context 33K · throughput 30tok/s"
-        " · latency (TTFT) 300ms · supports: tools"
+        "Test Router: input $3.00 / output $6.00 per 1M tokens · context 33K · throughput 30 tok/s"
+        " · latency (TTFT) 300 ms · supports: tools"
     )
     tool_calling = section(page, "integrations").find("dd")
     assert text_of(tool_calling) == "Supported — Host 1, Test Router"
+
+
+@pytest.mark.parametrize(
+    ("slug", "inputs", "outputs", "note"),
+    [
+        ("embedder", ["text"], [], "takes text and returns no text"),
+        ("speaker", ["text"], ["audio"], "takes text and returns audio"),
+        ("listener", ["audio"], ["text"], "takes audio and returns text"),
+    ],
+)
+def test_quick_start_offers_no_chat_example_for_a_model_that_does_not_chat(
+    client: TestClient,
+    catalog_session: Session,
+    slug: str,
+    inputs: list[str],
+    outputs: list[str],
+    note: str,
+) -> None:
+    model = add_model(catalog_session, author_slug=slug, model_id="m", name="Not Chat", providers=1)
+    model.modalities = [ModelModality(direction="input", modality=m) for m in inputs] + [
+        ModelModality(direction="output", modality=m) for m in outputs
+    ]
+    catalog_session.commit()
+
+    quick_start = section(
+        BeautifulSoup(client.get(f"/models/{slug}/m").text, "html.parser"), "quick-start"
+    )
+
+    assert f"Not Chat is not a chat model: it {note}" in text_of(quick_start)
+    assert quick_start.find(id="snippet-python") is None
+    assert "chat.completions" not in text_of(quick_start)
+
+
+def test_quick_start_says_it_assumes_chat_when_no_modality_is_known(
+    client: TestClient, catalog_session: Session
+) -> None:
+    model = add_model(catalog_session, author_slug="blank", model_id="m", name="Blank", providers=1)
+    model.modalities = []
+    catalog_session.commit()
+
+    quick_start = section(
+        BeautifulSoup(client.get("/models/blank/m").text, "html.parser"), "quick-start"
+    )
+
+    assert "the example assumes it is a chat model" in text_of(quick_start)
+    assert quick_start.find(id="snippet-python") is not None
 
 
 def test_quick_start_defaults_to_the_fastest_provider_without_a_router(

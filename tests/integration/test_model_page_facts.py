@@ -126,7 +126,7 @@ def test_the_header_shows_the_key_facts_in_one_row(client: TestClient) -> None:
         "Released": "2026-03-16",
         "Weights": "closed",
         "Context": "262K tokens",
-        "Input / output from": "$0.15 / $0.6 per 1M",
+        "Input / output from": "$0.15 / $0.60 per 1M",
         "Providers": "2",
     }
     assert header.select_one(".at-a-glance [title]")["title"] == "Source: Model Atlas (curated)"
@@ -163,7 +163,7 @@ def test_an_offer_far_below_the_labs_price_is_flagged_and_not_quoted(
     page = _page(client, "anthropic/claude-x")
 
     prices = [text_of(li) for li in section(page, "pricing").select("ul.price-list li")]
-    assert prices[:2] == ["Input: $2.0000 per 1M tokens", "Output: $10.0000 per 1M tokens"]
+    assert prices[:2] == ["Input: $2.00 per 1M tokens", "Output: $10.00 per 1M tokens"]
     flagged = section(page, "providers").select(".price-note")
     assert [text_of(note) for note in flagged] == ["far below the lab's price — check the provider"]
     assert "Cutprice" in text_of(flagged[0].find_parent("tr"))

@@ -63,11 +63,11 @@ def test_a_provider_is_one_row_with_its_variants_inside_and_counts_agree(
     assert [row["data-provider"] for row in rows] == ["beta-host", "alpha-host"]
     assert text_of(providers.select_one(".provider-count")) == "2 providers"
     variants = [text_of(li) for li in rows[1].select("ul.variants li")]
-    assert variants == ["extended: $6 / $24 per 1M · context 128K · 70tok/s"]
+    assert variants == ["extended: $6.00 / $24.00 per 1M · context 128K · 70 tok/s"]
     (routed,) = providers.select("ul.routers > li")
     assert text_of(routed.select_one(".router-name")) == "Hop"
     assert [text_of(li) for li in routed.select("ul.variants li")] == [
-        "free: $0 / $0 per 1M · context 128K · 30tok/s"
+        "free: $0.00 / $0.00 per 1M · context 128K · 30 tok/s"
     ]
     catalog_session.expire_all()
     assert catalog_session.get(Model, model.id).provider_count == len(rows)  # the catalog's count

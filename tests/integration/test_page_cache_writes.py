@@ -227,7 +227,7 @@ def test_downsampling_renders_the_pages_again(database: SeededDatabase, reader: 
 def test_a_genai_prices_import_shows_the_new_prices(
     database: SeededDatabase, reader: TestClient
 ) -> None:
-    cache_price = "Cached input (read): $0.0150 per 1M tokens"
+    cache_price = "Cached input (read): $0.015 per 1M tokens"
     assert cache_price not in primed(reader, MODEL_PATH, _engine(reader)).text
 
     mistral = [provider for provider in default_providers() if provider.id == "mistral"]

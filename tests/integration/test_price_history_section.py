@@ -109,11 +109,11 @@ def test_changes_are_listed_newest_first_with_dates_and_the_rest_counted(
     busy = offer_block(section, "Busy")
 
     assert [text_of(li) for li in busy.select("ol.price-changes li")] == [
-        "2026-03-02: input $3 → $2, output $16 → $12",
-        "2026-02-20: input $4 → $3, output $16 (unchanged)",
-        "2026-02-10: input $5 → $4, output $18 → $16",
-        "2026-01-31: input $6 → $5, output $18 (unchanged)",
-        "2026-01-26: input $7 → $6, output $20 → $18",
+        "2026-03-02: input $3.00 → $2.00, output $16.00 → $12.00",
+        "2026-02-20: input $4.00 → $3.00, output $16.00 (unchanged)",
+        "2026-02-10: input $5.00 → $4.00, output $18.00 → $16.00",
+        "2026-01-31: input $6.00 → $5.00, output $18.00 (unchanged)",
+        "2026-01-26: input $7.00 → $6.00, output $20.00 → $18.00",
     ]
     assert [t["datetime"] for t in busy.select("ol.price-changes time")] == [
         "2026-03-02",
@@ -123,7 +123,8 @@ def test_changes_are_listed_newest_first_with_dates_and_the_rest_counted(
         "2026-01-26",
     ]
     assert text_of(busy.select_one("p.muted")) == (
-        "1 earlier change; first seen 2026-01-01; batch tier input $1, output $3 since 2026-01-06."
+        "1 earlier change; first seen 2026-01-01; batch-tier price since 2026-01-06: "
+        "input $1.00, output $3.00."
     )
 
 
@@ -134,12 +135,12 @@ def test_most_recently_changed_offer_comes_first_and_steady_ones_say_so(
     section = price_history(client)
     assert [text_of(h) for h in section.select(".price-offer h4")] == ["Busy", "Once"]
     assert [text_of(li) for li in section.select(".price-offer")[1].select("li")] == [
-        "2026-02-15: input $1 → $1.5, output $2 (unchanged)"
+        "2026-02-15: input $1.00 → $1.50, output $2.00 (unchanged)"
     ]
     assert [text_of(li) for li in section.select("ul.price-steady li")] == [
-        "No price changes recorded since 2026-01-04: Calm, Still & Co (no longer priced since "
-        "2026-01-09).",
-        "No price changes recorded since 2026-01-06: Late.",
+        "Standard-tier price unchanged since it was first recorded on 2026-01-04: Calm, "
+        "Still & Co (no longer priced since 2026-01-09).",
+        "Standard-tier price unchanged since it was first recorded on 2026-01-06: Late.",
     ]
 
 
@@ -150,7 +151,8 @@ def test_each_changed_offer_has_a_step_chart_named_in_words(client: TestClient) 
     assert isinstance(chart, Tag)
     assert chart["role"] == "img"
     assert chart["aria-label"] == (
-        "Once price per 1M tokens since 2026-01-01: input $1 to $1.5, output $2 to $2; 1 change"
+        "Once price per 1M tokens since 2026-01-01: input $1.00 to $1.50"
+        ", output $2.00 to $2.00; 1 change"
     )
     assert chart.select_one("path.price-chart-input") is not None
     assert chart.select_one("path.price-chart-output") is not None

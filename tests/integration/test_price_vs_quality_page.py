@@ -134,9 +134,9 @@ def test_scores_show_a_table_and_a_scatter_with_a_link_per_priced_model(
     assert caption is not None and caption.name == "figcaption"
     links = {a["href"]: text_of(a.find("title")) for a in svg.find_all("a")}
     assert links == {
-        "/models/pvqlab/cheap": "Cheap One: 40 at $0.1 per 1M, on the frontier",
-        "/models/pvqlab/mid": "Middle One (this model): 35 at $1 per 1M",
-        "/models/pvqlab/dear": "Dear One: 90 at $10 per 1M, on the frontier",
+        "/models/pvqlab/cheap": "Cheap One: 40 at $0.10 per 1M, on the frontier",
+        "/models/pvqlab/mid": "Middle One (this model): 35 at $1.00 per 1M",
+        "/models/pvqlab/dear": "Dear One: 90 at $10.00 per 1M, on the frontier",
     }
     current = svg.select("a.pvq-current")
     assert [a["href"] for a in current] == ["/models/pvqlab/mid"]
@@ -146,19 +146,19 @@ def test_scores_show_a_table_and_a_scatter_with_a_link_per_priced_model(
     ]
     assert svg.select_one("path.pvq-frontier") is not None
     assert [text_of(t) for t in svg.select("text.pvq-tick")][:7] == [
-        "$0.1",
-        "$0.2",
-        "$0.5",
-        "$1",
-        "$2",
-        "$5",
-        "$10",
+        "$0.10",
+        "$0.20",
+        "$0.50",
+        "$1.00",
+        "$2.00",
+        "$5.00",
+        "$10.00",
     ]
     assert "log scale" in text_of(svg)
     assert "Reasoning Quiz score" in text_of(svg)
     words = text_of(caption)
-    assert "Middle One (the large ringed dot) scores 35 at $1 per 1M tokens." in words
-    assert "Cheap One (40, $0.1); Dear One (90, $10)." in words
+    assert "Middle One (the large ringed dot) scores 35 at $1.00 per 1M tokens." in words
+    assert "Cheap One (40, $0.10); Dear One (90, $10.00)." in words
     notes = text_of(section.select_one("p.muted"))
     assert (
         "1 of the 5 models scored on Reasoning Quiz has no known price and is not drawn." in notes
@@ -239,7 +239,7 @@ def test_several_sources_draw_one_point_with_the_latest_score(
 
     assert len(section.select("tbody tr")) == 3
     current = section.select_one("svg a.pvq-current title")
-    assert text_of(current) == "Middle One (this model): 38 at $1 per 1M"
+    assert text_of(current) == "Middle One (this model): 38 at $1.00 per 1M"
 
 
 def test_names_are_escaped_in_the_chart(client: TestClient, lab: Lab) -> None:

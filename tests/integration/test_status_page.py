@@ -95,7 +95,7 @@ def test_runs_are_listed_newest_first_with_duration_status_counts_and_errors(
         ("openrouter", "ok", "12 s"),
     ]
     assert rows[2]["Counts"] == (
-        "models_seen 3 popularity.failed 1 popularity.polled 2 samples_written 8"
+        "models seen 3 popularity: failed 1 popularity: polled 2 samples written 8"
     )
     assert rows[2]["Rejected"] == "bad_latency 1 missing_pricing 2"
     assert rows[2]["Error"] == "—"

@@ -45,11 +45,11 @@ def parse(**params: str) -> tuple[CatalogQuery, list[str]]:
     return query, [message.field for message in messages]
 
 
-def test_no_parameters_means_no_filters_sorted_by_name() -> None:
+def test_no_parameters_means_no_filters_sorted_by_most_providers() -> None:
     query, fields = parse()
 
     assert query == CatalogQuery()
-    assert query.sort == DEFAULT_SORT == "name"
+    assert query.sort == DEFAULT_SORT == "providers"
     assert fields == []
 
 
@@ -144,7 +144,7 @@ def test_maximum_price_accepts_dollar_amounts(text: str, price: str) -> None:
         ("max_price", "100001", "at most $100000"),
         ("modality", "smell", "Input must be one of"),
         ("status", "archived", "Status must be one of"),
-        ("sort", "popularity", "sorted by name instead"),
+        ("sort", "popularity", "sorted by most providers instead"),
         ("open_weights", "maybe", "on or off"),
         ("author", "nobody", "no lab “nobody”"),
         ("provider", "x" * 500, "no provider “" + "x" * 60 + "…”"),

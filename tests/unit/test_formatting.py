@@ -14,8 +14,7 @@ from app.web.formatting import (
     iso_date,
     number_short,
     percent,
-    price_fixed,
-    price_short,
+    price,
     tokens_short,
     utc_timestamp,
     window_words,
@@ -27,7 +26,7 @@ money = st.decimals(min_value=0, max_value=Decimal("999999999"), places=9)
 
 @pytest.mark.parametrize(
     "formatter",
-    [price_fixed, price_short, tokens_short, number_short, iso_date, utc_timestamp, window_words],
+    [price, tokens_short, number_short, iso_date, utc_timestamp, window_words],
 )
 def test_missing_values_read_not_known(formatter) -> None:
     assert formatter(None) == NOT_KNOWN == "not known"
@@ -36,45 +35,30 @@ def test_missing_values_read_not_known(formatter) -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        (Decimal("0.15"), "$0.1500"),
-        (Decimal("0.6"), "$0.6000"),
-        (Decimal(0), "$0.0000"),
-        (Decimal("0.00005"), "$0.0001"),
-        (Decimal("0.00004"), "$0.0000"),
-        (Decimal("12.5"), "$12.5000"),
-    ],
-)
-def test_price_fixed_shows_four_decimals_rounding_half_up(value: Decimal, expected: str) -> None:
-    assert price_fixed(value) == expected
-
-
-def test_price_fixed_takes_other_precisions() -> None:
-    assert price_fixed(Decimal("0.188"), places=2) == "$0.19"
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
+        (Decimal("0.15"), "$0.15"),
+        (Decimal("0.150000000"), "$0.15"),
+        (Decimal("0.6"), "$0.60"),
         (Decimal("0.188"), "$0.188"),
         (Decimal("0.75"), "$0.75"),
-        (Decimal("0.150000000"), "$0.15"),
-        (Decimal("0.6"), "$0.6"),
-        (Decimal("3"), "$3"),
-        (Decimal("100"), "$100"),
+        (Decimal("3"), "$3.00"),
+        (Decimal("10.0000"), "$10.00"),
+        (Decimal("1250"), "$1,250.00"),
         (Decimal("0.00000015"), "$0.00000015"),
-        (Decimal(0), "$0"),
+        (Decimal(0), "$0.00"),
     ],
 )
-def test_price_short_keeps_only_the_digits_it_needs(value: Decimal, expected: str) -> None:
-    assert price_short(value) == expected
+def test_price_shows_cents_and_any_further_digit_the_price_has(
+    value: Decimal, expected: str
+) -> None:
+    assert price(value) == expected
 
 
 @given(money)
-def test_price_short_is_exact_and_never_scientific(value: Decimal) -> None:
-    text = price_short(value)
+def test_price_is_exact_and_never_scientific(value: Decimal) -> None:
+    text = price(value)
     assert text.startswith("$")
     assert "E" not in text
-    assert Decimal(text[1:]) == value
+    assert Decimal(text[1:].replace(",", "")) == value
 
 
 @pytest.mark.parametrize(
@@ -109,11 +93,11 @@ def test_tokens_short_thousands_stay_within_half_a_thousand(count: int) -> None:
 @pytest.mark.parametrize(
     ("value", "unit", "expected"),
     [
-        (Decimal(96), "tok/s", "96tok/s"),
-        (Decimal("666.4"), "ms", "666ms"),
-        (Decimal("28.5"), "tok/s", "29tok/s"),
-        (440, "ms", "440ms"),
-        (Decimal(0), "ms", "0ms"),
+        (Decimal(96), "tok/s", "96\u202ftok/s"),
+        (Decimal("666.4"), "ms", "666\u202fms"),
+        (Decimal("28.5"), "tok/s", "29\u202ftok/s"),
+        (440, "ms", "440\u202fms"),
+        (Decimal(0), "ms", "0\u202fms"),
         (Decimal(7), "", "7"),
     ],
 )

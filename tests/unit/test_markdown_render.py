@@ -43,6 +43,9 @@ def test_the_subset_renders(markdown: str, html: str) -> None:
         ("[site](http://example.com)", "http://example.com"),
         ("<https://example.com/x>", "https://example.com/x"),
         ("[mail](mailto:team@example.com)", "mailto:team@example.com"),
+        ("see https://example.com/a?b=1 for more", "https://example.com/a?b=1"),
+        ("docs at www.example.com", "http://www.example.com"),
+        ("write to team@example.com", "mailto:team@example.com"),
     ],
 )
 def test_links_keep_allowed_schemes_and_get_rel(markdown: str, href: str) -> None:
@@ -91,3 +94,11 @@ def test_outside_the_subset_produces_no_other_tags(markdown: str) -> None:
 
 def test_link_titles_are_dropped() -> None:
     assert set(parsed('[x](https://example.com "title")').a.attrs) == {"href", "rel"}
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    ["javascript:alert(1)//example.com", "ftp://files.example.com/x", "`https://example.com`"],
+)
+def test_bare_addresses_of_other_schemes_or_in_code_stay_text(markdown: str) -> None:
+    assert parsed(markdown).find("a") is None

@@ -66,7 +66,8 @@ def test_chart_is_a_named_image_with_one_path_per_price_kind() -> None:
     markup = str(price_chart(HISTORY, end=END, label="Host <A&B>"))
     svg = ET.fromstring(markup)  # noqa: S314 - our own output
     words = (
-        "Host <A&B> price per 1M tokens since 2026-01-01: input $2 to $1, output $6 to $3; 1 change"
+        "Host <A&B> price per 1M tokens since 2026-01-01: input $2.00 to $1.00, "
+        "output $6.00 to $3.00; 1 change"
     )
     assert svg.get("role") == "img"
     assert svg.get("aria-label") == words

@@ -218,7 +218,7 @@ def test_token_totals_per_request_and_per_month() -> None:
     )
 
     assert workload.token_rows() == (
-        ("Input", D(18_000), D(1_080_000_000)),
+        ("Uncached input", D(18_000), D(1_080_000_000)),
         ("Cached input (read)", D(2_000), D(120_000_000)),
         ("Output", D(600), D(36_000_000)),
     )

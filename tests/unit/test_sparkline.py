@@ -50,7 +50,7 @@ def test_one_point_is_a_dot_in_the_middle() -> None:
 
     assert geometry(markup) == (None, [("31", "15")])
     assert svg_of(markup)["aria-label"] == (
-        "Venice throughput: lowest 20tok/s, highest 20tok/s, latest 20tok/s"
+        "Venice throughput: lowest 20\u202ftok/s, highest 20\u202ftok/s, latest 20\u202ftok/s"
     )
 
 
@@ -80,7 +80,7 @@ def test_an_unknown_value_breaks_the_line_and_a_lone_point_becomes_a_dot() -> No
     )
 
     assert geometry(markup) == ("M2 28 L31 2", [("89", "15")])
-    assert "latest 23tok/s" in svg_of(markup)["aria-label"]
+    assert "latest 23\u202ftok/s" in svg_of(markup)["aria-label"]
 
 
 def test_a_time_gap_longer_than_max_gap_breaks_the_line() -> None:
@@ -96,7 +96,7 @@ def test_latest_is_the_last_known_value() -> None:
     markup = chart([(hour(0), Decimal(10)), (hour(1), Decimal(36)), (hour(2), None)])
 
     assert svg_of(markup)["aria-label"] == (
-        "Venice throughput: lowest 10tok/s, highest 36tok/s, latest 36tok/s"
+        "Venice throughput: lowest 10\u202ftok/s, highest 36\u202ftok/s, latest 36\u202ftok/s"
     )
 
 
@@ -137,10 +137,12 @@ def test_an_endpoint_gets_a_throughput_and_a_latency_chart() -> None:
     throughput, latency = charts.find_all("svg")
     assert throughput["class"] == ["sparkline", "sparkline-throughput"]
     assert throughput["aria-label"] == (
-        "Venice throughput, last 7 days: lowest 90tok/s, highest 96tok/s, latest 96tok/s"
+        "Venice throughput, last 7 days: lowest 90\u202ftok/s"
+        ", highest 96\u202ftok/s, latest 96\u202ftok/s"
     )
     assert throughput.find("path")["d"] == "M2 28 L31 2"
     assert latency["aria-label"] == (
-        "Venice latency (TTFT), last 7 days: lowest 700ms, highest 700ms, latest 700ms"
+        "Venice latency (TTFT), last 7 days: lowest 700\u202fms"
+        ", highest 700\u202fms, latest 700\u202fms"
     )
     assert (latency.find("circle")["cx"], latency.find("circle")["cy"]) == ("2", "15")

@@ -1,0 +1,47 @@
+"""One log format: uvicorn's lines go through the handler and formatter of the request log."""
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from app.logging_config import LOG_FORMAT, configure_logging
+
+
+@pytest.fixture
+def clean_loggers() -> Iterator[None]:
+    """Loggers are process-wide: put back what the test changes."""
+    saved = {
+        name: (logger.handlers[:], logger.level, logger.propagate)
+        for name in ("app", "uvicorn")
+        for logger in [logging.getLogger(name)]
+    }
+    yield
+    for name, (handlers, level, propagate) in saved.items():
+        logger = logging.getLogger(name)
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
+@pytest.mark.usefixtures("clean_loggers")
+def test_uvicorn_and_the_app_log_through_one_handler_in_one_format(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name in ("app", "uvicorn"):
+        logging.getLogger(name).handlers.clear()
+
+    configure_logging("info")
+    configure_logging("info")
+    logging.getLogger("uvicorn.error").info("Started server process [1]")
+    logging.getLogger("app.requests").info('{"event": "request"}')
+
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(" ", 2)[2] for line in lines] == [
+        "INFO uvicorn.error Started server process [1]",
+        'INFO app.requests {"event": "request"}',
+    ]
+    (app_handler,) = logging.getLogger("app").handlers
+    (uvicorn_handler,) = logging.getLogger("uvicorn").handlers
+    assert app_handler.formatter is not None and app_handler.formatter._fmt == LOG_FORMAT
+    assert uvicorn_handler.formatter is not None and uvicorn_handler.formatter._fmt == LOG_FORMAT
