@@ -48,6 +48,13 @@ from app.web.templating import make_templates
 from app.web.unit_of_work import UnitOfWorkRoute
 from app.web.visitor import ResponseCookiesMiddleware
 
+# The groups of /docs, in this order, each saying what it is for.
+OPENAPI_TAGS = [
+    {"name": "api", "description": "The JSON API: models, their endpoints, the whole catalog."},
+    {"name": "feeds", "description": "Atom feeds of new models and price changes."},
+    {"name": "operations", "description": "Health check for load balancers and monitoring."},
+]
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the Model Atlas ASGI app for the given settings (environment by default)."""
@@ -64,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Model Atlas",
         summary="A self-hostable catalog of AI models, their prices and performance.",
         version="0.1.0",
+        openapi_tags=OPENAPI_TAGS,
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,

@@ -50,7 +50,7 @@ from app.web.etags import IfNoneMatch, etag_matches
 from app.web.formatting import iso_date, price
 from app.web.unit_of_work import area_router
 
-router = area_router()
+router = area_router(tags=["feeds"])
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 SITE_NAME = "Model Atlas"

@@ -94,3 +94,18 @@ def test_every_documented_api_error_has_the_shape_the_app_sends(client: TestClie
             if status.startswith(("4", "5")) and json_body is not None:
                 assert json_body["schema"]["$ref"].endswith("/ErrorResponse"), (path, status)
     assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
+def test_every_operation_sits_in_a_described_group(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    described = {tag["name"]: tag.get("description") for tag in document["tags"]}
+
+    groups = {
+        path: operation["tags"]
+        for path, methods in document["paths"].items()
+        for operation in methods.values()
+    }
+
+    assert list(described) == ["api", "feeds", "operations"]
+    assert all(described.values())
+    assert all(len(tags) == 1 and tags[0] in described for tags in groups.values()), groups
