@@ -1,5 +1,7 @@
 """The first start as its caller sees it: one tracked import at a time, then its sentence.
 
+Two imports: genai-prices, then models.dev.
+
 `prepare_database` runs each import inside `track(label)` (the command line's
 progress bar) and says what the import did only once that is closed, so no
 summary prints above a bar that is redrawn afterwards.
@@ -53,9 +55,11 @@ def test_each_import_gets_a_bar_and_then_one_sentence(tmp_path: Path) -> None:
 
     assert report is not None and repeat is None
     kinds = [kind for kind, _ in first.events]
-    assert kinds == ["line", "line", "bar", "bar closed at", "line"]
+    assert kinds == ["line", "line", "bar", "bar closed at", "line", "bar", "bar closed at", "line"]
     assert first.events[2] == ("bar", "Importing genai-prices")
     done, total = first.events[3][1]
     assert done == total > 1000
     assert SUMMARY.match(first.events[4][1]), first.events[4][1]
+    assert first.events[5] == ("bar", "Importing models.dev")
+    assert first.events[7][1].startswith("models.dev: ")
     assert again.events == [("line", "Upgrading the database schema…")]
