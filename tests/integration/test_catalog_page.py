@@ -304,7 +304,7 @@ ABSURD = {
     "min_context": "-5",
     "max_price": "lots",
     "sort": "popularity",
-    "status": "retired",
+    "status": "archived",
     "modality": "smell",
     "open_weights": "maybe",
     "provider": "<script>alert(1)</script>",
