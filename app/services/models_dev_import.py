@@ -14,6 +14,8 @@ One run reads every provider and offer of a models.dev api.json
   window and output, the
   capabilities any offer states, the union of modalities — then derives the
   shown columns by precedence;
+- records the retirements labs publish that models.dev lacks
+  (`services.curated_facts`), as curated facts;
 - makes an endpoint of each offer at a provider that sells API access (plan
   subscriptions such as GitHub Copilot are left out), creating providers
   genai-prices lacks.
@@ -50,6 +52,7 @@ from app.models.catalog import ENDPOINT_RETIRED
 from app.services.author_aliases import FIRST_PARTY_PROVIDERS, infer_author
 from app.services.catalog_writer import CatalogWriter, OfferPlace
 from app.services.content_version import bump
+from app.services.curated_facts import record_lifecycle_facts
 from app.services.model_facts import FactBook, Modalities
 from app.services.model_keys import ParsedRef, parse_model_ref
 from app.services.model_resolver import alias_table, serving_suffix
@@ -227,6 +230,7 @@ def import_models_dev(
     writer.facts.flush()
     writer.retire_unlisted(catalog)
     session.flush()
+    report.facts_written += record_lifecycle_facts(session=session, seen_at=now)
     if report.changed:
         refresh_rollups(session=session)
         bump(session)
