@@ -143,7 +143,7 @@ def test_maximum_price_accepts_dollar_amounts(text: str, price: str) -> None:
         ("max_price", "1e3", "number of US dollars"),
         ("max_price", "100001", "at most $100000"),
         ("modality", "smell", "Input must be one of"),
-        ("status", "retired", "Status must be one of"),
+        ("status", "archived", "Status must be one of"),
         ("sort", "popularity", "sorted by name instead"),
         ("open_weights", "maybe", "on or off"),
         ("author", "nobody", "no lab “nobody”"),
