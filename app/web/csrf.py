@@ -17,13 +17,20 @@ neither read the cookie nor compute the token.
 Templates write the token with the `csrf_token(request)` global; for an
 anonymous visitor without the cookie yet, that call queues the cookie on the
 response. Either way the response is marked `no-store`.
+
+A route that streams a large form instead of parsing it whole (the usage
+replay) is marked with `token_checked_in_stream`: here it gets the cross-site
+check and the header's token, if sent; otherwise its form must carry the token
+as its first field, which the route checks with `verify_form_token` before it
+reads anything else (`app.web.streamed_form`).
 """
 
 import hashlib
 import hmac
 import re
 import secrets
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request, status
@@ -52,6 +59,8 @@ MISSING_OR_WRONG = (
     "Reload the page and try again."
 )
 CROSS_SITE = "Requests from other sites are not accepted here."
+STREAMED_FORM_MARK = "csrf_token_checked_in_stream"
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
 
 def _anonymous_token(request: Request, cookie_value: str) -> str:
@@ -119,6 +128,18 @@ def _refuse_cross_site(request: Request) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, CROSS_SITE)
 
 
+def token_checked_in_stream(endpoint: Endpoint) -> Endpoint:
+    """Mark a route that reads its own streamed form and checks its token with
+    `verify_form_token` (see the module)."""
+    setattr(endpoint, STREAMED_FORM_MARK, True)
+    return endpoint
+
+
+def streams_its_form(request: Request) -> bool:
+    """True for a route marked with `token_checked_in_stream`."""
+    return getattr(request.scope.get("endpoint"), STREAMED_FORM_MARK, False)
+
+
 async def submitted_token(request: Request) -> str:
     """The token an unsafe request carries: the header first, else the form field."""
     if request.method in SAFE_METHODS:
@@ -126,6 +147,8 @@ async def submitted_token(request: Request) -> str:
     header = request.headers.get(HEADER)
     if header:
         return header
+    if streams_its_form(request):
+        return ""
     content_type = request.headers.get("content-type", "")
     if content_type.startswith(FORM_CONTENT_TYPES):
         value = (await request.form()).get(FORM_FIELD)
@@ -156,6 +179,13 @@ async def verify_csrf(
 
 def _verify(request: Request, session: SessionDep, submitted: str) -> None:
     _refuse_cross_site(request)
+    if not submitted and streams_its_form(request):
+        return
+    verify_form_token(request, session, submitted)
+
+
+def verify_form_token(request: Request, session: SessionDep, submitted: str) -> None:
+    """Refuse (403) a token that is not this visitor's; run in a worker thread."""
     expected = _expected_token(request, session)
     if not expected or not submitted or not _same_token(expected, submitted):
         raise HTTPException(status.HTTP_403_FORBIDDEN, MISSING_OR_WRONG)
