@@ -171,7 +171,10 @@ class UsageReader:
 
 def _csv_header(text: str) -> dict[str, int]:
     """Column name -> position, from the header line; refuses a header missing a needed column."""
-    names = [name.strip().lower() for name in next(csv.reader([text]))]
+    try:
+        names = [name.strip().lower() for name in next(csv.reader([text]), [])]
+    except csv.Error:
+        names = []
     columns = {name: index for index, name in enumerate(names) if name in CSV_COLUMNS}
     missing = sorted(REQUIRED_CSV_COLUMNS - columns.keys())
     if missing:
@@ -185,7 +188,7 @@ def _csv_header(text: str) -> dict[str, int]:
 
 def _csv_row(text: str, columns: Mapping[str, int]) -> tuple[str, date, TokenTotals]:
     try:
-        cells = next(csv.reader([text]))
+        cells = next(csv.reader([text]), [])
     except csv.Error as problem:
         raise MalformedLineError(f"not a CSV row ({problem})") from None
     if len(cells) <= max(columns.values()):
