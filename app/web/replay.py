@@ -141,6 +141,8 @@ async def replay_submit(
         await run_in_threadpool(parser.finish)
         tally = form.log_tally()
     except FormError as problem:
+        if not form.token_checked:
+            raise HTTPException(403, MISSING_OR_WRONG) from None
         raise HTTPException(problem.status_code, str(problem)) from None
     except TooManyRowsError as problem:
         raise HTTPException(
