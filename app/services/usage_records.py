@@ -21,7 +21,7 @@ import csv
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 CSV_COLUMNS = (
     "date",
@@ -42,6 +42,11 @@ MAX_TOKENS = 10**15
 EARLIEST_CREATED = 946_684_800
 LATEST_CREATED = 4_102_444_800
 DATE_KEYS = ("created", "created_at", "date", "timestamp")
+EPOCH = date(1970, 1, 1)
+# The standard decoder's C scanner, called directly: a line is already stripped, and
+# `json.loads` adds per-call checks that cost more than parsing a usage line.
+_scan_json = json.JSONDecoder().scan_once
+SECONDS_PER_DAY = 86_400
 
 
 class TooManyRowsError(Exception):
@@ -80,14 +85,41 @@ class TokenTotals:
         self.reasoning_tokens += other.reasoning_tokens
 
 
+# One row's figures: requests, input, cached input, output, reasoning tokens.
+RowCounts = tuple[int, int, int, int, int]
+
+
 @dataclass
 class UsageTally:
-    """Everything read from one log: totals by (model id as written, day), and the bad lines."""
+    """Everything read from one log: totals by (model id as written, day), and the bad lines.
 
-    totals: dict[tuple[str, date], TokenTotals] = field(default_factory=dict)
+    Days are kept as days since 1970-01-01 while reading (what a Unix time
+    divides into without building a date per row) and turned into dates once.
+    """
+
+    by_day_number: dict[tuple[str, int], TokenTotals] = field(default_factory=dict)
     rows: int = 0
     malformed_count: int = 0
     malformed: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def totals(self) -> dict[tuple[str, date], TokenTotals]:
+        """Totals by (model id as written, day)."""
+        return {
+            (model, EPOCH + timedelta(days=number)): totals
+            for (model, number), totals in self.by_day_number.items()
+        }
+
+    def add(self, model: str, day_number: int, counts: RowCounts) -> None:
+        found = self.by_day_number.get((model, day_number))
+        if found is None:
+            found = self.by_day_number[(model, day_number)] = TokenTotals()
+        found.rows += 1
+        found.requests += counts[0]
+        found.input_tokens += counts[1]
+        found.cached_input_tokens += counts[2]
+        found.output_tokens += counts[3]
+        found.reasoning_tokens += counts[4]
 
     def note_malformed(self, line: int, reason: str) -> None:
         self.malformed_count += 1
@@ -110,19 +142,24 @@ class UsageReader:
         self._line_number = 0
         self._format: str | None = None
         self._columns: dict[str, int] = {}
+        # Ids and date texts repeat on almost every row: each is checked once.
+        self._models: set[str] = set()
+        self._days: dict[str, int] = {}
 
     def feed(self, chunk: bytes) -> None:
         """Read every complete line in `chunk` (with what was left of the previous one)."""
         data = self._pending + chunk
-        lines = data.split(b"\n")
-        self._pending = lines.pop()
-        for line in lines:
-            self._read_line(line)
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            self._pending = data
+            return
+        self._pending = data[cut + 1 :]
+        self._read_block(data[:cut])
 
     def finish(self) -> None:
         """Read the last line, which has no line break after it."""
         if self._pending:
-            self._read_line(self._pending)
+            self._read_block(self._pending)
             self._pending = b""
 
     @property
@@ -130,18 +167,26 @@ class UsageReader:
         """True once a line that is not blank has been read."""
         return self._format is not None
 
-    def _read_line(self, raw: bytes) -> None:
-        self._line_number += 1
-        number = self._line_number
-        if not raw.strip():
-            return
+    def _read_block(self, block: bytes) -> None:
+        """Complete lines, decoded at once; line by line only when some are not UTF-8."""
         try:
-            text = raw.decode("utf-8").strip().removeprefix("\ufeff")
+            lines: list[str | None] = list(block.decode("utf-8").split("\n"))
         except UnicodeDecodeError:
+            lines = [_decoded(raw) for raw in block.split(b"\n")]
+        for text in lines:
+            self._read_line(text)
+
+    def _read_line(self, text: str | None) -> None:
+        self._line_number += 1
+        if text is None:
             self._count_row()
-            self.tally.note_malformed(number, "not UTF-8 text")
+            self.tally.note_malformed(self._line_number, "not UTF-8 text")
+            return
+        text = text.strip()
+        if not text:
             return
         if self._format is None:
+            text = text.removeprefix("\ufeff")
             if text.startswith("{"):
                 self._format = "jsonl"
             else:
@@ -150,23 +195,37 @@ class UsageReader:
                 return
         self._count_row()
         try:
-            model, day, totals = (
-                _json_row(text) if self._format == "jsonl" else _csv_row(text, self._columns)
-            )
+            if self._format == "jsonl":
+                model, day, counts = _json_row(text)
+                day_number = day if type(day) is int else self._day_number(day)
+            else:
+                model, day_text, counts = _csv_row(text, self._columns)
+                day_number = self._day_number(day_text)
+            if model not in self._models:
+                model = _model_id(model)
+                self._models.add(model)
         except MalformedLineError as problem:
-            self.tally.note_malformed(number, str(problem))
+            self.tally.note_malformed(self._line_number, str(problem))
             return
-        key = (model, day)
-        found = self.tally.totals.get(key)
-        if found is None:
-            self.tally.totals[key] = totals
-        else:
-            found.add(totals)
+        self.tally.add(model, day_number, counts)
+
+    def _day_number(self, text: str) -> int:
+        number = self._days.get(text)
+        if number is None:
+            number = self._days[text] = (_date_text(text) - EPOCH).days
+        return number
 
     def _count_row(self) -> None:
         self.tally.rows += 1
         if self.tally.rows > self.max_rows:
             raise TooManyRowsError(self.max_rows)
+
+
+def _decoded(raw: bytes) -> str | None:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _csv_header(text: str) -> dict[str, int]:
@@ -186,80 +245,93 @@ def _csv_header(text: str) -> dict[str, int]:
     return columns
 
 
-def _csv_row(text: str, columns: Mapping[str, int]) -> tuple[str, date, TokenTotals]:
-    try:
-        cells = next(csv.reader([text]), [])
-    except csv.Error as problem:
-        raise MalformedLineError(f"not a CSV row ({problem})") from None
+def _csv_row(text: str, columns: Mapping[str, int]) -> tuple[str, str, RowCounts]:
+    """(model, date text, counts) of one CSV row; quoted cells go through the csv module."""
+    if '"' in text:
+        try:
+            cells = next(csv.reader([text]), [])
+        except csv.Error as problem:
+            raise MalformedLineError(f"not a CSV row ({problem})") from None
+    else:
+        cells = text.split(",")
     if len(cells) <= max(columns.values()):
         raise MalformedLineError(f"{len(cells)} cells, fewer than the header names")
 
-    def cell(name: str) -> str:
-        return cells[columns[name]].strip() if name in columns else ""
+    def cell(name: str, default: str = "0") -> str:
+        index = columns.get(name)
+        return default if index is None else cells[index].strip() or default
 
-    model = _model_id(cell("model"))
-    day = _date_text(cell("date"))
-    input_tokens = _count(cell("input_tokens"), "input_tokens")
-    output_tokens = _count(cell("output_tokens"), "output_tokens")
-    cached = _count(cell("cached_input_tokens") or "0", "cached_input_tokens")
-    reasoning = _count(cell("reasoning_tokens") or "0", "reasoning_tokens")
-    requests = _count(cell("requests") or "1", "requests")
-    return model, day, _totals(input_tokens, cached, output_tokens, reasoning, requests)
+    counts = _checked(
+        _count(cell("requests", "1"), "requests"),
+        _count(cell("input_tokens", ""), "input_tokens"),
+        _count(cell("cached_input_tokens"), "cached_input_tokens"),
+        _count(cell("output_tokens", ""), "output_tokens"),
+        _count(cell("reasoning_tokens"), "reasoning_tokens"),
+    )
+    return cells[columns["model"]], cell("date", ""), counts
 
 
-def _json_row(text: str) -> tuple[str, date, TokenTotals]:
+def _json_row(text: str) -> tuple[str, int | str, RowCounts]:
+    """(model, day number or date text, counts) of one JSON line."""
     try:
-        record = json.loads(text)
-    except (ValueError, RecursionError):
+        record, end = _scan_json(text, 0)
+    except (ValueError, RecursionError, StopIteration):
         raise MalformedLineError("not valid JSON") from None
-    if not isinstance(record, dict):
+    if end != len(text):
+        raise MalformedLineError("not valid JSON")
+    if type(record) is not dict:
         raise MalformedLineError("not a JSON object")
-    record = _unwrapped(record)
+    if "model" not in record:
+        record = _unwrapped(record)
     model = record.get("model")
-    if not isinstance(model, str):
+    if type(model) is not str:
         raise MalformedLineError("no model")
     usage = record.get("usage", record)
-    if not isinstance(usage, dict):
+    if type(usage) is not dict:
         raise MalformedLineError("usage is not an object")
-    day = _record_date(record)
+    day = _record_day(record)
     # Chat Completions name them prompt/completion, the Responses API input/output.
-    prompt = _json_count(usage, ("prompt_tokens", "input_tokens"), required=True)
-    completion = _json_count(usage, ("completion_tokens", "output_tokens"), required=True)
-    prompt_details = _details(usage, ("prompt_tokens_details", "input_tokens_details"))
-    completion_details = _details(usage, ("completion_tokens_details", "output_tokens_details"))
-    cached = _json_count(prompt_details, ("cached_tokens",)) or _json_count(
-        usage, ("cached_input_tokens",)
+    prompt = _json_count(usage, "prompt_tokens", "input_tokens", required=True)
+    completion = _json_count(usage, "completion_tokens", "output_tokens", required=True)
+    details = usage.get("prompt_tokens_details") or usage.get("input_tokens_details")
+    cached = _json_count(details, "cached_tokens") if type(details) is dict else 0
+    details = usage.get("completion_tokens_details") or usage.get("output_tokens_details")
+    reasoning = _json_count(details, "reasoning_tokens") if type(details) is dict else 0
+    counts = _checked(
+        _json_count(record, "requests") if "requests" in record else 1,
+        prompt,
+        cached or _json_count(usage, "cached_input_tokens"),
+        completion,
+        reasoning or _json_count(usage, "reasoning_tokens"),
     )
-    reasoning = _json_count(completion_details, ("reasoning_tokens",)) or _json_count(
-        usage, ("reasoning_tokens",)
-    )
-    requests = _json_count(record, ("requests",)) if "requests" in record else 1
-    return _model_id(model), day, _totals(prompt, cached, completion, reasoning, requests)
+    return model, day, counts
 
 
 def _unwrapped(record: dict) -> dict:
     """The response inside a batch output line (`{"response": {"body": {...}}}`), else the line."""
     response = record.get("response")
-    if "model" not in record and isinstance(response, dict):
+    if isinstance(response, dict):
         body = response.get("body")
         if isinstance(body, dict):
             return body
     return record
 
 
-def _record_date(record: Mapping) -> date:
+def _record_day(record: Mapping) -> int | str:
+    """The day of a JSON record: days since 1970 from a Unix time, or the date text to read."""
+    created = record.get("created")
+    if type(created) is int and EARLIEST_CREATED <= created < LATEST_CREATED:
+        return created // SECONDS_PER_DAY
     for key in DATE_KEYS:
         value = record.get(key)
         if value is None:
             continue
-        if isinstance(value, bool):
-            break
-        if isinstance(value, int | float):
+        if type(value) is int or type(value) is float:
             if not EARLIEST_CREATED <= value < LATEST_CREATED:
                 raise MalformedLineError(f"{key} is not a Unix time between 2000 and 2100")
-            return datetime.fromtimestamp(value, UTC).date()
-        if isinstance(value, str):
-            return _date_text(value)
+            return int(value // SECONDS_PER_DAY)
+        if type(value) is str:
+            return value
         break
     raise MalformedLineError("no date (created as Unix seconds, or date as YYYY-MM-DD)")
 
@@ -295,22 +367,17 @@ def _model_id(value: str) -> str:
     return model
 
 
-def _details(usage: Mapping, keys: tuple[str, ...]) -> Mapping:
-    for key in keys:
-        value = usage.get(key)
-        if isinstance(value, dict):
-            return value
-    return {}
-
-
-def _json_count(record: Mapping, keys: tuple[str, ...], *, required: bool = False) -> int:
+def _json_count(record: Mapping, *keys: str, required: bool = False) -> int:
+    """The first of `keys` present in `record` as a count; 0 (or refused) when none is."""
     for key in keys:
         value = record.get(key)
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
+        if type(value) is int and 0 <= value <= MAX_TOKENS:
+            return value
+        if type(value) is bool or not isinstance(value, int | float | str):
             raise MalformedLineError(f"{key} is not a whole number")
-        return _count(str(value) if not isinstance(value, int) else value, key)
+        return _count(value if type(value) is int else str(value), key)
     if required:
         raise MalformedLineError(f"no {keys[0]}")
     return 0
@@ -321,12 +388,11 @@ def _count(value: str | int, name: str) -> int:
     if isinstance(value, int):
         number = value
     else:
-        text = value.strip()
         try:
-            number = int(text)
+            number = int(value)
         except ValueError:
             try:
-                as_float = float(text)
+                as_float = float(value)
             except ValueError:
                 raise MalformedLineError(f"{name} is not a whole number") from None
             if not as_float.is_integer():
@@ -337,18 +403,12 @@ def _count(value: str | int, name: str) -> int:
     return number
 
 
-def _totals(
-    input_tokens: int, cached: int, output_tokens: int, reasoning: int, requests: int
-) -> TokenTotals:
+def _checked(
+    requests: int, input_tokens: int, cached: int, output: int, reasoning: int
+) -> RowCounts:
+    """One row's counts, refused when a part exceeds its whole."""
     if cached > input_tokens:
         raise MalformedLineError("more cached tokens than input tokens")
-    if reasoning > output_tokens:
+    if reasoning > output:
         raise MalformedLineError("more reasoning tokens than output tokens")
-    return TokenTotals(
-        rows=1,
-        requests=requests,
-        input_tokens=input_tokens,
-        cached_input_tokens=cached,
-        output_tokens=output_tokens,
-        reasoning_tokens=reasoning,
-    )
+    return requests, input_tokens, cached, output, reasoning
