@@ -10,6 +10,7 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -39,6 +40,7 @@ def test_pasted_usage_is_priced_at_every_provider_and_downloads_as_csv(
     page.goto(live_server.url("/"))
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Replay usage").click()
     expect(page).to_have_url(live_server.url("/replay"))
+    assert_accessible(page, "the replay form")
 
     page.get_by_label("Paste usage").fill(contract_line() + "\n{not json}\n")
     page.get_by_role("button", name="Replay").click()
@@ -46,6 +48,7 @@ def test_pasted_usage_is_priced_at_every_provider_and_downloads_as_csv(
     expect(mistral_total(page)).to_have_text("$0.75")
     expect(page.locator("ul.replay-malformed li")).to_have_text(["Line 2: not valid JSON"])
     expect(page.locator("svg.replay-chart")).to_be_visible()
+    assert_accessible(page, "the replay result")
     page.screenshot(path=artifact_path("replay.png"), full_page=True)
 
     with page.expect_download() as download_info:
