@@ -19,10 +19,11 @@ anonymous visitor without the cookie yet, that call queues the cookie on the
 response. Either way the response is marked `no-store`.
 
 A route that streams a large form instead of parsing it whole (the usage
-replay) is marked with `token_checked_in_stream`: here it gets the cross-site
-check and the header's token, if sent; otherwise its form must carry the token
-as its first field, which the route checks with `verify_form_token` before it
-reads anything else (`app.web.streamed_form`).
+replay) is marked with `token_checked_in_stream`: its automatic dependency is
+only the cross-site check (`refuse_cross_site_request`, no database turn held
+while a slow upload streams in), and the route itself checks the token, from
+the header or the form's first field, with `verify_form_token` before it
+reads anything else (`app.web.replay`).
 """
 
 import hashlib
@@ -135,9 +136,15 @@ def token_checked_in_stream(endpoint: Endpoint) -> Endpoint:
     return endpoint
 
 
-def streams_its_form(request: Request) -> bool:
-    """True for a route marked with `token_checked_in_stream`."""
-    return getattr(request.scope.get("endpoint"), STREAMED_FORM_MARK, False)
+def checks_token_in_stream(endpoint: Callable[..., Any]) -> bool:
+    """True for an endpoint marked with `token_checked_in_stream`."""
+    return getattr(endpoint, STREAMED_FORM_MARK, False)
+
+
+async def refuse_cross_site_request(request: Request) -> None:
+    """The cross-site half of the check (403), for a route that checks its token itself."""
+    if request.method not in SAFE_METHODS:
+        _refuse_cross_site(request)
 
 
 async def submitted_token(request: Request) -> str:
@@ -147,8 +154,6 @@ async def submitted_token(request: Request) -> str:
     header = request.headers.get(HEADER)
     if header:
         return header
-    if streams_its_form(request):
-        return ""
     content_type = request.headers.get("content-type", "")
     if content_type.startswith(FORM_CONTENT_TYPES):
         value = (await request.form()).get(FORM_FIELD)
@@ -179,8 +184,6 @@ async def verify_csrf(
 
 def _verify(request: Request, session: SessionDep, submitted: str) -> None:
     _refuse_cross_site(request)
-    if not submitted and streams_its_form(request):
-        return
     verify_form_token(request, session, submitted)
 
 

@@ -2,9 +2,12 @@
 
 import json
 import time
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import anyio
+import httpx
 import pytest
 from bs4 import BeautifulSoup, Tag
 from fastapi.testclient import TestClient
@@ -13,6 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
+from app.main import create_app
 from app.models import Author, Endpoint, Model, Price, Provider
 from app.web.csrf import MISSING_OR_WRONG
 from app.web.formatting import money
@@ -384,6 +388,64 @@ def test_the_statements_do_not_grow_with_the_number_of_models_or_rows(
     client.post("/replay", data={"csrf_token": tokens[1], "usage": many})
 
     assert count_queries.count - start == few
+
+
+def test_an_upload_in_progress_holds_no_database_turn(
+    settings: Settings, catalog_factory: sessionmaker[Session]
+) -> None:
+    """With one turn at the database, a page still answers while a slow upload streams in."""
+    app = create_app(
+        settings.model_copy(
+            update={"database_max_concurrency": 1, "database_queue_timeout_seconds": 1.0}
+        )
+    )
+    app.state.session_factory = catalog_factory
+    boundary = "replay-test-boundary"
+    line = response_line(CONTRACT_MODEL, yesterday(), 1_000_000, 1_000_000)
+
+    async def scenario() -> tuple[httpx.Response, httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            page_token = form_token((await client.get("/replay")).text)
+            parts = [
+                f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+                f"{page_token}\r\n--{boundary}\r\n"
+                'Content-Disposition: form-data; name="usage"\r\n\r\n'.encode(),
+                line.encode(),
+                f"\r\n--{boundary}--\r\n".encode(),
+            ]
+            arrived = anyio.Event()
+
+            async def slow_body() -> AsyncIterator[bytes]:
+                yield parts[0]
+                yield parts[1]
+                await arrived.wait()
+                yield parts[2]
+
+            answers: dict[str, httpx.Response] = {}
+
+            async def upload() -> None:
+                answers["replay"] = await client.post(
+                    "/replay",
+                    content=slow_body(),
+                    headers={
+                        "Content-Type": f"multipart/form-data; boundary={boundary}",
+                        "Content-Length": str(sum(map(len, parts))),
+                    },
+                )
+
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(upload)
+                await anyio.sleep(0.3)
+                answers["page"] = await client.get("/calculator?models=mistral/mistral-small-2603")
+                arrived.set()
+            return answers["page"], answers["replay"]
+
+    page, replayed = anyio.run(scenario)
+
+    assert page.status_code == 200
+    assert replayed.status_code == 200
+    assert "$0.75" in replayed.text
 
 
 @settings(
