@@ -364,6 +364,21 @@ def test_a_log_over_the_row_limit_gets_413(small_limits_client: TestClient) -> N
     assert "more than 3 rows" in over.text
 
 
+def test_a_log_larger_than_the_site_wide_body_limit_is_read(client: TestClient) -> None:
+    line = response_line(CONTRACT_MODEL, yesterday(), 1000, 1000)
+    log = "\n".join([line] * 2000)
+    assert len(log) > Settings().max_request_bytes
+
+    response = client.post(
+        "/replay",
+        data={"csrf_token": token(client)},
+        files={"file": ("usage.jsonl", log.encode())},
+    )
+
+    assert response.status_code == 200
+    assert "2,000 rows read" in response.text
+
+
 def test_other_addresses_keep_the_small_body_limit(client: TestClient) -> None:
     response = client.post("/login", data={"csrf_token": "x", "email": "a" * 300_000})
 
