@@ -5,7 +5,11 @@ Usage logs name models the way the API that served them does: OpenRouter's
 slug `mistral/mistral-small-2603`. `resolve_model_ids` maps them all to our
 models with one statement per kind of id, however many rows the log has;
 an id that names different models at different sources is left unresolved
-(ambiguous), never guessed.
+(ambiguous), never guessed. Ids still unknown are compared by spelling-blind
+merge key (`model_keys`) with our models' slugs, in one more statement: a
+lab's API answers with its dated snapshot (`gpt-4o-mini-2024-07-18`,
+`claude-sonnet-4-20250514`), which is priced as the undated model unless the
+catalog lists that snapshot as a model of its own.
 
 `load_offers` then reads, in two statements, the resolved models and every
 standard-tier price row of every endpoint of theirs, oldest first, so each
@@ -24,6 +28,7 @@ from sqlalchemy.orm import Session
 from app.models import Author, Endpoint, ExternalId, Model, Price, Provider
 from app.services.author_aliases import FIRST_PARTY_PROVIDERS
 from app.services.calculator import FREE_VARIANT
+from app.services.model_keys import merge_key, parse_model_ref
 from app.services.price_history import start_of
 from app.services.pricing import PriceSheet
 
@@ -79,6 +84,19 @@ def resolve_model_ids(*, session: Session, ids: Collection[str]) -> Resolution:
             else:
                 models[text] = found
             break
+    unknown = [text for text in ids if text not in models and text not in ambiguous]
+    if unknown:
+        by_key = _single_models(
+            (merge_key(slug.partition("/")[2]).full, model_id)
+            for slug, model_id in session.execute(select(Model.slug, Model.id))
+        )
+        for text in unknown:
+            key = merge_key(parse_model_ref("", text).bare_id)
+            found = by_key.get(key.full, by_key.get(key.base))
+            if found is not None and found < 0:
+                ambiguous.add(text)
+            elif found is not None:
+                models[text] = found
     return Resolution(models=models, ambiguous=frozenset(ambiguous))
 
 

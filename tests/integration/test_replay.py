@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import Settings
 from app.main import create_app
 from app.models import Author, Endpoint, Model, Price, Provider
+from app.services.replay_catalog import resolve_model_ids
 from app.web.csrf import MISSING_OR_WRONG
 from app.web.formatting import money
 from tests.auth_helpers import form_token
@@ -242,6 +243,30 @@ def test_unknown_models_and_days_without_a_price_are_reported(
     )
 
 
+def test_ids_resolve_as_logs_write_them_and_dated_snapshots_as_their_model(
+    catalog_session: Session,
+) -> None:
+    ids = {
+        "mistral/mistral-small-2603": "mistral/mistral-small-2603",
+        CONTRACT_MODEL: "mistral/mistral-small-2603",
+        "mistral-small-2603": "mistral/mistral-small-2603",
+        "Mistral-Small-2603": "mistral/mistral-small-2603",
+        "openrouter/mistralai/mistral-small-2603": "mistral/mistral-small-2603",
+        "gpt-4o-mini-2024-07-18": "openai/gpt-4o-mini",
+        "gpt-4o-2024-05-13": "openai/gpt-4o-2024-05-13",
+    }
+
+    resolution = resolve_model_ids(session=catalog_session, ids=[*ids, "no-such-model"])
+
+    slugs = {
+        model_id: slug
+        for model_id, slug in catalog_session.query(Model.id, Model.slug).filter(
+            Model.id.in_(resolution.models.values())
+        )
+    }
+    assert {text: slugs[model_id] for text, model_id in resolution.models.items()} == ids
+
+
 def test_malformed_lines_are_listed_by_number(client: TestClient) -> None:
     usage = "\n".join(
         [
@@ -388,7 +413,9 @@ def test_other_addresses_keep_the_small_body_limit(client: TestClient) -> None:
 def test_the_statements_do_not_grow_with_the_number_of_models_or_rows(
     client: TestClient, count_queries: QueryCounter
 ) -> None:
-    one = response_line(CONTRACT_MODEL, yesterday(), 1, 1)
+    one = "\n".join(
+        response_line(model, yesterday(), 1, 1) for model in (CONTRACT_MODEL, "unknown/model")
+    )
     many = "\n".join(
         response_line(model, yesterday() - day * 86_400, 1, 1)
         for model in (CONTRACT_MODEL, "gpt-4o", "openai/gpt-4o-mini", "claude-3-5-haiku", "x/y")
