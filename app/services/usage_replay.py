@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, localcontext
+from functools import cached_property
 
 from sqlalchemy.orm import Session
 
@@ -98,14 +99,14 @@ class ModelReplay:
     by_month: Mapping[str, TokenTotals]
     offers: tuple[OfferTotal, ...]
 
-    @property
+    @cached_property
     def cheapest(self) -> OfferTotal | None:
         """The cheapest offer that priced every row, a provider's regular one when any did."""
         complete = [total for total in self.offers if total.complete]
         regular = [total for total in complete if total.offer.is_regular]
         return min(regular or complete, key=lambda total: total.cost, default=None)
 
-    @property
+    @cached_property
     def lab(self) -> OfferTotal | None:
         """The lab's own offer (Mistral's for a Mistral model) when it priced every row."""
         own = [total for total in self.offers if total.offer.is_lab and total.complete]
@@ -186,8 +187,9 @@ def replay_usage(
 ) -> Replay:
     """Price `tally` at every provider of its models, and on the `alternatives` models.
 
-    Four statements whatever the size of the log: resolve the ids (three) and
-    load the offers with their price history (two), the alternatives included.
+    At most six statements whatever the size of the log: resolve the ids
+    (three, and one more when some are unknown as written) and load the
+    offers with their price history (two), the alternatives included.
     """
     ids = {model for model, _ in tally.totals} | set(alternatives)
     resolution = resolve_model_ids(session=session, ids=ids)
@@ -202,10 +204,7 @@ def replay_usage(
             unknown[text].append((day, totals))
             continue
         written[model_id].add(text)
-        found = grouped[model_id].get(day)
-        if found is None:
-            grouped[model_id][day] = TokenTotals()
-        grouped[model_id][day].add(totals)
+        grouped[model_id].setdefault(day, TokenTotals()).add(totals)
     for text, days in sorted(unknown.items()):
         reason = AMBIGUOUS_MODEL if text in resolution.ambiguous else UNKNOWN_MODEL
         not_priced.append(_not_priced(text, reason, days))
