@@ -37,7 +37,7 @@ from app.services.usage_records import TokenTotals, UsageTally
 
 UNKNOWN_MODEL = "unknown model"
 AMBIGUOUS_MODEL = "the id names several models"
-NO_OFFER = "no provider of this model has a price"
+NO_PRICE_ON_DATE = "no price on that date at any provider"
 NO_SINGLE_PROVIDER = "no single provider has a price for every day"
 MAX_ALTERNATIVES = 5
 
@@ -213,7 +213,7 @@ def replay_usage(
         result = _model_replay(catalog[model_id], tuple(sorted(written[model_id])), days)
         models.append(result)
         if result.cheapest is None:
-            not_priced.append(_unpriced_model(result, days))
+            not_priced.extend(_unpriced_model(result, days))
     models.sort(key=lambda m: (-(m.cheapest.cost if m.cheapest else Decimal(-1)), m.model.name))
     return Replay(
         models=tuple(models),
@@ -280,13 +280,27 @@ def _not_priced(text: str, reason: str, days: Iterable[tuple[date, TokenTotals]]
     )
 
 
-def _unpriced_model(result: ModelReplay, days: Mapping[date, TokenTotals]) -> NotPriced:
-    """Why a known model's rows have no cost: no offer priced, or none priced every day."""
-    if not result.offers or not any(total.by_month for total in result.offers):
-        reason = NO_OFFER
-    else:
-        reason = NO_SINGLE_PROVIDER
-    return _not_priced(result.model.slug, reason, days.items())
+def _unpriced_model(result: ModelReplay, days: Mapping[date, TokenTotals]) -> list[NotPriced]:
+    """Why a known model's rows have no cost: days no provider has a price for, and days
+    some provider prices but none prices along with every other day."""
+    no_price = {
+        day: totals for day, totals in days.items() if not _priced_anywhere(result, day, totals)
+    }
+    others = [(day, totals) for day, totals in days.items() if day not in no_price]
+    found = []
+    if no_price:
+        found.append(_not_priced(result.model.slug, NO_PRICE_ON_DATE, no_price.items()))
+    if others:
+        found.append(_not_priced(result.model.slug, NO_SINGLE_PROVIDER, others))
+    return found
+
+
+def _priced_anywhere(result: ModelReplay, day: date, totals: TokenTotals) -> bool:
+    for total in result.offers:
+        price = total.offer.price_on(day)
+        if price is not None and usage_cost(totals, price.sheet) is not None:
+            return True
+    return False
 
 
 def _alternatives(

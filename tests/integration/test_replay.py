@@ -202,6 +202,17 @@ def test_each_row_is_priced_at_the_price_in_force_on_its_date(client: TestClient
         for row in page.select("table.replay-month-table tr[data-month]")
     }
     assert months == {"2026-04": "$3.00", "2026-05": "$3.00", "2026-06": "$9.00"}
+    model_months = [
+        [text_of(cell) for cell in row.select("th, td")]
+        for row in page.select("table.replay-model-months tr[data-month]")
+    ]
+    assert model_months == [
+        ["2026-04", "1", "$3.00"],
+        ["2026-05", "1", "$3.00"],
+        ["2026-06", "1", "$9.00"],
+    ]
+    summary = page.select_one('table.replay-models tr[data-model="replaylab/replay-model"]')
+    assert "Replay Host (price assumed from 2026-05-01)" in text_of(summary)
     assert page.select_one("svg.replay-chart") is not None
 
 
@@ -231,10 +242,11 @@ def test_unknown_models_and_days_without_a_price_are_reported(
     ]
     assert rows == [
         ["no-such-model-anywhere", "2", "2026-07-02 to 2026-07-03", "unknown model"],
+        ["replaylab/replay-model", "1", "2026-07-02", "no price on that date at any provider"],
         [
             "replaylab/replay-model",
-            "2",
-            "2026-06-10 to 2026-07-02",
+            "1",
+            "2026-06-10",
             "no single provider has a price for every day",
         ],
     ]
