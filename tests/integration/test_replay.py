@@ -279,6 +279,23 @@ def test_ids_resolve_as_logs_write_them_and_dated_snapshots_as_their_model(
     assert {text: slugs[model_id] for text, model_id in resolution.models.items()} == ids
 
 
+def test_what_the_log_says_is_shown_as_text_never_as_markup(client: TestClient) -> None:
+    script = "<script>alert(1)</script>"
+    usage = "\n".join(
+        [
+            "date,model,input_tokens,output_tokens",
+            f"2026-11-30,{script},1,1",
+            f"{script},x,1,1",
+        ]
+    )
+
+    response = client.post("/replay", data={"csrf_token": token(client), "usage": usage})
+
+    assert response.status_code == 200
+    assert script not in response.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
+
+
 def test_malformed_lines_are_listed_by_number(client: TestClient) -> None:
     usage = "\n".join(
         [
