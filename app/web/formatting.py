@@ -157,3 +157,10 @@ def percent(value: Decimal | None) -> str:
         return NOT_KNOWN
     rounded = Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     return f"{format(rounded.normalize(), 'f')}%"
+
+
+def whole_count(value: int | None) -> str:
+    """A count of things (rows, lines, requests, bytes) with thousands separators: `100,000`."""
+    if value is None:
+        return NOT_KNOWN
+    return f"{value:,}"

@@ -63,6 +63,7 @@ def make_templates(
         percent=formatting.percent,
         money=formatting.money,
         token_count=formatting.token_count,
+        whole_count=formatting.whole_count,
     )
     env.globals.update(
         NOT_KNOWN=formatting.NOT_KNOWN,
