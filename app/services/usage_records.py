@@ -351,7 +351,7 @@ def _date_text(text: str) -> date:
             if moment.tzinfo is not None:
                 moment = moment.astimezone(UTC)
             day = moment.date()
-    except ValueError:
+    except (ValueError, OverflowError):
         raise MalformedLineError(f"not a date: {text[:40]!r}") from None
     if not 2000 <= day.year < 2100:
         raise MalformedLineError(f"not a usage date: {text[:40]!r}")

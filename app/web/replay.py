@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from app.config import Settings
 from app.services.usage_records import (
@@ -181,8 +182,17 @@ async def replay_submit(
             f"The usage log has more than {problem.limit:,} rows, the most a replay reads. "
             "Split it by month and replay each part.",
         ) from None
+    except ClientDisconnect:
+        raise HTTPException(400, "The upload ended before the whole form arrived.") from None
     except (UnreadableLogError, UsageProblemError) as problem:
-        return _form_page(request, templates, settings, error=str(problem), status_code=422)
+        return _form_page(
+            request,
+            templates,
+            settings,
+            error=str(problem),
+            alternatives=form.alternatives,
+            status_code=422,
+        )
     async with database_session(request) as session:
         replay = await run_in_threadpool(
             replay_usage, session=session, tally=tally, alternatives=form.alternatives
@@ -211,12 +221,18 @@ def _form_page(
     settings: Settings,
     *,
     error: str | None = None,
+    alternatives: tuple[str, ...] = (),
     status_code: int = 200,
 ) -> Response:
     return templates.TemplateResponse(
         request,
         TEMPLATE,
-        {"settings": settings, "error": error, "replay": None, "alternatives": ""},
+        {
+            "settings": settings,
+            "error": error,
+            "replay": None,
+            "alternatives": ", ".join(alternatives),
+        },
         status_code=status_code,
     )
 

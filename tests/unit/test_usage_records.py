@@ -210,3 +210,13 @@ def test_any_json_line_is_read_or_listed_as_malformed(value: object) -> None:
 
     assert tally.rows == 2
     assert tally.malformed_count + sum(t.rows for t in tally.totals.values()) == 2
+
+
+@pytest.mark.parametrize(
+    "day", ["0001-01-01T00:00:00+01:00", "1999-12-31", "2026-13-01", "tomorrow", "9" * 30]
+)
+def test_a_date_that_is_no_usage_date_makes_its_line_malformed(day: str) -> None:
+    tally = read(f"date,model,input_tokens,output_tokens\n{day},m,1,1\n")
+
+    assert [number for number, _ in tally.malformed] == [2]
+    assert tally.totals == {}
