@@ -36,6 +36,9 @@ REQUIRED_CSV_COLUMNS = frozenset({"date", "model", "input_tokens", "output_token
 # Malformed lines listed by number; the rest are only counted.
 LISTED_MALFORMED = 100
 MAX_MODEL_ID_LENGTH = 300
+# Distinct model ids per log: a real application uses a few dozen; the catalog is
+# asked about all of them at once, and a database takes only so many parameters.
+MAX_MODEL_IDS = 1_000
 # Counts beyond this are not a real bill's and would only make the sums absurd.
 MAX_TOKENS = 10**15
 # Unix seconds from 2000-01-01 to 2100-01-01: anything else is not a usage date.
@@ -203,6 +206,10 @@ class UsageReader:
                 day_number = self._day_number(day_text)
             if model not in self._models:
                 model = _model_id(model)
+                if model not in self._models and len(self._models) >= MAX_MODEL_IDS:
+                    raise MalformedLineError(
+                        f"one model id more than the {MAX_MODEL_IDS:,} a replay reads"
+                    )
                 self._models.add(model)
         except MalformedLineError as problem:
             self.tally.note_malformed(self._line_number, str(problem))

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from app.services.usage_records import (
     LISTED_MALFORMED,
+    MAX_MODEL_IDS,
     TokenTotals,
     TooManyRowsError,
     UnreadableLogError,
@@ -220,3 +221,14 @@ def test_a_date_that_is_no_usage_date_makes_its_line_malformed(day: str) -> None
 
     assert [number for number, _ in tally.malformed] == [2]
     assert tally.totals == {}
+
+
+def test_model_ids_beyond_the_most_a_replay_reads_make_their_lines_malformed() -> None:
+    lines = [response(model=f"lab/model-{n}") for n in range(MAX_MODEL_IDS + 2)]
+    lines.append(response(model="lab/model-0"))
+
+    tally = read("\n".join(lines), max_rows=10_000)
+
+    assert len({model for model, _ in tally.totals}) == MAX_MODEL_IDS
+    assert [number for number, _ in tally.malformed] == [MAX_MODEL_IDS + 1, MAX_MODEL_IDS + 2]
+    assert tally.totals[("lab/model-0", date(2025, 11, 30))].rows == 2
