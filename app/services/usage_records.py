@@ -44,7 +44,7 @@ MAX_TOKENS = 10**15
 # Unix seconds from 2000-01-01 to 2100-01-01: anything else is not a usage date.
 EARLIEST_CREATED = 946_684_800
 LATEST_CREATED = 4_102_444_800
-DATE_KEYS = ("created", "created_at", "date", "timestamp")
+DATE_KEYS = ("created", "created_at", "date", "timestamp", "startTime", "start_time")
 EPOCH = date(1970, 1, 1)
 # The standard decoder's C scanner, called directly: a line is already stripped, and
 # `json.loads` adds per-call checks that cost more than parsing a usage line.

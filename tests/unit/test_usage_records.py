@@ -92,6 +92,20 @@ def test_a_usage_record_with_a_date_and_the_responses_api_names_is_read() -> Non
     )
 
 
+def test_a_litellm_spend_log_with_flat_counts_and_a_start_time_is_read() -> None:
+    record = {
+        "model": "gpt-4o",
+        "startTime": "2026-02-03T10:00:00.123+00:00",
+        "prompt_tokens": 7,
+        "completion_tokens": 3,
+        "spend": 0.0001,
+    }
+
+    tally = read(json.dumps(record))
+
+    assert tally.totals[("gpt-4o", date(2026, 2, 3))].output_tokens == 3
+
+
 def test_a_batch_output_line_is_read_from_its_response_body() -> None:
     line = json.dumps(
         {"custom_id": "r1", "response": {"status_code": 200, "body": json.loads(response())}}
