@@ -8,6 +8,7 @@ from app.models.catalog import (
     ExternalId,
     Model,
     ModelModality,
+    ModelRedirect,
     Price,
     Provider,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "MetricSample",
     "Model",
     "ModelModality",
+    "ModelRedirect",
     "PopularitySignal",
     "Price",
     "Provider",

@@ -24,6 +24,7 @@ from app.db import Base, Money, UTCDateTime, utcnow
 MODEL_STATUSES = ("active", "preview", "deprecated")
 WEIGHTS = ("open", "closed")
 SERVICE_TIERS = ("standard", "batch", "flex", "priority")
+ENDPOINT_RETIRED = "retired"
 PROVIDER_KINDS = ("inference", "router")
 
 
@@ -142,8 +143,11 @@ class Endpoint(Base):
 
     `variant` separates offers of the same model at the same provider that
     differ in more than price (OpenRouter's `:free`, a fast variant, ...).
-    Current figures are copied from the latest metric sample so the page
-    needs no aggregate query; history stays in `metric_samples`.
+    `created_by` is the source that first listed the offer; when that source's
+    next full run no longer lists it, the endpoint is retired (`status`
+    "retired", `retired_at` set) and kept for history. Current figures are
+    copied from the latest metric sample so the page needs no aggregate
+    query; history stays in `metric_samples`.
     """
 
     __tablename__ = "endpoints"
@@ -162,6 +166,8 @@ class Endpoint(Base):
     max_output: Mapped[int | None] = mapped_column(Integer)
     supported_parameters: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(20), default="active")
+    created_by: Mapped[str | None] = mapped_column(String(80))
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     throughput_p50: Mapped[Decimal | None] = mapped_column(Money)
     throughput_p75: Mapped[Decimal | None] = mapped_column(Money)
     throughput_p90: Mapped[Decimal | None] = mapped_column(Money)
@@ -181,6 +187,15 @@ class Endpoint(Base):
     prices: Mapped[list["Price"]] = relationship(
         back_populates="endpoint", cascade="all, delete-orphan"
     )
+
+    @staticmethod
+    def on_sale(status: ColumnElement[str]) -> ColumnElement[bool]:
+        """Condition on an endpoints `status` column: the offer is live, not retired.
+
+        Retired offers stay for history; every live table, count and estimate
+        uses this one condition so none of them shows an offer that is gone.
+        """
+        return status != ENDPOINT_RETIRED
 
 
 class Price(Base):
@@ -260,6 +275,22 @@ class ExternalId(Base):
     external_id: Mapped[str] = mapped_column(String(300))
 
     model: Mapped[Model] = relationship(back_populates="external_ids")
+
+
+class ModelRedirect(Base):
+    """A slug that answers with a redirect to a model: a merged model's, or a variant id's.
+
+    Kept so that every URL, API id and calculator id ever given out keeps
+    working after the resolver decides two ids name one model.
+    """
+
+    __tablename__ = "model_redirects"
+    __table_args__ = (Index("ix_model_redirects_model_id", "model_id"),)
+
+    old_slug: Mapped[str] = mapped_column(String(200), primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class BenchmarkScore(Base):

@@ -25,6 +25,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.models import Endpoint, ExternalId, Model, ModelModality, Price, Provider
+from app.services.model_redirects import redirect_target
 
 OPENROUTER_SOURCE = "openrouter"
 
@@ -151,7 +152,7 @@ def list_model_listings(*, session: Session) -> list[ModelListing]:
 
 
 def find_model_listing(*, session: Session, slug: str) -> ModelListing | None:
-    """One model by our slug or by its OpenRouter id, or None when neither is known.
+    """One model by our slug, its OpenRouter id or an old slug, or None when none is known.
 
     Accepting OpenRouter's id (`mistralai/...`) lets clients written for
     OpenRouter ask for a model's endpoints without learning our slugs.
@@ -163,6 +164,8 @@ def find_model_listing(*, session: Session, slug: str) -> ModelListing | None:
             .join(ExternalId, ExternalId.model_id == Model.id)
             .where(ExternalId.source == OPENROUTER_SOURCE, ExternalId.external_id == slug)
         ).one_or_none()
+    if model is None and (canonical := redirect_target(session=session, slug=slug)):
+        model = session.execute(_models_query().where(Model.slug == canonical)).one_or_none()
     if model is None:
         return None
     (listing,) = _assemble(
@@ -229,6 +232,7 @@ def _offers_query() -> Select:
         )
         .join(Provider, Provider.id == Endpoint.provider_id)
         .outerjoin(Price, Price.current_standard_of(Endpoint.id))
+        .where(Endpoint.on_sale(Endpoint.status))
     )
 
 

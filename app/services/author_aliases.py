@@ -10,7 +10,9 @@ in order of reliability:
 2. the model family from the start of the id (`claude` -> anthropic, ...);
 3. the provider itself when it only serves its own lab's models;
 4. the lab a provider resells by default (Azure -> OpenAI);
-5. otherwise "unknown".
+5. otherwise "unknown" (grouping then adopts the lab of the same id where
+   exactly one lab publishes it: OpenRouter's legacy bare `toppy-m-7b` is
+   `undi95/toppy-m-7b`).
 
 Author slugs are URL-safe: lowercase letters, digits and dashes. A lab's
 display name is its proper name from `KNOWN_AUTHORS`, else the namespace as
@@ -101,6 +103,7 @@ KNOWN_AUTHORS: dict[str, AuthorInfo] = {
     "sao10k": AuthorInfo("Sao10K"),
     "sarvamai": AuthorInfo("Sarvam AI"),
     "scb10x": AuthorInfo("SCB 10X"),
+    "sentientagi": AuthorInfo("Sentient", "https://www.sentient.xyz"),
     "servicenow-ai": AuthorInfo("ServiceNow"),
     "snorkelai": AuthorInfo("Snorkel AI"),
     "speakleash": AuthorInfo("SpeakLeash"),
@@ -227,6 +230,9 @@ FAMILY_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^dolphin", "cognitivecomputations"),
         (r"^mercury", "inception"),
         (r"^sarvam", "sarvamai"),
+        (r"^dobby-", "sentientagi"),
+        (r"^(valkyrie|anubis|cydonia|rocinante|skyfall|unslopnemo)-", "thedrummer"),
+        (r"^(ming|ling|ring)-", "inclusionai"),
     )
 )
 
@@ -253,7 +259,7 @@ FIRST_PARTY_PROVIDERS: dict[str, str] = {
 }
 
 # Namespaces that name a hosting path, not a lab (`accounts/fireworks/models/x`).
-HOST_NAMESPACES = frozenset({"accounts", "fireworks", "openrouter", "routers", "models"})
+HOST_NAMESPACES = frozenset({"accounts", "openrouter", "routers", "models"})
 
 _UNSAFE = re.compile(r"[^a-z0-9]+")
 _NAME_ABBREVIATIONS = frozenset({"ai", "agi", "llm", "lm", "ml", "nlp"})

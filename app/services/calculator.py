@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Endpoint, Model, ModelModality, Price, Provider
 from app.services.model_page import features_of
+from app.services.model_redirects import canonical_slugs
 from app.services.pricing import COMPONENT_LABELS, Estimate, PriceSheet, Workload, estimate
 from app.services.workload import Limits, Presets, WorkloadForm, read_workload
 
@@ -275,6 +276,7 @@ def compare_models(*, session: Session, params: Mapping[str, str], presets: Pres
     """
     models_text = params.get("models", "").strip()
     slugs, models_error = read_model_slugs(models_text)
+    slugs = canonical_slugs(session=session, slugs=slugs)
     subjects = load_subjects(session=session, slugs=slugs)
     unknown = [slug for slug in slugs if slug not in subjects]
     if unknown and models_error is None:
@@ -452,7 +454,10 @@ def _subjects_query(condition: ColumnElement[bool]) -> Select:
             *(_price[name].label(f"price_{name}") for name in _SHEET_FIELDS),
         )
         .select_from(Model.__table__)
-        .outerjoin(Endpoint.__table__, _endpoint.model_id == _model.id)
+        .outerjoin(
+            Endpoint.__table__,
+            and_(_endpoint.model_id == _model.id, Endpoint.on_sale(_endpoint.status)),
+        )
         .outerjoin(Provider.__table__, _provider.id == _endpoint.provider_id)
         .outerjoin(
             Price.__table__,

@@ -439,7 +439,9 @@ _FIGURES_QUERY = (
         _provider.kind,
     )
     .join_from(Endpoint.__table__, Provider.__table__, _provider.id == _endpoint.provider_id)
-    .where(_endpoint.model_id.in_(bindparam("ids", expanding=True)))
+    .where(
+        _endpoint.model_id.in_(bindparam("ids", expanding=True)), Endpoint.on_sale(_endpoint.status)
+    )
 )
 _RATINGS_QUERY = (
     select(_rating.model_id, _rating.stars, func.count())

@@ -42,23 +42,29 @@ from decimal import Decimal
 from typing import Any
 
 from genai_prices.types import Provider as GenaiProvider
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.models import (
-    Author,
     Endpoint,
     ExternalId,
     Model,
     ModelModality,
+    ModelRedirect,
     Price,
-    Provider,
     RefreshRun,
 )
 from app.services.author_aliases import AuthorInfo, author_info
+from app.services.catalog_writer import CatalogWriter, fill_blanks
 from app.services.content_version import bump
+from app.services.known_providers import (
+    is_router,
+    is_subscription_product,
+    provider_display_name,
+)
 from app.services.model_grouping import ModelGroup, PlacedOffer, group_offers
+from app.services.model_redirects import merge_models
 from app.services.price_history import PriceChanges, reconcile
 from app.services.rollups import refresh_rollups
 from app.sources.genai_prices import (
@@ -76,8 +82,8 @@ ProgressCallback = Callable[[int, int], None]
 # Sources whose price rows report what a provider charges now; see the module docstring.
 LIVE_PRICE_SOURCES = frozenset({OPENROUTER_SOURCE})
 
-# Providers that resell other providers' endpoints rather than run their own.
-ROUTER_PREFIXES = ("openrouter", "huggingface_")
+RETIRED = "retired"
+REDIRECT_REASON = "another id of this model at a provider"
 
 # OpenAI-compatible base URLs from each provider's API documentation. Providers
 # whose base URL depends on the customer's account or region (Bedrock, Azure,
@@ -189,7 +195,8 @@ def import_genai_prices(
             report.skipped.update(offer.skipped)
     run = RefreshRun(source=SOURCE_NAME, started_at=now, status="running")
     session.add(run)
-    writer = _CatalogWriter(session=session, report=report, now=now)
+    report.updated["models merged"] += merge_split_models(session=session, groups=groups)
+    writer = _CatalogWriter(session=session, report=report, now=now, groups=groups)
     writer.sync_providers(source)
     writer.sync_author_names(groups)
     total = len(groups) + 1
@@ -197,7 +204,9 @@ def import_genai_prices(
         writer.sync_group(group)
         if progress is not None and (done % 50 == 0 or done == len(groups)):
             progress(done, total)
+    writer.retire_unlisted()
     session.flush()
+    writer.write_redirects()
     refresh_rollups(session=session)
     if report.changed:
         bump(session)
@@ -214,24 +223,15 @@ def import_genai_prices(
 class _CatalogWriter:
     """Existing catalog rows, loaded once, and the writes that align them with the source."""
 
-    def __init__(self, *, session: Session, report: ImportReport, now: datetime) -> None:
+    def __init__(
+        self, *, session: Session, report: ImportReport, now: datetime, groups: list[ModelGroup]
+    ) -> None:
         self.session = session
         self.report = report
         self.now = now
-        self.authors = {a.slug: a for a in session.scalars(select(Author))}
-        self.providers = {p.slug: p for p in session.scalars(select(Provider))}
-        models = list(session.scalars(select(Model)))
-        self.models_by_slug = {m.slug: m for m in models}
-        self.models_by_id = {m.id: m for m in models}
-        self.external_ids = {
-            (source, external_id): model_id
-            for source, external_id, model_id in session.execute(
-                select(ExternalId.source, ExternalId.external_id, ExternalId.model_id)
-            )
-        }
-        self.endpoints = {
-            (e.model_id, e.provider_id, e.variant): e for e in session.scalars(select(Endpoint))
-        }
+        self.group_slugs = {g.slug for g in groups}
+        self.catalog = CatalogWriter(session=session, created=report.created)
+        self.catalog.load_endpoints()
         self.prices: dict[tuple[int, str], list[Price]] = defaultdict(list)
         for price in session.scalars(select(Price)):
             self.prices[(price.endpoint_id, price.service_tier)].append(price)
@@ -240,28 +240,41 @@ class _CatalogWriter:
             select(ModelModality.model_id, ModelModality.direction, ModelModality.modality)
         ):
             self.modalities[model_id].add((direction, modality))
-        self.new_external_ids: set[tuple[str, str]] = set()
+        self.redirects = set(session.scalars(select(ModelRedirect.old_slug)))
+        self.new_redirects: list[tuple[str, Model]] = []
         self.claimed_models: set[int] = set()
+        self.listed_endpoints: set[Endpoint] = set()
         self.author_infos: dict[str, AuthorInfo] = {}
 
     def sync_providers(self, source: list[SourceProvider]) -> None:
-        """Create missing providers; fill blank fields of existing ones."""
+        """Create missing providers; fill blank fields of existing ones; proper names.
+
+        A stored name equal to the source's own spelling ("Deepseek") was
+        written by an earlier import and gives way to the proper one; a name
+        chosen by hand is kept.
+        """
         for item in source:
-            slug = provider_slug(item.id)
+            if is_subscription_product(item.id):
+                continue
             fields = {
-                "name": item.name,
-                "kind": "router" if item.id.startswith(ROUTER_PREFIXES) else "inference",
                 "url": item.url,
                 "api_base": api_base(item.id),
                 "description": item.description,
             }
-            provider = self.providers.get(slug)
+            provider = self.catalog.find_provider(item.id)
             if provider is None:
-                provider = Provider(slug=slug, **fields)
-                self.session.add(provider)
-                self.providers[slug] = provider
-                self.report.created["providers"] += 1
-            elif _fill_blanks(provider, fields):
+                self.catalog.provider(
+                    item.id,
+                    name=item.name,
+                    kind="router" if is_router(item.id) else "inference",
+                    **fields,
+                )
+                continue
+            proper = provider_display_name(item.id, item.name)
+            renamed = provider.name == item.name and provider.name != proper
+            if renamed:
+                provider.name = proper
+            if fill_blanks(provider, fields) or renamed:
                 self.report.updated["providers"] += 1
 
     def sync_author_names(self, groups: list[ModelGroup]) -> None:
@@ -271,30 +284,38 @@ class _CatalogWriter:
         import wrote for a lab it had no name for, so a proper name replaces
         it; any other name was chosen by someone and is kept.
         """
-        namespaces: dict[str, str | None] = dict.fromkeys(self.authors)
+        authors = self.catalog.authors
+        namespaces: dict[str, str | None] = dict.fromkeys(authors)
         for group in groups:
             if namespaces.get(group.author) is None:
                 namespaces[group.author] = group.namespace
         for slug, namespace in namespaces.items():
             info = self.author_infos[slug] = author_info(slug, namespace=namespace)
-            author = self.authors.get(slug)
+            author = authors.get(slug)
             if author is None:
                 continue
             made_up = {slug, (namespace or "").lstrip("~")}
             renamed = author.name in made_up and author.name != info.name
             if renamed:
                 author.name = info.name
-            if _fill_blanks(author, {"url": info.url}) or renamed:
+            if fill_blanks(author, {"url": info.url}) or renamed:
                 self.report.updated["authors"] += 1
 
     def sync_group(self, group: ModelGroup) -> None:
         """One model: find or create it, then its external ids, endpoints and prices."""
+        offers = [o for o in group.offers if not is_subscription_product(o.provider.id)]
+        skipped = len(group.offers) - len(offers)
+        if skipped:
+            self.report.skipped["offer of a subscription product"] += skipped
+        if not offers:
+            return
         model = self._model(group)
         self._modalities(model, group)
         self._external_ids(model, group)
-        plain = [o for o in group.offers if not o.parsed.batch and not o.duplicate]
-        batch = [o for o in group.offers if o.parsed.batch]
-        duplicates = sum(o.duplicate for o in group.offers)
+        self._redirects(model, group)
+        plain = [o for o in offers if not o.parsed.batch and not o.duplicate]
+        batch = [o for o in offers if o.parsed.batch]
+        duplicates = sum(o.duplicate for o in offers)
         if duplicates:
             self.report.skipped["second entry for one endpoint"] += duplicates
         endpoints: dict[tuple[str, str], Endpoint] = {}
@@ -311,38 +332,22 @@ class _CatalogWriter:
                 tiers_done.add((*slot, tier))
                 self._prices(endpoints[slot], tier, periods)
 
-    def _author(self, group: ModelGroup) -> Author:
-        author = self.authors.get(group.author)
-        if author is None:
-            info = self.author_infos[group.author]
-            author = Author(slug=group.author, name=info.name, url=info.url)
-            self.session.add(author)
-            self.authors[group.author] = author
-            self.report.created["authors"] += 1
-        return author
-
     def _model(self, group: ModelGroup) -> Model:
         model = self._existing_model(group)
         status = "deprecated" if group.deprecated else "active"
         if model is None:
-            slug = group.slug
-            while slug in self.models_by_slug:
-                slug = f"{slug}-{group.offers[0].provider.id}"
-            model = Model(
-                author=self._author(group),
-                slug=slug,
+            return self.catalog.new_model(
+                author_slug=group.author,
+                bare_id=group.slug.partition("/")[2],
+                slug=group.slug,
+                namespace=group.namespace,
                 name=group.name,
                 status=status,
                 description=group.description,
                 context_window=group.context_window,
-                recommended_for=[],
             )
-            self.session.add(model)
-            self.models_by_slug[slug] = model
-            self.report.created["models"] += 1
-            return model
-        self.claimed_models.add(model.id)
-        changed = _fill_blanks(model, {"name": group.name, "description": group.description})
+        self._claim(model)
+        changed = fill_blanks(model, {"name": group.name, "description": group.description})
         if group.context_window and (model.context_window or 0) < group.context_window:
             model.context_window = group.context_window
             changed = True
@@ -353,16 +358,54 @@ class _CatalogWriter:
             self.report.updated["models"] += 1
         return model
 
+    def _claim(self, model: Model) -> None:
+        if model.id is not None:
+            self.claimed_models.add(model.id)
+
     def _existing_model(self, group: ModelGroup) -> Model | None:
-        """The stored model for a group: by external id first, then by slug; never one claimed."""
+        """The stored model for a group: by external id, slug, then redirect; never one claimed."""
         for key in group.external_ids():
-            model_id = self.external_ids.get(key)
-            if model_id is not None and model_id not in self.claimed_models:
-                return self.models_by_id[model_id]
-        model = self.models_by_slug.get(group.slug)
+            model = self.catalog.external_ids.get(key)
+            if model is not None and model.id not in self.claimed_models:
+                return model
+        model = self.catalog.model_by_slug(group.slug)
         if model is not None and model.id not in self.claimed_models:
             return model
         return None
+
+    def _redirects(self, model: Model, group: ModelGroup) -> None:
+        """Every other slug the group's ids spell answers with a redirect to the model."""
+        for slug in group.other_slugs():
+            if (
+                slug in self.redirects
+                or slug in self.catalog.models_by_slug
+                or slug in self.group_slugs
+            ):
+                continue
+            self.redirects.add(slug)
+            self.new_redirects.append((slug, model))
+
+    def write_redirects(self) -> None:
+        """Store the redirects found in this run (the models have ids by now)."""
+        rows = [
+            {"old_slug": slug, "model_id": m.id, "reason": REDIRECT_REASON, "created_at": self.now}
+            for slug, m in self.new_redirects
+        ]
+        if rows:
+            self.session.execute(insert(ModelRedirect), rows)
+            self.report.created["redirects"] += len(rows)
+
+    def retire_unlisted(self) -> None:
+        """Retire the endpoints this source created and no longer lists (kept for history)."""
+        for endpoint in self.catalog.endpoints.values():
+            if (
+                endpoint.created_by == SOURCE_NAME
+                and endpoint not in self.listed_endpoints
+                and endpoint.status != RETIRED
+            ):
+                endpoint.status = RETIRED
+                endpoint.retired_at = self.now
+                self.report.updated["endpoints retired"] += 1
 
     def _modalities(self, model: Model, group: ModelGroup) -> None:
         """Add the modalities the prices imply; curated ones are never removed."""
@@ -375,33 +418,38 @@ class _CatalogWriter:
             self.report.created["modalities"] += 1
 
     def _external_ids(self, model: Model, group: ModelGroup) -> None:
-        for key in group.external_ids():
-            if key in self.external_ids or key in self.new_external_ids:
-                continue
-            self.session.add(ExternalId(model=model, source=key[0], external_id=key[1]))
-            self.new_external_ids.add(key)
-            self.report.created["external ids"] += 1
+        for source, external_id in group.external_ids():
+            if self.catalog.link_external_id(model, source, external_id):
+                self.report.created["external ids"] += 1
 
     def _endpoint(self, model: Model, item: PlacedOffer) -> Endpoint:
-        provider = self.providers[provider_slug(item.provider.id)]
-        key = (model.id, provider.id, item.variant)
-        endpoint = self.endpoints.get(key) if None not in key else None
+        provider = self.catalog.find_provider(item.provider.id)
+        assert provider is not None, "sync_providers stores every provider first"
+        status = "deprecated" if item.offer.deprecated else "active"
+        endpoint, created = self.catalog.endpoint(
+            model=model,
+            provider=provider,
+            variant=item.variant,
+            provider_model_id=item.provider_model_id,
+            quantization=item.quantization,
+            context_window=item.offer.context_window,
+            status=status,
+            created_by=SOURCE_NAME,
+        )
+        self.listed_endpoints.add(endpoint)
+        if created or item.parsed.batch:
+            return endpoint
         fields = {
             "provider_model_id": item.provider_model_id,
             "context_window": item.offer.context_window,
-            "status": "deprecated" if item.offer.deprecated else "active",
+            "quantization": item.quantization,
+            "status": status,
         }
-        if endpoint is None:
-            endpoint = Endpoint(model=model, provider=provider, variant=item.variant, **fields)
-            self.session.add(endpoint)
-            self.report.created["endpoints"] += 1
-            return endpoint
-        if item.parsed.batch:
-            return endpoint
         fields = {k: v for k, v in fields.items() if v is not None}
-        if any(getattr(endpoint, k) != v for k, v in fields.items()):
+        if any(getattr(endpoint, k) != v for k, v in fields.items()) or endpoint.retired_at:
             for name, value in fields.items():
                 setattr(endpoint, name, value)
+            endpoint.retired_at = None
             self.report.updated["endpoints"] += 1
         return endpoint
 
@@ -432,6 +480,51 @@ class _CatalogWriter:
             self.report.skipped["scheduled price change not yet in force"] += changes.scheduled
 
 
+def merge_split_models(*, session: Session, groups: list[ModelGroup]) -> int:
+    """Merge stored models that the grouping now reads as one; returns how many were merged.
+
+    A group's home is the stored model at its slug, else the first one its
+    external ids name. Its other stored models are those its external ids
+    and the slugs its other ids spell point at (what an earlier, finer
+    grouping made pages of), unless they are another group's home or slug:
+    two groups sharing an id never merge each other's models.
+    """
+    by_external_id = {
+        (source, external_id): model_id
+        for source, external_id, model_id in session.execute(
+            select(ExternalId.source, ExternalId.external_id, ExternalId.model_id)
+        )
+    }
+    by_slug = {slug: model_id for slug, model_id in session.execute(select(Model.slug, Model.id))}
+    group_slugs = {g.slug for g in groups}
+    found: dict[str, list[int]] = {}
+    for group in groups:
+        ids = [
+            by_slug.get(group.slug),
+            *(by_external_id.get(key) for key in group.external_ids()),
+            *(by_slug.get(s) for s in group.other_slugs() if s not in group_slugs),
+        ]
+        found[group.slug] = list(dict.fromkeys(i for i in ids if i is not None))
+    homes = {ids[0] for ids in found.values() if ids}
+    absorbed: dict[int, int] = {}
+    for ids in found.values():
+        if not ids:
+            continue
+        home = absorbed.get(ids[0], ids[0])
+        for old_id in ids[1:]:
+            old_id = absorbed.get(old_id, old_id)
+            if old_id in homes or old_id == home:
+                continue
+            merge_models(
+                session=session,
+                old=session.get_one(Model, old_id),
+                canonical=session.get_one(Model, home),
+            )
+            absorbed.update({k: home for k, v in absorbed.items() if v == old_id})
+            absorbed[old_id] = home
+    return len(absorbed)
+
+
 def _tiers(item: PlacedOffer) -> dict[str, list[PricePeriod]]:
     """Price timelines by service tier for one offer.
 
@@ -446,23 +539,8 @@ def _tiers(item: PlacedOffer) -> dict[str, list[PricePeriod]]:
     return item.offer.tiers
 
 
-def provider_slug(provider_id: str) -> str:
-    """genai-prices provider id -> URL slug (`huggingface_groq` -> `huggingface-groq`)."""
-    return provider_id.replace("_", "-")
-
-
 def api_base(provider_id: str) -> str | None:
     """The provider's OpenAI-compatible base URL, when it has a public one."""
     if provider_id.startswith("huggingface_"):
         return HUGGINGFACE_ROUTER_BASE
     return API_BASES.get(provider_id)
-
-
-def _fill_blanks(row: object, values: dict[str, Any]) -> bool:
-    """Set the given attributes where the row has none; True when anything was set."""
-    changed = False
-    for name, value in values.items():
-        if value is not None and getattr(row, name) in (None, ""):
-            setattr(row, name, value)
-            changed = True
-    return changed

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from app.services.author_aliases import FIRST_PARTY_PROVIDERS, infer_author
+from app.services.author_aliases import FIRST_PARTY_PROVIDERS, UNKNOWN_AUTHOR, infer_author
 from app.services.model_keys import (
     DatedKey,
     ParsedRef,
@@ -29,6 +29,7 @@ from app.services.model_keys import (
     readable_name,
     slug_part,
 )
+from app.services.model_resolver import Resolution, alias_table, resolve_id, serving_suffix
 from app.sources.genai_prices import SOURCE_NAME, SourceOffer, SourceProvider
 
 OPENROUTER = "openrouter"
@@ -46,11 +47,28 @@ class PlacedOffer:
     key: DatedKey
     first_party: bool
     duplicate: bool = False
+    resolution: Resolution | None = None
 
     @property
     def variant(self) -> str:
-        """The endpoint variant: `free`, a Bedrock region profile, a speed router, or ""."""
-        return self.parsed.variant
+        """The endpoint variant: `free`, a region profile, a speed tier, a quantization, or ""."""
+        serving = self.resolution.variant if self.resolution else ""
+        return "-".join(part for part in (self.parsed.variant, serving) if part)
+
+    @property
+    def quantization(self) -> str | None:
+        """The quantization the id names (`-fp8`), if any."""
+        return self.resolution.quantization if self.resolution else None
+
+    @property
+    def bare_id(self) -> str:
+        """The id of the model this offer serves, without serving-variant suffixes."""
+        return self.resolution.bare_id if self.resolution else self.parsed.bare_id
+
+    @property
+    def own_slug(self) -> str:
+        """The slug this offer's id would have as a model of its own."""
+        return f"{self.author}/{slug_part(self.parsed.bare_id)}"
 
     @property
     def provider_model_id(self) -> str:
@@ -83,6 +101,10 @@ class ModelGroup:
     def external_ids(self) -> list[tuple[str, str]]:
         """Ids at each source, first-party and OpenRouter first, without repeats."""
         return list(dict.fromkeys(o.external_id for o in _by_preference(self.offers)))
+
+    def other_slugs(self) -> list[str]:
+        """Slugs its offers' ids would have had as models of their own, for redirects."""
+        return sorted({o.own_slug for o in self.offers} - {self.slug})
 
 
 class _Groups:
@@ -120,6 +142,8 @@ class _Groups:
 def group_offers(providers: Iterable[SourceProvider]) -> list[ModelGroup]:
     """Every offer of every provider, grouped into models, sorted by slug."""
     placed = [_place(provider, offer) for provider in providers for offer in provider.offers]
+    _adopt_authors(placed)
+    _resolve(placed)
     groups = _Groups()
     for item in placed:
         groups.add((item.author, item.key.full), first_party=item.first_party)
@@ -158,6 +182,62 @@ def _place(provider: SourceProvider, offer: SourceOffer) -> PlacedOffer:
     )
 
 
+def _adopt_authors(placed: list[PlacedOffer]) -> None:
+    """An id listed without its lab takes the lab that publishes the same id, if only one does.
+
+    The publisher's namespace (`neversleep/llama-3-lumimaid-70b`) is better
+    evidence than a family guessed from the id's start (`llama` -> Meta), so
+    an offer without a namespace, not sold by its own lab, takes the one lab
+    whose namespaced ids spell the same key; an unknown lab takes any one lab
+    that lists the key. A host that files other labs' models under its own
+    namespace (Perplexity's `perplexity/kimi-k3`) is read the same way, so
+    only its own models (`perplexity/sonar`) stay under its name.
+    """
+    namespaced: dict[str, set[str]] = {}
+    known: dict[str, set[str]] = {}
+    for item in placed:
+        if item.author != UNKNOWN_AUTHOR:
+            known.setdefault(item.key.full, set()).add(item.author)
+            if item.parsed.namespace and not _in_host_namespace(item):
+                namespaced.setdefault(item.key.full, set()).add(item.author)
+    for item in placed:
+        if item.parsed.namespace and not _in_host_namespace(item):
+            continue
+        if item.first_party and not item.parsed.namespace:
+            continue
+        labs = known if item.author == UNKNOWN_AUTHOR else namespaced
+        found = labs.get(item.key.full, set()) - {item.author}
+        if len(found) == 1 and (item.author == UNKNOWN_AUTHOR or len(labs[item.key.full]) == 1):
+            (item.author,) = found
+            item.first_party = False
+
+
+def _in_host_namespace(item: PlacedOffer) -> bool:
+    """True when the id's namespace is the serving provider's own lab (`perplexity/...`)."""
+    return FIRST_PARTY_PROVIDERS.get(item.provider.id) == item.author
+
+
+def _resolve(placed: list[PlacedOffer]) -> None:
+    """Re-key every offer to its canonical model and serving variant (`model_resolver`)."""
+    table = alias_table()
+    known = {
+        (p.author, table.canonical(p.author, p.key).full)
+        for p in placed
+        if serving_suffix(p.parsed.bare_id) is None
+    }
+    lab_models = {(p.author, p.key.full) for p in placed if p.first_party}
+    for item in placed:
+        item.resolution = resolve_id(
+            author=item.author,
+            bare_id=item.parsed.bare_id,
+            known=known,
+            lab_models=lab_models,
+            table=table,
+        )
+        item.key = item.resolution.key
+        item.first_party = item.first_party and not item.resolution.variant
+
+
 def _alias_keys(item: PlacedOffer) -> list[DatedKey]:
     """Aliases of an offer that name the same model, at most with another date."""
     keys = []
@@ -184,7 +264,7 @@ def _by_preference(offers: list[PlacedOffer]) -> list[PlacedOffer]:
         source_rank = 0 if item.first_party else 1 if item.provider.id == OPENROUTER else 2
         return (
             source_rank,
-            int(bool(item.parsed.variant or item.parsed.batch)),
+            int(bool(item.variant or item.parsed.batch)),
             len(item.key.full),
         )
 
@@ -194,17 +274,20 @@ def _by_preference(offers: list[PlacedOffer]) -> list[PlacedOffer]:
 def _build_group(offers: list[PlacedOffer]) -> ModelGroup:
     preferred = _by_preference(offers)
     lead = preferred[0]
-    names = [_NAME_SUFFIX.sub("", o.offer.name) for o in preferred if o.offer.name]
-    # Some first-party entries carry lowercase working names ("gpt 4o"); a
-    # capitalised one from another provider reads better.
-    names.sort(key=lambda name: name == name.lower())
+    # Some first-party entries carry lowercase working names ("gpt 4o",
+    # "ft:gpt 4o"): those are not names, and one built from the id reads better.
+    names = [
+        name
+        for name in (_NAME_SUFFIX.sub("", o.offer.name) for o in preferred if o.offer.name)
+        if name != name.lower() and not name.startswith("ft:")
+    ]
     windows = [o.offer.context_window for o in offers if o.offer.context_window]
     namespaces = Counter(o.parsed.namespace for o in offers if o.parsed.namespace)
     group = ModelGroup(
         author=lead.author,
         namespace=namespaces.most_common(1)[0][0] if namespaces else None,
-        slug=f"{lead.author}/{slug_part(lead.parsed.bare_id)}",
-        name=names[0] if names else readable_name(lead.parsed.bare_id),
+        slug=f"{lead.author}/{slug_part(lead.bare_id)}",
+        name=names[0] if names else readable_name(lead.bare_id),
         description=next((o.offer.description for o in preferred if o.offer.description), None),
         context_window=max(windows, default=None),
         deprecated=all(o.offer.deprecated for o in offers),

@@ -8,12 +8,14 @@ price list (OpenRouter's `:batch`).
 
 `merge_key` turns a bare id into a comparison key that ignores spelling only:
 case, `.`/`_`/`-` separators, `llama-3` vs `llama3`, Fireworks' `3p1` for
-`3.1`, a trailing `.0` version (`claude-opus-4-0` is `claude-opus-4`). It
+`3.1` (and its `llama-v3p1`), a trailing `.0` version (`claude-opus-4-0` is `claude-opus-4`). It
 never drops words that could name another model (`-instruct`, `-turbo`,
-`-latest`, four-digit release numbers), because a wrong merge puts one
+`-latest`, four-digit release numbers; `model_resolver` decides which
+suffixes name a serving variant), because a wrong merge puts one
 model's prices on another's page, while a missed merge only shows a model
-twice. An eight-digit date suffix is kept apart (`DatedKey`) so that a dated
-snapshot can join its undated model when the lab itself prices them as one.
+twice. An eight-digit date suffix, or Google's `-001` version, is kept apart
+(`DatedKey`) so that a snapshot can join its undated model when the lab
+itself prices them as one.
 """
 
 import re
@@ -27,9 +29,12 @@ _BEDROCK_VENDOR = re.compile(r"^(?P<ns>[a-z0-9-]+)\.(?P<id>.+)$")
 _BEDROCK_PRE_RELEASE = re.compile(r"-v0:(\d+)$")
 _BEDROCK_REVISION = re.compile(r"(-v\d+:\d+|-\d+:\d+|:\d+)$")
 _FIREWORKS_DECIMAL = re.compile(r"(?<=\d)p(?=\d)")
+_FIREWORKS_LLAMA_VERSION = re.compile(r"^llama-v(?=\d)")
 _DATE_SUFFIX = re.compile(
     r"^(?P<base>.+?)[-@](?P<y>20\d\d)-?(?P<m>0[1-9]|1[0-2])-?(?P<d>0[1-9]|[12]\d|3[01])$"
 )
+# Google's stable-version suffix (`gemini-2.0-flash-001`), a snapshot like a date.
+_VERSION_SUFFIX = re.compile(r"^(?P<base>.+)-(?P<version>00[1-9])$")
 _TRAILING_ZERO_MINOR = re.compile(r"(?<=\d)-0$")
 _LETTER_DASH_DIGIT = re.compile(r"(?<=[a-z])-(?=\d)")
 _UNSAFE = re.compile(r"[^a-z0-9._-]+")
@@ -94,7 +99,7 @@ def parse_model_ref(provider_id: str, ref: str) -> ParsedRef:
     for prefix in _ID_PREFIXES.get(provider_id, ()):
         rest = rest.removeprefix(prefix)
     if provider_id == "fireworks":
-        rest = _FIREWORKS_DECIMAL.sub(".", rest)
+        rest = _FIREWORKS_LLAMA_VERSION.sub("llama-", _FIREWORKS_DECIMAL.sub(".", rest))
     for suffix in _ROUTER_SUFFIXES.get(provider_id, ()):
         if rest.endswith(suffix) and not variant:
             rest, variant = rest.removesuffix(suffix), suffix.lstrip("-")
@@ -118,6 +123,8 @@ def merge_key(bare_id: str) -> DatedKey:
     base, date = bare_id.lower(), None
     if match := _DATE_SUFFIX.match(base):
         base, date = match["base"], f"{match['y']}{match['m']}{match['d']}"
+    elif match := _VERSION_SUFFIX.match(base):
+        base, date = match["base"], match["version"]
     key = _TRAILING_ZERO_MINOR.sub("", base.replace("_", "-").replace(".", "-"))
     for prefix, replacement in _KEY_PREFIXES:
         if key.startswith(prefix):
@@ -130,14 +137,56 @@ def slug_part(text: str) -> str:
     return _UNSAFE.sub("-", text.lower()).strip("-._") or "model"
 
 
+# Words labs write in their own way; names built from ids use these spellings.
+KNOWN_WORDS = {
+    "ai": "AI",
+    "api": "API",
+    "chatgpt": "ChatGPT",
+    "deepseek": "DeepSeek",
+    "glm": "GLM",
+    "gpt": "GPT",
+    "gte": "GTE",
+    "hd": "HD",
+    "it": "IT",
+    "llm": "LLM",
+    "minimax": "MiniMax",
+    "moe": "MoE",
+    "ocr": "OCR",
+    "openai": "OpenAI",
+    "qwq": "QwQ",
+    "tts": "TTS",
+    "vl": "VL",
+    "xai": "xAI",
+}
+_SIZE = re.compile(r"a?\d+(\.\d+)?[bkmt]")
+_OPENAI_REASONING = re.compile(r"o\d")
+_FINE_TUNED = re.compile(r"^ft:|\.ft$")
+
+
 def readable_name(bare_id: str) -> str:
-    """A display name from an id when the source gives none: `llama-3.3-70b` -> `Llama 3.3 70B`."""
-    words = []
-    for word in re.split(r"[-_ ]+", bare_id):
-        if re.fullmatch(r"\d+(\.\d+)?[bkmt]", word):
-            words.append(word.upper())
-        elif word.isalpha():
-            words.append(word.capitalize())
+    """A display name from an id when no source states one.
+
+    `llama-3.3-70b` -> `Llama 3.3 70B`, `gpt-4o-mini-tts` -> `GPT-4o Mini TTS`,
+    `deepseek-v3.1` -> `DeepSeek V3.1`, `kimi-k2` -> `Kimi K2`; OpenAI's
+    fine-tuning ids (`ft:gpt-4o`) read "(fine-tuned)".
+    """
+    fine_tuned = bool(_FINE_TUNED.search(bare_id))
+    words: list[str] = []
+    for word in re.split(r"[-_ ]+", _FINE_TUNED.sub("", bare_id)):
+        lower = word.lower()
+        if not word:
+            continue
+        if lower in KNOWN_WORDS:
+            spelled = KNOWN_WORDS[lower]
+        elif _SIZE.fullmatch(lower):
+            spelled = lower.upper()
+        elif word.islower() and word[0].isalpha() and not _OPENAI_REASONING.fullmatch(word):
+            spelled = word[0].upper() + word[1:]
         else:
-            words.append(word)
-    return " ".join(w for w in words if w)
+            spelled = word
+        if words and words[-1] == "GPT" and spelled[:1].isdigit():
+            words[-1] = f"GPT-{spelled}"
+        else:
+            words.append(spelled)
+    name = " ".join(words)
+    return f"{name} (fine-tuned)" if fine_tuned else name

@@ -443,7 +443,7 @@ _ENDPOINTS_QUERY = (
     )
     .join_from(Endpoint.__table__, Provider.__table__, _provider.id == _endpoint.provider_id)
     .outerjoin(Price.__table__, Price.current_standard_of(_endpoint.id))
-    .where(_endpoint.model_id == bindparam("model_id"))
+    .where(_endpoint.model_id == bindparam("model_id"), Endpoint.on_sale(_endpoint.status))
 )
 
 

@@ -56,7 +56,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import Settings
 from app.db import make_engine, make_session_factory, session_scope, utcnow
 from app.models import (
-    Author,
     Endpoint,
     ExternalId,
     MetricSample,
@@ -66,7 +65,8 @@ from app.models import (
     Provider,
     RefreshRun,
 )
-from app.services.author_aliases import UNKNOWN_AUTHOR, author_from_namespace, author_info
+from app.services.author_aliases import UNKNOWN_AUTHOR, author_from_namespace, infer_author
+from app.services.catalog_writer import CatalogWriter
 from app.services.content_version import bump
 from app.services.job_lease import (
     LeaseKeeper,
@@ -77,6 +77,7 @@ from app.services.job_lease import (
 )
 from app.services.metric_hours import rebuild_metric_hours
 from app.services.model_keys import slug_part
+from app.services.model_resolver import alias_table
 from app.services.popularity import refresh_popularity
 from app.services.retention import downsample_samples
 from app.services.rollups import refresh_rollups
@@ -101,13 +102,11 @@ RUN_SOURCE = SOURCE_NAME
 LEASE_NAME = "refresh-metrics"
 LOCKED_MESSAGE = "another refresh is running"
 LEASE_LOST_MESSAGE = "the refresh lease expired and was taken by another run"
-# Upstream provider names or tags that differ from the provider slugs we store.
-PROVIDER_ALIASES = {"amazonbedrock": "aws", "googleaistudio": "google"}
+RETIRED = "retired"
 # Endpoint status codes: 0 is serving normally; OpenRouter's negative codes mark trouble.
 SERVING_STATUS = 0
 # IN lists are sent in chunks well under SQLite's bound-parameter limit.
 _CHUNK = 500
-_NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
 
 
 class RunStatus(StrEnum):
@@ -134,6 +133,7 @@ class RefreshCounts:
     prices_changed: int = 0
     models_created: int = 0
     providers_created: int = 0
+    endpoints_retired: int = 0
     skipped_unknown: Counter[str] = field(default_factory=Counter)
     rejected: Counter[str] = field(default_factory=Counter)
     missing_figures: Counter[str] = field(default_factory=Counter)
@@ -150,6 +150,7 @@ class RefreshCounts:
             "prices_changed": self.prices_changed,
             "models_created": self.models_created,
             "providers_created": self.providers_created,
+            "endpoints_retired": self.endpoints_retired,
             "skipped_unknown": dict(self.skipped_unknown),
             "rejected": dict(self.rejected),
             "missing_figures": dict(self.missing_figures),
@@ -318,7 +319,7 @@ class _RefreshJob:
             writer = _CatalogWriter(
                 session=session, settings=self.settings, counts=self.counts, measured_at=fetched_at
             )
-            writer.write(wanted, answers)
+            writer.write(wanted, answers, listed={i for m in models for i in (m.id, m.base_id)})
             self._record(session, RunStatus.OK, None)
             bump(session)
         return self._follow_ups()
@@ -482,14 +483,8 @@ def _chunks(items: list[T]) -> Iterable[list[T]]:
         yield items[start : start + _CHUNK]
 
 
-def provider_key(text: str) -> str:
-    """How provider names and tags are compared: `Google AI Studio` -> `googleaistudio`."""
-    key = _NOT_ALPHANUMERIC.sub("", text.lower())
-    return PROVIDER_ALIASES.get(key, key)
-
-
 class _CatalogWriter:
-    """The write phase: existing rows loaded in a few queries, then brought up to date."""
+    """The write phase: existing rows found through `CatalogWriter`, then brought up to date."""
 
     def __init__(
         self, *, session: Session, settings: Settings, counts: RefreshCounts, measured_at: datetime
@@ -498,54 +493,60 @@ class _CatalogWriter:
         self.settings = settings
         self.counts = counts
         self.measured_at = measured_at
-        self.providers: dict[str, Provider] = {}
-        self.provider_slugs: set[str] = set()
-        for provider in session.scalars(select(Provider).order_by(Provider.id)):
-            self.provider_slugs.add(provider.slug)
-            for key in (provider_key(provider.slug), provider_key(provider.name)):
-                self.providers.setdefault(key, provider)
-        self.model_ids = {
-            external_id: model_id
-            for external_id, model_id in session.execute(
-                select(ExternalId.external_id, ExternalId.model_id).where(
-                    ExternalId.source == SOURCE_NAME
-                )
-            )
-        }
-        self.endpoints: dict[tuple[int, int, str], Endpoint] = {}
-        self.authors: dict[str, Author] | None = None
-        self.model_slugs: set[str] | None = None
+        self.catalog = CatalogWriter(session=session)
+        self.models: dict[str, Model] = {}
         self.open_prices: dict[int, Price] = {}
         self.samples: list[tuple[Endpoint, UpstreamEndpoint]] = []
         self.touched_models: set[int] = set()
-        self.seen_endpoints: set[tuple[int, int, str]] = set()
+        self.seen_endpoints: set[Endpoint] = set()
 
-    def write(self, models: list[UpstreamModel], answers: dict[str, ModelEndpoints]) -> None:
-        """Apply every answer, then write the samples and the rollups."""
+    def write(
+        self,
+        models: list[UpstreamModel],
+        answers: dict[str, ModelEndpoints],
+        listed: set[str],
+    ) -> None:
+        """Apply every answer, retire what the listing dropped, then samples and rollups.
+
+        `listed` holds every id of the full listing, so an endpoint whose
+        model the upstream no longer lists is retired, while one whose
+        model's answer failed this time is left alone.
+        """
         answered = [m for m in models if answers.get(m.id) and answers[m.id].endpoints]
-        self._load_endpoints({self._known_model_id(m) for m in answered})
-        self._create_models([m for m in answered if self._known_model_id(m) is None])
-        for model in answered:
-            model_id = self.model_ids.get(model.id) or self.model_ids[model.base_id]
-            for upstream in answers[model.id].endpoints:
-                self._apply_endpoint(model_id, model, upstream)
+        found = {m.id: self._known_model(m) for m in answered}
+        self.catalog.load_endpoints(model.id for model in found.values() if model is not None)
+        self._create_models([m for m in answered if found[m.id] is None])
+        self._load_open_prices()
+        for upstream_model in answered:
+            model = found[upstream_model.id] or self.models[upstream_model.base_id]
+            for upstream in answers[upstream_model.id].endpoints:
+                self._apply_endpoint(model, upstream_model, upstream)
+        answered_models = {(found[m.id] or self.models[m.base_id]).id for m in answered}
+        self._retire_unlisted(listed, answered_models)
         self.session.flush()
         self._write_samples()
         refresh_rollups(session=self.session, model_ids=sorted(self.touched_models))
 
-    def _known_model_id(self, model: UpstreamModel) -> int | None:
-        return self.model_ids.get(model.id) or self.model_ids.get(model.base_id)
+    def _known_model(self, model: UpstreamModel) -> Model | None:
+        """Our model for an upstream id: its external id, else the resolver's slug or redirect."""
+        for ref in (model.id, model.base_id):
+            if found := self.catalog.model_by_external_id(SOURCE_NAME, ref):
+                return found
+        if model.base_id in self.models:
+            return self.models[model.base_id]
+        namespace, _, bare = model.base_id.partition("/")
+        author = author_from_namespace(namespace) if bare else None
+        if author is None:
+            return None
+        canonical = alias_table().canonical_id(author, bare)
+        found = self.catalog.model_by_slug(f"{author}/{slug_part(canonical)}")
+        if found is not None:
+            self.catalog.link_external_id(found, SOURCE_NAME, model.base_id)
+            self.models[model.base_id] = found
+        return found
 
-    def _load_endpoints(self, model_ids: set[int | None]) -> None:
-        ids = sorted(i for i in model_ids if i is not None)
-        for chunk in _chunks(ids):
-            for endpoint in self.session.scalars(
-                select(Endpoint).where(Endpoint.model_id.in_(chunk))
-            ):
-                self.endpoints[(endpoint.model_id, endpoint.provider_id, endpoint.variant)] = (
-                    endpoint
-                )
-        endpoint_ids = sorted(e.id for e in self.endpoints.values())
+    def _load_open_prices(self) -> None:
+        endpoint_ids = sorted(e.id for e in self.catalog.endpoints.values())
         for chunk in _chunks(endpoint_ids):
             for price in self.session.scalars(
                 select(Price).where(
@@ -558,37 +559,29 @@ class _CatalogWriter:
 
     def _create_models(self, models: list[UpstreamModel]) -> None:
         """Store the models the catalog did not know (one per base id), in one flush."""
-        created = {}
         for model in models:
-            if model.base_id not in created:
-                created[model.base_id] = self._new_model(model)
+            if model.base_id not in self.models:
+                self.models[model.base_id] = self._new_model(model)
         self.session.flush()
-        for base_id, row in created.items():
-            self.model_ids[base_id] = row.id
-        self.counts.models_created += len(created)
+        self.counts.models_created += len({m.base_id for m in models})
 
     def _new_model(self, model: UpstreamModel) -> Model:
         """A model the catalog did not know, marked discovered, with its external id."""
         namespace, _, bare = model.base_id.partition("/")
-        author = self._author(author_from_namespace(namespace) or UNKNOWN_AUTHOR, namespace)
-        if self.model_slugs is None:
-            self.model_slugs = set(self.session.scalars(select(Model.slug)))
-        slug = f"{author.slug}/{slug_part(bare)}"
-        unique_slug, n = slug, 2
-        while unique_slug in self.model_slugs:
-            unique_slug, n = f"{slug}-{n}", n + 1
-        self.model_slugs.add(unique_slug)
+        author = author_from_namespace(namespace) or infer_author(
+            provider_id=SOURCE_NAME, namespace=None, model_id=bare or namespace
+        )
         label, colon, rest = model.name.partition(": ")
-        created = Model(
-            author=author,
-            slug=unique_slug,
-            name=(rest if colon else label)[:300],
+        created = self.catalog.new_model(
+            author_slug=author or UNKNOWN_AUTHOR,
+            bare_id=bare or namespace,
+            namespace=namespace,
+            name=rest if colon else label,
             status="active",
             description=model.description,
             context_window=model.context_window,
             hf_repo_id=model.hugging_face_id,
             discovered=True,
-            recommended_for=[],
             modalities=[
                 ModelModality(direction=direction, modality=modality)
                 for direction, found in (
@@ -598,67 +591,70 @@ class _CatalogWriter:
                 for modality in dict.fromkeys(found)
                 if 0 < len(modality) <= 20
             ],
-            external_ids=[ExternalId(source=SOURCE_NAME, external_id=model.base_id)],
         )
-        self.session.add(created)
+        self.catalog.link_external_id(created, SOURCE_NAME, model.base_id)
         return created
-
-    def _author(self, slug: str, namespace: str) -> Author:
-        if self.authors is None:
-            self.authors = {a.slug: a for a in self.session.scalars(select(Author))}
-        author = self.authors.get(slug)
-        if author is None:
-            info = author_info(slug, namespace=namespace)
-            author = self.authors[slug] = Author(slug=slug, name=info.name, url=info.url)
-            self.session.add(author)
-        return author
 
     def _provider(self, upstream: UpstreamEndpoint) -> Provider | None:
         """Our provider for an upstream endpoint: matched, created, or None when skipped."""
-        for key in (provider_key(upstream.provider_tag), provider_key(upstream.provider_name)):
-            if key in self.providers:
-                return self.providers[key]
+        found = self.catalog.find_provider(upstream.provider_tag, upstream.provider_name)
+        if found is not None:
+            return found
         if self.settings.refresh_unknown_providers == "skip":
             self.counts.skipped_unknown["provider endpoints"] += 1
             return None
-        slug, n = slug_part(upstream.provider_tag)[:80], 2
-        while slug in self.provider_slugs:
-            slug, n = f"{slug_part(upstream.provider_tag)[:76]}-{n}", n + 1
-        provider = Provider(slug=slug, name=upstream.provider_name, kind="inference")
-        self.session.add(provider)
-        self.provider_slugs.add(slug)
-        for key in (provider_key(upstream.provider_tag), provider_key(upstream.provider_name)):
-            self.providers.setdefault(key, provider)
         self.counts.providers_created += 1
-        return provider
+        return self.catalog.provider(upstream.provider_tag, name=upstream.provider_name)
 
     def _apply_endpoint(
-        self, model_id: int, model: UpstreamModel, upstream: UpstreamEndpoint
+        self, model: Model, listed: UpstreamModel, upstream: UpstreamEndpoint
     ) -> None:
         provider = self._provider(upstream)
         if provider is None:
             return
         if provider.id is None:
             self.session.flush()
-        variant = "-".join(part for part in (model.variant, upstream.tag_variant) if part)[:40]
-        key = (model_id, provider.id, variant)
-        if key in self.seen_endpoints:
+        variant = "-".join(part for part in (listed.variant, upstream.tag_variant) if part)[:40]
+        endpoint, created = self.catalog.endpoint(
+            model=model,
+            provider=provider,
+            variant=variant,
+            provider_model_id=listed.id,
+            quantization=upstream.quantization,
+            variant_names_quantization=variant == upstream.tag_variant == upstream.quantization,
+            created_by=SOURCE_NAME,
+        )
+        if endpoint in self.seen_endpoints:
             self.counts.rejected["endpoint: a second one for the same provider and variant"] += 1
             return
-        self.seen_endpoints.add(key)
-        endpoint = self.endpoints.get(key)
-        if endpoint is None:
-            endpoint = Endpoint(
-                model_id=model_id, provider=provider, variant=variant, provider_model_id=model.id
-            )
-            self.session.add(endpoint)
-            self.endpoints[key] = endpoint
+        self.seen_endpoints.add(endpoint)
+        if created:
             self.counts.endpoints_created += 1
+        if endpoint.status == RETIRED:
+            endpoint.status, endpoint.retired_at = "active", None
         _update_details(endpoint, upstream)
         self._update_figures(endpoint, upstream)
         self._update_price(endpoint, upstream)
         self.counts.endpoints_updated += 1
-        self.touched_models.add(model_id)
+        self.touched_models.add(model.id)
+
+    def _retire_unlisted(self, listed: set[str], answered_models: set[int]) -> None:
+        """Retire the endpoints this source created that its full run no longer lists."""
+        listed_models = {
+            model.id
+            for (source, ref), model in self.catalog.external_ids.items()
+            if source == SOURCE_NAME and ref in listed
+        }
+        ours = self.session.scalars(
+            select(Endpoint).where(Endpoint.created_by == SOURCE_NAME, Endpoint.status != RETIRED)
+        )
+        for endpoint in ours:
+            if endpoint in self.seen_endpoints:
+                continue
+            if endpoint.model_id in answered_models or endpoint.model_id not in listed_models:
+                endpoint.status, endpoint.retired_at = RETIRED, self.measured_at
+                self.counts.endpoints_retired += 1
+                self.touched_models.add(endpoint.model_id)
 
     def _update_figures(self, endpoint: Endpoint, upstream: UpstreamEndpoint) -> None:
         if upstream.throughput is None:

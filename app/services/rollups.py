@@ -5,6 +5,11 @@ throughput and provider count. Computing those with joins on every request
 would be slow and unindexable, so every write path that changes endpoints,
 prices or metrics calls `refresh_rollups` for the models it touched.
 
+Only live offers count (`Endpoint.on_sale`): a retired one is history. The
+provider count is the number of distinct inference providers: a provider's
+variants (free, extended, regional, fast) are one provider, and routers
+(OpenRouter, Hugging Face's router) are counted apart, not as providers.
+
 "Cheapest" follows the model page: offers by inference providers at their
 regular price come first. A router's resale price or a rate-limited `:free`
 variant counts only when the model has no such offer, so a model sold for
@@ -26,7 +31,7 @@ def _current_standard_prices(*, regular_offers_only: bool) -> Select[tuple[int]]
     statement = (
         select(Endpoint.model_id)
         .join(Price, Price.current_standard_of(Endpoint.id))
-        .where(Endpoint.model_id == Model.id)
+        .where(Endpoint.model_id == Model.id, Endpoint.on_sale(Endpoint.status))
     )
     if regular_offers_only:
         statement = statement.join(Provider, Provider.id == Endpoint.provider_id).where(
@@ -54,10 +59,15 @@ def refresh_rollups(*, session: Session, model_ids: Iterable[int] | None = None)
         price_input_min=_cheapest(Price.input),
         price_output_min=_cheapest(Price.output),
         throughput_max=select(func.max(Endpoint.throughput_p50))
-        .where(Endpoint.model_id == Model.id)
+        .where(Endpoint.model_id == Model.id, Endpoint.on_sale(Endpoint.status))
         .scalar_subquery(),
         provider_count=select(func.count(func.distinct(Endpoint.provider_id)))
-        .where(Endpoint.model_id == Model.id)
+        .join(Provider, Provider.id == Endpoint.provider_id)
+        .where(
+            Endpoint.model_id == Model.id,
+            Endpoint.on_sale(Endpoint.status),
+            Provider.kind == "inference",
+        )
         .scalar_subquery(),
     )
     if model_ids is not None:

@@ -20,16 +20,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import (
-    Author,
-    Endpoint,
-    ExternalId,
-    MetricSample,
-    Model,
-    ModelModality,
-    Price,
-    Provider,
-)
+from app.models import Endpoint, MetricSample, Model, ModelModality, Price
+from app.services.catalog_writer import CatalogWriter
 from app.services.content_version import bump
 from app.services.rollups import refresh_rollups
 
@@ -128,9 +120,10 @@ def seed_reference(*, session: Session) -> bool:
     if session.scalar(select(Model.id).where(Model.slug == REFERENCE_MODEL_SLUG)) is not None:
         return False
 
-    author = _author(session=session, slug="mistral", name="Mistral AI", url="https://mistral.ai")
-    model = Model(
-        author=author,
+    catalog = CatalogWriter(session=session)
+    model = catalog.new_model(
+        author_slug="mistral",
+        bare_id="mistral-small-2603",
         slug=REFERENCE_MODEL_SLUG,
         name="Mistral Small 4",
         status="active",
@@ -146,16 +139,9 @@ def seed_reference(*, session: Session) -> bool:
             ModelModality(direction="output", modality="text"),
         ],
     )
-    session.add(model)
-    _add_external_id(
-        session=session, model=model, source="openrouter", external_id=REFERENCE_OPENROUTER_ID
-    )
-    providers = {
-        spec: _provider(session=session, spec=spec.provider) for spec in REFERENCE_ENDPOINTS
-    }
+    catalog.link_external_id(model, "openrouter", REFERENCE_OPENROUTER_ID)
     endpoints = {
-        spec: _endpoint(model=model, provider=provider, spec=spec)
-        for spec, provider in providers.items()
+        spec: _endpoint(catalog=catalog, model=model, spec=spec) for spec in REFERENCE_ENDPOINTS
     }
     session.add_all(endpoints.values())
     session.flush()
@@ -166,40 +152,15 @@ def seed_reference(*, session: Session) -> bool:
     return True
 
 
-def _author(*, session: Session, slug: str, name: str, url: str) -> Author:
-    """The author with this slug, created if missing (an import may have made it first)."""
-    author = session.scalar(select(Author).where(Author.slug == slug))
-    if author is None:
-        author = Author(slug=slug, name=name, url=url)
-        session.add(author)
-    return author
-
-
-def _provider(*, session: Session, spec: _ProviderSpec) -> Provider:
-    """The provider with this slug, created if missing."""
-    provider = session.scalar(select(Provider).where(Provider.slug == spec.slug))
-    if provider is None:
-        provider = Provider(
-            slug=spec.slug, name=spec.name, kind="inference", url=spec.url, api_base=spec.api_base
-        )
-        session.add(provider)
-    return provider
-
-
-def _add_external_id(*, session: Session, model: Model, source: str, external_id: str) -> None:
-    """Link the model to its id at a source unless another model already claims that id."""
-    taken = session.scalar(
-        select(ExternalId.id).where(
-            ExternalId.source == source, ExternalId.external_id == external_id
-        )
-    )
-    if taken is None:
-        model.external_ids.append(ExternalId(source=source, external_id=external_id))
-
-
-def _endpoint(*, model: Model, provider: Provider, spec: _EndpointSpec) -> Endpoint:
+def _endpoint(*, catalog: CatalogWriter, model: Model, spec: _EndpointSpec) -> Endpoint:
     """One provider's offer with its current figures and price row."""
-    endpoint = Endpoint(
+    provider = catalog.provider(
+        spec.provider.slug,
+        name=spec.provider.name,
+        url=spec.provider.url,
+        api_base=spec.provider.api_base,
+    )
+    endpoint, _ = catalog.endpoint(
         model=model,
         provider=provider,
         variant="",
@@ -212,6 +173,7 @@ def _endpoint(*, model: Model, provider: Provider, spec: _EndpointSpec) -> Endpo
         ttft_p50_ms=spec.ttft_p50_ms,
         measured_at=REFERENCE_MEASURED_AT,
         metrics_source=METRICS_SOURCE,
+        created_by=PRICE_SOURCE,
     )
     endpoint.prices.append(
         Price(

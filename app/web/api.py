@@ -50,8 +50,8 @@ def list_model_endpoints(
 ) -> ModelEndpointsResponse:
     """Every provider's offer of one model, fastest first.
 
-    The id is our slug (`mistral/mistral-small-2603`) or the model's OpenRouter
-    id (`mistralai/mistral-small-2603`).
+    The id is our slug (`mistral/mistral-small-2603`), the model's OpenRouter
+    id (`mistralai/mistral-small-2603`), or a slug it had before a merge.
     """
     listing = find_model_listing(session=session, slug=f"{author}/{slug}")
     if listing is None:

@@ -3,7 +3,7 @@
 from collections.abc import Hashable
 
 from fastapi import HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from app.services.calculator import ModelCalculator, model_calculator
@@ -11,6 +11,7 @@ from app.services.community_page import ModelRef
 from app.services.freshness import stale_after
 from app.services.metric_history import history_window
 from app.services.model_page import ModelPage, Snippet, load_model_page, load_model_summary
+from app.services.model_redirects import redirect_target
 from app.services.price_changes import remembered_price_history
 from app.web.calculator import PresetsDep, calculator_fragment
 from app.web.community import community_block
@@ -62,7 +63,7 @@ def model_page(
         memo=request.app.state.computed_memo,
     )
     if page is None:
-        raise _not_found(author_slug, model_slug)
+        return _moved(request, session, author_slug, model_slug)
     chosen = page.snippet_for(snippet)
     context: dict[str, object] = {"page": page, "snippet": chosen}
     if htmx and snippet is not None:
@@ -222,7 +223,7 @@ def _calculator_response(
     """The calculator's HTMX fragment: the model's identity, then the estimate."""
     model = load_model_summary(session=session, author_slug=author_slug, model_slug=model_slug)
     if model is None:
-        raise _not_found(author_slug, model_slug)
+        return _moved(request, session, author_slug, model_slug)
     calculator = model_calculator(
         session=session,
         slug=model.slug,
@@ -240,6 +241,17 @@ def _calculator_response(
     )
     response.headers["Vary"] = "HX-Request"
     return response
+
+
+def _moved(request: Request, session: SessionDep, author_slug: str, model_slug: str) -> Response:
+    """301 to the canonical page of a merged or alternative slug; 404 for an unknown one."""
+    target = redirect_target(session=session, slug=f"{author_slug}/{model_slug}")
+    if target is None:
+        raise _not_found(author_slug, model_slug)
+    author, _, model = target.partition("/")
+    path = request.url_for("models.page", author_slug=author, model_slug=model).path
+    query = request.url.query
+    return RedirectResponse(f"{path}?{query}" if query else path, status_code=301)
 
 
 def _not_found(author_slug: str, model_slug: str) -> HTTPException:

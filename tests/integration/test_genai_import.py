@@ -445,7 +445,7 @@ def test_first_price_before_a_past_change_starts_the_day_before_it(session: Sess
     now = datetime.now(UTC)
     import_genai_prices(session=session, providers=providers, now=now)
 
-    groq = endpoint_at(load_model(session, "meta/llama-3.3-70b-versatile"), "groq")
+    groq = endpoint_at(load_model(session, "meta/llama-3.3-70b-instruct"), "groq", "versatile")
     first, second = history(groq)
     assert (first.effective_from, first.effective_to) == (
         datetime(2026, 8, 31, tzinfo=UTC),

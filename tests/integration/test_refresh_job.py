@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.models import Endpoint, ExternalId, MetricSample, Model, Price, Provider, RefreshRun
-from app.services.refresh_metrics import RunStatus, provider_key, refresh_metrics
+from app.services.catalog_writer import provider_key
+from app.services.refresh_metrics import RunStatus, refresh_metrics
 from app.sources.openrouter import OpenRouterSource
 from tests.fake_openrouter import FakeOpenRouter
 from tests.refresh_support import (

@@ -135,6 +135,43 @@ def test_a_model_is_deprecated_only_when_every_offer_is() -> None:
         ]
     )
     assert {g.slug: g.deprecated for g in groups} == {
-        "meta/llama-3.3-70b": True,
+        "meta/llama-3.3-70b-instruct": True,
         "meta/llama-3.1-8b-instant": False,
+    }
+
+
+def test_googles_stable_version_joins_the_undated_model_google_prices() -> None:
+    groups = group_offers(
+        [
+            provider("google", offer("gemini-2.0-flash")),
+            provider("openrouter", offer("google/gemini-2.0-flash-001")),
+        ]
+    )
+
+    assert [g.slug for g in groups] == ["google/gemini-2.0-flash"]
+
+
+def test_a_host_filing_another_labs_model_under_its_own_name_gives_it_to_that_lab() -> None:
+    groups = group_offers(
+        [
+            provider("perplexity", offer("perplexity/kimi-k3"), offer("perplexity/sonar")),
+            provider("openrouter", offer("moonshotai/kimi-k3")),
+        ]
+    )
+
+    assert {g.slug for g in groups} == {"moonshotai/kimi-k3", "perplexity/sonar"}
+
+
+def test_an_id_listed_without_its_lab_takes_the_lab_that_publishes_it() -> None:
+    groups = group_offers(
+        [
+            provider("openrouter", offer("llama-3-lumimaid-70b"), offer("toppy-m-7b")),
+            provider("openrouter", offer("neversleep/llama-3-lumimaid-70b")),
+            provider("openrouter", offer("undi95/toppy-m-7b")),
+        ]
+    )
+
+    assert {g.slug for g in groups} == {
+        "neversleep/llama-3-lumimaid-70b",
+        "undi95/toppy-m-7b",
     }

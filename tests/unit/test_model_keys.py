@@ -60,7 +60,7 @@ from app.services.model_keys import (
         (
             "fireworks",
             "accounts/fireworks/models/llama-v3p1-8b-instruct",
-            ParsedRef(None, "llama-v3.1-8b-instruct", "", False),
+            ParsedRef(None, "llama-3.1-8b-instruct", "", False),
         ),
         ("fireworks", "kimi-k2p6-fast", ParsedRef(None, "kimi-k2.6", "fast", False)),
         (
@@ -129,3 +129,19 @@ def test_slug_part_is_url_safe() -> None:
 
 def test_readable_name() -> None:
     assert readable_name("llama-3.3-70b-versatile") == "Llama 3.3 70B Versatile"
+
+
+@pytest.mark.parametrize(
+    ("bare_id", "name"),
+    [
+        ("gpt-4o-mini-tts", "GPT-4o Mini TTS"),
+        ("deepseek-v3.1-terminus", "DeepSeek V3.1 Terminus"),
+        ("kimi-k2-thinking", "Kimi K2 Thinking"),
+        ("o3-mini", "o3 Mini"),
+        ("ft:gpt-4o", "GPT-4o (fine-tuned)"),
+        ("qwen3-vl-30b-a3b", "Qwen3 VL 30B A3B"),
+        ("text-embedding-3-large", "Text Embedding 3 Large"),
+    ],
+)
+def test_readable_name_uses_the_labs_spellings(bare_id: str, name: str) -> None:
+    assert readable_name(bare_id) == name
