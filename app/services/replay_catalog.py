@@ -5,11 +5,14 @@ Usage logs name models the way the API that served them does: OpenRouter's
 slug `mistral/mistral-small-2603`. `resolve_model_ids` maps them all to our
 models with one statement per kind of id, however many rows the log has;
 an id that names different models at different sources is left unresolved
-(ambiguous), never guessed. Ids still unknown are compared by spelling-blind
-merge key (`model_keys`) with our models' slugs, in one more statement: a
-lab's API answers with its dated snapshot (`gpt-4o-mini-2024-07-18`,
-`claude-sonnet-4-20250514`), which is priced as the undated model unless the
-catalog lists that snapshot as a model of its own.
+(ambiguous), never guessed. Ids still unknown go through the catalog's own
+resolver (`CatalogWriter.find_model_for_offer`: the lab an id names, the
+reviewed alias table, serving-variant suffixes, merged models' old slugs),
+then are compared by spelling-blind merge key (`model_keys`) with our
+models' slugs: a lab's API answers with its dated snapshot
+(`gpt-4o-mini-2024-07-18`, `claude-sonnet-4-20250514`), which is priced as
+the undated model unless the catalog lists that snapshot as a model of its
+own. That costs a few statements more, once per log, not per id.
 
 `load_offers` then reads, in two statements, the resolved models and every
 standard-tier price row of every endpoint of theirs, oldest first, so each
@@ -28,6 +31,7 @@ from sqlalchemy.orm import Session
 from app.models import Author, Endpoint, ExternalId, Model, Price, Provider
 from app.services.author_aliases import FIRST_PARTY_PROVIDERS
 from app.services.calculator import FREE_VARIANT
+from app.services.catalog_writer import CatalogWriter
 from app.services.model_keys import merge_key, parse_model_ref
 from app.services.price_history import start_of
 from app.services.pricing import PriceSheet
@@ -86,18 +90,31 @@ def resolve_model_ids(*, session: Session, ids: Collection[str]) -> Resolution:
             break
     unknown = [text for text in ids if text not in models and text not in ambiguous]
     if unknown:
-        by_key = _single_models(
-            (merge_key(slug.partition("/")[2]).full, model_id)
-            for slug, model_id in session.execute(select(Model.slug, Model.id))
-        )
-        for text in unknown:
-            key = merge_key(parse_model_ref("", text).bare_id)
-            found = by_key.get(key.full, by_key.get(key.base))
-            if found is not None and found < 0:
-                ambiguous.add(text)
-            elif found is not None:
-                models[text] = found
+        _resolve_by_rules(session, unknown, models, ambiguous)
     return Resolution(models=models, ambiguous=frozenset(ambiguous))
+
+
+def _resolve_by_rules(
+    session: Session, unknown: Sequence[str], models: dict[str, int], ambiguous: set[str]
+) -> None:
+    """Ids not stored as written: the catalog's resolver (labs, aliases, serving variants,
+    merged models' old slugs), then the spelling-blind key, dated snapshots as their model."""
+    writer = CatalogWriter(session=session)
+    by_key = _single_models(
+        (merge_key(slug.partition("/")[2]).full, model.id)
+        for slug, model in writer.models_by_slug.items()
+    )
+    for text in unknown:
+        place = writer.find_model_for_offer("", text)
+        if place is not None:
+            models[text] = place.model.id
+            continue
+        key = merge_key(parse_model_ref("", text).bare_id)
+        found = by_key.get(key.full, by_key.get(key.base))
+        if found is not None and found < 0:
+            ambiguous.add(text)
+        elif found is not None:
+            models[text] = found
 
 
 def _spellings(text: str) -> tuple[str, ...]:
@@ -148,6 +165,7 @@ class ReplayOffer:
     is_router: bool
     is_lab: bool
     prices: tuple[DatedPrice, ...]
+    retired_at: datetime | None = None
 
     @property
     def label(self) -> str:
@@ -162,11 +180,12 @@ class ReplayOffer:
         """The price in force at 00:00 UTC on `day` (when dated changes take effect).
 
         Before the first recorded price, that first price is assumed; in a gap
-        between two rows, or after the last one closed, there is no price.
+        between two rows, after the last one closed, or once the offer was
+        retired (no longer listed by its source), there is no price.
         """
-        if not self.prices:
-            return None
         moment = start_of(day)
+        if not self.prices or (self.retired_at is not None and self.retired_at <= moment):
+            return None
         index = bisect.bisect_right(self._starts, moment) - 1
         if index < 0:
             first = self.prices[0]
@@ -205,6 +224,7 @@ def load_offers(*, session: Session, model_ids: Collection[int]) -> dict[int, Re
             Author.slug.label("author_slug"),
             Endpoint.id.label("endpoint_id"),
             Endpoint.variant,
+            Endpoint.retired_at,
             Provider.slug.label("provider_slug"),
             Provider.name.label("provider_name"),
             Provider.kind,
@@ -251,6 +271,7 @@ def _models(rows: Sequence, prices: dict[int, list[DatedPrice]]) -> dict[int, Re
                 is_lab=FIRST_PARTY_PROVIDERS.get(row.provider_slug, row.provider_slug)
                 == first.author_slug,
                 prices=tuple(prices.get(row.endpoint_id, ())),
+                retired_at=row.retired_at,
             )
             for row in model_rows
             if row.endpoint_id is not None

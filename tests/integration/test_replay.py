@@ -266,6 +266,8 @@ def test_ids_resolve_as_logs_write_them_and_dated_snapshots_as_their_model(
         "openrouter/mistralai/mistral-small-2603": "mistral/mistral-small-2603",
         "gpt-4o-mini-2024-07-18": "openai/gpt-4o-mini",
         "gpt-4o-2024-05-13": "openai/gpt-4o-2024-05-13",
+        # Only the catalog's resolver knows this one: a serving-variant suffix.
+        "Llama-3.3-70B-Instruct-Turbo": "meta/llama-3.3-70b-instruct",
     }
 
     resolution = resolve_model_ids(session=catalog_session, ids=[*ids, "no-such-model"])

@@ -1,5 +1,6 @@
 """Pricing replayed usage: how tokens are billed, and which dated price applies to a day."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -106,3 +107,15 @@ def test_a_day_after_an_offers_last_price_closed_is_not_priced() -> None:
     assert total.cost == 1
     assert total.rows_not_priced == 1
     assert not total.complete
+
+
+def test_a_retired_offer_has_no_price_from_its_retirement_on() -> None:
+    retired = replace(offer((moment(1), None, "1", "2")), retired_at=moment(5))
+
+    total = offer_total(
+        retired,
+        {date(2026, 3, 4): tokens(input_tokens=10**6), date(2026, 3, 5): tokens(input_tokens=1)},
+    )
+
+    assert total.cost == 1
+    assert total.rows_not_priced == 1
