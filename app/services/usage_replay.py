@@ -104,7 +104,8 @@ class ModelReplay:
         """The cheapest offer that priced every row, a provider's regular one when any did."""
         complete = [total for total in self.offers if total.complete]
         regular = [total for total in complete if total.offer.is_regular]
-        return min(regular or complete, key=lambda total: total.cost, default=None)
+        # Offers are sorted cheapest first, the lab's own first among equals.
+        return (regular or complete or [None])[0]
 
     @cached_property
     def lab(self) -> OfferTotal | None:
@@ -154,32 +155,29 @@ class Replay:
         """Every model at its cheapest provider (models no single provider priced left out)."""
         return sum((m.cheapest.cost for m in self.models if m.cheapest), Decimal(0))
 
-    @property
-    def priced_tokens(self) -> TokenTotals:
-        total = TokenTotals()
-        for model in self.models:
-            if model.cheapest is not None:
-                total.add(model.tokens)
-        return total
+    def by_month(self) -> tuple[tuple[str, Decimal, Decimal], ...]:
+        """(month, cost at the cheapest providers, cost going to the labs) per month.
 
-    def by_month(self) -> tuple[tuple[str, Decimal, Decimal | None], ...]:
-        """(month, cost at the cheapest providers, cost at the labs' own or None) per month.
-
-        The labs' column is None for a month when a model used then has no
-        priced offer of its lab's: a partial sum would read as a saving.
+        "Going to the labs" is each model at its lab's own provider, or at its
+        cheapest where the lab does not serve it (open-weight models often), so
+        the two columns always cover the same usage.
         """
         months = []
         for month in self.months:
             cheapest = Decimal(0)
-            lab: Decimal | None = Decimal(0)
+            lab = Decimal(0)
             for model in self.models:
                 if month not in model.by_month or model.cheapest is None:
                     continue
                 cheapest += model.cheapest.by_month.get(month, Decimal(0))
-                own = model.lab
-                lab = None if own is None or lab is None else lab + own.by_month.get(month, 0)
+                lab += (model.lab or model.cheapest).by_month.get(month, Decimal(0))
             months.append((month, cheapest, lab))
         return tuple(months)
+
+    @property
+    def lab_total(self) -> Decimal:
+        """Each model at its lab's own provider, or at its cheapest where the lab serves none."""
+        return sum(((m.lab or m.cheapest).cost for m in self.models if m.cheapest), Decimal(0))
 
 
 def replay_usage(
@@ -237,7 +235,13 @@ def _model_replay(
         by_month.setdefault(month_of(day), TokenTotals()).add(totals)
     offers = sorted(
         (offer_total(offer, days) for offer in model.offers),
-        key=lambda t: (not t.complete, t.cost, not t.offer.is_regular, t.offer.label),
+        key=lambda t: (
+            not t.complete,
+            t.cost,
+            not t.offer.is_regular,
+            not t.offer.is_lab,
+            t.offer.label,
+        ),
     )
     return ModelReplay(
         model=model, written_as=written_as, tokens=tokens, by_month=by_month, offers=tuple(offers)

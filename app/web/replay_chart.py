@@ -1,7 +1,8 @@
-"""The usage replay's chart: cost per month at the cheapest providers and at the labs' own.
+"""The usage replay's chart: cost per month at the cheapest providers and going to the labs.
 
 A server-rendered SVG bar chart, two bars a month: the cheapest providers'
-cost filled, the labs' own outlined, so the two differ without colour. Like
+cost filled, the labs' own providers' outlined (see `Replay.by_month`), so
+the two differ without colour. Like
 the other charts there is no JavaScript and no `style` attribute (the CSP
 allows neither); bars draw in `currentColor`. Bars start at zero, so their
 heights compare as the amounts do. The chart is an image to assistive
@@ -22,14 +23,14 @@ BAR_WIDTH = 14
 MONTH_WIDTH = 48
 LEFT = 4
 
-MonthCost = tuple[str, Decimal, Decimal | None]
+MonthCost = tuple[str, Decimal, Decimal]
 
 
 def monthly_chart(months: Sequence[MonthCost]) -> Markup:
     """An inline `<svg>` of each month's cost (cheapest, labs' own); empty when no month."""
     if not months:
         return Markup("")
-    high = max(max(cheapest, lab or Decimal(0)) for _, cheapest, lab in months)
+    high = max(max(cheapest, lab) for _, cheapest, lab in months)
     width = LEFT * 2 + MONTH_WIDTH * len(months)
     description = _description(months)
     parts = [
@@ -44,8 +45,7 @@ def monthly_chart(months: Sequence[MonthCost]) -> Markup:
     for index, (month, cheapest, lab) in enumerate(months):
         x = LEFT + index * MONTH_WIDTH + (MONTH_WIDTH - 2 * BAR_WIDTH) / 2
         parts.append(_bar(x, cheapest, high, filled=True))
-        if lab is not None:
-            parts.append(_bar(x + BAR_WIDTH, lab, high, filled=False))
+        parts.append(_bar(x + BAR_WIDTH, lab, high, filled=False))
         parts.append(
             Markup(
                 '<text x="{:.1f}" y="{}" font-size="10" text-anchor="middle"'
@@ -84,8 +84,7 @@ def _bar(x: float, value: Decimal, high: Decimal, *, filled: bool) -> Markup:
 
 def _description(months: Sequence[MonthCost]) -> str:
     parts = [
-        f"{month}: {money(cheapest)} at the cheapest providers"
-        + (f", {money(lab)} at the labs' own" if lab is not None else "")
+        f"{month}: {money(cheapest)} at the cheapest providers, {money(lab)} going to the labs"
         for month, cheapest, lab in months
     ]
     return "Cost per month. " + "; ".join(parts)

@@ -213,6 +213,8 @@ def test_each_row_is_priced_at_the_price_in_force_on_its_date(client: TestClient
     ]
     summary = page.select_one('table.replay-models tr[data-model="replaylab/replay-model"]')
     assert "Replay Host (price assumed from 2026-05-01)" in text_of(summary)
+    # The lab serves none of its model: going to the lab means its cheapest provider.
+    assert text_of(page.select_one("#replay-lab-total")) == "$15.00"
     assert page.select_one("svg.replay-chart") is not None
 
 

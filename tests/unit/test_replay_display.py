@@ -25,7 +25,7 @@ def test_bars_are_proportional_to_the_amount_from_zero() -> None:
 def test_the_chart_draws_two_bars_a_month_and_names_them_in_words() -> None:
     chart = BeautifulSoup(
         monthly_chart(
-            [("2026-10", Decimal("1.5"), Decimal(3)), ("2026-11", Decimal("0.75"), None)]
+            [("2026-10", Decimal("1.5"), Decimal(3)), ("2026-11", Decimal("0.75"), Decimal("0.75"))]
         ),
         "html.parser",
     )
@@ -33,10 +33,10 @@ def test_the_chart_draws_two_bars_a_month_and_names_them_in_words() -> None:
     svg = chart.find("svg")
     assert svg["role"] == "img"
     assert svg["aria-label"] == (
-        "Cost per month. 2026-10: $1.50 at the cheapest providers, $3.00 at the labs' own; "
-        "2026-11: $0.75 at the cheapest providers"
+        "Cost per month. 2026-10: $1.50 at the cheapest providers, $3.00 going to the labs; "
+        "2026-11: $0.75 at the cheapest providers, $0.75 going to the labs"
     )
     assert len(chart.select("rect.replay-chart-cheapest")) == 2
-    assert len(chart.select("rect.replay-chart-lab")) == 1
+    assert len(chart.select("rect.replay-chart-lab")) == 2
     assert [text.get_text() for text in chart.find_all("text")] == ["2026-10", "2026-11"]
     assert monthly_chart([]) == ""

@@ -5,9 +5,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from app.services.pricing import PriceSheet
-from app.services.replay_catalog import DatedPrice, ReplayOffer
+from app.services.replay_catalog import DatedPrice, ReplayModel, ReplayOffer
 from app.services.usage_records import TokenTotals
-from app.services.usage_replay import offer_total, usage_cost
+from app.services.usage_replay import _model_replay, offer_total, usage_cost
 
 
 def tokens(**counts: int) -> TokenTotals:
@@ -119,3 +119,22 @@ def test_a_retired_offer_has_no_price_from_its_retirement_on() -> None:
 
     assert total.cost == 1
     assert total.rows_not_priced == 1
+
+
+def test_among_equally_cheap_providers_the_labs_own_is_the_cheapest() -> None:
+    same_price = (moment(1), None, "1", "2")
+    model = ReplayModel(
+        id=1,
+        slug="lab/model",
+        name="Model",
+        author_slug="lab",
+        offers=(
+            replace(offer(same_price), provider_slug="a-host", provider_name="A host"),
+            replace(offer(same_price), provider_slug="lab", provider_name="Lab", is_lab=True),
+        ),
+    )
+
+    result = _model_replay(model, ("lab/model",), {date(2026, 3, 2): tokens(input_tokens=10**6)})
+
+    assert result.cheapest is result.lab
+    assert result.cheapest.offer.provider_name == "Lab"
