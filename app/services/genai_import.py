@@ -4,8 +4,14 @@ One run reads every provider and model entry genai-prices ships, groups the
 entries into real models (`model_grouping`), and brings authors, providers,
 models, endpoints, external ids and price rows in line with them:
 
-- Existing rows are found by slug or external id and never duplicated; the
+- Rows are found and created through `CatalogWriter` (one identity rule for
+  every source): by external id, slug or redirect, never duplicated; the
   seeded reference model gains the Mistral and OpenRouter endpoints this way.
+  Stored models that the grouping now reads as one are merged first
+  (`model_redirects`), and every other slug a model's ids spell answers with
+  a redirect to it.
+- An endpoint this import created and the dataset no longer lists is
+  retired (kept, with the date); subscription products' entries are skipped.
 - Curated text (name, description, summary, dates, weights, recommendations)
   is only ever filled where blank. The context window grows to the largest
   any provider states; the status follows genai-prices' deprecated flags.
