@@ -106,6 +106,17 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest request body accepted, in bytes; larger ones get 413.",
     )
+    replay_max_bytes: int = Field(
+        20_000_000,
+        ge=1024,
+        description="Largest usage log the usage replay (/replay) reads, in bytes; a larger "
+        "one gets 413. Only /replay accepts a body this large.",
+    )
+    replay_max_rows: int = Field(
+        500_000,
+        ge=1,
+        description="Most usage rows (lines) the usage replay reads; more get 413.",
+    )
     forwarded_allow_ips: str = Field(
         "",
         description="Addresses of the reverse proxies whose X-Forwarded-For and "

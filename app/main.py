@@ -28,6 +28,7 @@ from app.web import (
     feeds,
     health,
     models,
+    replay,
     site,
     status,
 )
@@ -119,12 +120,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         compare,
         feeds,
         export,
+        replay,
     ):
         app.include_router(area.router)
     install_error_handlers(app)
     app.add_exception_handler(auth.SignInRequired, auth.sign_in_required)
     app.add_middleware(HeadAsGetMiddleware)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_request_bytes,
+        larger={replay.REPLAY_PATH: settings.replay_max_bytes + replay.FORM_OVERHEAD_BYTES},
+    )
     app.add_middleware(ResponseCookiesMiddleware)
     # Outside the queued cookies (its answers set none), inside the page cache.
     app.add_middleware(SignedInPartsMiddleware)

@@ -17,13 +17,21 @@ neither read the cookie nor compute the token.
 Templates write the token with the `csrf_token(request)` global; for an
 anonymous visitor without the cookie yet, that call queues the cookie on the
 response. Either way the response is marked `no-store`.
+
+A route that streams a large form instead of parsing it whole (the usage
+replay) is marked with `token_checked_in_stream`: its automatic dependency is
+only the cross-site check (`refuse_cross_site_request`, no database turn held
+while a slow upload streams in), and the route itself checks the token, from
+the header or the form's first field, with `verify_form_token` before it
+reads anything else (`app.web.replay`).
 """
 
 import hashlib
 import hmac
 import re
 import secrets
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request, status
@@ -52,6 +60,8 @@ MISSING_OR_WRONG = (
     "Reload the page and try again."
 )
 CROSS_SITE = "Requests from other sites are not accepted here."
+STREAMED_FORM_MARK = "csrf_token_checked_in_stream"
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
 
 def _anonymous_token(request: Request, cookie_value: str) -> str:
@@ -119,6 +129,24 @@ def _refuse_cross_site(request: Request) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, CROSS_SITE)
 
 
+def token_checked_in_stream(endpoint: Endpoint) -> Endpoint:
+    """Mark a route that reads its own streamed form and checks its token with
+    `verify_form_token` (see the module)."""
+    setattr(endpoint, STREAMED_FORM_MARK, True)
+    return endpoint
+
+
+def checks_token_in_stream(endpoint: Callable[..., Any]) -> bool:
+    """True for an endpoint marked with `token_checked_in_stream`."""
+    return getattr(endpoint, STREAMED_FORM_MARK, False)
+
+
+async def refuse_cross_site_request(request: Request) -> None:
+    """The cross-site half of the check (403), for a route that checks its token itself."""
+    if request.method not in SAFE_METHODS:
+        _refuse_cross_site(request)
+
+
 async def submitted_token(request: Request) -> str:
     """The token an unsafe request carries: the header first, else the form field."""
     if request.method in SAFE_METHODS:
@@ -156,6 +184,11 @@ async def verify_csrf(
 
 def _verify(request: Request, session: SessionDep, submitted: str) -> None:
     _refuse_cross_site(request)
+    verify_form_token(request, session, submitted)
+
+
+def verify_form_token(request: Request, session: SessionDep, submitted: str) -> None:
+    """Refuse (403) a token that is not this visitor's; run in a worker thread."""
     expected = _expected_token(request, session)
     if not expected or not submitted or not _same_token(expected, submitted):
         raise HTTPException(status.HTTP_403_FORBIDDEN, MISSING_OR_WRONG)

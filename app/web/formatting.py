@@ -175,3 +175,10 @@ def fact_value(value: object, field: str) -> str:
         writes = ", ".join(sorted(getattr(value, "output", ()))) or NOT_KNOWN
         return f"{reads} in, {writes} out"
     return str(value)
+
+
+def whole_count(value: int | None) -> str:
+    """A count of things (rows, lines, requests, bytes) with thousands separators: `100,000`."""
+    if value is None:
+        return NOT_KNOWN
+    return f"{value:,}"

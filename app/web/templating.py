@@ -64,6 +64,7 @@ def make_templates(
         money=formatting.money,
         token_count=formatting.token_count,
         fact_value=formatting.fact_value,
+        whole_count=formatting.whole_count,
     )
     env.globals.update(
         NOT_KNOWN=formatting.NOT_KNOWN,

@@ -25,7 +25,12 @@ from fastapi import APIRouter, Depends
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
-from app.web.csrf import SAFE_METHODS, verify_csrf
+from app.web.csrf import (
+    SAFE_METHODS,
+    checks_token_in_stream,
+    refuse_cross_site_request,
+    verify_csrf,
+)
 from app.web.deps import SessionDep, end_session
 
 UNIT_OF_WORK_PARAMETER = "unit_of_work_session"
@@ -36,14 +41,17 @@ class UnitOfWorkRoute(APIRoute):
 
     A route that accepts an unsafe method also gets the CSRF check as its first
     dependency. It is added here, not app-wide, so that a page view, which needs
-    no check, does not ask for a database session it will not use.
+    no check, does not ask for a database session it will not use. A route that
+    streams its form and checks the token itself (`csrf.token_checked_in_stream`)
+    gets only the cross-site half.
     """
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         if not inspect.iscoroutinefunction(inspect.unwrap(endpoint)):
             endpoint = ending_its_session(endpoint)
         if set(kwargs.get("methods") or ()) - SAFE_METHODS:
-            kwargs["dependencies"] = [Depends(verify_csrf), *(kwargs.get("dependencies") or ())]
+            check = refuse_cross_site_request if checks_token_in_stream(endpoint) else verify_csrf
+            kwargs["dependencies"] = [Depends(check), *(kwargs.get("dependencies") or ())]
         super().__init__(path, endpoint, **kwargs)
 
 

@@ -178,6 +178,14 @@ def unhide(site: Site) -> Request:
     return _post(browser, f"/comments/{comment_id}/unhide", token)
 
 
+def replay(site: Site) -> Request:
+    """Reads only, but its transaction still ends (commits) before the answer starts."""
+    browser = site.browser()
+    token = form_token(browser.get("/replay").text)
+    usage = "date,model,input_tokens,output_tokens\n2026-11-30,mistral/mistral-small-2603,10,1\n"
+    return _post(browser, "/replay", token, usage=usage)
+
+
 # Route name -> preparations, then the request that makes the route write.
 RECIPES: dict[str, Callable[[Site], Request]] = {
     "auth.signup_submit": signup,
@@ -191,6 +199,7 @@ RECIPES: dict[str, Callable[[Site], Request]] = {
     "community.delete": delete_comment,
     "community.hide": hide,
     "community.unhide": unhide,
+    "replay.submit": replay,
 }
 
 
