@@ -16,14 +16,19 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db import make_engine
 from app.main import create_app
-from tests.support import database_templates
+from app.services import passwords
+from tests.support import database_templates, first_start
 
+# argon2id's smallest memory and time: still the real algorithm, in about a millisecond.
+QUICK_ARGON2 = Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1)
 TEMPLATES_DIRECTORY = pytest.StashKey[Path]()
 TEMPLATES_WORKER_INPUT = "modelatlas_templates_directory"
 
@@ -45,10 +50,44 @@ def pytest_configure_node(node) -> None:
     node.workerinput[TEMPLATES_WORKER_INPUT] = str(node.config.stash[TEMPLATES_DIRECTORY])
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """pytest-xdist: keep the figures a finished worker measured for the run's summary."""
+    first_start.take_from_worker(node.config, getattr(node, "workeroutput", {}))
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    line = first_start.summary_line(config)
+    if line is not None:
+        terminalreporter.write_line(line)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     directory = config.stash.get(TEMPLATES_DIRECTORY, None)
     if directory is not None:
         database_templates.remove_templates(directory)
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Hash passwords with argon2id at its lowest cost, unless the test is marked
+    `production_password_cost`.
+
+    A production hash spends a quarter of a second of CPU on purpose; the hundreds of
+    sign-ups and sign-ins in this suite would otherwise spend about half its time there.
+    Tests of the hashing itself (its parameters, upgrading old hashes, how many run at
+    once) are marked and hash as production does. Servers the tests start as separate
+    processes always do.
+    """
+    if request.node.get_closest_marker("production_password_cost") is not None:
+        yield
+        return
+    monkeypatch.setattr(passwords, "_hasher", PasswordHash((QUICK_ARGON2,)))
+    passwords._dummy_hash.cache_clear()
+    yield
+    passwords._dummy_hash.cache_clear()
 
 
 @pytest.fixture(scope="session")
