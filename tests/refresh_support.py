@@ -44,9 +44,12 @@ class SeededDatabase:
 
 
 @contextmanager
-def seeded_database(directory: Path, label: str) -> Iterator[SeededDatabase]:
-    """A new migrated database holding the reference entry (Mistral Small 4, Venice, Mistral)."""
-    with database_copy("seeded", directory, label) as url:
+def seeded_database(
+    directory: Path, label: str, *, template: str = "seeded"
+) -> Iterator[SeededDatabase]:
+    """A new migrated database holding the reference entry (Mistral Small 4, Venice, Mistral);
+    with `template="catalog"`, the whole catalog as the app's first start imports it."""
+    with database_copy(template, directory, label) as url:
         engine = make_engine(url)
         try:
             yield SeededDatabase(url=url, engine=engine)
