@@ -26,6 +26,7 @@ from app.db import make_engine
 from app.main import create_app
 from app.services import passwords
 from tests.support import database_templates, first_start
+from tests.support.fake_hub import serving_fake_hub
 
 # argon2id's smallest memory and time: still the real algorithm, in about a millisecond.
 QUICK_ARGON2 = Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -234,3 +235,10 @@ def count_queries(catalog_engine: Engine) -> Iterator[QueryCounter]:
         yield counter
     finally:
         event.remove(catalog_engine, "before_cursor_execute", counter)
+
+
+@pytest.fixture(scope="module")
+def hub_url() -> Iterator[str]:
+    """The base URL of a fake Hugging Face Hub (`tests.support.fake_hub`)."""
+    with serving_fake_hub() as url:
+        yield url
