@@ -1,8 +1,10 @@
 """Shared fixtures: migrated throwaway databases, rolled-back sessions, an app client.
 
-Two databases per test run, both created by running the Alembic migrations:
-- `empty_engine`: nothing in it; tests that build their own data use `session`.
-- `catalog_engine`: seeded and imported from genai-prices once; tests use
+Two databases per test process, copies of the run's templates
+(`tests.support.database_templates`):
+- `empty_engine`: the schema and nothing in it; tests that build their own data
+  use `session`.
+- `catalog_engine`: the catalog as the app's first start fills it; tests use
   `catalog_session` or `client`.
 Every test runs inside a transaction that is rolled back, so tests never see
 each other's writes.
@@ -14,16 +16,79 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from app import migrate
 from app.config import Settings
-from app.db import make_engine, session_scope
+from app.db import make_engine
 from app.main import create_app
-from app.services.genai_import import import_genai_prices
-from app.services.seed import seed_reference
-from tests.databases import throwaway_database
+from app.services import passwords
+from tests.support import database_templates, first_start
+from tests.support.fake_hub import serving_fake_hub
+
+# argon2id's smallest memory and time: still the real algorithm, in about a millisecond.
+QUICK_ARGON2 = Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1)
+TEMPLATES_DIRECTORY = pytest.StashKey[Path]()
+TEMPLATES_WORKER_INPUT = "modelatlas_templates_directory"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One templates directory per run: made by the starting process, shared with workers."""
+    worker_input = getattr(config, "workerinput", None)
+    if worker_input is None:
+        directory = database_templates.new_templates_directory()
+        config.stash[TEMPLATES_DIRECTORY] = directory
+    else:
+        directory = Path(worker_input[TEMPLATES_WORKER_INPUT])
+    database_templates.use_templates_directory(directory)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """pytest-xdist: tell each worker where the run's templates are."""
+    node.workerinput[TEMPLATES_WORKER_INPUT] = str(node.config.stash[TEMPLATES_DIRECTORY])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """pytest-xdist: keep the figures a finished worker measured for the run's summary."""
+    first_start.take_from_worker(node.config, getattr(node, "workeroutput", {}))
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    line = first_start.summary_line(config)
+    if line is not None:
+        terminalreporter.write_line(line)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    directory = config.stash.get(TEMPLATES_DIRECTORY, None)
+    if directory is not None:
+        database_templates.remove_templates(directory)
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Hash passwords with argon2id at its lowest cost, unless the test is marked
+    `production_password_cost`.
+
+    A production hash spends a quarter of a second of CPU on purpose; the hundreds of
+    sign-ups and sign-ins in this suite would otherwise spend about half its time there.
+    Tests of the hashing itself (its parameters, upgrading old hashes, how many run at
+    once) are marked and hash as production does. Servers the tests start as separate
+    processes always do.
+    """
+    if request.node.get_closest_marker("production_password_cost") is not None:
+        yield
+        return
+    monkeypatch.setattr(passwords, "_hasher", PasswordHash((QUICK_ARGON2,)))
+    passwords._dummy_hash.cache_clear()
+    yield
+    passwords._dummy_hash.cache_clear()
 
 
 @pytest.fixture(scope="session")
@@ -32,9 +97,8 @@ def databases_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @contextmanager
-def _migrated_engine(directory: Path, label: str) -> Iterator[Engine]:
-    with throwaway_database(directory, label) as url:
-        migrate.upgrade(url)
+def _engine_on_copy(template: str, directory: Path, label: str) -> Iterator[Engine]:
+    with database_templates.database_copy(template, directory, label) as url:
         engine = make_engine(url)
         if engine.dialect.name == "sqlite":
             _use_real_sqlite_transactions(engine)
@@ -64,18 +128,13 @@ def _use_real_sqlite_transactions(engine: Engine) -> None:
 
 @pytest.fixture(scope="session")
 def empty_engine(databases_dir: Path) -> Iterator[Engine]:
-    with _migrated_engine(databases_dir, "empty") as engine:
+    with _engine_on_copy("migrated", databases_dir, "empty") as engine:
         yield engine
 
 
 @pytest.fixture(scope="session")
 def catalog_engine(databases_dir: Path) -> Iterator[Engine]:
-    with _migrated_engine(databases_dir, "catalog") as engine:
-        factory = sessionmaker(bind=engine, expire_on_commit=False)
-        with session_scope(factory) as session:
-            seed_reference(session=session)
-        with session_scope(factory) as session:
-            import_genai_prices(session=session)
+    with _engine_on_copy("catalog", databases_dir, "catalog") as engine:
         yield engine
 
 
@@ -176,3 +235,10 @@ def count_queries(catalog_engine: Engine) -> Iterator[QueryCounter]:
         yield counter
     finally:
         event.remove(catalog_engine, "before_cursor_execute", counter)
+
+
+@pytest.fixture(scope="module")
+def hub_url() -> Iterator[str]:
+    """The base URL of a fake Hugging Face Hub (`tests.support.fake_hub`)."""
+    with serving_fake_hub() as url:
+        yield url

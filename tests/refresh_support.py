@@ -18,16 +18,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app import migrate
 from app.config import Settings
-from app.db import make_engine, make_session_factory, session_scope
+from app.db import make_engine, make_session_factory
 from app.main import create_app
 from app.models import Endpoint, MetricSample, Model, Price, Provider, RefreshRun
 from app.services.refresh_metrics import RefreshOutcome, refresh_metrics
-from app.services.seed import REFERENCE_MODEL_SLUG, seed_reference
+from app.services.seed import REFERENCE_MODEL_SLUG
 from app.sources.openrouter import OpenRouterSource
-from tests.databases import throwaway_database
 from tests.fake_openrouter import FakeOpenRouter
+from tests.support.database_templates import database_copy
 
 MODEL_PAGE = f"/models/{REFERENCE_MODEL_SLUG}"
 # A port nothing listens on: the Hugging Face step must never reach the network in tests.
@@ -45,14 +44,14 @@ class SeededDatabase:
 
 
 @contextmanager
-def seeded_database(directory: Path, label: str) -> Iterator[SeededDatabase]:
-    """A new migrated database holding the reference entry (Mistral Small 4, Venice, Mistral)."""
-    with throwaway_database(directory, label) as url:
-        migrate.upgrade(url)
+def seeded_database(
+    directory: Path, label: str, *, template: str = "seeded"
+) -> Iterator[SeededDatabase]:
+    """A new migrated database holding the reference entry (Mistral Small 4, Venice, Mistral);
+    with `template="catalog"`, the whole catalog as the app's first start imports it."""
+    with database_copy(template, directory, label) as url:
         engine = make_engine(url)
         try:
-            with session_scope(make_session_factory(engine)) as session:
-                seed_reference(session=session)
             yield SeededDatabase(url=url, engine=engine)
         finally:
             engine.dispose()

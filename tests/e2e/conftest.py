@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from tests.databases import backend, throwaway_database
 from tests.executables import modelatlas_executable
+from tests.support import first_start as first_start_figure
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -32,7 +33,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
 ]
 SERVER_START_TIMEOUT_SECONDS = 90
-FIRST_START_SECONDS = pytest.StashKey[float]()
 FAILED_CALL = pytest.StashKey[bool]()
 
 
@@ -137,7 +137,7 @@ def live_server(
         try:
             _wait_until_healthy(process, base_url, log)
             first_start = time.monotonic() - started
-            pytestconfig.stash[FIRST_START_SECONDS] = first_start
+            first_start_figure.record(pytestconfig, first_start)
             yield LiveServer(base_url=base_url, first_start_seconds=first_start)
         finally:
             _stop(process)
@@ -183,11 +183,8 @@ def page(
         context.close()
 
 
-def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
-    """Report how long the server's first start (migrate, seed, import) took."""
-    seconds = config.stash.get(FIRST_START_SECONDS, None)
-    if seconds is not None:
-        terminalreporter.write_line(
-            f"e2e: modelatlas serve first start on an empty {backend()} database "
-            f"(migrate, seed, import) became healthy in {seconds:.1f} s"
-        )
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep the browser tests in one xdist worker: one server start and one browser per run."""
+    for item in items:
+        if item.get_closest_marker("e2e") is not None:
+            item.add_marker(pytest.mark.xdist_group("browser"))

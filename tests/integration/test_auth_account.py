@@ -1,5 +1,6 @@
 """The account page: change password (all sessions end), delete account; hash upgrade at sign-in."""
 
+import pytest
 from fastapi.testclient import TestClient
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import func, select, update
@@ -148,6 +149,7 @@ def test_delete_account_needs_the_password(
     assert _user(catalog_factory, email) is not None
 
 
+@pytest.mark.production_password_cost
 def test_sign_in_upgrades_a_hash_made_with_old_parameters(
     client: TestClient, catalog_factory: sessionmaker[Session]
 ) -> None:

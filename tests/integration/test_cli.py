@@ -4,8 +4,6 @@ Each test runs the installed script from a scratch working directory against
 its own throwaway database, so nothing relies on the checkout being the cwd.
 """
 
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +16,7 @@ from app import migrate
 from app.db import Base, make_engine
 from app.models import Model
 from tests.databases import throwaway_database
-from tests.executables import modelatlas_executable
+from tests.support.cli import run_cli
 
 REFERENCE_SLUG = "mistral/mistral-small-2603"
 
@@ -27,28 +25,6 @@ REFERENCE_SLUG = "mistral/mistral-small-2603"
 def database_url(tmp_path: Path) -> Iterator[str]:
     with throwaway_database(tmp_path, "cli") as url:
         yield url
-
-
-def run_cli(
-    *args: str, database_url: str, cwd: Path, **environment: str
-) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("MODELATLAS_")}
-    env |= {
-        "MODELATLAS_DATABASE_URL": database_url,
-        "MODELATLAS_ENVIRONMENT": "test",
-        "NO_COLOR": "1",
-        "COLUMNS": "1000",
-        **environment,
-    }
-    return subprocess.run(
-        [modelatlas_executable(), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_help_lists_every_command(tmp_path: Path) -> None:

@@ -34,7 +34,6 @@ from tests.auth_helpers import PASSWORD, make_admin, other_client, sign_up, uniq
 from tests.community_data import make_model
 from tests.databases import throwaway_database
 from tests.fake_openrouter import FakeOpenRouter
-from tests.integration.test_popularity import hub_url  # noqa: F401 - the fake Hub fixture
 from tests.page_cache_support import fetch, page_cache_of, primed, settle
 from tests.refresh_support import (
     SeededDatabase,
@@ -192,7 +191,7 @@ def test_a_metrics_refresh_shows_the_new_figures(
 def test_a_popularity_refresh_shows_the_new_downloads(
     database: SeededDatabase,
     reader: TestClient,
-    hub_url: str,  # noqa: F811
+    hub_url: str,
 ) -> None:
     with session_scope(database.factory) as session:
         session.execute(

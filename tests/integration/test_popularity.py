@@ -1,14 +1,7 @@
 """Popularity refresh against a fake Hugging Face Hub: a real HTTP server on 127.0.0.1."""
 
-import json
 import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import suppress
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -17,61 +10,10 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.models import Author, Model, PopularitySignal
 from app.services.popularity import refresh_popularity
+from tests.support.fake_hub import FakeHub
 
 NOW = datetime(2026, 4, 2, 8, 0, tzinfo=UTC)
 EARLIER = datetime(2026, 3, 1, tzinfo=UTC)
-SLOW_SECONDS = 1.5
-
-
-class FakeHub(BaseHTTPRequestHandler):
-    """Answers `/api/models/{repo}` the way the Hub does, with one fault per repository name."""
-
-    requests: list[tuple[str, dict[str, list[str]], str | None]] = []
-
-    def do_GET(self) -> None:
-        url = urlsplit(self.path)
-        FakeHub.requests.append((url.path, parse_qs(url.query), self.headers.get("Authorization")))
-        repo = url.path.removeprefix("/api/models/")
-        if repo == "lab/slow":
-            time.sleep(SLOW_SECONDS)
-        status, body = ANSWERS.get(repo, (404, b'{"error":"Repository not found"}'))
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        with suppress(BrokenPipeError, ConnectionResetError):  # the client gave up (timeout, cap)
-            self.wfile.write(body)
-
-    def log_message(self, *_args: object) -> None:
-        """Keep test output quiet."""
-
-
-def _json(payload: object) -> bytes:
-    return json.dumps(payload).encode()
-
-
-ANSWERS: dict[str, tuple[int, bytes]] = {
-    "lab/popular": (200, _json({"_id": "1", "id": "lab/popular", "downloads": 1234, "likes": 56})),
-    "lab/renewed": (200, _json({"_id": "2", "id": "lab/renewed", "downloads": 900, "likes": 7})),
-    "lab/broken": (500, b"Internal Server Error"),
-    "lab/garbage": (200, b'{"id": "lab/garbage", "downl'),
-    "lab/wrong-type": (200, _json({"id": "lab/wrong-type", "downloads": "many", "likes": 1})),
-    "lab/slow": (200, _json({"id": "lab/slow", "downloads": 1, "likes": 1})),
-    "lab/huge": (200, _json({"id": "lab/huge", "downloads": 1, "likes": 1, "pad": "x" * 300_000})),
-}
-
-
-@pytest.fixture(scope="module")
-def hub_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeHub)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture(autouse=True)

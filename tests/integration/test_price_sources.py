@@ -38,8 +38,16 @@ MISTRAL_SMALL_4 = "mistralai/mistral-small-2603"
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[SeededDatabase]:
-    with seeded_database(tmp_path, "sources") as seeded:
-        yield seeded
+    """A database the genai-prices import has filled once, as on first start."""
+    with seeded_database(tmp_path, "sources", template="catalog") as imported:
+        yield imported
+
+
+@pytest.fixture
+def seeded(tmp_path: Path) -> Iterator[SeededDatabase]:
+    """A database holding only the reference entry, for imports of other data."""
+    with seeded_database(tmp_path, "sources") as database:
+        yield database
 
 
 @pytest.fixture
@@ -69,7 +77,6 @@ def test_import_and_refresh_taking_turns_add_no_price_rows(
     database: SeededDatabase, fake: FakeOpenRouter
 ) -> None:
     settings = refresh_settings(database.url, fake)
-    run_import(database)
     run_refresh_job(database, settings)
     settled = count_rows(database, Price)
 
@@ -89,7 +96,6 @@ def test_import_and_refresh_taking_turns_add_no_price_rows(
 def test_live_prices_stay_current_and_the_import_counts_them(
     database: SeededDatabase, fake: FakeOpenRouter
 ) -> None:
-    run_import(database)
     run_refresh_job(database, refresh_settings(database.url, fake))
     live_before = {
         key: (row.id, row.input, row.output)
@@ -117,7 +123,6 @@ def test_a_real_change_upstream_is_kept_after_a_reimport(
     database: SeededDatabase, fake: FakeOpenRouter
 ) -> None:
     settings = refresh_settings(database.url, fake)
-    run_import(database)
     run_refresh_job(database, settings)
     fake.patch_endpoint(
         MISTRAL_SMALL_4, "Mistral", pricing={"prompt": "0.0000001", "completion": "0.0000004"}
@@ -140,7 +145,6 @@ def test_a_real_change_in_the_dataset_is_kept_where_no_live_source_prices(
     database: SeededDatabase, fake: FakeOpenRouter
 ) -> None:
     settings = refresh_settings(database.url, fake)
-    run_import(database)
     run_refresh_job(database, settings)
     # OpenRouter's own offer of Mistral Small 4 comes only from genai-prices (no refresh lists it).
     key = ("mistral/mistral-small-2603", "openrouter", "")
@@ -167,9 +171,9 @@ def test_a_real_change_in_the_dataset_is_kept_where_no_live_source_prices(
 
 
 def test_dated_history_in_the_dataset_leaves_a_live_price_open(
-    database: SeededDatabase, fake: FakeOpenRouter
+    seeded: SeededDatabase, fake: FakeOpenRouter
 ) -> None:
-    settings = refresh_settings(database.url, fake)
+    settings = refresh_settings(seeded.url, fake)
     providers = copy.deepcopy(default_providers())
     entry = next(
         m for p in providers if p.id == "mistral" for m in p.models if m.id == "mistral-small-2603"
@@ -181,14 +185,14 @@ def test_dated_history_in_the_dataset_leaves_a_live_price_open(
             prices=ModelPrice(input_mtok=Decimal("0.1"), output_mtok=Decimal("0.3")),
         ),
     ]
-    run_import(database, providers)
+    run_import(seeded, providers)
     # OpenRouter still charges 0.15 / 0.6 at Mistral: the live price replaces the dated one.
-    run_refresh_job(database, settings)
+    run_refresh_job(seeded, settings)
 
-    run_import(database, providers)
-    run_refresh_job(database, settings)
+    run_import(seeded, providers)
+    run_refresh_job(seeded, settings)
 
-    history = [row for row in price_history(database, "mistral") if row.service_tier == "standard"]
+    history = [row for row in price_history(seeded, "mistral") if row.service_tier == "standard"]
     assert [(row.input, row.source) for row in history] == [
         (Decimal("0.15"), "reference"),
         (Decimal("0.1"), "genai-prices"),

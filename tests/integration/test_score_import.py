@@ -23,9 +23,9 @@ from app.services.content_version import ContentChange, current_version, subscri
 from app.services.score_import import SOURCE_NAME, ScoreImportReport, import_scores
 from tests.community_data import make_model
 from tests.databases import throwaway_database
-from tests.integration.test_cli import run_cli
 from tests.page_cache_support import primed, settle
 from tests.refresh_support import seeded_database
+from tests.support.cli import run_cli
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "scores"
 TODAY = date(2026, 4, 15)

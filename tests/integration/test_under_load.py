@@ -187,6 +187,7 @@ def _wrong_passwords(base_url: str, emails: list[str]) -> list[int]:
         return list(pool.map(attempt, emails))
 
 
+@pytest.mark.production_password_cost
 def test_parallel_wrong_passwords_for_one_account_are_checked_at_most_ten_times(
     database: SeededDatabase, hash_watch: HashWatch
 ) -> None:
@@ -204,6 +205,7 @@ def test_parallel_wrong_passwords_for_one_account_are_checked_at_most_ten_times(
     assert hash_watch.most_at_once <= 2
 
 
+@pytest.mark.production_password_cost
 def test_parallel_wrong_passwords_from_one_address_are_checked_at_most_ten_times(
     database: SeededDatabase,
 ) -> None:

@@ -5,6 +5,8 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 
 from app.services import passwords
 
+pytestmark = pytest.mark.production_password_cost
+
 EMAIL = "ann@example.com"
 OWASP_MIN_MEMORY_KIB = 19 * 1024
 OWASP_MIN_TIME_COST = 2
