@@ -30,8 +30,8 @@ from sqlalchemy.orm import Session
 
 from app.models import Author, Endpoint, ExternalId, Model, Price, Provider
 from app.services.author_aliases import FIRST_PARTY_PROVIDERS
-from app.services.calculator import FREE_VARIANT
 from app.services.catalog_writer import CatalogWriter
+from app.services.headline_price import FREE_VARIANT
 from app.services.model_keys import merge_key, parse_model_ref
 from app.services.price_history import start_of
 from app.services.pricing import PriceSheet
