@@ -68,25 +68,7 @@ def test_cheapest_price_prefers_regular_offers_over_router_and_free_variants(
     assert stored.price_input_min == Decimal("0.15")
     assert stored.price_output_min == Decimal("0.55")
     assert stored.throughput_max == Decimal("96")
-    assert stored.provider_count == 2  # the router is not a provider of its own
-
-
-def test_retired_offers_leave_prices_throughput_and_count(session: Session) -> None:
-    author, host, other, _router = _setup(session)
-    model = Model(author=author, slug="lab/retiring", name="Retiring")
-    _offer(session, model, host, "0.15", "0.60", throughput="29")
-    _offer(session, model, other, "0.05", "0.20", throughput="96", status="retired")
-    session.flush()
-
-    refresh_rollups(session=session, model_ids=[model.id])
-
-    stored = session.get(Model, model.id)
-    assert stored is not None
-    assert (stored.price_input_min, stored.throughput_max, stored.provider_count) == (
-        Decimal("0.15"),
-        Decimal("29"),
-        1,
-    )
+    assert stored.provider_count == 2  # routers are not providers
 
 
 def test_router_and_free_prices_count_when_nothing_else_is_offered(session: Session) -> None:
@@ -116,3 +98,21 @@ def test_only_the_named_models_are_recomputed(session: Session) -> None:
 
     assert session.get(Model, touched.id).price_input_min == Decimal(1)
     assert session.get(Model, untouched.id).price_input_min is None
+
+
+def test_retired_offers_leave_prices_throughput_and_count(session: Session) -> None:
+    author, host, other, _router = _setup(session)
+    model = Model(author=author, slug="lab/retiring", name="Retiring")
+    _offer(session, model, host, "0.15", "0.60", throughput="29")
+    _offer(session, model, other, "0.05", "0.20", throughput="96", status="retired")
+    session.flush()
+
+    refresh_rollups(session=session, model_ids=[model.id])
+
+    stored = session.get(Model, model.id)
+    assert stored is not None
+    assert (stored.price_input_min, stored.throughput_max, stored.provider_count) == (
+        Decimal("0.15"),
+        Decimal("29"),
+        1,
+    )
