@@ -21,6 +21,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from tests.databases import backend, throwaway_database
+from tests.e2e.layout import assert_page_reads_well
 from tests.executables import modelatlas_executable
 from tests.support import first_start as first_start_figure
 
@@ -171,12 +172,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
 def page(
     browser: Browser, request: pytest.FixtureRequest, artifact_path: Callable[[str], Path]
 ) -> Iterator[Page]:
-    """A fresh browser context per test; a failing test leaves a screenshot behind."""
+    """A fresh browser context per test; a failing test leaves a screenshot behind.
+
+    The page a passing test ends on must fit the window and write its figures the one
+    way (tests/e2e/layout.py), whatever clicks and typing brought it there.
+    """
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     page = context.new_page()
     try:
         yield page
+        if not request.node.stash.get(FAILED_CALL, False) and _shows_html(page):
+            assert_page_reads_well(page, f"the page {request.node.name} ended on ({page.url})")
     finally:
         if request.node.stash.get(FAILED_CALL, False):
             page.screenshot(path=artifact_path(f"failed-{request.node.name}.png"), full_page=True)
@@ -188,3 +195,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("e2e") is not None:
             item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+def _shows_html(page: Page) -> bool:
+    return page.url.startswith("http") and page.evaluate("document.contentType") == "text/html"
