@@ -1,6 +1,6 @@
 """Browser tests: the real `modelatlas serve` process, driven by Debian's Chromium.
 
-The server starts once per run on a free port against an empty throwaway
+The server starts once per test process on a free port against an empty throwaway
 database, so its first start (migrate, seed, import) is part of what is tested
 and timed. The browser is the system's `/usr/bin/chromium`; Playwright never
 downloads one. Without it the layer is skipped on a developer's machine and
@@ -142,7 +142,9 @@ def live_server(
             yield LiveServer(base_url=base_url, first_start_seconds=first_start)
         finally:
             _stop(process)
-            shutil.copyfile(log, artifact_path("server.log"))
+            # One server per xdist worker (gw0, gw1): each keeps its own log.
+            worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+            shutil.copyfile(log, artifact_path(f"server{'-' if worker else ''}{worker}.log"))
 
 
 @pytest.fixture(scope="session")
@@ -188,13 +190,6 @@ def page(
         if request.node.stash.get(FAILED_CALL, False):
             page.screenshot(path=artifact_path(f"failed-{request.node.name}.png"), full_page=True)
         context.close()
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep the browser tests in one xdist worker: one server start and one browser per run."""
-    for item in items:
-        if item.get_closest_marker("e2e") is not None:
-            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 def _shows_html(page: Page) -> bool:
