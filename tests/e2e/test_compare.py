@@ -101,11 +101,11 @@ def test_compare_with_from_a_model_page_through_the_picker(
 
     expect(page).to_have_url(re.compile(r"/compare/pick\?models=.+&q=gpt-4o-mini$"))
     expect(chosen).to_be_checked()
-    page.get_by_role("checkbox", name="GPT-4o-mini openai/gpt-4o-mini · OpenAI").check()
+    page.get_by_role("checkbox", name="GPT-4o mini openai/gpt-4o-mini · OpenAI").check()
     page.screenshot(path=artifact_path(f"compare-picker-{scheme}.png"), full_page=True)
     page.get_by_role("button", name="Compare the ticked models").click()
 
     expect(page).to_have_url(live_server.url(f"/compare?models={REFERENCE},openai/gpt-4o-mini"))
     expect(page.locator("table.compare-table thead a.compare-model")).to_have_text(
-        ["Mistral Small 4", "GPT-4o-mini"]
+        ["Mistral Small 4", "GPT-4o mini"]
     )
