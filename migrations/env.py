@@ -16,14 +16,29 @@ def _database_url() -> str:
 
 
 def _run(connection: Connection) -> None:
+    """Run the migrations; on SQLite with foreign keys off while they run.
+
+    SQLite cannot alter most column definitions, so a batch migration copies
+    the table and drops the old one. With foreign keys on, that DROP first
+    deletes every row, and ON DELETE CASCADE takes the rows that point at it
+    (a model's endpoints, prices, ratings...) with it. The pragma only takes
+    effect outside a transaction, hence here, before the migrations' own.
+    """
+    sqlite = connection.dialect.name == "sqlite"
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=sqlite,
         compare_type=True,
     )
-    with context.begin_transaction():
-        context.run_migrations()
+    if sqlite:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+    finally:
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 def run_migrations_offline() -> None:

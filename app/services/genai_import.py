@@ -4,11 +4,19 @@ One run reads every provider and model entry genai-prices ships, groups the
 entries into real models (`model_grouping`), and brings authors, providers,
 models, endpoints, external ids and price rows in line with them:
 
-- Existing rows are found by slug or external id and never duplicated; the
+- Rows are found and created through `CatalogWriter` (one identity rule for
+  every source): by external id, slug or redirect, never duplicated; the
   seeded reference model gains the Mistral and OpenRouter endpoints this way.
-- Curated text (name, description, summary, dates, weights, recommendations)
-  is only ever filled where blank. The context window grows to the largest
-  any provider states; the status follows genai-prices' deprecated flags.
+  Stored models that the grouping now reads as one are merged first
+  (`model_redirects`), and every other slug a model's ids spell answers with
+  a redirect to it.
+- An endpoint this import created and the dataset no longer lists is
+  retired (kept, with the date); subscription products' entries are skipped.
+- A model's name, description, context window (the largest any provider
+  states), status (deprecated when every entry is) and modalities (inferred
+  from what it is priced for) are recorded as facts (`services.genai_facts`);
+  the model shows the most trusted source's value, so the curated seed, the
+  lab's own offer, models.dev and OpenRouter all outrank genai-prices.
 - A lab's name is only replaced while it is still one an earlier import made
   up (its slug or namespace), so renaming a lab by hand sticks.
 - Prices follow `price_history`: dated changes become history rows, an
@@ -50,7 +58,6 @@ from app.models import (
     Endpoint,
     ExternalId,
     Model,
-    ModelModality,
     ModelRedirect,
     Price,
     RefreshRun,
@@ -58,6 +65,7 @@ from app.models import (
 from app.services.author_aliases import AuthorInfo, author_info
 from app.services.catalog_writer import CatalogWriter, fill_blanks
 from app.services.content_version import bump
+from app.services.genai_facts import record_genai_facts
 from app.services.known_providers import (
     is_router,
     is_subscription_product,
@@ -206,6 +214,8 @@ def import_genai_prices(
             progress(done, total)
     writer.retire_unlisted()
     session.flush()
+    changed = record_genai_facts(session=session, synced=writer.synced, seen_at=now)
+    report.updated["models"] += len(changed - writer.new_models)
     writer.write_redirects()
     refresh_rollups(session=session)
     if report.changed:
@@ -235,11 +245,8 @@ class _CatalogWriter:
         self.prices: dict[tuple[int, str], list[Price]] = defaultdict(list)
         for price in session.scalars(select(Price)):
             self.prices[(price.endpoint_id, price.service_tier)].append(price)
-        self.modalities: dict[int, set[tuple[str, str]]] = defaultdict(set)
-        for model_id, direction, modality in session.execute(
-            select(ModelModality.model_id, ModelModality.direction, ModelModality.modality)
-        ):
-            self.modalities[model_id].add((direction, modality))
+        self.synced: list[tuple[Model, ModelGroup]] = []
+        self.new_models: set[Model] = set()
         self.redirects = set(session.scalars(select(ModelRedirect.old_slug)))
         self.new_redirects: list[tuple[str, Model]] = []
         self.claimed_models: set[int] = set()
@@ -310,7 +317,7 @@ class _CatalogWriter:
         if not offers:
             return
         model = self._model(group)
-        self._modalities(model, group)
+        self.synced.append((model, group))
         self._external_ids(model, group)
         self._redirects(model, group)
         plain = [o for o in offers if not o.parsed.batch and not o.duplicate]
@@ -336,7 +343,7 @@ class _CatalogWriter:
         model = self._existing_model(group)
         status = "deprecated" if group.deprecated else "active"
         if model is None:
-            return self.catalog.new_model(
+            model = self.catalog.new_model(
                 author_slug=group.author,
                 bare_id=group.slug.partition("/")[2],
                 slug=group.slug,
@@ -346,16 +353,9 @@ class _CatalogWriter:
                 description=group.description,
                 context_window=group.context_window,
             )
+            self.new_models.add(model)
+            return model
         self._claim(model)
-        changed = fill_blanks(model, {"name": group.name, "description": group.description})
-        if group.context_window and (model.context_window or 0) < group.context_window:
-            model.context_window = group.context_window
-            changed = True
-        if model.status != status and (group.deprecated or model.status == "deprecated"):
-            model.status = status
-            changed = True
-        if changed:
-            self.report.updated["models"] += 1
         return model
 
     def _claim(self, model: Model) -> None:
@@ -406,16 +406,6 @@ class _CatalogWriter:
                 endpoint.status = RETIRED
                 endpoint.retired_at = self.now
                 self.report.updated["endpoints retired"] += 1
-
-    def _modalities(self, model: Model, group: ModelGroup) -> None:
-        """Add the modalities the prices imply; curated ones are never removed."""
-        wanted = {("input", m) for m in group.input_modalities} | {
-            ("output", m) for m in group.output_modalities
-        }
-        have = self.modalities[model.id] if model.id is not None else set()
-        for direction, modality in sorted(wanted - have):
-            self.session.add(ModelModality(model=model, direction=direction, modality=modality))
-            self.report.created["modalities"] += 1
 
     def _external_ids(self, model: Model, group: ModelGroup) -> None:
         for source, external_id in group.external_ids():

@@ -14,6 +14,8 @@ One run reads every provider and offer of a models.dev api.json
   window and output, the
   capabilities any offer states, the union of modalities — then derives the
   shown columns by precedence;
+- records the retirements labs publish that models.dev lacks
+  (`services.curated_facts`), as curated facts;
 - makes an endpoint of each offer at a provider that sells API access (plan
   subscriptions such as GitHub Copilot are left out), creating providers
   genai-prices lacks.
@@ -45,11 +47,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow, without_trailing_zeros
-from app.models import Endpoint, ExternalId, Model, Price, Provider, RefreshRun
+from app.models import Endpoint, Model, Price, Provider, RefreshRun
 from app.models.catalog import ENDPOINT_RETIRED
 from app.services.author_aliases import FIRST_PARTY_PROVIDERS, infer_author
 from app.services.catalog_writer import CatalogWriter, OfferPlace
 from app.services.content_version import bump
+from app.services.curated_facts import record_lifecycle_facts
 from app.services.model_facts import FactBook, Modalities
 from app.services.model_keys import ParsedRef, parse_model_ref
 from app.services.model_resolver import alias_table, serving_suffix
@@ -67,7 +70,6 @@ from app.sources.models_dev import (
 from app.sources.openrouter import SOURCE_NAME as OPENROUTER_SOURCE
 
 ProgressCallback = Callable[[int, int], None]
-R = TypeVar("R", ExternalId, Price)
 T = TypeVar("T", str, date)
 
 LAB_SOURCE = "lab"
@@ -227,6 +229,7 @@ def import_models_dev(
     writer.facts.flush()
     writer.retire_unlisted(catalog)
     session.flush()
+    report.facts_written += record_lifecycle_facts(session=session, seen_at=now)
     if report.changed:
         refresh_rollups(session=session)
         bump(session)
@@ -450,10 +453,13 @@ class _Writer:
                     )
             return
 
+        # By id when the endpoint has one: through the relationship, SQLAlchemy would
+        # load the endpoint's every price (a query each) just to append this row.
+        owner = {"endpoint_id": endpoint.id} if endpoint.id is not None else {"endpoint": endpoint}
+
         def new_row(start: datetime, until: datetime | None, price: PriceValues) -> Price:
-            row = _row_of(
-                endpoint,
-                Price,
+            row = Price(
+                **owner,
                 service_tier="standard",
                 effective_from=start,
                 effective_to=until,
@@ -489,15 +495,6 @@ def _external_ids(item: _Read) -> list[tuple[str, str]]:
     if item.provider.id == OPENROUTER_SOURCE:
         ids.append((OPENROUTER_SOURCE, model_id))
     return ids
-
-
-def _row_of(parent: Model | Endpoint, table: type[R], **values: Any) -> R:
-    """A new child row of a model or endpoint: by id when it has one, so that the
-    parent's collection is not loaded (one query each) just to append to it."""
-    name = "model" if isinstance(parent, Model) else "endpoint"
-    if parent.id is not None:
-        return table(**{f"{name}_id": parent.id}, **values)
-    return table(**{name: parent}, **values)
 
 
 def _facts(offers: list[Offer], *, from_lab: bool) -> dict[str, Any]:

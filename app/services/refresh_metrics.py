@@ -80,8 +80,6 @@ from app.services.job_lease import (
     renew_lease,
 )
 from app.services.metric_hours import rebuild_metric_hours
-from app.services.model_keys import slug_part
-from app.services.model_resolver import alias_table
 from app.services.openrouter_facts import record_openrouter_facts
 from app.services.popularity import refresh_popularity
 from app.services.retention import downsample_samples
@@ -502,6 +500,7 @@ class _CatalogWriter:
         self.measured_at = measured_at
         self.catalog = CatalogWriter(session=session)
         self.models: dict[str, Model] = {}
+        self.serving_variants: dict[str, str] = {}
         self.open_prices: dict[int, Price] = {}
         self.samples: list[tuple[Endpoint, UpstreamEndpoint]] = []
         self.touched_models: set[int] = set()
@@ -540,22 +539,23 @@ class _CatalogWriter:
         refresh_rollups(session=self.session, model_ids=sorted(self.touched_models))
 
     def _known_model(self, model: UpstreamModel) -> Model | None:
-        """Our model for an upstream id: its external id, else the resolver's slug or redirect."""
+        """Our model for an upstream id: its external id, else where the resolver places it.
+
+        A serving-variant id (`...-fast`) of a stored model lands on that
+        model, its suffix becoming part of the endpoints' variant.
+        """
         for ref in (model.id, model.base_id):
             if found := self.catalog.model_by_external_id(SOURCE_NAME, ref):
                 return found
         if model.base_id in self.models:
             return self.models[model.base_id]
-        namespace, _, bare = model.base_id.partition("/")
-        author = author_from_namespace(namespace) if bare else None
-        if author is None:
+        place = self.catalog.find_model_for_offer(SOURCE_NAME, model.base_id)
+        if place is None:
             return None
-        canonical = alias_table().canonical_id(author, bare)
-        found = self.catalog.model_by_slug(f"{author}/{slug_part(canonical)}")
-        if found is not None:
-            self.catalog.link_external_id(found, SOURCE_NAME, model.base_id)
-            self.models[model.base_id] = found
-        return found
+        self.catalog.link_external_id(place.model, SOURCE_NAME, model.base_id)
+        self.models[model.base_id] = place.model
+        self.serving_variants[model.base_id] = place.variant
+        return place.model
 
     def _load_open_prices(self) -> None:
         endpoint_ids = sorted(e.id for e in self.catalog.endpoints.values())
@@ -626,7 +626,8 @@ class _CatalogWriter:
             return
         if provider.id is None:
             self.session.flush()
-        variant = "-".join(part for part in (listed.variant, upstream.tag_variant) if part)[:40]
+        parts = (listed.variant, self.serving_variants.get(listed.base_id), upstream.tag_variant)
+        variant = "-".join(part for part in parts if part)[:40]
         endpoint, created = self.catalog.endpoint(
             model=model,
             provider=provider,

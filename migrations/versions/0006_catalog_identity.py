@@ -9,7 +9,8 @@ to the canonical model. `endpoints.created_by` names the source that first
 listed an offer (filled from the source of its first price row), and
 `retired_at` when that source stopped listing it. Endpoints of subscription
 products (GitHub Copilot, Cursor), which sell no per-token API access, are
-retired here: they are not inference offers.
+retired here: they are not inference offers. Going back, retired endpoints
+read as active again, since the older code knows no retirement.
 """
 
 from collections.abc import Sequence
@@ -72,6 +73,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("UPDATE endpoints SET status = 'active' WHERE status = 'retired'")
     with op.batch_alter_table("endpoints", schema=None) as batch_op:
         batch_op.drop_column("retired_at")
         batch_op.drop_column("created_by")

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Author, Endpoint, Model, ModelRedirect, Provider, Rating
+from app.models import Author, Comment, Endpoint, Model, ModelRedirect, Provider, Rating
 from app.services.catalog_writer import CatalogWriter
 from app.services.genai_import import import_genai_prices
 from app.services.model_redirects import merge_models
@@ -116,7 +116,9 @@ def test_the_api_and_the_calculator_accept_an_old_id(client: TestClient) -> None
     assert "Not in the catalog" not in calculator.text
 
 
-def test_a_merge_moves_ratings_keeping_each_persons_newest(session: Session) -> None:
+def test_a_merge_moves_ratings_keeping_each_persons_newest_and_every_comment(
+    session: Session,
+) -> None:
     old, canonical = make_model(session, "lab/old-id"), make_model(session, "lab/model")
     both, only_old = make_user(session, "Both"), make_user(session, "OnlyOld")
     earlier = datetime(2026, 1, 1, tzinfo=UTC)
@@ -127,6 +129,7 @@ def test_a_merge_moves_ratings_keeping_each_persons_newest(session: Session) -> 
                 model_id=old.id, user_id=both.id, stars=5, updated_at=earlier + timedelta(days=1)
             ),
             Rating(model_id=old.id, user_id=only_old.id, stars=4, updated_at=earlier),
+            Comment(model_id=old.id, user_id=both.id, body="On the old page"),
         ]
     )
     session.flush()
@@ -135,6 +138,7 @@ def test_a_merge_moves_ratings_keeping_each_persons_newest(session: Session) -> 
 
     ratings = session.execute(select(Rating.user_id, Rating.model_id, Rating.stars)).all()
     assert sorted(ratings) == sorted([(both.id, canonical.id, 5), (only_old.id, canonical.id, 4)])
+    assert session.scalars(select(Comment.model_id)).all() == [canonical.id]
     assert session.get(ModelRedirect, "lab/old-id").model_id == canonical.id
     assert session.scalar(select(Model.id).where(Model.slug == "lab/old-id")) is None
 

@@ -96,3 +96,58 @@ def test_no_application_code_creates_tables_outside_migrations() -> None:
 
     assert sources, "found no source files to check"
     assert calls == [], f"create_all called outside tests: {calls}"
+
+
+def test_catalog_identity_names_who_created_each_endpoint_and_retires_subscriptions(
+    migrations_url: str,
+) -> None:
+    migrate.upgrade(migrations_url, "0005")
+    engine = make_engine(migrations_url)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO authors (id, slug, name) VALUES (1, 'openai', 'OpenAI')"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO models (id, author_id, slug, name, status, reasoning,"
+                " recommended_for, discovered, provider_count, created_at, updated_at)"
+                " VALUES (1, 1, 'openai/gpt-4o', 'GPT-4o', 'active', false, '[]', false, 0,"
+                " '2026-01-01', '2026-01-01')"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO providers (id, slug, name, kind) VALUES"
+                " (1, 'openai', 'OpenAI', 'inference'),"
+                " (2, 'github-copilot', 'GitHub Copilot', 'inference')"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO endpoints (id, model_id, provider_id, variant, provider_model_id,"
+                " supported_parameters, status, created_at, updated_at) VALUES"
+                " (1, 1, 1, '', 'gpt-4o', '[]', 'active', '2026-01-01', '2026-01-01'),"
+                " (2, 1, 2, '', 'gpt-4o', '[]', 'active', '2026-01-01', '2026-01-01')"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO prices (endpoint_id, service_tier, effective_from, source) VALUES"
+                " (1, 'standard', '2026-01-01', 'genai-prices'),"
+                " (2, 'standard', '2026-01-01', 'genai-prices')"
+            )
+
+        migrate.upgrade(migrations_url)
+
+        endpoints = table(
+            "endpoints", column("id"), column("status"), column("created_by"), column("retired_at")
+        )
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(
+                    endpoints.c.id,
+                    endpoints.c.status,
+                    endpoints.c.created_by,
+                    endpoints.c.retired_at.is_not(None),
+                ).order_by(endpoints.c.id)
+            ).all()
+        assert [tuple(row) for row in rows] == [
+            (1, "active", "genai-prices", False),
+            (2, "retired", "genai-prices", True),
+        ]
+    finally:
+        engine.dispose()

@@ -29,6 +29,7 @@ from app.models import (
     Provider,
     RefreshRun,
 )
+from app.services.genai_import import import_genai_prices
 from app.services.model_facts import facts_of
 from app.services.models_dev_import import ModelsDevReport, import_models_dev
 from app.services.seed import REFERENCE_MODEL_SLUG, seed_reference
@@ -272,5 +273,18 @@ def test_status_shows_the_run_with_its_disagreements_and_rejected_reasons(
     row = next(r for r in page.select("table.runs tbody tr") if "models.dev" in r.get_text())
     text = " ".join(row.get_text(" ").split())
     assert "offer limit.context: int_type 1" in text
-    assert re.search(r"price_disagreements \d+", text)
-    assert "offers_read 11" in text
+    assert re.search(r"price disagreements \d+", text)
+    assert "offers read 11" in text
+
+
+def test_the_two_imports_never_undo_each_other(catalog_session: Session) -> None:
+    run_import(catalog_session)
+    sonnet = model(catalog_session, "anthropic/claude-sonnet-4-5")
+    assert sonnet.context_window == 200_000
+
+    genai_again = import_genai_prices(session=catalog_session, now=NOW)
+    models_dev_again = run_import(catalog_session)
+
+    assert not genai_again.changed, genai_again.summary()
+    assert not models_dev_again.changed, models_dev_again.summary()
+    assert model(catalog_session, "anthropic/claude-sonnet-4-5").context_window == 200_000

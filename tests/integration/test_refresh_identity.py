@@ -1,5 +1,6 @@
 """The refresh and catalog identity: one endpoint per offer, retired offers, one provider key."""
 
+import copy
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -82,3 +83,21 @@ def test_an_endpoint_the_upstream_stops_listing_is_retired_after_a_full_run(
     assert after[key].retired_at is not None
     seeded = endpoints(database, REFERENCE_MODEL_SLUG)
     assert all(e.status != "retired" for e in seeded.values())
+
+
+def test_a_serving_variant_id_lands_on_its_model_as_a_variant(
+    database: SeededDatabase, fake: FakeOpenRouter
+) -> None:
+    fast_id = f"{MISTRAL_SMALL_4}-fast"
+    listed = next(m for m in fake.models if m["id"] == MISTRAL_SMALL_4)
+    fake.models.append({**copy.deepcopy(listed), "id": fast_id})
+    answer = copy.deepcopy(fake.endpoints[MISTRAL_SMALL_4])
+    answer["data"]["id"] = fast_id
+    answer["data"]["endpoints"] = answer["data"]["endpoints"][1:]
+    fake.endpoints[fast_id] = answer
+
+    run_refresh_job(database, refresh_settings(database.url, fake, refresh_unknown_models="create"))
+
+    assert ("mistral", "fast") in endpoints(database, REFERENCE_MODEL_SLUG)
+    with database.factory() as session:
+        assert session.scalar(select(Model.id).where(Model.slug.like("%-fast%"))) is None

@@ -20,6 +20,7 @@ def _offer(
     *,
     variant: str = "",
     throughput: str | None = None,
+    status: str = "active",
 ) -> None:
     endpoint = Endpoint(
         model=model,
@@ -27,6 +28,7 @@ def _offer(
         variant=variant,
         provider_model_id=model.slug,
         throughput_p50=Decimal(throughput) if throughput else None,
+        status=status,
     )
     session.add(
         Price(
@@ -113,3 +115,21 @@ def test_only_the_named_models_are_recomputed(session: Session) -> None:
 
     assert session.get(Model, touched.id).price_input_min == Decimal(1)
     assert session.get(Model, untouched.id).price_input_min is None
+
+
+def test_retired_offers_leave_prices_throughput_and_count(session: Session) -> None:
+    author, host, other, _router = _setup(session)
+    model = Model(author=author, slug="lab/retiring", name="Retiring")
+    _offer(session, model, host, "0.15", "0.60", throughput="29")
+    _offer(session, model, other, "0.05", "0.20", throughput="96", status="retired")
+    session.flush()
+
+    refresh_rollups(session=session, model_ids=[model.id])
+
+    stored = session.get(Model, model.id)
+    assert stored is not None
+    assert (stored.price_input_min, stored.throughput_max, stored.provider_count) == (
+        Decimal("0.15"),
+        Decimal("29"),
+        1,
+    )
