@@ -210,8 +210,12 @@ def import_genai_prices(
     total = len(groups) + 1
     for done, group in enumerate(groups, start=1):
         writer.sync_group(group)
-        if progress is not None and (done % 50 == 0 or done == len(groups)):
-            progress(done, total)
+        if done % 50 == 0 or done == len(groups):
+            # Written as it goes, so what the progress says is done is written, and the last
+            # report is not followed by one long flush of the whole catalog.
+            session.flush()
+            if progress is not None:
+                progress(done, total)
     writer.retire_unlisted()
     session.flush()
     changed = record_genai_facts(session=session, synced=writer.synced, seen_at=now)
