@@ -134,7 +134,7 @@ def empty_engine(databases_dir: Path) -> Iterator[Engine]:
 
 @pytest.fixture(scope="session")
 def catalog_engine(databases_dir: Path) -> Iterator[Engine]:
-    with _engine_on_copy("catalog", databases_dir, "catalog") as engine:
+    with _engine_on_copy("genai_catalog", databases_dir, "catalog") as engine:
         yield engine
 
 

@@ -24,6 +24,7 @@ from app import migrate
 from app.config import Settings
 from app.db import make_engine, make_session_factory, session_scope
 from app.services.bootstrap import prepare_database
+from app.services.genai_import import import_genai_prices
 from app.services.seed import seed_reference
 from tests.databases import create_database, drop_database, throwaway_database
 
@@ -40,6 +41,16 @@ def _seeded(url: str) -> None:
         engine.dispose()
 
 
+def _genai_imported(url: str) -> None:
+    _seeded(url)
+    engine = make_engine(url)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            import_genai_prices(session=session)
+    finally:
+        engine.dispose()
+
+
 def _first_started(url: str) -> None:
     prepare_database(Settings(environment="test", database_url=url), echo=lambda _line: None)
 
@@ -49,6 +60,9 @@ BUILDERS: dict[str, Callable[[str], None]] = {
     "migrated": migrate.upgrade,
     # The schema and the reference entry (Mistral Small 4 at Venice and Mistral).
     "seeded": _seeded,
+    # The reference entry and the genai-prices catalog alone: what most catalog tests read,
+    # so their expectations are genai-prices' data, not the layers a second source adds.
+    "genai_catalog": _genai_imported,
     # What `modelatlas serve` leaves on an empty database: the full imported catalog.
     "catalog": _first_started,
 }
