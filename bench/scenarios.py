@@ -141,6 +141,7 @@ def scenarios(
     return [
         Scenario("hello", "Bare ASGI hello (ceiling)", HELLO, "/", connections),
         Scenario("hello_single", "Bare ASGI hello (ceiling)", HELLO, "/", 1),
+        Scenario("hello_mixed", "Bare ASGI hello (ceiling)", HELLO, "/", MIXED_CONNECTIONS),
         Scenario(
             "model_page",
             "Model page, anonymous",

@@ -14,7 +14,7 @@ import pytest
 
 from bench.page_weight import has_content_hash, is_same_origin, max_age_seconds
 from bench.report import aligned_table, load_table, markdown_report, page_checks, summarise
-from bench.scenarios import MODEL_PATH, Scenario, Target, mixed_script
+from bench.scenarios import HELLO, MODEL_PATH, Scenario, Target, mixed_script, scenarios
 from bench.wrk import WrkError, WrkRun, parse_report
 
 # Verbatim from wrk 4.1.0 (Debian) against the bare ASGI app.
@@ -342,3 +342,11 @@ def test_cache_lifetime_and_content_hash_are_read_from_header_and_name() -> None
     assert max_age_seconds(None) == 0
     assert has_content_hash("/static/js/app.3f9a2b1c.js")
     assert not has_content_hash("/static/vendor/htmx-2.0.11.min.js")
+
+
+@pytest.mark.parametrize("connections", [1, 32, 50])
+def test_every_row_has_a_ceiling_at_its_own_connection_count(connections: int) -> None:
+    """A ratio compares like with like: the bare app runs at each row's connection count."""
+    rows = scenarios(connections=connections, session_cookie="session=x", writers=[("s", "t")])
+    ceilings = {row.connections for row in rows if row.server == HELLO}
+    assert {row.connections for row in rows} <= ceilings
