@@ -66,6 +66,7 @@ from app.services.author_aliases import AuthorInfo, author_info
 from app.services.catalog_writer import CatalogWriter, fill_blanks
 from app.services.content_version import bump
 from app.services.genai_facts import record_genai_facts
+from app.services.import_changes import changes_clause
 from app.services.known_providers import (
     is_router,
     is_subscription_product,
@@ -155,12 +156,8 @@ class ImportReport:
             tail += f"; {self.kept_live} live prices kept"
         if not self.changed:
             return f"genai-prices: no changes ({read}){tail}; {self.seconds:.1f}s"
-        created = ", ".join(f"{n} {what}" for what, n in sorted(self.created.items()) if n)
-        updated = ", ".join(f"{n} {what}" for what, n in sorted(self.updated.items()) if n)
-        parts = [f"created {created}" if created else "", f"updated {updated}" if updated else ""]
-        if self.prices_closed:
-            parts.append(f"closed {self.prices_closed} price rows")
-        done = "; ".join(p for p in parts if p)
+        closed = [f"closed {self.prices_closed} price rows"] if self.prices_closed else []
+        done = changes_clause(self.created, self.updated, closed)
         return f"genai-prices: {read}: {done}{tail}; {self.seconds:.1f}s"
 
     def counts(self) -> dict[str, Any]:

@@ -53,6 +53,7 @@ from app.services.author_aliases import FIRST_PARTY_PROVIDERS, infer_author
 from app.services.catalog_writer import CatalogWriter, OfferPlace
 from app.services.content_version import bump
 from app.services.curated_facts import record_lifecycle_facts
+from app.services.import_changes import changes_clause
 from app.services.model_facts import FactBook, Modalities
 from app.services.model_keys import ParsedRef, parse_model_ref
 from app.services.model_resolver import alias_table, serving_suffix
@@ -158,12 +159,8 @@ class ModelsDevReport:
             tail += f"; {self.price_disagreements} prices differ from another source's (kept)"
         if not self.changed:
             return f"models.dev: no changes ({read}){tail}; {self.seconds:.1f}s"
-        created = ", ".join(f"{n} {what}" for what, n in sorted(self.created.items()) if n)
-        updated = ", ".join(f"{n} {what}" for what, n in sorted(self.updated.items()) if n)
-        parts = [f"created {created}" if created else "", f"updated {updated}" if updated else ""]
-        if self.facts_written:
-            parts.append(f"{self.facts_written} facts written")
-        done = "; ".join(p for p in parts if p)
+        facts = [f"{self.facts_written} facts written"] if self.facts_written else []
+        done = changes_clause(self.created, self.updated, facts)
         return f"models.dev: {read}: {done}{tail}; {self.seconds:.1f}s"
 
     def counts(self) -> dict[str, Any]:
