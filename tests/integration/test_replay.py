@@ -3,6 +3,7 @@
 import json
 import time
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -516,7 +517,10 @@ def test_an_upload_in_progress_holds_no_database_turn(
                 arrived.set()
             return answers["page"], answers["replay"]
 
-    page, replayed = anyio.run(scenario)
+    # A thread of its own: a browser test earlier in this worker leaves Playwright's event loop
+    # marked running in the main thread, where anyio refuses to start another.
+    with ThreadPoolExecutor(max_workers=1) as runner:
+        page, replayed = runner.submit(anyio.run, scenario).result()
 
     assert page.status_code == 200
     assert replayed.status_code == 200
