@@ -28,7 +28,7 @@ def test_tick_two_models_compare_them_and_change_the_workload(
     # Leaving the search box fires its `change`, which reloads the results; let that reload
     # finish first, or it can swap the rows while a tick is being clicked.
     page.locator("#catalog-q").blur()
-    page.wait_for_function("!document.querySelector('.htmx-request')")
+    expect(page.locator(".htmx-request")).to_have_count(0)
     page.get_by_label("Compare Mistral Small 3.2 24B", exact=True).check()
     page.get_by_label("Compare Mistral Small 4", exact=True).check()
     page.get_by_role("button", name="Compare ticked models").click()
