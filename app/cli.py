@@ -4,9 +4,9 @@ Long imports show a progress bar on a terminal and plain lines elsewhere.
 """
 
 import argparse
-import gc
 import getpass
 import math
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -33,6 +34,7 @@ from app.services.accounts import AccountDetailsError, create_user
 from app.services.genai_import import ProgressCallback, import_genai_prices
 from app.services.refresh_metrics import PeriodicRefresh, parse_interval, run_refresh
 from app.services.seed import seed_reference
+from app.worker_processes import page_cache_note, rate_limit_refusal
 
 console = Console(stderr=True, soft_wrap=True)
 
@@ -95,40 +97,63 @@ def _load_settings() -> Settings:
         raise SystemExit(2) from error
 
 
+def _with_refresh_interval(settings: Settings, interval: timedelta) -> Settings:
+    """The settings with the stale badge counting in `interval`, the one refreshes now run at.
+
+    Also written to the environment, where worker processes read their settings.
+    """
+    minutes = max(1, math.ceil(interval.total_seconds() / 60))
+    os.environ["MODELATLAS_REFRESH_INTERVAL_MINUTES"] = str(minutes)
+    return settings.model_copy(update={"refresh_interval_minutes": minutes})
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Migrate, populate an empty catalog, then serve with uvicorn."""
+    """Migrate, populate an empty catalog, then serve with uvicorn in one or more processes.
+
+    The database is prepared once, here, before any worker starts; the
+    background refresh (`--refresh-every`) also runs here, once, whatever the
+    number of workers.
+    """
     import uvicorn
 
     from app.main import create_app
+    from app.served_app import WORKER_APP_FACTORY, freeze_startup_objects
     from app.services.bootstrap import prepare_database
     from app.services.workload import PresetsFileError
 
     settings = _load_settings()
     if args.refresh_every is not None:
-        # The stale badge counts in scheduled intervals: make it count in this one.
-        minutes = max(1, math.ceil(args.refresh_every.total_seconds() / 60))
-        settings = settings.model_copy(update={"refresh_interval_minutes": minutes})
+        settings = _with_refresh_interval(settings, args.refresh_every)
     configure_logging(settings.log_level)
+    refusal = rate_limit_refusal(settings, args.workers)
+    if refusal is not None and not args.allow_per_process_limits:
+        console.print(f"[red]Configuration error:[/red] {escape(refusal)}")
+        return 2
     try:
+        # Built even when the workers build their own: a bad setting is refused before
+        # anything is migrated.
         app = create_app(settings)
     except PresetsFileError as error:
         console.print(f"[red]Configuration error:[/red] {error}")
         return 2
     prepare_database(settings, echo=console.print, track=progress_bar)
+    note = page_cache_note(settings, args.workers)
+    if note is not None:
+        console.print(note, markup=False)
     refresher = None
     if args.refresh_every is not None:
         refresher = PeriodicRefresh(settings=settings, interval=args.refresh_every)
         refresher.start()
         console.print(f"Refreshing metrics every {args.refresh_every} in the background.")
-    console.print(f"Serving Model Atlas on http://{args.host}:{args.port}/")
-    # What exists now lives as long as the process. Frozen, it is left out of the
-    # garbage collector's full passes, which otherwise walked it every few hundred
-    # model pages: a 90 ms pause each time, measured.
-    gc.collect()
-    gc.freeze()
+    processes = "one process" if args.workers == 1 else f"{args.workers} worker processes"
+    console.print(f"Serving Model Atlas on http://{args.host}:{args.port}/ with {processes}")
+    if args.workers == 1:
+        freeze_startup_objects()
     try:
         uvicorn.run(
-            app,
+            app if args.workers == 1 else WORKER_APP_FACTORY,
+            factory=args.workers > 1,
+            workers=args.workers,
             host=args.host,
             port=args.port,
             log_level=settings.log_level.lower(),
@@ -153,6 +178,17 @@ def _interval(text: str) -> timedelta:
         return parse_interval(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from error
+
+
+def _worker_count(text: str) -> int:
+    """argparse type for --workers: a whole number of processes, at least one."""
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1 or more)")
+    return count
 
 
 def cmd_db_upgrade(_args: argparse.Namespace) -> int:
@@ -307,6 +343,20 @@ def build_parser() -> argparse.ArgumentParser:
         type=_interval,
         metavar="INTERVAL",
         help="also refresh metrics in the background every INTERVAL (30s, 10m, 1h)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=_worker_count,
+        default=1,
+        metavar="N",
+        help="serve from N processes (default 1); with N > 1, rate limits must be counted in "
+        "Redis (MODELATLAS_RATE_LIMIT_STORAGE_URL=redis://...)",
+    )
+    serve.add_argument(
+        "--allow-per-process-limits",
+        action="store_true",
+        help="with --workers N > 1, accept rate limits counted in each process's memory "
+        "(together the workers allow N times each limit)",
     )
     serve.set_defaults(handler=cmd_serve)
 
