@@ -97,6 +97,14 @@ def _load_settings() -> Settings:
         raise SystemExit(2) from error
 
 
+# How long uvicorn's supervisor waits for a worker to answer its ping before it kills the worker
+# as hung and starts another. A new worker answers only once it has imported the app: its 5 s
+# default was seen to pass on a busy machine (11 s), killing a worker that was merely starting,
+# whose replacement may be just as slow. The ping is answered by a thread of its own, so a
+# worker busy serving still answers at once; only a stuck process waits this long.
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
 def _with_refresh_interval(settings: Settings, interval: timedelta) -> Settings:
     """The settings with the stale badge counting in `interval`, the one refreshes now run at.
 
@@ -165,6 +173,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             proxy_headers=bool(settings.forwarded_allow_ips),
             forwarded_allow_ips=settings.forwarded_allow_ips or None,
             server_header=False,
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         )
     finally:
         if refresher is not None:

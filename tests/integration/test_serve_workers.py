@@ -7,6 +7,7 @@ connection's server-side socket belongs to exactly one worker process.
 """
 
 import http.client
+import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -25,6 +26,7 @@ PROC = Path("/proc")
 WORKERS_STARTED_SECONDS = 60
 STARTED = re.compile(r"INFO uvicorn\.error Started server process \[(\d+)\]")
 LIST_PATH = "/api/v1/models"
+SLOW_START_SECONDS = 7
 
 # --- The refusal, before anything is touched ---------------------------------------------
 
@@ -94,11 +96,26 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeededDatabas
         yield seeded
 
 
+def slow_starting_workers(directory: Path) -> str:
+    """A PYTHONPATH whose `sitecustomize` makes each worker start SLOW_START_SECONDS late.
+
+    Workers are multiprocessing's spawned children, the only processes run with
+    `--multiprocessing-fork`; the command and uvicorn's supervisor start as usual.
+    """
+    (directory / "sitecustomize.py").write_text(
+        "import sys, time\n"
+        f"if '--multiprocessing-fork' in sys.argv:\n    time.sleep({SLOW_START_SECONDS})\n"
+    )
+    return os.pathsep.join(filter(None, [str(directory), os.environ.get("PYTHONPATH")]))
+
+
 @pytest.fixture(scope="module")
 def server(
     database: SeededDatabase, fake: FakeOpenRouter, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServedProcess]:
-    """Two workers counting rate limits each for itself (allowed here: no Redis needed)."""
+    """Two workers counting rate limits each for itself (allowed here: no Redis needed), each
+    starting slower than uvicorn's own five seconds for a worker to answer its first ping."""
+    directory = tmp_path_factory.mktemp("workers")
     with served(
         "--workers",
         "2",
@@ -106,9 +123,10 @@ def server(
         "--refresh-every",
         "1h",
         database_url=database.url,
-        directory=tmp_path_factory.mktemp("workers"),
+        directory=directory,
         MODELATLAS_OPENROUTER_BASE_URL=fake.base_url,
         MODELATLAS_HF_BASE_URL=NO_NETWORK,
+        PYTHONPATH=slow_starting_workers(tmp_path_factory.mktemp("slow-start")),
     ) as process:
         _wait_for(lambda: len(STARTED.findall(process.output())) == 2, "both workers to start")
         yield process
@@ -176,6 +194,13 @@ def test_two_workers_are_two_processes_and_both_answer(server: ServedProcess) ->
             connection.close()
 
     assert answered_by == workers
+
+
+def test_workers_slower_to_start_than_uvicorns_default_are_not_killed(
+    server: ServedProcess,
+) -> None:
+    assert "died" not in server.output()
+    assert len(set(STARTED.findall(server.output()))) == 2
 
 
 def test_the_database_is_prepared_once_before_the_workers_start(server: ServedProcess) -> None:
