@@ -38,4 +38,8 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
 
 ENTRYPOINT ["modelatlas"]
+# One process by default: a lone container keeps its rate limits in memory, which several
+# workers must not (`serve --workers N` refuses it). compose.yaml serves with --workers and
+# Redis; elsewhere set MODELATLAS_RATE_LIMIT_STORAGE_URL and MODELATLAS_PAGE_CACHE_URL to a
+# Redis and pass `serve --host 0.0.0.0 --port 8000 --workers N` as the command.
 CMD ["serve", "--host", "0.0.0.0", "--port", "8000"]
