@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from app.config import Settings
@@ -201,6 +202,15 @@ def test_workers_slower_to_start_than_uvicorns_default_are_not_killed(
 ) -> None:
     assert "died" not in server.output()
     assert len(set(STARTED.findall(server.output()))) == 2
+
+
+def test_every_worker_counts_staleness_in_the_interval_of_refresh_every(
+    server: ServedProcess,
+) -> None:
+    pages = [httpx.get(f"{server.base_url}/status", timeout=10) for _ in range(6)]
+
+    assert [page.status_code for page in pages] == [200] * 6
+    assert all("is older than 3 h (three refresh intervals)" in page.text for page in pages)
 
 
 def test_the_database_is_prepared_once_before_the_workers_start(server: ServedProcess) -> None:
