@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import Comment, Model, Rating, User
-from tests.auth_helpers import PASSWORD, sign_in, sign_out, sign_up, unique_email
-from tests.community_pages import (
+from tests.support.auth import PASSWORD, sign_in, sign_out, sign_up, unique_email
+from tests.support.community_pages import (
     ME_PATH,
     MODEL_PATH,
     find,

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from app.models import Author, BenchmarkScore, Endpoint, Model, Price, Provider
 from app.services.rollups import refresh_rollups
 from app.services.seed import REFERENCE_MODEL_SLUG
-from tests.auth_helpers import htmx_headers
-from tests.community_data import add_comments, make_user
+from tests.support.auth import htmx_headers
+from tests.support.community_data import add_comments, make_user
 
 REFERENCE_URL = f"/models/{REFERENCE_MODEL_SLUG}"
 
