@@ -13,7 +13,6 @@ import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -24,6 +23,7 @@ from tests.support import first_start as first_start_figure
 from tests.support.databases import backend, throwaway_database
 from tests.support.executables import modelatlas_executable
 from tests.support.page_layout import assert_page_reads_well
+from tests.support.served_app import LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -35,17 +35,6 @@ CHROMIUM_ARGS = [
 ]
 SERVER_START_TIMEOUT_SECONDS = 90
 FAILED_CALL = pytest.StashKey[bool]()
-
-
-@dataclass(frozen=True)
-class LiveServer:
-    """A running `modelatlas serve` process."""
-
-    base_url: str
-    first_start_seconds: float
-
-    def url(self, path: str) -> str:
-        return f"{self.base_url}{path}"
 
 
 @pytest.fixture(scope="session", autouse=True)

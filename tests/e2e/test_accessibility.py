@@ -15,9 +15,9 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import LiveServer
 from tests.support.axe import assert_accessible
 from tests.support.page_layout import assert_page_reads_well
+from tests.support.served_app import LiveServer
 
 pytestmark = pytest.mark.e2e
 

@@ -9,8 +9,8 @@ sideways as a whole (see tests/support/page_layout.py).
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import LiveServer
 from tests.support.page_layout import assert_page_reads_well
+from tests.support.served_app import LiveServer
 
 pytestmark = pytest.mark.e2e
 
