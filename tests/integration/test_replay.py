@@ -22,8 +22,9 @@ from app.models import Author, Endpoint, Model, Price, Provider
 from app.services.replay_catalog import resolve_model_ids
 from app.web.csrf import MISSING_OR_WRONG
 from app.web.formatting import money
-from tests.conftest import QueryCounter, app_client
+from tests.support.app_clients import app_client
 from tests.support.auth import form_token
+from tests.support.query_counts import QueryCounter
 
 CONTRACT_MODEL = "mistralai/mistral-small-2603"
 
