@@ -17,8 +17,8 @@ from tests.support.community_pages import (
     parse,
     per_user_parts,
     submit,
-    text_of,
 )
+from tests.support.page_text import text_of
 
 
 def post_comment(client: TestClient, body: str) -> int:

@@ -20,8 +20,8 @@ from tests.support.community_pages import (
     parse,
     per_user_parts,
     submit,
-    text_of,
 )
+from tests.support.page_text import text_of
 
 
 def model_page(client: TestClient, query: str = "") -> dict[str, str]:

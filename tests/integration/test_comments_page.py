@@ -19,8 +19,8 @@ from tests.support.community_pages import (
     htmx_submit,
     parse,
     per_user_parts,
-    text_of,
 )
+from tests.support.page_text import text_of
 from tests.support.query_counts import QueryCounter
 
 THREAD_PATH = f"{MODEL_PATH}/comments"

@@ -29,8 +29,8 @@ from tests.support.community_pages import (
     htmx_submit,
     parse,
     per_user_parts,
-    text_of,
 )
+from tests.support.page_text import text_of
 
 PAYLOADS = {
     "script tag": "<script>alert(1)</script>",
