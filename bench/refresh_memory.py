@@ -45,7 +45,7 @@ def fake_upstream(models: int, endpoints: int) -> Iterator[str]:
         [
             sys.executable,
             "-m",
-            "tests.fake_openrouter",
+            "tests.support.fake_openrouter",
             "--models",
             str(models),
             "--endpoints",

@@ -23,10 +23,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db import make_engine
-from app.main import create_app
 from app.services import passwords
 from tests.support import database_templates, first_start
+from tests.support.app_clients import app_client
 from tests.support.fake_hub import serving_fake_hub
+from tests.support.query_counts import QueryCounter
 
 # argon2id's smallest memory and time: still the real algorithm, in about a millisecond.
 QUICK_ARGON2 = Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -183,15 +184,6 @@ def settings(catalog_engine: Engine) -> Settings:
     )
 
 
-def app_client(
-    settings: Settings, factory: sessionmaker[Session], **overrides: object
-) -> TestClient:
-    """A client for an app built with `overrides` of `settings`, reading through `factory`."""
-    app = create_app(settings.model_copy(update=overrides))
-    app.state.session_factory = factory
-    return TestClient(app, raise_server_exceptions=False)
-
-
 @pytest.fixture
 def client(settings: Settings, catalog_factory: sessionmaker[Session]) -> Iterator[TestClient]:
     """A client for an app whose sessions run inside the test's rolled-back transaction."""
@@ -210,20 +202,6 @@ def memo_clients(
         app_client(settings, catalog_factory, page_cache=False, computed_memo=False) as computing,
     ):
         yield remembering, computing
-
-
-class QueryCounter:
-    """Counts SQL statements sent through an engine while active."""
-
-    def __init__(self) -> None:
-        self.statements: list[str] = []
-
-    @property
-    def count(self) -> int:
-        return len(self.statements)
-
-    def __call__(self, _conn, _cursor, statement, _params, _context, _executemany) -> None:
-        self.statements.append(statement)
 
 
 @pytest.fixture

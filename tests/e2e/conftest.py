@@ -13,17 +13,17 @@ import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
-from tests.databases import backend, throwaway_database
-from tests.e2e.layout import assert_page_reads_well
-from tests.executables import modelatlas_executable
 from tests.support import first_start as first_start_figure
+from tests.support.databases import backend, throwaway_database
+from tests.support.executables import modelatlas_executable
+from tests.support.page_layout import assert_page_reads_well
+from tests.support.served_app import LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -35,17 +35,6 @@ CHROMIUM_ARGS = [
 ]
 SERVER_START_TIMEOUT_SECONDS = 90
 FAILED_CALL = pytest.StashKey[bool]()
-
-
-@dataclass(frozen=True)
-class LiveServer:
-    """A running `modelatlas serve` process."""
-
-    base_url: str
-    first_start_seconds: float
-
-    def url(self, path: str) -> str:
-        return f"{self.base_url}{path}"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -177,7 +166,7 @@ def page(
     """A fresh browser context per test; a failing test leaves a screenshot behind.
 
     The page a passing test ends on must fit the window and write its figures the one
-    way (tests/e2e/layout.py), whatever clicks and typing brought it there.
+    way (tests/support/page_layout.py), whatever clicks and typing brought it there.
     """
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)

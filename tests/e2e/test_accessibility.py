@@ -5,7 +5,7 @@ per-visitor parts (the account menu, the rating and comment forms) and, on
 /docs, after Swagger UI has drawn the reference. Running both schemes matters
 because colour contrast is computed from the colours actually painted, and dark
 mode swaps every colour variable. Only serious and critical findings fail (see
-tests/e2e/axe.py, which also explains how axe runs under the strict CSP).
+tests/support/axe.py, which also explains how axe runs under the strict CSP).
 """
 
 import re
@@ -15,9 +15,9 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.axe import assert_accessible
-from tests.e2e.conftest import LiveServer
-from tests.e2e.layout import assert_page_reads_well
+from tests.support.axe import assert_accessible
+from tests.support.page_layout import assert_page_reads_well
+from tests.support.served_app import LiveServer
 
 pytestmark = pytest.mark.e2e
 

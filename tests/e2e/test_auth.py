@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
 
-from tests.e2e.conftest import LiveServer
+from tests.support.served_app import LiveServer
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.web.formatting import money
-from tests.e2e.conftest import LiveServer
+from tests.support.served_app import LiveServer
 
 pytestmark = pytest.mark.e2e
 

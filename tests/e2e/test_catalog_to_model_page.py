@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e.conftest import LiveServer
+from tests.support.served_app import LiveServer
 
 pytestmark = pytest.mark.e2e
 

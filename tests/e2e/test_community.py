@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
 from app.services.community_page import COMMENTS_PER_PAGE
-from tests.e2e.conftest import LiveServer
+from tests.support.served_app import LiveServer
 
 pytestmark = pytest.mark.e2e
 

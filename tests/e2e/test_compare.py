@@ -11,8 +11,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.axe import assert_accessible
-from tests.e2e.conftest import LiveServer
+from tests.support.axe import assert_accessible
+from tests.support.served_app import LiveServer
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import LiveServer
+from tests.support.served_app import LiveServer
 
 pytestmark = pytest.mark.e2e
 

@@ -3,14 +3,14 @@
 The header wraps its navigation under the brand and the account link; tables of
 offers and models turn into one card per row; the compare matrix scrolls inside
 its own box with the row labels pinned. What fails here is a page that scrolls
-sideways as a whole (see tests/e2e/layout.py).
+sideways as a whole (see tests/support/page_layout.py).
 """
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import LiveServer
-from tests.e2e.layout import assert_page_reads_well
+from tests.support.page_layout import assert_page_reads_well
+from tests.support.served_app import LiveServer
 
 pytestmark = pytest.mark.e2e
 

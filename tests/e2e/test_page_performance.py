@@ -22,7 +22,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser
 
-from tests.e2e.conftest import LiveServer
+from tests.support.served_app import LiveServer
 
 pytestmark = pytest.mark.e2e
 

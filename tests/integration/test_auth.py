@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.models.accounts import User, UserSession
 from app.web.auth import safe_next
-from tests.auth_helpers import (
+from tests.support.auth import (
     PASSWORD,
     form_token,
     session_token,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.models import Model
 from app.models.accounts import User, UserSession
 from app.models.community import Comment, Rating
-from tests.auth_helpers import (
+from tests.support.auth import (
     PASSWORD,
     form_token,
     other_client,

@@ -17,9 +17,9 @@ from app.config import Settings
 from app.db import make_engine, make_session_factory
 from app.main import create_app
 from app.models.accounts import User
-from tests.auth_helpers import PASSWORD, sign_in
-from tests.databases import throwaway_database
-from tests.executables import modelatlas_executable
+from tests.support.auth import PASSWORD, sign_in
+from tests.support.databases import throwaway_database
+from tests.support.executables import modelatlas_executable
 
 
 @pytest.fixture(scope="module")

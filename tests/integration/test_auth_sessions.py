@@ -17,7 +17,7 @@ from app.main import create_app
 from app.models.accounts import User, UserSession
 from app.services import sessions
 from app.web.auth import AdminUserDep, CurrentUserDep, RequiredUserDep
-from tests.auth_helpers import (
+from tests.support.auth import (
     form_token,
     htmx_headers,
     make_admin,

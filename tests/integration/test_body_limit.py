@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.models import Comment
-from tests.auth_helpers import PASSWORD, form_token, sign_out, sign_up, unique_email
+from tests.support.auth import PASSWORD, form_token, sign_out, sign_up, unique_email
 
 MODEL_PATH = "/models/mistral/mistral-small-2603"
 LIMIT = 256 * 1024

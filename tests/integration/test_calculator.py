@@ -20,17 +20,13 @@ from sqlalchemy.orm import Session
 from app.models import Author, Endpoint, Model, ModelModality, Price, Provider
 from app.services.calculator import model_calculator
 from app.services.rollups import refresh_rollups
+from tests.support.page_text import text_of
 
 REFERENCE_URL = "/models/mistral/mistral-small-2603"
 ONE_MILLION_EACH_WAY = "requests_per_month=1000&input_tokens=1000&output_tokens=1000"
 HTMX = {"HX-Request": "true"}
 # Larger than any real context window, so the imported catalog has no comparable model.
 HUGE_WINDOW = 50_000_000
-
-
-def text_of(element: Tag | None) -> str:
-    assert element is not None
-    return " ".join(element.get_text().split())
 
 
 def soup(html: str) -> BeautifulSoup:

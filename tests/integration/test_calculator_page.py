@@ -12,15 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import Settings
 from app.main import create_app
 from app.services.workload import PresetsFileError
+from tests.support.page_text import text_of
 
 REFERENCE = "mistral/mistral-small-2603"
 ONE_MILLION_EACH_WAY = "requests_per_month=1000&input_tokens=1000&output_tokens=1000"
 HTMX = {"HX-Request": "true"}
-
-
-def text_of(element: Tag | None) -> str:
-    assert element is not None
-    return " ".join(element.get_text().split())
 
 
 def soup(html: str) -> BeautifulSoup:

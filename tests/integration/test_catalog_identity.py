@@ -13,7 +13,7 @@ from app.services.catalog_writer import CatalogWriter
 from app.services.genai_import import import_genai_prices
 from app.services.model_redirects import merge_models
 from app.sources.genai_prices import default_providers
-from tests.community_data import make_model, make_user
+from tests.support.community_data import make_model, make_user
 
 
 def providers_of(session: Session, slug: str) -> set[str]:

@@ -16,8 +16,9 @@ from app.config import Settings
 from app.services.content_version import bump
 from app.services.genai_import import import_genai_prices
 from app.sources.genai_prices import default_providers
-from tests.community_data import make_model
-from tests.conftest import QueryCounter, app_client
+from tests.support.app_clients import app_client
+from tests.support.community_data import make_model
+from tests.support.query_counts import QueryCounter
 
 SEARCH = {"q": "mistral", "min_context": "32k", "max_price": "5"}
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.config import Settings
 from app.models import Endpoint, Model
 from app.services.content_version import bump
-from tests.conftest import QueryCounter
+from tests.support.query_counts import QueryCounter
 
 HTMX = {"HX-Request": "true"}
 REFERENCE_SLUG = "mistral/mistral-small-2603"

@@ -15,8 +15,8 @@ import app.models  # noqa: F401 - registers every table on Base.metadata
 from app import migrate
 from app.db import Base, make_engine
 from app.models import Model
-from tests.databases import throwaway_database
 from tests.support.cli import run_cli
+from tests.support.databases import throwaway_database
 
 REFERENCE_SLUG = "mistral/mistral-small-2603"
 

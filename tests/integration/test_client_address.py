@@ -16,9 +16,9 @@ from pathlib import Path
 
 import httpx
 
-from tests.auth_helpers import form_token, unique_email
-from tests.databases import throwaway_database
-from tests.executables import modelatlas_executable
+from tests.support.auth import form_token, unique_email
+from tests.support.databases import throwaway_database
+from tests.support.executables import modelatlas_executable
 
 START_TIMEOUT_SECONDS = 60
 PER_ADDRESS = 3

@@ -18,7 +18,7 @@ from app.services.comments import (
 )
 from app.services.community_page import COMMENTS_PER_PAGE, load_thread
 from app.services.direction_controls import DIRECTION_CONTROLS
-from tests.community_data import add_comments, make_model, make_user
+from tests.support.community_data import add_comments, make_model, make_user
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Comment, User
-from tests.auth_helpers import make_admin, other_client, sign_up, unique_email
-from tests.community_pages import (
+from tests.support.auth import make_admin, other_client, sign_up, unique_email
+from tests.support.community_pages import (
     ME_PATH,
     MODEL_PATH,
     find,
@@ -17,8 +17,8 @@ from tests.community_pages import (
     parse,
     per_user_parts,
     submit,
-    text_of,
 )
+from tests.support.page_text import text_of
 
 
 def post_comment(client: TestClient, body: str) -> int:

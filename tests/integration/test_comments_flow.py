@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import Comment, Model, Rating, User
-from tests.auth_helpers import PASSWORD, sign_in, sign_out, sign_up, unique_email
-from tests.community_pages import (
+from tests.support.auth import PASSWORD, sign_in, sign_out, sign_up, unique_email
+from tests.support.community_pages import (
     ME_PATH,
     MODEL_PATH,
     find,
@@ -20,8 +20,8 @@ from tests.community_pages import (
     parse,
     per_user_parts,
     submit,
-    text_of,
 )
+from tests.support.page_text import text_of
 
 
 def model_page(client: TestClient, query: str = "") -> dict[str, str]:

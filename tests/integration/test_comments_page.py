@@ -9,9 +9,9 @@ from app.main import create_app
 from app.models import Model
 from app.services.community_page import COMMENTS_PER_PAGE, find_model, load_community
 from app.services.ratings import rate_model
-from tests.auth_helpers import make_admin, other_client, sign_up, unique_email
-from tests.community_data import add_comments, make_user
-from tests.community_pages import (
+from tests.support.auth import make_admin, other_client, sign_up, unique_email
+from tests.support.community_data import add_comments, make_user
+from tests.support.community_pages import (
     ME_PATH,
     MODEL_PATH,
     find,
@@ -19,9 +19,9 @@ from tests.community_pages import (
     htmx_submit,
     parse,
     per_user_parts,
-    text_of,
 )
-from tests.conftest import QueryCounter
+from tests.support.page_text import text_of
+from tests.support.query_counts import QueryCounter
 
 THREAD_PATH = f"{MODEL_PATH}/comments"
 

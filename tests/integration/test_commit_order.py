@@ -22,8 +22,8 @@ from app.config import Settings
 from app.main import create_app
 from app.models import Comment, User
 from app.web.unit_of_work import UnitOfWorkRoute
-from tests.auth_helpers import PASSWORD, form_token, sign_up, unique_email
-from tests.refresh_support import MODEL_PAGE, SeededDatabase, seeded_database
+from tests.support.auth import PASSWORD, form_token, sign_up, unique_email
+from tests.support.metrics_refresh import MODEL_PAGE, SeededDatabase, seeded_database
 
 SAFE = {"GET", "HEAD", "OPTIONS", "TRACE"}
 HEADER_TOKEN = re.compile(r'"X-CSRF-Token": "([^"]+)"')

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from app.models import Model
 from app.services.ratings import rate_model
-from tests.community_data import make_user
-from tests.integration.test_model_page import add_model, table_rows, text_of
+from tests.support.community_data import make_user
+from tests.support.model_page import add_model
+from tests.support.page_text import table_rows, text_of
 
 REFERENCE = "mistral/mistral-small-2603"
 MINI = "openai/gpt-4o-mini"

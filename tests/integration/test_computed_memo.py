@@ -20,10 +20,10 @@ from app.services.computed_memo import ComputedMemo
 from app.services.content_version import bump
 from app.services.ratings import rate_model
 from app.services.sessions import revoke_all_sessions
-from tests.auth_helpers import htmx_headers, sign_up, unique_email
-from tests.catalog_data import add_throughput_samples
-from tests.community_data import make_user
-from tests.community_pages import MODEL_PATH
+from tests.support.auth import htmx_headers, sign_up, unique_email
+from tests.support.community_data import make_user
+from tests.support.community_pages import MODEL_PATH
+from tests.support.sample_catalog import add_throughput_samples
 
 
 class Calls:

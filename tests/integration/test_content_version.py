@@ -17,8 +17,8 @@ from app.db import ConnectionLimits, make_engine, make_session_factory
 from app.models import Model
 from app.services.content_version import ContentChange, bump, current_version, subscribe
 from app.services.seed import REFERENCE_MODEL_SLUG
-from tests.databases import backend
-from tests.refresh_support import SeededDatabase, seeded_database
+from tests.support.databases import backend
+from tests.support.metrics_refresh import SeededDatabase, seeded_database
 
 
 @pytest.fixture

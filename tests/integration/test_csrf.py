@@ -17,7 +17,7 @@ from app.config import Settings
 from app.main import create_app
 from app.models.accounts import User
 from app.web.csrf import MISSING_OR_WRONG
-from tests.auth_helpers import (
+from tests.support.auth import (
     PASSWORD,
     form_token,
     htmx_headers,

@@ -21,9 +21,9 @@ from app.config import Settings
 from app.main import create_app
 from app.models import Rating
 from app.web.deps import SessionDep
-from tests.auth_helpers import session_token, sign_up
-from tests.databases import backend
-from tests.refresh_support import MODEL_PAGE, SeededDatabase, seeded_database
+from tests.support.auth import session_token, sign_up
+from tests.support.databases import backend
+from tests.support.metrics_refresh import MODEL_PAGE, SeededDatabase, seeded_database
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.models import Author, Endpoint, Provider
 from app.services.directory import author_page, list_authors, list_providers, provider_page
-from tests.catalog_data import build_sample_catalog
-from tests.conftest import QueryCounter
+from tests.support.query_counts import QueryCounter
+from tests.support.sample_catalog import build_sample_catalog
 
 
 @pytest.fixture

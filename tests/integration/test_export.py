@@ -26,9 +26,9 @@ from app.models import (
 from app.services.content_version import bump
 from app.sources.genai_prices import PRICE_COLUMNS
 from app.web.calculator import FORMULA_PREFIXES
-from tests.auth_helpers import sign_up, unique_email
-from tests.community_pages import MODEL_PATH
-from tests.conftest import app_client
+from tests.support.app_clients import app_client
+from tests.support.auth import sign_up, unique_email
+from tests.support.community_pages import MODEL_PATH
 
 EXPORT = "/api/v1/export"
 EXPECTED_SOURCES = {

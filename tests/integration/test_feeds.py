@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.models import Comment, Endpoint, Model, Price, Provider
 from app.services.feeds import FEED_LIMIT
-from tests.community_data import make_model, make_user
+from tests.support.community_data import make_model, make_user
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"

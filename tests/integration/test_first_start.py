@@ -15,7 +15,7 @@ from pathlib import Path
 from app.config import Settings
 from app.services.bootstrap import prepare_database
 from app.services.genai_import import ProgressCallback
-from tests.databases import throwaway_database
+from tests.support.databases import throwaway_database
 
 SUMMARY = re.compile(
     r"^[\d,]+ models from \d+ providers imported from genai-prices; [\d,]+ price entries skipped"

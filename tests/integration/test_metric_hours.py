@@ -20,14 +20,14 @@ from app.services.metric_history import load_metric_history
 from app.services.metric_hours import rebuild_metric_hours
 from app.services.refresh_metrics import RunStatus
 from app.services.retention import downsample_samples
-from tests.catalog_data import endpoints_of_one_model
-from tests.fake_openrouter import FakeOpenRouter
-from tests.refresh_support import (
+from tests.support.fake_openrouter import FakeOpenRouter
+from tests.support.metrics_refresh import (
     SeededDatabase,
     refresh_settings,
     run_refresh_job,
     seeded_database,
 )
+from tests.support.sample_catalog import endpoints_of_one_model
 
 NOW = datetime(2026, 6, 10, 12, 30, tzinfo=UTC)
 

@@ -21,7 +21,8 @@ from app.models import Endpoint, MetricSample, Model, PopularitySignal, Provider
 from app.services.freshness import Freshness
 from app.services.metric_history import load_metric_history
 from app.services.model_page import load_model_page
-from tests.integration.test_model_page import REFERENCE_URL, add_model, section, table_rows, text_of
+from tests.support.model_page import REFERENCE_URL, add_model
+from tests.support.page_text import section, table_rows, text_of
 
 STALE_AFTER = timedelta(minutes=30)  # 3 x the default 10-minute refresh interval
 

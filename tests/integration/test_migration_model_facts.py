@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from app import migrate
 from app.db import make_engine
-from tests.databases import throwaway_database
+from tests.support.databases import throwaway_database
 
 
 @pytest.fixture

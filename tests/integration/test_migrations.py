@@ -17,7 +17,7 @@ from sqlalchemy import Engine, column, inspect, select, table
 import app.models  # noqa: F401 - registers every table on Base.metadata
 from app import migrate
 from app.db import Base, make_engine
-from tests.databases import throwaway_database
+from tests.support.databases import throwaway_database
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

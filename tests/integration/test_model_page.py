@@ -1,27 +1,17 @@
 """The model page: every section of the reference, in order, with the reference's values."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pytest
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import (
-    Author,
-    BenchmarkScore,
-    Endpoint,
-    MetricSample,
-    Model,
-    ModelModality,
-    Price,
-    Provider,
-)
-from app.services.rollups import refresh_rollups
-
-REFERENCE_URL = "/models/mistral/mistral-small-2603"
+from app.models import BenchmarkScore, Model, ModelModality
+from tests.support.model_page import REFERENCE_URL, add_model
+from tests.support.page_text import section, table_rows, text_of
 
 SECTIONS_IN_ORDER = [
     ("model-header", "Mistral Small 4"),
@@ -52,101 +42,11 @@ TABLE_COLUMNS = [
 ]
 
 
-def text_of(element: Tag | None) -> str:
-    """An element's visible text with whitespace collapsed, as a reader sees it."""
-    assert element is not None
-    return " ".join(element.get_text().split())
-
-
-def section(soup: BeautifulSoup, section_id: str) -> Tag:
-    found = soup.find(id=section_id)
-    assert isinstance(found, Tag), f"no #{section_id}"
-    return found
-
-
-def table_rows(table: Tag) -> dict[str, dict[str, str]]:
-    """Rows of an endpoints table keyed by provider, each a column -> cell text mapping."""
-    header = [text_of(th) for th in table.select("thead th")]
-    rows = {}
-    for tr in table.select("tbody tr"):
-        cells = [text_of(cell) for cell in tr.find_all(["th", "td"])]
-        rows[cells[0]] = dict(zip(header, cells, strict=True))
-    return rows
-
-
 @pytest.fixture
 def reference_page(client: TestClient) -> BeautifulSoup:
     response = client.get(REFERENCE_URL)
     assert response.status_code == 200
     return BeautifulSoup(response.text, "html.parser")
-
-
-def add_model(
-    session: Session,
-    *,
-    author_slug: str,
-    model_id: str,
-    name: str,
-    providers: int = 0,
-    with_router: bool = False,
-) -> Model:
-    """A model with `providers` measured and priced inference endpoints (and maybe a router)."""
-    author = Author(slug=author_slug, name=f"{author_slug.title()} Lab")
-    model = Model(
-        author=author,
-        slug=f"{author_slug}/{model_id}",
-        name=name,
-        status="active",
-        modalities=[
-            ModelModality(direction="input", modality="text"),
-            ModelModality(direction="output", modality="text"),
-        ],
-    )
-    session.add(model)
-    kinds = ["inference"] * providers + (["router"] if with_router else [])
-    for number, kind in enumerate(kinds, start=1):
-        provider = Provider(
-            slug=f"{author_slug}-host-{number}",
-            name=f"Host {number}" if kind == "inference" else "Test Router",
-            kind=kind,
-            api_base=f"https://api.host-{number}.test/v1",
-        )
-        endpoint = Endpoint(
-            model=model,
-            provider=provider,
-            provider_model_id=f"{model_id}-at-{number}",
-            context_window=32_768,
-            supported_parameters=["tools"] if number % 2 else [],
-            throughput_p50=Decimal(10 * number),
-            ttft_p50_ms=Decimal(100 * number),
-            measured_at=datetime(2026, 4, 1, 9, number, tzinfo=UTC),
-            metrics_source="openrouter",
-        )
-        endpoint.prices.append(
-            Price(
-                service_tier="standard",
-                effective_from=datetime(2026, 4, 1, tzinfo=UTC),
-                input=Decimal(number),
-                output=Decimal(2 * number),
-                source="test",
-            )
-        )
-        session.add(endpoint)
-    session.flush()
-    for endpoint in model.endpoints:
-        session.add(
-            MetricSample(
-                endpoint_id=endpoint.id,
-                measured_at=endpoint.measured_at,
-                window="30m",
-                throughput_p50=endpoint.throughput_p50,
-                ttft_p50_ms=endpoint.ttft_p50_ms,
-                source="openrouter",
-            )
-        )
-    refresh_rollups(session=session, model_ids=[model.id])
-    session.commit()
-    return model
 
 
 def test_sections_appear_in_reference_order_with_labelled_headings(

@@ -15,7 +15,8 @@ from app.models import Author, Endpoint, Model, ModelModality, Price, Provider
 from app.services.content_version import bump
 from app.services.model_facts import record_facts
 from app.services.rollups import refresh_rollups
-from tests.integration.test_model_page import REFERENCE_URL, add_model, section, text_of
+from tests.support.model_page import REFERENCE_URL, add_model
+from tests.support.page_text import section, text_of
 
 SEEN = datetime(2026, 11, 30, tzinfo=UTC)
 

@@ -22,8 +22,8 @@ from app.models import Endpoint, Model, Price, Provider, RefreshRun
 from app.services import model_page
 from app.services.content_version import bump
 from app.services.time_buckets import floor_to_hour
-from tests.catalog_data import add_throughput_samples
-from tests.community_pages import MODEL_PATH
+from tests.support.community_pages import MODEL_PATH
+from tests.support.sample_catalog import add_throughput_samples
 
 HTMX = {"HX-Request": "true"}
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.models import Author, Endpoint, Model, ModelModality, Price, Provider
 from app.services.content_version import bump
 from app.services.rollups import refresh_rollups
-from tests.integration.test_model_page import section, text_of
+from tests.support.page_text import section, text_of
 
 
 def _offer(model: Model, provider: Provider, variant: str, price: str, throughput: str) -> None:

@@ -11,8 +11,8 @@ from sqlalchemy import func, inspect, select
 
 from app.db import make_engine
 from app.models import Model, RefreshRun
-from tests.databases import throwaway_database
-from tests.integration.test_cli import run_cli
+from tests.support.cli import run_cli
+from tests.support.databases import throwaway_database
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "models_dev"
 

@@ -14,8 +14,8 @@ from app.services.model_facts import FieldFacts, Modalities, facts_of
 from app.services.refresh_metrics import RunStatus
 from app.services.seed import REFERENCE_MODEL_SLUG
 from app.sources.openrouter import RejectedItemError, parse_model
-from tests.fake_openrouter import FakeOpenRouter
-from tests.refresh_support import (
+from tests.support.fake_openrouter import FakeOpenRouter
+from tests.support.metrics_refresh import (
     SeededDatabase,
     refresh_settings,
     run_refresh_job,

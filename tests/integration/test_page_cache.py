@@ -19,9 +19,9 @@ from app.main import create_app
 from app.models import Model
 from app.services.ratings import rate_model
 from app.web.security_headers import CONTENT_SECURITY_POLICY
-from tests.auth_helpers import other_client, sign_up
-from tests.community_data import make_model, make_user
-from tests.page_cache_support import (
+from tests.support.auth import other_client, sign_up
+from tests.support.community_data import make_model, make_user
+from tests.support.page_cache import (
     FakeClock,
     fetch,
     page_cache_of,

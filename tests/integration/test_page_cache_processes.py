@@ -29,9 +29,9 @@ from app.models import Model
 from app.services.ratings import rate_model
 from app.services.seed import REFERENCE_MODEL_SLUG
 from app.web.page_cache import STORE_RETRY_SECONDS
-from tests.community_data import make_model, make_user
-from tests.page_cache_support import FakeClock, fetch, page_cache_of, primed, settle
-from tests.refresh_support import SeededDatabase, seeded_database
+from tests.support.community_data import make_model, make_user
+from tests.support.metrics_refresh import SeededDatabase, seeded_database
+from tests.support.page_cache import FakeClock, fetch, page_cache_of, primed, settle
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/0"

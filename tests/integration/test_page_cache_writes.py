@@ -30,17 +30,17 @@ from app.services.popularity import refresh_popularity
 from app.services.retention import downsample_samples
 from app.services.seed import REFERENCE_MODEL_SLUG, seed_reference
 from app.sources.genai_prices import default_providers
-from tests.auth_helpers import PASSWORD, make_admin, other_client, sign_up, unique_email
-from tests.community_data import make_model
-from tests.databases import throwaway_database
-from tests.fake_openrouter import FakeOpenRouter
-from tests.page_cache_support import fetch, page_cache_of, primed, settle
-from tests.refresh_support import (
+from tests.support.auth import PASSWORD, make_admin, other_client, sign_up, unique_email
+from tests.support.community_data import make_model
+from tests.support.databases import throwaway_database
+from tests.support.fake_openrouter import FakeOpenRouter
+from tests.support.metrics_refresh import (
     SeededDatabase,
     refresh_settings,
     run_refresh_job,
     seeded_database,
 )
+from tests.support.page_cache import fetch, page_cache_of, primed, settle
 
 MODEL_PATH = f"/models/{REFERENCE_MODEL_SLUG}"
 DISPLAY_NAME = "Cache Tester"

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Author, Endpoint, Model, Price, Provider
 from app.services.price_changes import load_price_history
+from tests.support.page_text import text_of
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 PAGE = "/models/histlab/hist-model"
@@ -17,11 +18,6 @@ PAGE = "/models/histlab/hist-model"
 
 def day(n: int) -> datetime:
     return START + timedelta(days=n)
-
-
-def text_of(element: Tag | None) -> str:
-    assert element is not None
-    return " ".join(element.get_text().split())
 
 
 def add_offer(

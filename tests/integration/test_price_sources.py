@@ -6,7 +6,7 @@ each run saw the other's row as a change and history filled with fake ones;
 with dated history in the dataset the import even reopened a row the refresh
 had closed, and failed on the second open row.
 Each test gets its own committed database, as a refresh needs (see
-`tests.refresh_support`).
+`tests.support.metrics_refresh`).
 """
 
 import copy
@@ -23,8 +23,8 @@ from app.db import session_scope, utcnow
 from app.models import Endpoint, Model, Price, Provider
 from app.services.genai_import import ImportReport, import_genai_prices
 from app.sources.genai_prices import default_providers
-from tests.fake_openrouter import FakeOpenRouter
-from tests.refresh_support import (
+from tests.support.fake_openrouter import FakeOpenRouter
+from tests.support.metrics_refresh import (
     SeededDatabase,
     count_rows,
     price_history,

@@ -17,15 +17,11 @@ from sqlalchemy.orm import Session
 from app.models import Author, BenchmarkScore, Endpoint, Model, Price, Provider
 from app.services.rollups import refresh_rollups
 from app.services.seed import REFERENCE_MODEL_SLUG
-from tests.auth_helpers import htmx_headers
-from tests.community_data import add_comments, make_user
+from tests.support.auth import htmx_headers
+from tests.support.community_data import add_comments, make_user
+from tests.support.page_text import text_of
 
 REFERENCE_URL = f"/models/{REFERENCE_MODEL_SLUG}"
-
-
-def text_of(element: Tag | None) -> str:
-    assert element is not None
-    return " ".join(element.get_text().split())
 
 
 def section_of(html: str) -> Tag:

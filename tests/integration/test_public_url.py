@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import Settings
 from app.main import create_app
 from app.web.csrf import CROSS_SITE
-from tests.conftest import app_client
+from tests.support.app_clients import app_client
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 PUBLIC = "https://atlas.example.com"

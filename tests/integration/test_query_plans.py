@@ -33,7 +33,7 @@ from app.models import Endpoint, MetricSample, Model
 from app.services.catalog import SORTS
 from app.services.ratings import rate_model
 from app.services.seed import REFERENCE_MODEL_SLUG
-from tests.community_data import add_comments, make_user
+from tests.support.community_data import add_comments, make_user
 
 BIG_TABLES = frozenset({"models", "endpoints", "prices", "metric_samples", "ratings", "comments"})
 MODEL_PAGE = f"/models/{REFERENCE_MODEL_SLUG}"

@@ -20,7 +20,7 @@ from app.config import Settings
 from app.main import create_app
 from app.web import rate_limit
 from app.web.auth import RequiredUserDep
-from tests.auth_helpers import (
+from tests.support.auth import (
     PASSWORD,
     form_token,
     htmx_headers,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from app.models import Rating
 from app.services.community_page import load_rating_summary
 from app.services.ratings import InvalidRatingError, parse_stars, rate_model, rating_of
-from tests.community_data import make_model, make_user
+from tests.support.community_data import make_model, make_user
 
 
 @pytest.mark.parametrize(("raw", "stars"), [("1", 1), ("5", 5), (" 4 ", 4)])

@@ -21,8 +21,8 @@ from app import migrate
 from app.db import make_engine, session_scope
 from app.models import Rating
 from app.services.ratings import rate_model
-from tests.community_data import make_model, make_user
-from tests.databases import throwaway_database
+from tests.support.community_data import make_model, make_user
+from tests.support.databases import throwaway_database
 
 SECOND_WRITER_HEAD_START_SECONDS = 0.5
 

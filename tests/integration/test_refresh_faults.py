@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from app.services.refresh_metrics import RunStatus
-from tests.fake_openrouter import FakeOpenRouter
-from tests.refresh_support import (
+from tests.support.fake_openrouter import FakeOpenRouter
+from tests.support.metrics_refresh import (
     SeededDatabase,
     database_state,
     provider_rows,

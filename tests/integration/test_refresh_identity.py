@@ -9,8 +9,13 @@ from sqlalchemy import select
 
 from app.models import Endpoint, Model, Provider
 from app.services.seed import REFERENCE_MODEL_SLUG
-from tests.fake_openrouter import FakeOpenRouter
-from tests.refresh_support import SeededDatabase, refresh_settings, run_refresh_job, seeded_database
+from tests.support.fake_openrouter import FakeOpenRouter
+from tests.support.metrics_refresh import (
+    SeededDatabase,
+    refresh_settings,
+    run_refresh_job,
+    seeded_database,
+)
 
 MISTRAL_SMALL_4 = "mistralai/mistral-small-2603"
 LLAMA = "meta-llama/llama-3.3-70b-instruct"

@@ -14,8 +14,8 @@ from app.models import Endpoint, ExternalId, MetricSample, Model, Price, Provide
 from app.services.catalog_writer import provider_key
 from app.services.refresh_metrics import RunStatus, refresh_metrics
 from app.sources.openrouter import OpenRouterSource
-from tests.fake_openrouter import FakeOpenRouter
-from tests.refresh_support import (
+from tests.support.fake_openrouter import FakeOpenRouter
+from tests.support.metrics_refresh import (
     NO_NETWORK,
     Offer,
     SeededDatabase,

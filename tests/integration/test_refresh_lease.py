@@ -28,8 +28,8 @@ from app.services.job_lease import (
 )
 from app.services.refresh_metrics import LEASE_NAME, RunStatus, refresh_metrics
 from app.sources.openrouter import EndpointsFailure, ModelEndpoints, ModelListing, OpenRouterSource
-from tests.fake_openrouter import FakeOpenRouter
-from tests.refresh_support import (
+from tests.support.fake_openrouter import FakeOpenRouter
+from tests.support.metrics_refresh import (
     SeededDatabase,
     database_state,
     refresh_settings,

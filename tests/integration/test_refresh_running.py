@@ -30,9 +30,9 @@ from app.services.refresh_metrics import (
     RunStatus,
     parse_interval,
 )
-from tests.executables import modelatlas_executable
-from tests.fake_openrouter import FakeOpenRouter
-from tests.refresh_support import (
+from tests.support.executables import modelatlas_executable
+from tests.support.fake_openrouter import FakeOpenRouter
+from tests.support.metrics_refresh import (
     MODEL_PAGE,
     NO_NETWORK,
     SeededDatabase,

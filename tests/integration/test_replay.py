@@ -10,7 +10,7 @@ from decimal import Decimal
 import anyio
 import httpx
 import pytest
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -22,8 +22,10 @@ from app.models import Author, Endpoint, Model, Price, Provider
 from app.services.replay_catalog import resolve_model_ids
 from app.web.csrf import MISSING_OR_WRONG
 from app.web.formatting import money
-from tests.auth_helpers import form_token
-from tests.conftest import QueryCounter, app_client
+from tests.support.app_clients import app_client
+from tests.support.auth import form_token
+from tests.support.page_text import text_of
+from tests.support.query_counts import QueryCounter
 
 CONTRACT_MODEL = "mistralai/mistral-small-2603"
 
@@ -38,11 +40,6 @@ def replay(client: TestClient, usage: str, **fields: str) -> BeautifulSoup:
     response = client.post("/replay", data={"csrf_token": token(client), "usage": usage, **fields})
     assert response.status_code == 200, response.text[:500]
     return BeautifulSoup(response.text, "html.parser")
-
-
-def text_of(element: Tag | None) -> str:
-    assert element is not None
-    return " ".join(element.get_text().split())
 
 
 def offer_total(page: BeautifulSoup, model: str, provider: str) -> str:

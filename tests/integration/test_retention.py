@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Endpoint, MetricSample
 from app.services.retention import downsample_samples
-from tests.catalog_data import endpoints_of_one_model
+from tests.support.sample_catalog import endpoints_of_one_model
 
 NOW = datetime(2026, 9, 1, 12, 34, tzinfo=UTC)
 KEEP_RAW = timedelta(days=90)

@@ -21,11 +21,11 @@ from app.main import create_app
 from app.models import BenchmarkScore, ExternalId, Model, RefreshRun
 from app.services.content_version import ContentChange, current_version, subscribe
 from app.services.score_import import SOURCE_NAME, ScoreImportReport, import_scores
-from tests.community_data import make_model
-from tests.databases import throwaway_database
-from tests.page_cache_support import primed, settle
-from tests.refresh_support import seeded_database
 from tests.support.cli import run_cli
+from tests.support.community_data import make_model
+from tests.support.databases import throwaway_database
+from tests.support.metrics_refresh import seeded_database
+from tests.support.page_cache import primed, settle
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "scores"
 TODAY = date(2026, 4, 15)

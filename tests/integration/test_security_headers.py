@@ -13,7 +13,7 @@ from app.config import Settings
 from app.main import create_app
 from app.paths import TEMPLATES_DIR
 from app.web.security_headers import CONTENT_SECURITY_POLICY
-from tests.auth_helpers import htmx_headers
+from tests.support.auth import htmx_headers
 
 EXPECTED = {
     "content-security-policy": (

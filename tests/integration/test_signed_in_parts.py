@@ -23,9 +23,10 @@ from app.models import User, UserSession
 from app.services.computed_memo import ComputedMemo
 from app.services.content_version import bump
 from app.web.signed_in_parts import _asked
-from tests.auth_helpers import htmx_headers, sign_up, unique_email
-from tests.community_pages import ME_PATH
-from tests.conftest import QueryCounter, app_client
+from tests.support.app_clients import app_client
+from tests.support.auth import htmx_headers, sign_up, unique_email
+from tests.support.community_pages import ME_PATH
+from tests.support.query_counts import QueryCounter
 
 SAVEPOINT_WORDS = ("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT")
 

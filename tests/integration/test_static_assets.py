@@ -23,7 +23,7 @@ from app.web.static_files import (
     hashed_name,
 )
 from app.web.templating import HTMX_INTEGRITY, HTMX_SCRIPT
-from tests.community_data import add_comments, make_user
+from tests.support.community_data import add_comments, make_user
 
 MODEL_PAGE = f"/models/{REFERENCE_MODEL_SLUG}"
 HASHED_URL = re.compile(r"/static/(?P<stem>.+)\.(?P<hash>[0-9a-f]{12})(?P<suffix>\.[a-z]+)?")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.models import JobLease, RefreshRun
 from app.services.status_page import GONE_MESSAGE, RUNS_PER_PAGE, flatten_counts
-from tests.integration.test_model_page import text_of
+from tests.support.page_text import text_of
 
 
 def _runs(session: Session, *runs: RefreshRun) -> None:

@@ -24,9 +24,9 @@ from app.config import Settings
 from app.main import create_app
 from app.models import Comment, Rating, User
 from app.services import passwords
-from tests.auth_helpers import PASSWORD, form_token, unique_email
-from tests.refresh_support import MODEL_PAGE, SeededDatabase, seeded_database
+from tests.support.auth import PASSWORD, form_token, unique_email
 from tests.support.live_server import live_server
+from tests.support.metrics_refresh import MODEL_PAGE, SeededDatabase, seeded_database
 
 HEADER_TOKEN = re.compile(r'"X-CSRF-Token": "([^"]+)"')
 CLIENT_TIMEOUT = httpx.Timeout(30.0)

@@ -22,15 +22,15 @@ from app.services.comments import MAX_BODY_CHARS
 from app.services.content_version import bump
 from app.services.markdown_render import ALLOWED_TAGS
 from app.web.templating import make_templates
-from tests.auth_helpers import sign_up
-from tests.community_pages import (
+from tests.support.auth import sign_up
+from tests.support.community_pages import (
     MODEL_PATH,
     find,
     htmx_submit,
     parse,
     per_user_parts,
-    text_of,
 )
+from tests.support.page_text import text_of
 
 PAYLOADS = {
     "script tag": "<script>alert(1)</script>",

@@ -4,7 +4,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from tests.executables import modelatlas_executable
+from tests.support.executables import modelatlas_executable
 
 
 def cli_environment(database_url: str, **environment: str) -> dict[str, str]:

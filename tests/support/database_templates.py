@@ -4,7 +4,7 @@ Migrating, seeding and importing the catalog is the same work each time and the
 slowest part of many tests. Each kind of database here is built once per run, by
 the same functions the app uses (`catalog` is what `prepare_database`, the first
 start of `serve`, leaves behind), into a template; every test that asks gets its
-own copy of it (see `tests.databases.create_database`), so tests stay as isolated
+own copy of it (see `tests.support.databases.create_database`), so tests stay as isolated
 as with a database filled for them alone, and follow any change to first start.
 
 pytest-xdist workers share the templates: the first process that needs one builds
@@ -26,7 +26,7 @@ from app.db import make_engine, make_session_factory, session_scope
 from app.services.bootstrap import prepare_database
 from app.services.genai_import import import_genai_prices
 from app.services.seed import seed_reference
-from tests.databases import create_database, drop_database, throwaway_database
+from tests.support.databases import create_database, drop_database, throwaway_database
 
 _NOTE_SUFFIX = ".url"
 

@@ -7,7 +7,7 @@ run with the rest of its output, so the run's summary can report it either way.
 
 import pytest
 
-from tests.databases import backend
+from tests.support.databases import backend
 
 FIRST_START_SECONDS = pytest.StashKey[float]()
 _WORKER_OUTPUT_KEY = "e2e_first_start_seconds"

@@ -2,7 +2,7 @@
 
 Parsing is pure and checked without a database, including a property test that
 no combination of values can make it fail. Searching runs on a small hand-made
-catalog (`tests.catalog_data`) whose every answer is known in advance.
+catalog (`tests.support.sample_catalog`) whose every answer is known in advance.
 """
 
 from decimal import Decimal
@@ -21,7 +21,7 @@ from app.services.catalog import (
     search_catalog,
 )
 from app.services.pagination import MAX_PAGE
-from tests.catalog_data import SAMPLE_AUTHORS, SAMPLE_PROVIDERS, build_sample_catalog
+from tests.support.sample_catalog import SAMPLE_AUTHORS, SAMPLE_PROVIDERS, build_sample_catalog
 
 PARAMETERS = (
     "q",

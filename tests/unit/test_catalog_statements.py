@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app.services.catalog import CatalogQuery, search_catalog
-from tests.catalog_data import build_sample_catalog
+from tests.support.sample_catalog import build_sample_catalog
 
 ZETA = ["zeta/delta-large-4", "zeta/delta-small-4", "zeta/gamma-mini"]
 

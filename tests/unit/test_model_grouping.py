@@ -1,35 +1,7 @@
 """Grouping offers from several providers into one entry per real model."""
 
 from app.services.model_grouping import ModelGroup, group_offers
-from app.sources.genai_prices import PricePeriod, PriceValues, SourceOffer, SourceProvider
-
-
-def offer(
-    model_id: str, *aliases: str, name: str | None = None, deprecated: bool = False
-) -> SourceOffer:
-    return SourceOffer(
-        provider_id="",
-        model_id=model_id,
-        aliases=aliases,
-        name=name,
-        description=None,
-        context_window=None,
-        deprecated=deprecated,
-        tiers={"standard": [PricePeriod(None, PriceValues())]},
-        input_modalities=frozenset({"text"}),
-        output_modalities=frozenset({"text"}),
-    )
-
-
-def provider(provider_id: str, *offers: SourceOffer) -> SourceProvider:
-    return SourceProvider(
-        id=provider_id,
-        name=provider_id,
-        url=None,
-        description=None,
-        fallback_providers=(),
-        offers=list(offers),
-    )
+from tests.support.source_offers import offer, provider
 
 
 def by_slug(groups: list[ModelGroup]) -> dict[str, list[tuple[str, str]]]:

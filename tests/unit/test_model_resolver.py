@@ -6,7 +6,7 @@ import pytest
 
 from app.services.model_grouping import group_offers
 from app.services.model_resolver import alias_table, read_alias_table, serving_suffix
-from tests.unit.test_model_grouping import offer, provider
+from tests.support.source_offers import offer, provider
 
 
 def placement(groups) -> dict[tuple[str, str], tuple[str, str]]:

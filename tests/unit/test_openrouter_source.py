@@ -24,7 +24,7 @@ from app.sources.openrouter import (
     parse_model_list,
 )
 from app.sources.retry import RetryPolicy
-from tests.fake_openrouter import FakeOpenRouter
+from tests.support.fake_openrouter import FakeOpenRouter
 
 MISTRAL_SMALL_4 = "mistralai/mistral-small-2603"
 GPT_4O_MINI = "openai/gpt-4o-mini"

@@ -18,7 +18,7 @@ from app.web.page_cache import (
     is_page_path,
 )
 from app.web.page_cache_stores import CachedPage, CacheKey, MemoryPageStore, Token
-from tests.page_cache_support import FakeClock
+from tests.support.page_cache import FakeClock
 
 PAGE = "/models/lab/model"
 OTHER_PAGE = "/models/lab/other"

@@ -21,12 +21,6 @@ def parse(response: Response) -> BeautifulSoup:
     return BeautifulSoup(response.text, "html.parser")
 
 
-def text_of(element: Tag | None) -> str:
-    """Visible text with whitespace collapsed."""
-    assert element is not None
-    return " ".join(element.get_text().split())
-
-
 def find(soup: BeautifulSoup | Tag, selector: str) -> Tag:
     found = soup.select_one(selector)
     assert found is not None, f"nothing matches {selector!r}"

@@ -1,7 +1,7 @@
 """What the metrics-refresh tests share: a fresh seeded database, settings, and readings.
 
 Every test gets its own database (SQLite file or PostgreSQL database, see
-`tests.databases`), seeded with the reference entry, because a refresh
+`tests.support.databases`), seeded with the reference entry, because a refresh
 commits, takes a lease and runs in other processes — a rolled-back shared
 transaction would not do.
 """
@@ -25,8 +25,8 @@ from app.models import Endpoint, MetricSample, Model, Price, Provider, RefreshRu
 from app.services.refresh_metrics import RefreshOutcome, refresh_metrics
 from app.services.seed import REFERENCE_MODEL_SLUG
 from app.sources.openrouter import OpenRouterSource
-from tests.fake_openrouter import FakeOpenRouter
 from tests.support.database_templates import database_copy
+from tests.support.fake_openrouter import FakeOpenRouter
 
 MODEL_PAGE = f"/models/{REFERENCE_MODEL_SLUG}"
 # A port nothing listens on: the Hugging Face step must never reach the network in tests.

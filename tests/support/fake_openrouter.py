@@ -18,7 +18,7 @@ Faults are switches on `fake.faults`, each limited to paths ending with
 and `patch_endpoint` / `null_latency` change one provider's endpoint item.
 Every request is recorded (path, Authorization header, time) in `requests`.
 
-`python -m tests.fake_openrouter --models 1000 --endpoints 3` serves the
+`python -m tests.support.fake_openrouter --models 1000 --endpoints 3` serves the
 generated catalog in its own process and prints its base URL (the bench uses it).
 """
 
@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-FIXTURES = Path(__file__).parent / "fixtures" / "openrouter"
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "openrouter"
 API_PREFIX = "/api/v1"
 MODELS_PATH = f"{API_PREFIX}/models"
 GENERATED_PROVIDERS = (

@@ -1,6 +1,6 @@
 """People and models made straight in the database, for service-level community tests.
 
-Route tests sign people up through the real forms instead (tests/auth_helpers.py).
+Route tests sign people up through the real forms instead (tests/support/auth.py).
 """
 
 from sqlalchemy.orm import Session

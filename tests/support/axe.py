@@ -1,6 +1,6 @@
 """Running the vendored axe-core in a page and failing on serious or critical violations.
 
-axe-core lives in the test tree only (tests/e2e/vendor/, see its README): the app
+axe-core lives in the test tree only (tests/support/vendor/, see its README): the app
 never serves it. The pages send a strict Content-Security-Policy (`script-src
 'self'`, no inline script), so a `<script>` tag with axe's source would be
 blocked; `page.evaluate` runs the source through the DevTools protocol instead,
