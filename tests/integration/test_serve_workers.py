@@ -18,9 +18,9 @@ import pytest
 
 from app.config import Settings
 from app.worker_processes import page_cache_note, rate_limit_refusal
-from tests.fake_openrouter import FakeOpenRouter
-from tests.refresh_support import NO_NETWORK, SeededDatabase, runs, seeded_database
 from tests.support.cli import run_cli
+from tests.support.fake_openrouter import FakeOpenRouter
+from tests.support.metrics_refresh import NO_NETWORK, SeededDatabase, runs, seeded_database
 from tests.support.served_process import ServedProcess, served
 
 PROC = Path("/proc")

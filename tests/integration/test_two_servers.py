@@ -24,9 +24,9 @@ from contextlib import ExitStack
 import httpx
 import pytest
 
-from tests.auth_helpers import PASSWORD, form_token, sign_out, sign_up, unique_email
-from tests.databases import TEST_DATABASE_ENV, backend
-from tests.refresh_support import MODEL_PAGE, NO_NETWORK, seeded_database
+from tests.support.auth import PASSWORD, form_token, sign_out, sign_up, unique_email
+from tests.support.databases import TEST_DATABASE_ENV, backend
+from tests.support.metrics_refresh import MODEL_PAGE, NO_NETWORK, seeded_database
 from tests.support.redis_server import require_redis
 from tests.support.served_process import ServedProcess, served
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.executables import modelatlas_executable
 from tests.support.cli import cli_environment
+from tests.support.executables import modelatlas_executable
 
 START_TIMEOUT_SECONDS = 90
 STOP_TIMEOUT_SECONDS = 30
