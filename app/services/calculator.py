@@ -43,7 +43,14 @@ from app.services.headline_price import (
 )
 from app.services.model_page import features_of
 from app.services.model_redirects import canonical_slugs
-from app.services.pricing import COMPONENT_LABELS, Estimate, PriceSheet, Workload, estimate
+from app.services.pricing import (
+    COMPONENT_LABELS,
+    Estimate,
+    PriceSheet,
+    Workload,
+    estimate,
+    monthly_cost,
+)
 from app.services.workload import Limits, Presets, WorkloadForm, read_workload
 
 ESTIMATED_TIERS = ("standard", "batch")
@@ -142,6 +149,10 @@ class Subject:
         author, _, model = self.slug.partition("/")
         return author, model
 
+    def fits(self, workload: Workload) -> bool:
+        """False when a request's input exceeds the model's context window."""
+        return self.context_window is None or workload.input_tokens <= self.context_window
+
     def limits(self) -> Limits:
         return Limits.for_model(
             context_window=self.context_window,
@@ -186,8 +197,7 @@ class ModelEstimate:
     @property
     def fits(self) -> bool:
         """False when a request's input exceeds the model's context window."""
-        window = self.subject.context_window
-        return window is None or self.workload.input_tokens <= window
+        return self.subject.fits(self.workload)
 
     @property
     def best(self) -> OfferEstimate | None:
@@ -258,7 +268,7 @@ class ModelEstimate:
 class ComparableModel:
     """Another model that can take the same requests, with what the workload costs there."""
 
-    estimate: ModelEstimate
+    subject: Subject
     best: OfferEstimate
 
     @property
@@ -288,7 +298,7 @@ class ModelCalculator:
     def compare_query(self) -> str:
         """Query string of `/calculator` comparing this model with its comparable models."""
         assert self.result is not None, "only an estimate can be compared"
-        others = [comparable.estimate.subject.slug for comparable in self.comparables]
+        others = [comparable.subject.slug for comparable in self.comparables]
         return _models_query([self.result.subject.slug, *others], self.form)
 
 
@@ -435,20 +445,51 @@ def estimate_model(subject: Subject, workload: Workload) -> ModelEstimate:
     return replace(result, unbilled_reasoning_cost=extra)
 
 
+def best_offer(subject: Subject, workload: Workload) -> OfferEstimate | None:
+    """`estimate_model(subject, workload).best`, the bill drawn up for that offer alone.
+
+    Comparable models show only each candidate's cheapest offer: its offers
+    are ranked by their totals (`pricing.monthly_cost`) in `estimate_model`'s
+    order, and only the winner is estimated line by line.
+    """
+    effective = workload if subject.reasoning else workload.without_reasoning()
+    ranked = (
+        (_cheapest_key(offer, monthly_cost(effective, offer.sheet_for(effective))), offer)
+        for offer in subject.offers
+        if _offer_fits(offer, effective)
+    )
+    key, offer = min(ranked, key=lambda pair: pair[0], default=(None, None))
+    if key is None or offer is None or key[0]:
+        return None
+    return OfferEstimate(
+        offer=offer,
+        estimate=estimate(effective, offer.sheet_for(effective)),
+        fits=True,
+        cheapest=True,
+    )
+
+
 def _offer_estimates(subject: Subject, workload: Workload) -> list[OfferEstimate]:
     return [
         OfferEstimate(
             offer=offer,
             estimate=estimate(workload, offer.sheet_for(workload)),
-            fits=offer.context_window is None or workload.input_tokens <= offer.context_window,
+            fits=_offer_fits(offer, workload),
         )
         for offer in subject.offers
     ]
 
 
+def _offer_fits(offer: Offer, workload: Workload) -> bool:
+    return offer.context_window is None or workload.input_tokens <= offer.context_window
+
+
 def _cheapest_first(row: OfferEstimate) -> tuple[bool, bool, Decimal, str]:
-    unknown = row.per_month is None
-    return (unknown, not row.offer.is_regular, row.per_month or Decimal(0), row.offer.label)
+    return _cheapest_key(row.offer, row.per_month)
+
+
+def _cheapest_key(offer: Offer, per_month: Decimal | None) -> tuple[bool, bool, Decimal, str]:
+    return (per_month is None, not offer.is_regular, per_month or Decimal(0), offer.label)
 
 
 def comparable_models(
@@ -499,16 +540,15 @@ def comparable_models(
     candidates = load_subjects(session=session, ids=ids)
     comparables = []
     for candidate in candidates.values():
-        result = estimate_model(candidate, workload)
-        best = result.best
-        if best is not None and result.fits and not is_free(best.offer):
-            comparable = ComparableModel(estimate=result, best=best)
+        best = best_offer(candidate, workload) if candidate.fits(workload) else None
+        if best is not None and not is_free(best.offer):
+            comparable = ComparableModel(subject=candidate, best=best)
             if cost is None or _in_band(comparable.per_month, cost):
                 comparables.append(comparable)
-    comparables.sort(key=lambda c: (c.per_month, c.estimate.subject.name.casefold()))
+    comparables.sort(key=lambda c: (c.per_month, c.subject.name.casefold()))
     distinct: dict[str, ComparableModel] = {}
     for comparable in comparables:
-        distinct.setdefault(_same_model_key(comparable.estimate.subject.name), comparable)
+        distinct.setdefault(_same_model_key(comparable.subject.name), comparable)
     distinct.pop(_same_model_key(subject.name), None)
     return tuple(distinct.values())[:COMPARABLE_COUNT]
 
@@ -602,6 +642,7 @@ def _subjects_query(condition: ColumnElement[bool]) -> Select:
             _provider.name.label("provider_name"),
             _provider.kind,
             _price.service_tier,
+            # Last, in `PriceSheet`'s order: `_sheet` takes them by position.
             *(_price[name].label(f"price_{name}") for name in _SHEET_FIELDS),
         )
         .select_from(Model.__table__)
@@ -692,6 +733,9 @@ def _offer(rows: Sequence) -> Offer:
 
 
 def _sheet(row: Row) -> PriceSheet:
-    return PriceSheet(
-        tier=row.service_tier, **{name: getattr(row, f"price_{name}") for name in _SHEET_FIELDS}
-    )
+    """The row's price columns (the statement's last, in `PriceSheet`'s order) as a sheet.
+
+    Taken by position: a dozen lookups by name per row were a third of
+    loading the comparable models' offers.
+    """
+    return PriceSheet(row.service_tier, *row[-len(_SHEET_FIELDS) :])

@@ -237,6 +237,27 @@ def estimate(workload: Workload, sheet: PriceSheet) -> Estimate:
         )
 
 
+def monthly_cost(workload: Workload, sheet: PriceSheet) -> Decimal | None:
+    """`estimate(workload, sheet).per_month`, without building the bill's lines.
+
+    Picking the cheapest of many offers (comparable models) needs only the
+    totals, and the lines cost several times the arithmetic; the total is the
+    same exact sum, so the two never disagree.
+    """
+    long_context = sheet.applies_long_context(workload.input_tokens)
+    prices = _prices_for(sheet, long_context=long_context)
+    with localcontext(prec=PRECISION):
+        per_request = sheet.per_request or Decimal(0)
+        for kind, tokens in workload.tokens_per_request().items():
+            if not tokens:
+                continue
+            price = prices[kind][0]
+            if price is None:
+                return None
+            per_request += tokens * price / MILLION
+        return per_request * workload.requests_per_month
+
+
 def _prices_for(
     sheet: PriceSheet, *, long_context: bool
 ) -> dict[str, tuple[Decimal | None, str | None]]:

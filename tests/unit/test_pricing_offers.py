@@ -3,7 +3,7 @@
 from dataclasses import replace
 from decimal import Decimal
 
-from app.services.calculator import Offer, Subject, estimate_model
+from app.services.calculator import Offer, Subject, best_offer, estimate_model
 from app.services.pricing import PriceSheet, Workload
 
 D = Decimal
@@ -125,3 +125,26 @@ def test_a_model_known_not_to_reason_gets_no_reasoning_note() -> None:
 
     assert result.unbilled_reasoning == 0
     assert not any("reasons" in note for note in result.notes)
+
+
+def test_the_best_offer_alone_is_the_full_estimates_best_row() -> None:
+    offers = (
+        offer("Dear", "2", "2"),
+        offer("Unpriced", "1", None),
+        offer("Router", "0.5", "0.5", router=True),
+        offer("Small", "0.1", "0.1", context_window=1_000),
+        offer("Host", "1", "1"),
+        offer("Twin", "1", "1"),
+        offer("Host", "0", "0", variant="free"),
+    )
+    cases = [
+        subject(*offers),
+        subject(*offers, reasoning=None),
+        subject(*offers[2:4]),
+        subject(offers[1], offers[3]),
+        subject(offers[6]),
+        subject(),
+    ]
+    for case in cases:
+        for workload in (WORKLOAD, replace(WORKLOAD, input_tokens=200_000)):
+            assert best_offer(case, workload) == estimate_model(case, workload).best

@@ -10,7 +10,7 @@ from decimal import Decimal, localcontext
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.services.pricing import PRECISION, PriceSheet, Workload, estimate
+from app.services.pricing import PRECISION, PriceSheet, Workload, estimate, monthly_cost
 from app.services.workload import MAX_REQUESTS_PER_DAY, MAX_TOKENS_PER_REQUEST
 
 # What the Money column holds: nine decimals, per 1M tokens.
@@ -111,3 +111,10 @@ def test_every_known_price_gives_a_known_total_that_is_the_sum_of_its_components
 
     with localcontext(prec=PRECISION):  # the core's own precision: no digit is rounded away
         assert result.per_month == sum(c.per_month for c in result.components)
+
+
+@given(workloads(), price_sheets())
+def test_the_monthly_cost_alone_is_the_estimates_monthly_total(
+    workload: Workload, sheet: PriceSheet
+) -> None:
+    assert monthly_cost(workload, sheet) == estimate(workload, sheet).per_month
