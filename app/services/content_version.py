@@ -13,10 +13,11 @@ one of them through a Session is noted in its transaction:
 Both are read before the write reaches the database, so a table whose rows
 show on some models' pages only (ratings, comments) can still ask which
 models, even of rows a delete is about to cascade to. A write the session
-does not see is not noted: `session.connection().execute(...)` and `text()`
-statements. The one writer that uses a connection (the hourly means rebuilt
-after samples are flushed, `services.metric_hours`) does so inside a flush
-whose samples are noted already.
+does not see is not noted: `session.connection().execute(...)`, `text()`
+statements and the legacy `Session.bulk_*` methods (no writer here uses
+them, but for the one that uses a connection: the hourly means rebuilt after
+samples are flushed, `services.metric_hours`, inside a flush whose samples
+are noted already).
 
 A noted change does two things. In the database, the transaction's commit
 increments the `pages` row of `content_versions`, so the counter moves exactly
@@ -50,6 +51,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import InstanceState, ORMExecuteState, Session, SessionTransaction
 from sqlalchemy.orm.unitofwork import UOWTransaction
+from sqlalchemy.sql.dml import UpdateBase
 
 from app.db import utcnow
 from app.models import Model
@@ -125,12 +127,12 @@ def has_pending_change(session: Session) -> bool:
 
 
 def version_query() -> Select[tuple[int]]:
-    """The counter's value (no row before the first bump ever), to embed in another query."""
+    """The counter's value (no row before the first change ever), to embed in another query."""
     return _VERSION
 
 
 def current_version(session: Session) -> int:
-    """The counter as this session sees it (0 before the first bump ever)."""
+    """The counter as this session sees it (0 before the first change ever)."""
     return session.scalar(_VERSION) or 0
 
 
@@ -239,14 +241,16 @@ def _note_statement(execute_state: ORMExecuteState) -> Result[Any] | None:
     """
     if not (execute_state.is_insert or execute_state.is_update or execute_state.is_delete):
         return None
-    table = execute_state.statement.table  # type: ignore[attr-defined]
+    statement = execute_state.statement
+    assert isinstance(statement, UpdateBase)
+    table = statement.table
     content = page_content(table.name) if isinstance(table, Table) else ON_ANY_PAGE
     if content is None:
         return None
     session = execute_state.session
     model_ids = None
     if content.models_of is not None:
-        keys = _statement_keys(execute_state, content.keys)
+        keys = _statement_keys(execute_state, statement, content.keys)
         model_ids = None if keys is None else content.models_of(session, keys)
     result = execute_state.invoke_statement()
     if isinstance(result, CursorResult) and not result.returns_rows and result.rowcount == 0:
@@ -255,7 +259,9 @@ def _note_statement(execute_state: ORMExecuteState) -> Result[Any] | None:
     return result
 
 
-def _statement_keys(execute_state: ORMExecuteState, columns: tuple[str, ...]) -> set[Keys] | None:
+def _statement_keys(
+    execute_state: ORMExecuteState, statement: UpdateBase, columns: tuple[str, ...]
+) -> set[Keys] | None:
     """The values of `columns` in every row a statement writes; None when they cannot be told.
 
     They can be told from the parameters it was executed with (one dict, or a
@@ -268,7 +274,7 @@ def _statement_keys(execute_state: ORMExecuteState, columns: tuple[str, ...]) ->
         if not execute_state.is_insert:
             return None
         dialect = execute_state.session.get_bind().dialect
-        rows = [execute_state.statement.compile(dialect=dialect).params]
+        rows = [statement.compile(dialect=dialect).params]
     keys = set()
     for row in rows:
         values = tuple(row.get(column) for column in columns)
