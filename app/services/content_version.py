@@ -167,6 +167,15 @@ def _note(session: Session, model_ids: Iterable[int] | None) -> None:
     session.info[_PENDING] = _Pending(ids) if pending is None else pending.with_models(ids)
 
 
+def _everything_noted(session: Session) -> bool:
+    """True once this transaction changes every page: nothing it writes next can add to that.
+
+    Bulk writers (an import, a refresh) flush thousands of rows; they are not looked at one by one.
+    """
+    pending: _Pending | None = session.info.get(_PENDING)
+    return pending is not None and pending.model_ids is None
+
+
 def _table_of(state: InstanceState[Any]) -> Table:
     table = state.mapper.local_table
     assert isinstance(table, Table)
@@ -176,6 +185,8 @@ def _table_of(state: InstanceState[Any]) -> Table:
 @event.listens_for(Session, "before_flush")
 def _note_flushed_rows(session: Session, _flush: UOWTransaction, _instances: object) -> None:
     """Note the pages the objects about to be flushed change (grouped by table: one lookup each)."""
+    if _everything_noted(session):
+        return
     keyed: dict[str, tuple[PageContent, set[Keys]]] = {}
     rows = chain(
         ((instance, "new") for instance in session.new),
@@ -240,6 +251,8 @@ def _note_statement(execute_state: ORMExecuteState) -> Result[Any] | None:
     a retention pass with nothing old to merge, changes no page).
     """
     if not (execute_state.is_insert or execute_state.is_update or execute_state.is_delete):
+        return None
+    if _everything_noted(execute_state.session):
         return None
     statement = execute_state.statement
     assert isinstance(statement, UpdateBase)
