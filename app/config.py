@@ -232,6 +232,13 @@ class Settings(BaseSettings):
         "estimate, comments, a signed-in visitor's parts) until the next write (on/off); off "
         "computes them on every render.",
     )
+    computed_memo_max_age_seconds: float = Field(
+        300.0,
+        gt=0,
+        description="What the computed memo remembers is computed again after this many seconds "
+        "even if the content version has not moved (a write made outside the app, such as SQL "
+        "typed by hand, does not move it).",
+    )
     page_cache_url: str = Field(
         "",
         description="Where the page cache lives: empty for this process's memory, "

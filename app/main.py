@@ -97,7 +97,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.password_check_concurrency, settings.database_queue_timeout_seconds
     )
     app.state.workload_presets = calculator.configured_presets(settings)
-    app.state.computed_memo = ComputedMemo(enabled=settings.computed_memo)
+    app.state.computed_memo = ComputedMemo(
+        enabled=settings.computed_memo, max_age_seconds=settings.computed_memo_max_age_seconds
+    )
 
     app.mount(
         STATIC_URL_PREFIX,

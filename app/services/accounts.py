@@ -14,9 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.models.accounts import User
-from app.models.community import Comment, Rating
 from app.services import passwords
-from app.services.content_version import bump
 from app.services.direction_controls import first_direction_control
 from app.services.sessions import IssuedSession, SessionPolicy, create_session, revoke_all_sessions
 
@@ -166,14 +164,6 @@ def delete_account(*, session: Session, user: User, password: str) -> None:
     """
     if not passwords.verify_password(password, user.password_hash)[0]:
         raise AccountDetailsError({"password": WRONG_PASSWORD})
-    contributed_to = set(
-        session.scalars(
-            select(Rating.model_id)
-            .where(Rating.user_id == user.id)
-            .union(select(Comment.model_id).where(Comment.user_id == user.id))
-        )
-    )
     revoke_all_sessions(session=session, user_id=user.id)
     session.delete(user)
     session.flush()
-    bump(session, model_ids=contributed_to)

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.models import Comment, User
-from app.services.content_version import bump
 from app.services.direction_controls import first_direction_control
 
 MAX_BODY_CHARS = 5_000
@@ -126,7 +125,6 @@ def add_comment(*, session: Session, model_id: int, author: User, body: str) -> 
     comment = Comment(model_id=model_id, user_id=author.id, body=clean_body(body))
     session.add(comment)
     session.flush()
-    bump(session, model_ids=[model_id])
     return comment
 
 
@@ -157,7 +155,6 @@ def edit_comment(*, session: Session, comment_id: int, editor: User, body: str) 
     if cleaned != comment.body:
         comment.body = cleaned
         comment.edited_at = utcnow()
-        bump(session, model_ids=[comment.model_id])
     session.flush()
     return comment
 
@@ -169,7 +166,6 @@ def delete_comment(*, session: Session, comment_id: int, user: User) -> Comment:
         raise NotAllowedError("You can only delete your own comments.")
     session.delete(comment)
     session.flush()
-    bump(session, model_ids=[comment.model_id])
     return comment
 
 
@@ -182,7 +178,6 @@ def set_hidden(*, session: Session, comment_id: int, moderator: User, hidden: bo
     comment = get_comment(session=session, comment_id=comment_id)
     if not moderator.is_admin:
         raise NotAllowedError("Only administrators can hide or unhide comments.")
-    was_hidden = comment.hidden_at is not None
     if hidden and comment.hidden_at is None:
         comment.hidden_at = utcnow()
         comment.hidden_by_id = moderator.id
@@ -190,6 +185,4 @@ def set_hidden(*, session: Session, comment_id: int, moderator: User, hidden: bo
         comment.hidden_at = None
         comment.hidden_by_id = None
     session.flush()
-    if hidden != was_hidden:
-        bump(session, model_ids=[comment.model_id])
     return comment

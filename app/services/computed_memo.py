@@ -11,17 +11,22 @@ up on every request, so revoking it takes effect at once). Those are
 remembered here, under the content version (`services.content_version`) read
 in the same transaction as the figures.
 
-Why the version is enough: every write path that changes what a model page
-shows bumps it (a tested rule the page cache already depends on), so figures
-remembered under version N are exactly what a fresh computation would give
-while the database is at N. The version is read before the figures, so a
+Why the version is enough: every write through a session to a table pages
+show moves it (`services.content_version`, a rule the page cache already
+depends on), so figures remembered under version N are exactly what a fresh
+computation would give while the database is at N. The version is read before the figures, so a
 write committed in between can only make remembered figures newer than their
 version, never older. What depends on the clock (the charts' window, figures
 turning stale) is either part of the key or not remembered.
 
-Not remembered: figures computed in a transaction that has bumped the version
-itself and not committed, since a rollback would leave them describing
+Not remembered: figures computed in a transaction that has written page
+content and not committed, since a rollback would leave them describing
 content that never existed under a version number someone else will reuse.
+
+Every entry also has a maximum age (`MODELATLAS_COMPUTED_MEMO_MAX_AGE_SECONDS`):
+a write no session sees (SQL typed by hand, a data migration) does not move
+the version, and what was remembered before it is forgotten that much later
+instead of at some unrelated write.
 
 One memo per app (on `app.state`), bounded, least recently used first out,
 and emptied as soon as a newer version is seen (versions only grow, so older
@@ -31,6 +36,7 @@ benchmark's "cold" row measures a render with every cache empty.
 """
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TypeVar
@@ -42,15 +48,29 @@ from app.services.content_version import has_pending_change
 T = TypeVar("T")
 
 DEFAULT_MAX_ENTRIES = 512
+DEFAULT_MAX_AGE_SECONDS = 300.0
 
 
 class ComputedMemo:
-    """Computed values by (key, content version); thread-safe, bounded."""
+    """Computed values by (key, content version); thread-safe, bounded in size and age.
 
-    def __init__(self, *, enabled: bool = True, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
+    `clock` gives seconds on a clock that never goes back (tests pass their own).
+    """
+
+    def __init__(
+        self,
+        *,
+        enabled: bool = True,
+        max_entries: int = DEFAULT_MAX_ENTRIES,
+        max_age_seconds: float = DEFAULT_MAX_AGE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.enabled = enabled
         self.max_entries = max_entries
-        self._entries: OrderedDict[tuple[Hashable, int], object] = OrderedDict()
+        self.max_age_seconds = max_age_seconds
+        self._clock = clock
+        # Each value with the clock's time when it was computed.
+        self._entries: OrderedDict[tuple[Hashable, int], tuple[float, object]] = OrderedDict()
         self._lock = threading.Lock()
         self._newest = -1
 
@@ -66,15 +86,15 @@ class ComputedMemo:
         entry_key = (key, version)
         with self._lock:
             self._see_version(version)
-            found = self._entries.get(entry_key, _MISSING)
+            found = self._fresh(entry_key)
             if found is not _MISSING:
-                self._entries.move_to_end(entry_key)
                 return found  # type: ignore[return-value]
+        computed_at = self._clock()
         value = compute()
         with self._lock:
             if version < self._newest:
                 return value  # read in an older snapshot: correct for this request only
-            self._entries[entry_key] = value
+            self._entries[entry_key] = (computed_at, value)
             self._entries.move_to_end(entry_key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
@@ -91,10 +111,24 @@ class ComputedMemo:
             return None
         with self._lock:
             self._see_version(version)
-            found = self._entries.get((key, version))
-            if found is not None:
-                self._entries.move_to_end((key, version))
-            return found
+            found = self._fresh((key, version))
+            return None if found is _MISSING else found
+
+    def _fresh(self, entry_key: tuple[Hashable, int]) -> object:
+        """The value remembered under `entry_key` if younger than the maximum age, else _MISSING.
+
+        Call with the lock held. A value too old is forgotten, and the one
+        found becomes the most recently used.
+        """
+        entry = self._entries.get(entry_key)
+        if entry is None:
+            return _MISSING
+        computed_at, value = entry
+        if self._clock() - computed_at > self.max_age_seconds:
+            del self._entries[entry_key]
+            return _MISSING
+        self._entries.move_to_end(entry_key)
+        return value
 
     def _see_version(self, version: int) -> None:
         """Forget everything once a newer version shows up (call with the lock held).

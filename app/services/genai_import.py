@@ -64,7 +64,6 @@ from app.models import (
 )
 from app.services.author_aliases import AuthorInfo, author_info
 from app.services.catalog_writer import CatalogWriter, fill_blanks
-from app.services.content_version import bump
 from app.services.genai_facts import record_genai_facts
 from app.services.import_changes import changes_clause
 from app.services.known_providers import (
@@ -218,9 +217,8 @@ def import_genai_prices(
     changed = record_genai_facts(session=session, synced=writer.synced, seen_at=now)
     report.updated["models"] += len(changed - writer.new_models)
     writer.write_redirects()
-    refresh_rollups(session=session)
     if report.changed:
-        bump(session)
+        refresh_rollups(session=session)
     report.seconds = time.perf_counter() - started
     run.status = "ok"
     run.finished_at = utcnow()

@@ -51,7 +51,6 @@ from app.models import Endpoint, Model, Price, Provider, RefreshRun
 from app.models.catalog import ENDPOINT_RETIRED
 from app.services.author_aliases import FIRST_PARTY_PROVIDERS, infer_author
 from app.services.catalog_writer import CatalogWriter, OfferPlace
-from app.services.content_version import bump
 from app.services.curated_facts import record_lifecycle_facts
 from app.services.import_changes import changes_clause
 from app.services.model_facts import FactBook, Modalities
@@ -229,7 +228,6 @@ def import_models_dev(
     report.facts_written += record_lifecycle_facts(session=session, seen_at=now)
     if report.changed:
         refresh_rollups(session=session)
-        bump(session)
     report.seconds = time.perf_counter() - started
     run.status = "ok"
     run.finished_at = utcnow()

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.models import Model, PopularitySignal
-from app.services.content_version import bump
 from app.sources.huggingface import SOURCE_NAME, HubFailure, HubStats, fetch_hub_stats
 
 
@@ -89,5 +88,4 @@ def _store(
         signal.likes = hub.likes
         signal.measured_at = now
     session.flush()
-    bump(session, model_ids=model_ids)
     return len(model_ids)

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.models import Rating
-from app.services.content_version import bump
 
 MIN_STARS = 1
 MAX_STARS = 5
@@ -53,7 +52,6 @@ def rate_model(*, session: Session, model_id: int, user_id: int, stars: int) -> 
             set_={"stars": statement.excluded.stars, "updated_at": statement.excluded.updated_at},
         )
     )
-    bump(session, model_ids=[model_id])
 
 
 def rating_of(*, session: Session, model_id: int, user_id: int) -> int | None:

@@ -71,7 +71,6 @@ from app.models import (
 )
 from app.services.author_aliases import UNKNOWN_AUTHOR, author_from_namespace, infer_author
 from app.services.catalog_writer import CatalogWriter
-from app.services.content_version import bump
 from app.services.job_lease import (
     LeaseKeeper,
     acquire_lease,
@@ -326,7 +325,6 @@ class _RefreshJob:
             )
             writer.write(wanted, answers, listed={i for m in models for i in (m.id, m.base_id)})
             self._record(session, RunStatus.OK, None)
-            bump(session)
         return self._follow_ups()
 
     def _models_to_fetch(

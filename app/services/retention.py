@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 
 from app.models import MetricSample
 from app.models.metrics import FIGURE_COLUMNS
-from app.services.content_version import bump
 from app.services.metric_hours import rebuild_merged_hours
 from app.services.time_buckets import floor_to_hour, hour_start
 
@@ -73,5 +72,4 @@ def downsample_samples(*, session: Session, now: datetime, keep_raw: timedelta) 
     removed = session.execute(delete(samples).where(raw_and_old)).rowcount
     if removed:
         rebuild_merged_hours(session, merged_after_id=last_id, window=HOURLY_WINDOW)
-        bump(session)
     return removed

@@ -33,9 +33,9 @@ Problems with the file itself (not UTF-8, empty, no usable header) reject it
 whole. `ScoreImportReport.exit_code` is 0 when every row was imported or
 already present, 1 when rows were rejected, 2 when the file was.
 
-A RefreshRun row records each run, as the other imports do, and the pages
-of every model scored on a benchmark the file changed are marked changed
-(`content_version.bump`): their charts include the changed points.
+A RefreshRun row records each run, as the other imports do. The pages of
+every model scored on a benchmark the file changed go out of the caches
+(`services.page_content`): their charts include the changed points.
 """
 
 import csv
@@ -54,7 +54,6 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.models import BenchmarkScore, ExternalId, Model, RefreshRun
-from app.services.content_version import bump
 
 SOURCE_NAME = "benchmark-scores"
 COLUMNS = ("model", "benchmark", "score", "source", "date")
@@ -362,7 +361,6 @@ class _ScoreWriter:
         self.report.written = True
         if changed:
             self._upsert(changed)
-            self._bump_charts({benchmark for (_, benchmark, _), _ in changed})
 
     def _models(self, refs: set[str]) -> tuple[dict[str, int], dict[str, tuple[str, str]]]:
         """Each reference's model id; for the others, the (reason, detail) of why it has none.
@@ -471,19 +469,6 @@ class _ScoreWriter:
                 for (model_id, benchmark, source), row in changed
             ],
         )
-
-    def _bump_charts(self, benchmarks: set[str]) -> None:
-        """Mark changed the pages of every model scored on these benchmarks: their charts moved."""
-        model_ids: set[int] = set()
-        for chunk in _chunks(sorted(benchmarks)):
-            model_ids.update(
-                self.session.scalars(
-                    select(BenchmarkScore.model_id)
-                    .where(BenchmarkScore.benchmark.in_(chunk))
-                    .distinct()
-                )
-            )
-        bump(self.session, model_ids=model_ids)
 
 
 def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:

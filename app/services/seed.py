@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 
 from app.models import Endpoint, MetricSample, Model, ModelModality, Price
 from app.services.catalog_writer import CatalogWriter
-from app.services.content_version import bump
 from app.services.model_facts import CURATED_SOURCE, record_facts, stated_facts
 from app.services.rollups import refresh_rollups
 
@@ -150,7 +149,6 @@ def seed_reference(*, session: Session) -> bool:
     session.add_all(_metric_sample(spec=spec, endpoint=e) for spec, e in endpoints.items())
     session.flush()
     refresh_rollups(session=session, model_ids=[model.id])
-    bump(session)
     return True
 
 

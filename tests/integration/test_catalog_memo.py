@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
-from app.services.content_version import bump
 from app.services.genai_import import import_genai_prices
 from app.sources.genai_prices import default_providers
 from tests.support.app_clients import app_client
@@ -56,7 +55,6 @@ def test_a_new_lab_shows_and_filters_after_its_write(
     assert "quokka-labs" not in _choices(before, "catalog-author")
 
     make_model(catalog_session, "quokka-labs/quokka-1")
-    bump(catalog_session)
     catalog_session.commit()
 
     after = _same_page(memo_clients, SEARCH)

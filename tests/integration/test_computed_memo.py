@@ -14,10 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import Settings
 from app.db import utcnow
 from app.main import create_app
-from app.models import Endpoint, Model, Price, User
+from app.models import Author, Endpoint, Model, Price, User, UserSession
 from app.services.comments import add_comment
 from app.services.computed_memo import ComputedMemo
-from app.services.content_version import bump
 from app.services.ratings import rate_model
 from app.services.sessions import revoke_all_sessions
 from tests.support.auth import htmx_headers, sign_up, unique_email
@@ -72,11 +71,53 @@ def test_off_or_inside_an_uncommitted_write_nothing_is_kept(session: Session) ->
     assert compute.count == 2
 
     memo, writing = ComputedMemo(), Calls()
-    bump(session)
+    session.add(Author(slug="unsaved-lab", name="Unsaved Lab"))
     memo.get(session, "k", 1, writing)
+    session.flush()
     memo.get(session, "k", 1, writing)
     assert writing.count == 2
     assert len(memo) == 0
+
+
+def test_a_session_only_write_does_not_stop_the_memo(session: Session) -> None:
+    user = User(email="memo@example.com", display_name="Memo", password_hash="x")
+    session.add(user)
+    session.flush()
+    session.add(
+        UserSession(token_hash="0" * 64, user_id=user.id, csrf_token="c", expires_at=utcnow())
+    )
+    memo, compute = ComputedMemo(), Calls()
+
+    memo.get(session, "k", 1, compute)
+    memo.get(session, "k", 1, compute)
+
+    assert compute.count == 1
+
+
+class Seconds:
+    """A settable monotonic clock."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_value_is_computed_again_after_the_maximum_age(session: Session) -> None:
+    clock, compute = Seconds(), Calls()
+    memo = ComputedMemo(max_age_seconds=60, clock=clock)
+    memo.get(session, "k", 1, compute)
+
+    clock.now += 60
+    assert memo.get(session, "k", 1, compute) == 1
+    assert memo.peek("k", 1) == 1
+
+    clock.now += 1
+    assert memo.peek("k", 1) is None
+    assert memo.get(session, "k", 1, compute) == 2
+    assert memo.get(session, "k", 1, compute) == 2
+    assert compute.count == 2
 
 
 def test_the_oldest_entry_goes_first_when_full(session: Session) -> None:
@@ -135,7 +176,6 @@ def test_a_price_change_reaches_the_calculator(
     for price in prices:
         price.input = (price.input or Decimal(0)) + Decimal(7)
     catalog_session.flush()
-    bump(catalog_session)
     catalog_session.commit()
 
     assert _same_page(memo_clients) != before
@@ -153,7 +193,6 @@ def test_new_samples_redraw_the_charts(
         now=now,
         throughput_hours_ago=((3, 40), (2, 90), (1, 60)),
     )
-    bump(catalog_session)
     catalog_session.commit()
 
     after = _same_page(memo_clients)

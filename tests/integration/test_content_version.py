@@ -1,24 +1,32 @@
-"""The content version moves at commit, and writers do not queue behind each other's work.
+"""The content version follows the writes a session makes, and moves at their commit.
 
-Every write ends by incrementing one row. If the increment happened where a
-writer called `bump`, the row would stay locked for the rest of that
-transaction, and every other writer (a rating, a comment, a sign-up's
-neighbour) would wait for it: the convoy seen under load. The increment is
-the last statement before COMMIT instead.
+No writer says what it changed: the session notes the page content it
+flushes and executes (`services.page_content` says which tables pages show),
+and the commit increments the counter. The increment is the last statement
+before COMMIT: were it made at the first write, the row would stay locked for
+the rest of that transaction and every other writer would wait for it.
 """
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
 
-from app.db import ConnectionLimits, make_engine, make_session_factory
-from app.models import Model
-from app.services.content_version import ContentChange, bump, current_version, subscribe
+from app.db import ConnectionLimits, make_engine, make_session_factory, utcnow
+from app.models import Author, Comment, JobLease, Model, RefreshRun, User
+from app.services.comments import add_comment
+from app.services.content_version import ContentChange, current_version, subscribe
+from app.services.ratings import rate_model
 from app.services.seed import REFERENCE_MODEL_SLUG
+from app.services.sessions import SessionPolicy, create_session
+from tests.support.community_data import make_user
 from tests.support.databases import backend
 from tests.support.metrics_refresh import SeededDatabase, seeded_database
+
+DAY = timedelta(days=1)
 
 
 @pytest.fixture
@@ -28,34 +36,51 @@ def database(tmp_path: Path) -> Iterator[SeededDatabase]:
 
 
 class Heard:
-    def __init__(self) -> None:
-        self.changes: list[ContentChange] = []
+    """The changes committed to one database, as a page cache hears them."""
+
+    def __init__(self, database: SeededDatabase) -> None:
+        self.database = str(database.engine.url)
+        self.all: list[ContentChange] = []
+        subscribe(self)
 
     def content_changed(self, change: ContentChange) -> None:
-        self.changes.append(change)
+        self.all.append(change)
+
+    @property
+    def changes(self) -> list[ContentChange]:
+        return [change for change in self.all if change.database == self.database]
 
 
-def test_the_version_moves_once_per_commit_and_listeners_hear_the_models(
-    database: SeededDatabase,
+@pytest.fixture
+def heard(database: SeededDatabase) -> Heard:
+    return Heard(database)
+
+
+def _reference(session: Session) -> Model:
+    return session.scalars(select(Model).where(Model.slug == REFERENCE_MODEL_SLUG)).one()
+
+
+def _version(database: SeededDatabase) -> int:
+    with database.factory() as session:
+        return current_version(session)
+
+
+def test_a_rating_moves_the_version_once_at_commit_and_names_its_model(
+    database: SeededDatabase, heard: Heard
 ) -> None:
-    heard = Heard()
-    subscribe(heard)
-    factory = database.factory
-    with factory() as session:
-        before = current_version(session)
-        model_id = session.scalar(select(Model.id).where(Model.slug == REFERENCE_MODEL_SLUG))
-    with factory() as session:
-        session.execute(update(Model).where(Model.id == model_id).values(name="Renamed"))
-        bump(session, model_ids=[model_id])
-        bump(session, model_ids=[model_id])
+    before = _version(database)
+    with database.factory() as session:
+        model_id = _reference(session).id
+        person = make_user(session, "Rater")
+        rate_model(session=session, model_id=model_id, user_id=person.id, stars=3)
+        rate_model(session=session, model_id=model_id, user_id=person.id, stars=4)
         assert current_version(session) == before, "the counter moves only at commit"
         session.commit()
-    with factory() as session:
-        assert current_version(session) == before + 1
-    mine = [change for change in heard.changes if change.database == str(database.engine.url)]
-    assert mine == [
+
+    assert _version(database) == before + 1
+    assert heard.changes == [
         ContentChange(
-            database=str(database.engine.url),
+            database=heard.database,
             model_slugs=frozenset({REFERENCE_MODEL_SLUG}),
             before=before,
             after=before + 1,
@@ -63,14 +88,80 @@ def test_the_version_moves_once_per_commit_and_listeners_hear_the_models(
     ]
 
 
-def test_a_rolled_back_write_moves_nothing(database: SeededDatabase) -> None:
-    factory = database.factory
-    with factory() as session:
-        before = current_version(session)
-        bump(session)
+def test_a_comment_flushed_by_the_commit_itself_is_noted(
+    database: SeededDatabase, heard: Heard
+) -> None:
+    with database.factory() as session:
+        person = make_user(session, "Commenter")
+        session.commit()
+        heard.all.clear()
+        session.add(Comment(model_id=_reference(session).id, user_id=person.id, body="Unflushed"))
+        session.commit()
+
+    [change] = heard.changes
+    assert change.model_slugs == {REFERENCE_MODEL_SLUG}
+
+
+def test_a_write_to_a_table_any_page_shows_changes_every_page(
+    database: SeededDatabase, heard: Heard
+) -> None:
+    with database.factory() as session:
+        session.execute(
+            update(Model).where(Model.slug == REFERENCE_MODEL_SLUG).values(name="Renamed")
+        )
+        session.commit()
+    with database.factory() as session:
+        session.add(Author(slug="new-lab", name="New Lab"))
+        session.commit()
+
+    assert [change.model_slugs for change in heard.changes] == [None, None]
+
+
+def test_a_rolled_back_write_moves_nothing(database: SeededDatabase, heard: Heard) -> None:
+    before = _version(database)
+    with database.factory() as session:
+        _reference(session).name = "Never committed"
+        session.flush()
         session.rollback()
         session.commit()
-        assert current_version(session) == before
+
+    assert _version(database) == before
+    assert heard.changes == []
+
+
+def test_writes_that_change_no_page_move_nothing(database: SeededDatabase, heard: Heard) -> None:
+    before = _version(database)
+    with database.factory() as session:
+        model = _reference(session)
+        model.name = model.name  # the same value: no UPDATE
+        session.execute(delete(Comment).where(Comment.body == "no such comment"))
+        person = make_user(session, "Signing In")  # a new person shows nowhere yet
+        session.commit()
+        person.password_hash = "another hash"
+        create_session(session=session, user=person, policy=SessionPolicy(DAY, DAY))
+        session.add(JobLease(name="a job", holder="me", expires_at=utcnow() + DAY))
+        session.add(RefreshRun(source="a test", status="ok"))
+        session.commit()
+        person.display_name = "Renamed Before Writing Anything"  # shown, but on no page yet
+        session.commit()
+
+    assert _version(database) == before
+    assert heard.changes == []
+
+
+def test_a_new_name_changes_the_pages_its_person_wrote_on(
+    database: SeededDatabase, heard: Heard
+) -> None:
+    with database.factory() as session:
+        person = make_user(session, "Named")
+        add_comment(session=session, model_id=_reference(session).id, author=person, body="Hi")
+        session.commit()
+        heard.all.clear()
+        session.get(User, person.id).display_name = "Renamed"
+        session.commit()
+
+    [change] = heard.changes
+    assert change.model_slugs == {REFERENCE_MODEL_SLUG}
 
 
 @pytest.mark.skipif(backend() != "postgresql", reason="SQLite runs one writer at a time by design")
@@ -81,10 +172,9 @@ def test_a_writer_does_not_wait_for_another_writers_open_transaction(
     try:
         with database.factory() as slow, make_session_factory(impatient)() as quick:
             slow.execute(update(Model).where(Model.slug == REFERENCE_MODEL_SLUG).values(name="A"))
-            bump(slow)
             slow.flush()
 
-            bump(quick)
+            quick.add(Author(slug="quick-lab", name="Quick Lab"))
             quick.commit()  # would time out if `slow` held the counter's row
 
             slow.commit()

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Author, Endpoint, Model, ModelModality, Price, Provider
-from app.services.content_version import bump
 from app.services.model_facts import record_facts
 from app.services.rollups import refresh_rollups
 from tests.support.model_page import REFERENCE_URL, add_model
@@ -34,7 +33,6 @@ def _integrations(page: BeautifulSoup) -> dict[str, str]:
 
 def _state(session: Session, model: Model, source: str, **facts: object) -> None:
     record_facts(session=session, model=model, source=source, facts=facts, seen_at=SEEN)
-    bump(session)
     session.commit()
 
 
@@ -158,7 +156,6 @@ def test_an_offer_far_below_the_labs_price_is_flagged_and_not_quoted(
         catalog_session.add(endpoint)
     catalog_session.flush()
     refresh_rollups(session=catalog_session, model_ids=[model.id])
-    bump(catalog_session)
     catalog_session.commit()
 
     page = _page(client, "anthropic/claude-x")

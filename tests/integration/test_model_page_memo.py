@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.models import Endpoint, Model, Price, Provider, RefreshRun
 from app.services import model_page
-from app.services.content_version import bump
 from app.services.time_buckets import floor_to_hour
 from tests.support.community_pages import MODEL_PATH
 from tests.support.sample_catalog import add_throughput_samples
@@ -98,7 +97,6 @@ def _change_a_price(session: Session, at: datetime) -> None:
             )
         )
     session.flush()
-    bump(session)
     session.commit()
 
 
@@ -144,10 +142,10 @@ def test_the_price_charts_run_to_the_moving_now(
 
 
 def _refresh_succeeded(session: Session, at: datetime) -> None:
-    """A successful metrics refresh finishing at `at`, committed without a bump.
+    """A successful metrics refresh finishing at `at`: the content version does not move.
 
-    As the refresh's follow-ups write the run's end: after its bump, in a
-    transaction of their own, so the content version does not move.
+    Refresh runs are not page content: the page reads the last one on every
+    render instead.
     """
     session.add(
         RefreshRun(
@@ -161,14 +159,13 @@ def _refresh_succeeded(session: Session, at: datetime) -> None:
     session.commit()
 
 
-def test_a_refresh_recorded_without_a_bump_shows_at_once(
+def test_a_refresh_recorded_without_moving_the_version_shows_at_once(
     memo_clients: tuple[TestClient, TestClient], catalog_session: Session, clock: Clock
 ) -> None:
     # Figures measured just now: no row is stale either way, only the note changes.
     for endpoint in _reference_endpoints(catalog_session):
         endpoint.measured_at = clock.now
     catalog_session.flush()
-    bump(catalog_session)
     catalog_session.commit()
     never_refreshed = _same_page(memo_clients)
 
@@ -214,7 +211,6 @@ def test_a_row_turns_stale_as_the_clock_passes_its_threshold(
         )
     )
     catalog_session.flush()
-    bump(catalog_session)
     catalog_session.commit()
     fresh = _same_page(memo_clients)
 
@@ -234,7 +230,6 @@ def test_the_weeks_charts_move_on_the_hour(
         now=clock.now,
         throughput_hours_ago=((5, 40), (3, 90), (2, 70), (1, 60)),
     )
-    bump(catalog_session)
     catalog_session.commit()
     this_hour = _same_page(memo_clients)
 
@@ -271,7 +266,6 @@ def test_a_new_api_address_reaches_the_quick_start(
     venice = catalog_session.scalars(select(Provider).where(Provider.slug == "venice")).one()
     venice.api_base = "https://api.venice.example/v2"
     catalog_session.flush()
-    bump(catalog_session)
     catalog_session.commit()
 
     after = _same_page(memo_clients, path)

@@ -1,8 +1,8 @@
 """Writes made by other processes, and the Redis cache several processes share.
 
 Another process is a real one: a `python -c` that renames the reference model
-and bumps the content version in its own committed transaction, as a cron
-refresh or another worker would. This process hears nothing of it but the
+in its own committed transaction, as a cron refresh or another worker would
+(the commit moves the content version). This process hears nothing of it but the
 database counter, which its cache reads once the check interval has passed.
 
 The Redis tests run against 127.0.0.1:6379; without a Redis server they are
@@ -37,19 +37,19 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/0"
 MODEL_PATH = f"/models/{REFERENCE_MODEL_SLUG}"
 RENAMED = "Mistral Small 4, renamed elsewhere"
-# What a cron job or another worker does: write, bump, commit, in a process of its own.
+# What a cron job or another worker does: write and commit, in a process of its own that
+# imports the services, as every process of the app does (they install the session's hooks).
 FOREIGN_WRITE = textwrap.dedent(
     """
     import sys
     from sqlalchemy import update
     from app.db import make_engine, make_session_factory, session_scope
     from app.models import Model
-    from app.services.content_version import bump
+    import app.services
 
     url, slug, name = sys.argv[1:]
     with session_scope(make_session_factory(make_engine(url))) as session:
         session.execute(update(Model).where(Model.slug == slug).values(name=name))
-        bump(session)
     """
 )
 

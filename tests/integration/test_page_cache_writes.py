@@ -24,13 +24,23 @@ from app import migrate
 from app.config import Settings
 from app.db import make_engine, make_session_factory, session_scope, utcnow
 from app.main import create_app
-from app.models import Comment, Model
+from app.models import Comment, Model, User
+from app.services.content_version import ContentChange, current_version, subscribe
 from app.services.genai_import import import_genai_prices
 from app.services.popularity import refresh_popularity
 from app.services.retention import downsample_samples
 from app.services.seed import REFERENCE_MODEL_SLUG, seed_reference
 from app.sources.genai_prices import default_providers
-from tests.support.auth import PASSWORD, make_admin, other_client, sign_up, unique_email
+from tests.support.auth import (
+    PASSWORD,
+    make_admin,
+    other_client,
+    session_token,
+    sign_in,
+    sign_out,
+    sign_up,
+    unique_email,
+)
 from tests.support.community_data import make_model
 from tests.support.databases import throwaway_database
 from tests.support.fake_openrouter import FakeOpenRouter
@@ -40,10 +50,11 @@ from tests.support.metrics_refresh import (
     run_refresh_job,
     seeded_database,
 )
-from tests.support.page_cache import fetch, page_cache_of, primed, settle
+from tests.support.page_cache import fetch, page_cache_of, primed, served_from_cache, settle
 
 MODEL_PATH = f"/models/{REFERENCE_MODEL_SLUG}"
 DISPLAY_NAME = "Cache Tester"
+NEW_PASSWORD = "a different passphrase, long enough"
 
 
 class Community:
@@ -156,6 +167,52 @@ def test_deleting_an_account_shows_its_comments_by_deleted_user(community: Commu
     assert "No ratings yet." in after
 
 
+def test_a_name_changed_by_hand_shows_where_its_person_wrote(community: Community) -> None:
+    community.comment("Signed with my first name")
+    assert DISPLAY_NAME in community.prime()
+    person = community.session.scalars(select(User).where(User.email == community.email)).one()
+
+    person.display_name = "Renamed Tester"
+    community.session.commit()
+
+    page = community.read()
+    assert "Renamed Tester" in page
+    assert DISPLAY_NAME not in page
+
+
+def test_signing_in_out_and_changing_a_password_leave_the_pages_cached(
+    community: Community,
+) -> None:
+    community.comment("My name shows here, my password does not")
+    version = current_version(community.session)
+    community.prime()
+    listener = ChangeRecorder()
+    subscribe(listener)
+
+    other = other_client(community.writer)
+    token = sign_in(other, email=community.email)
+    response = other.post(
+        "/account/password",
+        data={"csrf_token": token, "current_password": PASSWORD, "new_password": NEW_PASSWORD},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text[:300]
+    sign_out(other, session_token(other))
+
+    served_from_cache(community.reader, MODEL_PATH, community.engine)
+    community.session.rollback()
+    assert current_version(community.session) == version
+    assert listener.changes == []
+
+
+class ChangeRecorder:
+    def __init__(self) -> None:
+        self.changes: list[ContentChange] = []
+
+    def content_changed(self, change: ContentChange) -> None:
+        self.changes.append(change)
+
+
 # --- jobs and imports, committed on databases of their own ------------------------------
 
 
@@ -234,6 +291,19 @@ def test_a_genai_prices_import_shows_the_new_prices(
         import_genai_prices(session=session, providers=mistral)
 
     assert cache_price in reader.get(MODEL_PATH).text
+
+
+def test_a_model_renamed_by_hand_shows_its_new_name(
+    database: SeededDatabase, reader: TestClient
+) -> None:
+    """As an administrator's one-off edit or a command would: a plain ORM change, committed."""
+    assert "Renamed by hand" not in primed(reader, MODEL_PATH, _engine(reader)).text
+
+    with session_scope(database.factory) as session:
+        model = session.scalars(select(Model).where(Model.slug == REFERENCE_MODEL_SLUG)).one()
+        model.name = "Renamed by hand"
+
+    assert "Renamed by hand" in reader.get(MODEL_PATH).text
 
 
 def test_seeding_renders_the_pages_again(tmp_path: Path) -> None:

@@ -209,7 +209,7 @@ def add_throughput_samples(
     throughput_hours_ago: Iterable[tuple[int, int]],
 ) -> None:
     """OpenRouter-like samples for each endpoint: (hours before `now`, throughput) pairs,
-    all with a 500 ms time to first token. The caller bumps the content version."""
+    all with a 500 ms time to first token. Committing them moves the content version."""
     points = list(throughput_hours_ago)
     for endpoint in endpoints:
         for hours, throughput in points:
