@@ -52,8 +52,9 @@ from app.models.catalog import ENDPOINT_RETIRED
 from app.services.author_aliases import FIRST_PARTY_PROVIDERS, infer_author
 from app.services.catalog_writer import CatalogWriter, OfferPlace
 from app.services.content_version import bump
-from app.services.curated_facts import record_lifecycle_facts
+from app.services.curated_facts import record_curated_facts
 from app.services.import_changes import changes_clause
+from app.services.inferred_facts import record_inferred_facts
 from app.services.model_facts import FactBook, Modalities
 from app.services.model_keys import ParsedRef, parse_model_ref
 from app.services.model_resolver import alias_table, serving_suffix
@@ -226,7 +227,8 @@ def import_models_dev(
     writer.facts.flush()
     writer.retire_unlisted(catalog)
     session.flush()
-    report.facts_written += record_lifecycle_facts(session=session, seen_at=now)
+    report.facts_written += record_inferred_facts(session=session, book=writer.facts, seen_at=now)
+    report.facts_written += record_curated_facts(session=session, seen_at=now)
     if report.changed:
         refresh_rollups(session=session)
         bump(session)
