@@ -10,7 +10,8 @@ One run reads every provider and offer of a models.dev api.json
   lab's own offer (models.dev's `openai` provider for an OpenAI model) as
   source "lab", all other offers together as source "models.dev" — the
   most common release date (resellers often give the date of their own
-  listing), open weights when any offer says so, the largest context
+  listing), open weights when any offer says so (closed only when the lab's
+  own offer does: resellers leave the flag false for open models), the largest context
   window and output, the
   capabilities any offer states, the union of modalities — then derives the
   shown columns by precedence;
@@ -511,8 +512,9 @@ def _facts(offers: list[Offer], *, from_lab: bool) -> dict[str, Any]:
     return {
         "name": _most_common(names),
         "released_at": _most_common(Counter(released)),
-        # `open_weights` is a required field most resellers leave false; true is a claim.
-        "weights": "open" if any(o.open_weights for o in offers) else "closed",
+        # `open_weights` is a required field resellers leave false for open models as
+        # often as not (Qwen2.5, the R1 distills); only true, or the lab's false, is a claim.
+        "weights": "open" if any(o.open_weights for o in offers) else _lab_says_closed(from_lab),
         "context_window": max(windows, default=None),
         "max_output": max(outputs, default=None),
         "knowledge_cutoff": _most_common(knowledge),
@@ -524,6 +526,11 @@ def _facts(offers: list[Offer], *, from_lab: bool) -> dict[str, Any]:
         if inputs and outputs_modalities
         else None,
     }
+
+
+def _lab_says_closed(from_lab: bool) -> str | None:
+    """ "closed" from the lab's own offer, which knows; nothing from a reseller's false."""
+    return "closed" if from_lab else None
 
 
 _FACT_FIELDS = (

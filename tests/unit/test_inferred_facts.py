@@ -32,7 +32,7 @@ from app.services.model_kind import generates_text
         ("qwen", "qwen1.5-72b", "open"),
         ("qwen", "qwen3-max", "closed"),
         ("mistral", "mixtral-8x7b", "open"),
-        ("mistral", "mistral-large-2402", None),
+        ("mistral", "mistral-large-2411", None),
         ("meta", "muse-spark-1.2", None),
         ("xai", "grok-2-1212", None),
     ],
