@@ -20,6 +20,8 @@ from app.services.catalog_writer import CatalogWriter
 from app.services.curated_facts import CuratedEntry, curated, read_curated
 from app.services.fact_coverage import measure_coverage
 from app.services.model_facts import facts_of
+from app.services.models_dev_import import import_models_dev
+from app.sources.models_dev import load_catalog
 from tests.conftest import app_client
 from tests.refresh_support import SeededDatabase, seeded_database
 from tests.support.cli import run_cli
@@ -170,3 +172,11 @@ def test_the_page_shows_the_composed_summary_as_composed(catalog: SeededDatabase
     assert "An open-weights model by Meta, released July 2023" in page
     assert "Composed by Model Atlas from the facts on this page" in page
     assert "Overview: not known" not in page
+
+
+def test_importing_models_dev_again_on_the_first_started_catalog_writes_nothing(
+    session: Session,
+) -> None:
+    report = import_models_dev(session=session, catalog=load_catalog())
+
+    assert not report.changed, report.summary()
