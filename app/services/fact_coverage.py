@@ -108,7 +108,7 @@ def measure_coverage(*, session: Session) -> CoverageReport:
             Model.tool_calling,
             Model.status,
             Model.provider_count,
-            modalities_of(Model.id).label("modalities"),
+            modalities_of(Model.__table__.c.id).label("modalities"),
         ).join(Author, Author.id == Model.author_id)
     )
     text_models = [row for row in rows if row.id in billed and _writes_text(row, billed[row.id])]

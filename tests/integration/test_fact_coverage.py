@@ -83,6 +83,7 @@ def test_llama_3_3_70b_has_open_weights_from_december_2024(session: Session) -> 
     llama = model(session, "meta/llama-3.3-70b-instruct")
 
     assert llama.weights == "open"
+    assert llama.released_at is not None
     assert (llama.released_at.year, llama.released_at.month) == (2024, 12)
 
 
