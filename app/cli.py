@@ -280,6 +280,16 @@ def cmd_import_scores(args: argparse.Namespace) -> int:
     return report.exit_code  # type: ignore[attr-defined]
 
 
+def cmd_report_coverage(_args: argparse.Namespace) -> int:
+    """Print each fact's coverage over the priced text models (`services.fact_coverage`)."""
+    from app.services.fact_coverage import measure_coverage
+
+    report = _with_session(lambda session: measure_coverage(session=session))
+    for line in report.lines():  # type: ignore[attr-defined]
+        print(line)
+    return 0
+
+
 def _read_new_password(from_stdin: bool) -> str:
     """The first line of standard input, or a password typed twice at a hidden prompt.
 
@@ -405,6 +415,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", help="import nothing if any row is rejected"
     )
     scores.set_defaults(handler=cmd_import_scores)
+
+    report = commands.add_parser("report", help="figures about the catalog")
+    reports = report.add_subparsers(dest="report", required=True)
+    reports.add_parser(
+        "coverage", help="how many priced text models know each fact (release date, weights, …)"
+    ).set_defaults(handler=cmd_report_coverage)
 
     commands.add_parser(
         "refresh", help="refresh endpoint metrics and prices from OpenRouter once"

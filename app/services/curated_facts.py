@@ -1,4 +1,11 @@
-"""Lifecycle facts from labs' own documentation (`app/data/model_lifecycle.toml`), as "curated".
+"""Facts from labs' own pages that no imported source states, recorded as "curated".
+
+Two files, both read from public pages named in them:
+
+- `app/data/model_curated_facts.toml`: release dates, context windows, open
+  weights and reasoning of well-known models that no imported source covers
+  (Llama 2, Qwen1.5, Claude 2), each entry with its page's URL.
+- `app/data/model_lifecycle.toml`: retirements, below.
 
 models.dev and genai-prices keep listing some models their lab has retired
 (Anthropic's Claude 2 and Claude 3 Sonnet, for one), so the catalog showed
@@ -9,19 +16,25 @@ lab's provider id and model id, so it follows the resolver's merges.
 """
 
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app.models import Model
 from app.models.catalog import MODEL_STATUSES
 from app.services.catalog_writer import CatalogWriter
-from app.services.model_facts import CURATED_SOURCE, FactBook
+from app.services.model_facts import CURATED_SOURCE, FactBook, encode
 
-LIFECYCLE_FILE = Path(__file__).resolve().parents[1] / "data" / "model_lifecycle.toml"
+DATA = Path(__file__).resolve().parents[1] / "data"
+LIFECYCLE_FILE = DATA / "model_lifecycle.toml"
+CURATED_FILE = DATA / "model_curated_facts.toml"
+# The facts a curated entry may state.
+CURATED_FIELDS = ("released_at", "weights", "context_window", "reasoning")
 
 
 @dataclass(frozen=True)
@@ -56,23 +69,72 @@ def lifecycle() -> tuple[LifecycleEntry, ...]:
     return read_lifecycle()
 
 
-def record_lifecycle_facts(*, session: Session, seen_at: datetime) -> int:
-    """Record every entry whose model the catalog has, and derive those models' columns.
+@dataclass(frozen=True)
+class CuratedEntry:
+    """Facts of the model one provider's offer names, as the page at `source` states them."""
+
+    provider: str
+    id: str
+    source: str
+    facts: dict[str, Any]
+
+
+def read_curated(path: Path = CURATED_FILE) -> tuple[CuratedEntry, ...]:
+    """The entries of the curated facts file; a malformed one raises ValueError naming it."""
+    entries = []
+    for raw in tomllib.loads(path.read_text(encoding="utf-8")).get("model", []):
+        facts = {field: raw[field] for field in CURATED_FIELDS if field in raw}
+        unknown = raw.keys() - {"provider", "id", "source", *CURATED_FIELDS}
+        try:
+            entry = CuratedEntry(
+                provider=raw["provider"], id=raw["id"], source=raw["source"], facts=facts
+            )
+            for field, value in facts.items():
+                encode(field, value)
+        except (KeyError, ValueError) as error:
+            raise ValueError(f"{path.name}: entry {raw!r}: {error}") from error
+        if unknown or not facts or not entry.source.startswith("https://"):
+            raise ValueError(f"{path.name}: entry {raw!r} has no facts, unknown keys or no URL")
+        entries.append(entry)
+    return tuple(entries)
+
+
+@cache
+def curated() -> tuple[CuratedEntry, ...]:
+    """The shipped curated entries, read once."""
+    return read_curated()
+
+
+def record_curated_facts(*, session: Session, seen_at: datetime) -> int:
+    """Record every curated and lifecycle entry whose model the catalog has, and derive
+    those models' columns.
 
     An entry whose model is not imported is skipped. Returns how many facts were written.
     """
+    stated = [(e.provider, e.id, dict(e.facts)) for e in curated()]
+    stated += [
+        (e.provider, e.id, {"status": e.status, "deprecates_at": e.ends_on}) for e in lifecycle()
+    ]
+    return _record(session, stated, seen_at)
+
+
+def _record(
+    session: Session, stated: Iterable[tuple[str, str, dict[str, Any]]], seen_at: datetime
+) -> int:
+    """Record (provider, offer id, facts) entries as curated facts of the models they find."""
     catalog = CatalogWriter(session=session)
-    found: dict[int, tuple[Model, LifecycleEntry]] = {}
-    for entry in lifecycle():
-        place = catalog.find_model_for_offer(entry.provider, entry.id)
+    found: dict[int, Model] = {}
+    facts: dict[int, dict[str, Any]] = {}
+    for provider, offer_id, entry_facts in stated:
+        place = catalog.find_model_for_offer(provider, offer_id)
         if place is not None and place.model.id is not None:
-            found[place.model.id] = (place.model, entry)
+            found[place.model.id] = place.model
+            facts.setdefault(place.model.id, {}).update(entry_facts)
     book = FactBook(session, model_ids=found)
     written = 0
-    for model, entry in found.values():
-        facts = {"status": entry.status, "deprecates_at": entry.ends_on}
-        written += book.record(model.id, CURATED_SOURCE, facts, seen_at=seen_at)
+    for model_id, model_facts in facts.items():
+        written += book.record(model_id, CURATED_SOURCE, model_facts, seen_at=seen_at)
     book.flush()
-    for model, _ in found.values():
+    for model in found.values():
         book.derive(model)
     return written

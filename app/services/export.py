@@ -51,6 +51,12 @@ from app.models import (
 )
 from app.models.catalog import SERVICE_TIERS
 from app.models.metrics import FIGURE_COLUMNS
+from app.services.model_summary import (
+    SUMMARY_COMPOSED,
+    SUMMARY_CURATED,
+    SummaryFacts,
+    compose_summary,
+)
 from app.services.ratings import STAR_CHOICES
 from app.services.seed import PRICE_SOURCE as REFERENCE_SOURCE
 from app.sources.genai_prices import PRICE_COLUMNS
@@ -288,6 +294,7 @@ def _models(session: Session) -> tuple[dict[int, str], list[Record]]:
             Model.slug,
             Model.name,
             Author.slug.label("author"),
+            Author.name.label("author_name"),
             Model.status,
             Model.summary,
             Model.description,
@@ -334,9 +341,12 @@ def _models(session: Session) -> tuple[dict[int, str], list[Record]]:
     for row in rows:
         values = dict(row._mapping)
         model_id = values.pop("id")
+        summary, summary_source = _summary(values, author_name=values.pop("author_name"))
         records.append(
             {
                 **{k: v for k, v in values.items() if k not in ROLLUP_COLUMNS},
+                "summary": summary,
+                "summary_source": summary_source,
                 "recommended_for": list(values["recommended_for"] or []),
                 "input_modalities": _text_first(modalities[(model_id, "input")]),
                 "output_modalities": _text_first(modalities[(model_id, "output")]),
@@ -346,6 +356,26 @@ def _models(session: Session) -> tuple[dict[int, str], list[Record]]:
             }
         )
     return {row.id: row.slug for row in rows}, records
+
+
+def _summary(values: Record, *, author_name: str) -> tuple[str | None, str | None]:
+    """The model's curated summary, else one composed from its facts, and which it is.
+
+    Kept apart from `description`, which only a source writes.
+    """
+    if values["summary"]:
+        return values["summary"], SUMMARY_CURATED
+    composed = compose_summary(
+        SummaryFacts(
+            author_name=author_name,
+            weights=values["weights"],
+            reasoning=values["reasoning"],
+            released_at=values["released_at"] or values["api_available_at"],
+            context_window=values["context_window"],
+            provider_count=values["provider_count"] or 0,
+        )
+    )
+    return composed, SUMMARY_COMPOSED if composed else None
 
 
 def _endpoints(session: Session) -> tuple[dict[int, tuple[str, str, str]], list[Record]]:

@@ -10,7 +10,8 @@ API (stable; the model page and every importer use it):
 
 - `SOURCE_PRECEDENCE`: sources, most trusted first — the curated seed, the
   lab's own offer, models.dev, OpenRouter, genai-prices, then values inferred
-  (e.g. from an id). A source not listed ranks below all of them.
+  (e.g. from an id). A source not listed ranks below all of them;
+  `inferred:<rule>` ranks as "inferred".
 - `SHOWN_FIELDS`: the facts derived onto `Model` columns, all nullable:
   name, description, released_at, weights, context_window, max_output,
   knowledge_cutoff, reasoning, tool_calling, structured_outputs, status,
@@ -116,9 +117,13 @@ class FieldFacts:
 
 
 def precedence(source: str) -> int:
-    """Rank of a source, 0 the most trusted; unlisted sources rank last."""
+    """Rank of a source, 0 the most trusted; unlisted sources rank last.
+
+    A source named `kind:detail` ranks as `kind`: "inferred:family" is one
+    rule of inference, as trusted as any other.
+    """
     try:
-        return SOURCE_PRECEDENCE.index(source)
+        return SOURCE_PRECEDENCE.index(source.partition(":")[0])
     except ValueError:
         return len(SOURCE_PRECEDENCE)
 

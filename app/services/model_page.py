@@ -52,6 +52,7 @@ from app.services.metric_history import EndpointHistory, empty_history, remember
 from app.services.modalities import modalities_of, split_modalities
 from app.services.model_facts import FieldFacts, facts_of
 from app.services.model_status import shown_status
+from app.services.model_summary import SummaryFacts, compose_summary
 from app.services.quality_scores import PriceVsQuality, load_price_vs_quality
 from app.sources.huggingface import SOURCE_NAME as HUGGING_FACE
 
@@ -73,6 +74,9 @@ FACT_SOURCE_NAMES = {
     "openrouter": "OpenRouter",
     "genai-prices": "genai-prices",
     "inferred": "inferred from the model's id",
+    "inferred:family": "inferred from its lab's practice for this model family",
+    "inferred:hf-repo": "inferred: a Hugging Face inference provider serves its Hub repository",
+    "inferred:dated-id": "inferred from the snapshot date in its id",
 }
 
 # The key format a provider's users recognise in a snippet; others get a generic placeholder.
@@ -284,6 +288,21 @@ class ModelPage(ModelSummary):
     def shown_status(self) -> str:
         """The status to show: "active" only when a source states it (`model_status`)."""
         return shown_status(self.status, stated="status" in self.sources)
+
+    @property
+    def composed_summary(self) -> str | None:
+        """The sentence Model Atlas composes from the facts on the page (`model_summary`),
+        shown where no source describes the model, and marked as composed."""
+        return compose_summary(
+            SummaryFacts(
+                author_name=self.author_name,
+                weights=self.weights,
+                reasoning=self.reasoning,
+                released_at=self.released_at or self.api_available_at,
+                context_window=self.context_window,
+                provider_count=self.provider_count,
+            )
+        )
 
     def source_of(self, field: str) -> FactSource | None:
         """Where the shown value of `field` comes from; None when no source is recorded."""

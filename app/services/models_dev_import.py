@@ -10,7 +10,8 @@ One run reads every provider and offer of a models.dev api.json
   lab's own offer (models.dev's `openai` provider for an OpenAI model) as
   source "lab", all other offers together as source "models.dev" — the
   most common release date (resellers often give the date of their own
-  listing), open weights when any offer says so, the largest context
+  listing), open weights when any offer says so (closed only when the lab's
+  own offer does: resellers leave the flag false for open models), the largest context
   window and output, the
   capabilities any offer states, the union of modalities — then derives the
   shown columns by precedence;
@@ -51,8 +52,9 @@ from app.models import Endpoint, Model, Price, Provider, RefreshRun
 from app.models.catalog import ENDPOINT_RETIRED
 from app.services.author_aliases import FIRST_PARTY_PROVIDERS, infer_author
 from app.services.catalog_writer import CatalogWriter, OfferPlace
-from app.services.curated_facts import record_lifecycle_facts
+from app.services.curated_facts import record_curated_facts
 from app.services.import_changes import changes_clause
+from app.services.inferred_facts import record_inferred_facts
 from app.services.model_facts import FactBook, Modalities
 from app.services.model_keys import ParsedRef, parse_model_ref
 from app.services.model_resolver import alias_table, serving_suffix
@@ -225,7 +227,8 @@ def import_models_dev(
     writer.facts.flush()
     writer.retire_unlisted(catalog)
     session.flush()
-    report.facts_written += record_lifecycle_facts(session=session, seen_at=now)
+    report.facts_written += record_inferred_facts(session=session, book=writer.facts, seen_at=now)
+    report.facts_written += record_curated_facts(session=session, seen_at=now)
     if report.changed:
         refresh_rollups(session=session)
     report.seconds = time.perf_counter() - started
@@ -507,8 +510,9 @@ def _facts(offers: list[Offer], *, from_lab: bool) -> dict[str, Any]:
     return {
         "name": _most_common(names),
         "released_at": _most_common(Counter(released)),
-        # `open_weights` is a required field most resellers leave false; true is a claim.
-        "weights": "open" if any(o.open_weights for o in offers) else "closed",
+        # `open_weights` is a required field resellers leave false for open models as
+        # often as not (Qwen2.5, the R1 distills); only true, or the lab's false, is a claim.
+        "weights": "open" if any(o.open_weights for o in offers) else _lab_says_closed(from_lab),
         "context_window": max(windows, default=None),
         "max_output": max(outputs, default=None),
         "knowledge_cutoff": _most_common(knowledge),
@@ -520,6 +524,11 @@ def _facts(offers: list[Offer], *, from_lab: bool) -> dict[str, Any]:
         if inputs and outputs_modalities
         else None,
     }
+
+
+def _lab_says_closed(from_lab: bool) -> str | None:
+    """ "closed" from the lab's own offer, which knows; nothing from a reseller's false."""
+    return "closed" if from_lab else None
 
 
 _FACT_FIELDS = (

@@ -7,6 +7,8 @@ rounded. Missing values render as "not known", never as blank or zero.
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from app.services.model_summary import token_count_short
+
 NOT_KNOWN = "not known"
 
 
@@ -29,16 +31,7 @@ def price(value: Decimal | None) -> str:
 
 def tokens_short(count: int | None) -> str:
     """A token count the way catalogs print context windows: `262K`, `1.05M`."""
-    if count is None:
-        return NOT_KNOWN
-    thousands = (Decimal(count) / 1000).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    if thousands >= 1000:
-        millions = Decimal(count) / Decimal(1_000_000)
-        text = format(millions.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).normalize(), "f")
-        return f"{text}M"
-    if count >= 1_000:
-        return f"{thousands}K"
-    return str(count)
+    return NOT_KNOWN if count is None else token_count_short(count)
 
 
 def number_short(value: Decimal | int | None, unit: str = "") -> str:

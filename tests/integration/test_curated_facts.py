@@ -1,4 +1,5 @@
-"""Labs' published retirements (`app/data/model_lifecycle.toml`) as curated facts."""
+"""Labs' published retirements (`app/data/model_lifecycle.toml`) as curated facts, recorded
+with the curated facts of `app/data/model_curated_facts.toml`."""
 
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,9 +12,10 @@ from app.models import Model
 from app.services.catalog_writer import CatalogWriter
 from app.services.curated_facts import (
     LifecycleEntry,
+    curated,
     lifecycle,
     read_lifecycle,
-    record_lifecycle_facts,
+    record_curated_facts,
 )
 from app.services.model_facts import facts_of
 
@@ -35,17 +37,17 @@ def test_every_entry_finds_its_model_in_the_imported_catalog(
 def test_a_retired_model_reads_retired_with_its_date_whatever_the_imports_say(
     catalog_session: Session,
 ) -> None:
-    written = record_lifecycle_facts(session=catalog_session, seen_at=NOW)
+    written = record_curated_facts(session=catalog_session, seen_at=NOW)
     catalog_session.flush()
 
     sonnet_3 = catalog_session.scalars(
         select(Model).where(Model.slug == "anthropic/claude-3-sonnet")
     ).one()
-    assert written == 2 * len(lifecycle())
+    assert written == 2 * len(lifecycle()) + sum(len(entry.facts) for entry in curated())
     assert (sonnet_3.status, sonnet_3.deprecates_at.isoformat()) == ("retired", "2025-07-21")
     status = facts_of(catalog_session, [sonnet_3.id])[sonnet_3.id]["status"]
     assert [v.source for v in status.values] == ["curated", "genai-prices"]
-    assert record_lifecycle_facts(session=catalog_session, seen_at=NOW) == 0
+    assert record_curated_facts(session=catalog_session, seen_at=NOW) == 0
 
 
 def test_a_malformed_entry_is_refused_naming_it(tmp_path: Path) -> None:

@@ -235,6 +235,26 @@ def _gpt_4o(catalog: ModelsDevCatalog) -> Offer:
     return next(o for o in openai.offers if o.model_id == "gpt-4o")
 
 
+def test_a_resellers_false_open_weights_is_no_claim_but_the_labs_is(session: Session) -> None:
+    catalog = load_catalog(str(FIXTURES / "api.json"))
+    reseller = ModelsDevProvider(
+        id="somehost",
+        name="Some Host",
+        api_base=None,
+        url=None,
+        offers=(replace(_gpt_4o(catalog), provider_id="somehost", model_id="acme/unsaid-7b"),),
+    )
+    catalog.providers.append(reseller)
+
+    import_models_dev(session=session, catalog=catalog, now=NOW)
+    session.flush()
+
+    unsaid = model(session, "acme/unsaid-7b")
+    assert unsaid.weights is None
+    assert "weights" not in facts_of(session, [unsaid.id]).get(unsaid.id, {})
+    assert model(session, "openai/gpt-4o").weights == "closed"
+
+
 def test_an_offer_no_longer_listed_is_retired_but_a_rejected_one_is_not(
     session: Session,
 ) -> None:
