@@ -285,6 +285,12 @@ def cmd_report_coverage(_args: argparse.Namespace) -> int:
     from app.services.fact_coverage import measure_coverage
 
     report = _with_session(lambda session: measure_coverage(session=session))
+    if not report.models:  # type: ignore[attr-defined]
+        console.print(
+            "No priced text models in this database: nothing to measure. Populate it first "
+            "(`modelatlas serve` imports the catalog on its first start, or `modelatlas import`)."
+        )
+        return 1
     for line in report.lines():  # type: ignore[attr-defined]
         print(line)
     return 0

@@ -72,6 +72,16 @@ def test_report_coverage_prints_each_fact_and_its_target(
     assert "target 80%" in result.stdout
 
 
+def test_report_coverage_on_an_empty_database_says_to_populate_it(tmp_path: Path) -> None:
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+
+    result = run_cli("report", "coverage", database_url=empty, cwd=tmp_path)
+
+    assert result.returncode == 1
+    assert "nothing to measure" in result.stderr
+    assert "Priced text models" not in result.stdout
+
+
 @pytest.mark.parametrize(
     "slug", ["openai/gpt-4o", "anthropic/claude-sonnet-4-5", "google/gemini-2.5-pro"]
 )
