@@ -143,11 +143,11 @@ def _increment(session: Session) -> int:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     now = utcnow()
     statement = insert(ContentVersion).values(name=PAGES, version=1, updated_at=now)
-    statement = statement.on_conflict_do_update(
+    upsert = statement.on_conflict_do_update(
         index_elements=[ContentVersion.name],
         set_={"version": ContentVersion.version + 1, "updated_at": now},
     ).returning(ContentVersion.version)
-    return session.execute(statement).scalar_one()
+    return session.execute(upsert).scalar_one()
 
 
 @event.listens_for(Session, "before_commit")

@@ -22,7 +22,9 @@ def price(value: Decimal | None) -> str:
     if value is None:
         return NOT_KNOWN
     digits = value.normalize()
-    if digits.as_tuple().exponent > -2:
+    exponent = digits.as_tuple().exponent
+    # A letter, not a number, for NaN and infinity: they have no digits to pad.
+    if isinstance(exponent, int) and exponent > -2:
         digits = digits.quantize(CENT)
     return f"${digits:,f}"
 
