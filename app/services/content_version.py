@@ -121,7 +121,7 @@ def has_pending_change(session: Session) -> bool:
     return _PENDING in session.info
 
 
-def version_query() -> Select[tuple[int]]:
+def version_query() -> Select[int]:
     """The counter's value (no row before the first bump ever), to embed in another query."""
     return _VERSION
 
