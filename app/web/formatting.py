@@ -43,7 +43,7 @@ def tokens_short(count: int | None) -> str:
     return str(count)
 
 
-def number_short(value: Decimal | int | None, unit: str = "") -> str:
+def number_short(value: Decimal | float | None, unit: str = "") -> str:
     """A measured figure rounded to a whole number with its unit after a thin space:
     `96 tok/s`, `666 ms`."""
     if value is None:
