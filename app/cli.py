@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 from rich.console import Console
@@ -25,6 +26,7 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from sqlalchemy.orm import Session
 
 from app import migrate
 from app.config import Settings
@@ -37,6 +39,7 @@ from app.services.seed import seed_reference
 from app.worker_processes import page_cache_note, rate_limit_refusal
 
 console = Console(stderr=True, soft_wrap=True)
+T = TypeVar("T")
 
 SCORES_HELP = """Import benchmark scores from a CSV file whose first line names the columns:
 
@@ -209,7 +212,7 @@ def cmd_db_upgrade(_args: argparse.Namespace) -> int:
     return 0
 
 
-def _with_session(work: Callable[..., object]) -> object:
+def _with_session(work: Callable[[Session], T]) -> T:
     settings = _load_settings()
     migrate.upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
@@ -233,7 +236,7 @@ def cmd_import_genai_prices(_args: argparse.Namespace) -> int:
         report = _with_session(
             lambda session: import_genai_prices(session=session, progress=progress)
         )
-    console.print(report.summary())  # type: ignore[attr-defined]
+    console.print(report.summary())
     return 0
 
 
@@ -256,7 +259,7 @@ def cmd_import_models_dev(args: argparse.Namespace) -> int:
         report = _with_session(
             lambda session: import_models_dev(session=session, catalog=catalog, progress=progress)
         )
-    console.print(report.summary(), markup=False)  # type: ignore[attr-defined]
+    console.print(report.summary(), markup=False)
     return 0
 
 
@@ -275,9 +278,9 @@ def cmd_import_scores(args: argparse.Namespace) -> int:
             session=session, data=data, file_name=path.name, strict=args.strict
         )
     )
-    for line in report.summary_lines():  # type: ignore[attr-defined]
+    for line in report.summary_lines():
         console.print(line, markup=False, highlight=False, soft_wrap=True)
-    return report.exit_code  # type: ignore[attr-defined]
+    return report.exit_code
 
 
 def cmd_report_coverage(_args: argparse.Namespace) -> int:
@@ -285,13 +288,13 @@ def cmd_report_coverage(_args: argparse.Namespace) -> int:
     from app.services.fact_coverage import measure_coverage
 
     report = _with_session(lambda session: measure_coverage(session=session))
-    if not report.models:  # type: ignore[attr-defined]
+    if not report.models:
         console.print(
             "No priced text models in this database: nothing to measure. Populate it first "
             "(`modelatlas serve` imports the catalog on its first start, or `modelatlas import`)."
         )
         return 1
-    for line in report.lines():  # type: ignore[attr-defined]
+    for line in report.lines():
         print(line)
     return 0
 

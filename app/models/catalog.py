@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SQLColumnExpression,
     String,
     Text,
     UniqueConstraint,
@@ -223,7 +224,7 @@ class Endpoint(Base):
     )
 
     @staticmethod
-    def on_sale(status: ColumnElement[str]) -> ColumnElement[bool]:
+    def on_sale(status: SQLColumnExpression[str]) -> ColumnElement[bool]:
         """Condition on an endpoints `status` column: the offer is live, not retired.
 
         Retired offers stay for history; every live table, count and estimate
@@ -281,7 +282,7 @@ class Price(Base):
     endpoint: Mapped[Endpoint] = relationship(back_populates="prices")
 
     @classmethod
-    def current_standard_of(cls, endpoint_id: ColumnElement[int]) -> ColumnElement[bool]:
+    def current_standard_of(cls, endpoint_id: SQLColumnExpression[int]) -> ColumnElement[bool]:
         """Join condition picking the standard-tier price in force now for `endpoint_id`.
 
         Every page that shows "the price" of an offer means this row; one

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -28,9 +28,12 @@ from app.models import Endpoint, ExternalId, Model, ModelModality, Price, Provid
 from app.services.headline_price import headline
 from app.services.model_redirects import redirect_target
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 OPENROUTER_SOURCE = "openrouter"
 
-R = TypeVar("R")
+R = TypeVar("R", bound="DataclassInstance")
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,7 +276,7 @@ def _record(kind: type[R], values: Mapping[str, Any], **extra: Any) -> R:
 
 
 @cache
-def _field_names(kind: type) -> frozenset[str]:
+def _field_names(kind: "type[DataclassInstance]") -> frozenset[str]:
     return frozenset(f.name for f in fields(kind))
 
 

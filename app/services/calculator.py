@@ -437,9 +437,9 @@ def estimate_model(subject: Subject, workload: Workload) -> ModelEstimate:
     result = ModelEstimate(
         subject=subject, workload=effective, rows=marked, unbilled_reasoning=unbilled
     )
-    if not unbilled or result.best is None or result.best.per_month is None:
-        return result
     best = result.best
+    if not unbilled or best is None or best.per_month is None:
+        return result
     with_reasoning = estimate(workload, best.offer.sheet_for(workload)).per_month
     extra = None if with_reasoning is None else with_reasoning - best.per_month
     return replace(result, unbilled_reasoning_cost=extra)
@@ -585,7 +585,7 @@ _price = Price.__table__.c
 @cache
 def _shortlist_query(
     *, by_input: bool, by_output: bool, min_context: bool, modality_count: int, banded: bool
-) -> Select[tuple[int]]:
+) -> Select[int]:
     """Ids of the models ranked cheapest by their rollup prices, for one shape of workload.
 
     Parameters: `subject_id`, `input_weight`, `output_weight`, `context_window`,

@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Integer,
     Select,
@@ -351,7 +352,7 @@ class _SearchShape:
 
 
 @lru_cache(maxsize=STATEMENT_CACHE_SIZE)
-def _statements(shape: _SearchShape) -> tuple[Select[tuple[int]], Select[Any]]:
+def _statements(shape: _SearchShape) -> tuple[Select[int], Select[Any]]:
     """The count and the page of rows for searches of this shape (built from table
     columns: as Core statements they skip the ORM's compilation step)."""
     conditions = _conditions(shape)
@@ -368,7 +369,7 @@ def _conditions(shape: _SearchShape) -> list[ColumnElement[bool]]:
     """The WHERE clause of a search of this shape; `_parameters` gives the values."""
     conditions: list[ColumnElement[bool]] = []
     for index in range(shape.words):
-        word = bindparam(f"word{index}")
+        word: BindParameter[str] = bindparam(f"word{index}")
         conditions.append(
             or_(
                 _model.name.icontains(word, escape=_LIKE_ESCAPE),

@@ -28,6 +28,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 from urllib.parse import urlencode
 
@@ -154,7 +155,7 @@ class ComparedModel:
 # How each ranked row picks its best figure (max or min), and where a model's figure is.
 _RANKED: dict[str, tuple[Callable[[Iterable[Any]], Any], Callable[[Any], Any]]] = {
     "context_window": (max, lambda model: model.context_window),
-    **{kind: (min, lambda model, kind=kind: getattr(model.cheapest, kind)) for kind in PRICE_KINDS},
+    **{kind: (min, attrgetter(f"cheapest.{kind}")) for kind in PRICE_KINDS},
     "throughput": (max, lambda model: model.throughput.value),
     "ttft": (min, lambda model: model.ttft.value),
     "rating": (max, lambda model: model.ratings.average),

@@ -126,7 +126,7 @@ def has_pending_change(session: Session) -> bool:
     )
 
 
-def version_query() -> Select[tuple[int]]:
+def version_query() -> Select[int]:
     """The counter's value (no row before the first change ever), to embed in another query."""
     return _VERSION
 
@@ -148,11 +148,11 @@ def _increment(session: Session) -> int:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     now = utcnow()
     statement = insert(ContentVersion).values(name=PAGES, version=1, updated_at=now)
-    statement = statement.on_conflict_do_update(
+    upsert = statement.on_conflict_do_update(
         index_elements=[ContentVersion.name],
         set_={"version": ContentVersion.version + 1, "updated_at": now},
     ).returning(ContentVersion.version)
-    return session.execute(statement).scalar_one()
+    return session.execute(upsert).scalar_one()
 
 
 def _note(session: Session, model_ids: Iterable[int] | None) -> None:

@@ -169,7 +169,7 @@ def provider_page(
     )
 
 
-def _provider_summaries() -> Select[_SummaryRow]:
+def _provider_summaries() -> Select[*_SummaryRow]:
     """Providers with their endpoint and distinct model counts, one row each, unordered."""
     return (
         select(
@@ -186,7 +186,7 @@ def _provider_summaries() -> Select[_SummaryRow]:
     )
 
 
-def _provider_summary(row: Row[_SummaryRow]) -> ProviderSummary:
+def _provider_summary(row: Row[*_SummaryRow]) -> ProviderSummary:
     return ProviderSummary(
         slug=row.slug,
         name=row.name,

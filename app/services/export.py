@@ -108,7 +108,8 @@ def _genai_prices_note() -> SourceNote:
     urls = dict(
         entry.split(", ", 1) for entry in info.get_all("Project-URL") or [] if ", " in entry
     )
-    licence = info.get("License-Expression") or info.get("License") or "see the package"
+    # typeshed gives PackageMetadata `get` from Python 3.12; on 3.11 it is the email Message's.
+    licence = info.get("License-Expression") or info.get("License") or "see the package"  # type: ignore[attr-defined]
     return SourceNote(
         id=GENAI_PRICES_SOURCE,
         name=f"genai-prices {info['Version']} (Pydantic)",
@@ -327,7 +328,7 @@ def _models(session: Session) -> tuple[dict[int, str], list[Record]]:
     ):
         external[model_id].append({"source": source, "id": external_id})
     popularity: dict[int, list[Record]] = defaultdict(list)
-    for row in session.execute(
+    for signal in session.execute(
         select(
             PopularitySignal.model_id,
             PopularitySignal.source,
@@ -336,7 +337,9 @@ def _models(session: Session) -> tuple[dict[int, str], list[Record]]:
             PopularitySignal.measured_at,
         ).order_by(PopularitySignal.source)
     ):
-        popularity[row.model_id].append({k: v for k, v in row._mapping.items() if k != "model_id"})
+        popularity[signal.model_id].append(
+            {k: v for k, v in signal._mapping.items() if k != "model_id"}
+        )
     records = []
     for row in rows:
         values = dict(row._mapping)
@@ -611,7 +614,9 @@ def _model_rows(export: CatalogExport) -> Iterator[Sequence[Cell]]:
     ratings = {r["model"]: r for r in export.ratings}
     for model in export.models:
         rating = ratings.get(model["slug"], {})
-        hub = next((p for p in model["popularity"] if p["source"] == HUGGING_FACE_SOURCE), {})
+        hub: Record = next(
+            (p for p in model["popularity"] if p["source"] == HUGGING_FACE_SOURCE), {}
+        )
         yield [
             *(model[column] for column in _MODEL_PLAIN_COLUMNS),
             " ".join(model["input_modalities"]),

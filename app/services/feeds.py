@@ -139,7 +139,9 @@ def model_feed(
         )
         for comment in session.execute(_COMMENTS, {"model_id": model.id, "limit": limit})
     ]
-    entries = sorted([*changes, *comments], key=lambda entry: entry.at, reverse=True)
+    entries: list[PriceChangeEntry | CommentEntry] = sorted(
+        [*changes, *comments], key=lambda entry: entry.at, reverse=True
+    )
     return ModelFeed(model=model, entries=tuple(entries[:limit]))
 
 

@@ -71,7 +71,7 @@ class Freshness:
         return self.refresh_overdue or self.now - measured_at > self.threshold
 
 
-def last_success_query() -> Select[tuple[datetime | None]]:
+def last_success_query() -> Select[datetime | None]:
     """SELECT of the finish time of the newest successful metrics run (NULL when none).
 
     A function rather than a loader so the model page can embed it as a

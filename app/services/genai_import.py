@@ -488,12 +488,12 @@ def merge_split_models(*, session: Session, groups: list[ModelGroup]) -> int:
     group_slugs = {g.slug for g in groups}
     found: dict[str, list[int]] = {}
     for group in groups:
-        ids = [
+        candidates = [
             by_slug.get(group.slug),
             *(by_external_id.get(key) for key in group.external_ids()),
             *(by_slug.get(s) for s in group.other_slugs() if s not in group_slugs),
         ]
-        found[group.slug] = list(dict.fromkeys(i for i in ids if i is not None))
+        found[group.slug] = list(dict.fromkeys(i for i in candidates if i is not None))
     homes = {ids[0] for ids in found.values() if ids}
     absorbed: dict[int, int] = {}
     for ids in found.values():

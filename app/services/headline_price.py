@@ -74,10 +74,13 @@ class QuotedOffer(PricedOffer, Protocol):
 
 
 OfferT = TypeVar("OfferT", bound=PricedOffer)
+# Covariant: a headline only hands its offers out (it is frozen), so a headline of the model
+# page's rows is a headline of any protocol those rows satisfy.
+OfferT_co = TypeVar("OfferT_co", bound=PricedOffer, covariant=True)
 
 
 @dataclass(frozen=True)
-class Headline(Generic[OfferT]):
+class Headline(Generic[OfferT_co]):
     """The offer whose prices a model is quoted at, a lower router price, and the outliers.
 
     `offer` is None when no offer has a price. `router` is the cheapest router
@@ -86,8 +89,8 @@ class Headline(Generic[OfferT]):
     offer flagged as far below the lab's price.
     """
 
-    offer: OfferT | None
-    router: OfferT | None
+    offer: OfferT_co | None
+    router: OfferT_co | None
     outliers: frozenset[tuple[str, str]]
 
     @property

@@ -25,8 +25,9 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from types import TracebackType
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import CursorResult, delete, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -47,11 +48,14 @@ def acquire_lease(
     *, session: Session, name: str, holder: str, now: datetime, ttl: timedelta
 ) -> bool:
     """Take the lease `name` for `holder` until `now + ttl`; False when someone else holds it."""
-    took_over = session.execute(
-        update(JobLease)
-        .where(JobLease.name == name, JobLease.expires_at < now)
-        .values(holder=holder, acquired_at=now, expires_at=now + ttl)
-        .execution_options(synchronize_session=False)
+    took_over = cast(
+        CursorResult[Any],
+        session.execute(
+            update(JobLease)
+            .where(JobLease.name == name, JobLease.expires_at < now)
+            .values(holder=holder, acquired_at=now, expires_at=now + ttl)
+            .execution_options(synchronize_session=False)
+        ),
     )
     if took_over.rowcount == 1:
         return True
@@ -73,11 +77,14 @@ def renew_lease(*, session: Session, name: str, holder: str, now: datetime, ttl:
     On PostgreSQL the updated row stays locked until the caller commits, so
     no one can take the lease over while the caller's transaction writes.
     """
-    renewed = session.execute(
-        update(JobLease)
-        .where(JobLease.name == name, JobLease.holder == holder)
-        .values(expires_at=now + ttl)
-        .execution_options(synchronize_session=False)
+    renewed = cast(
+        CursorResult[Any],
+        session.execute(
+            update(JobLease)
+            .where(JobLease.name == name, JobLease.holder == holder)
+            .values(expires_at=now + ttl)
+            .execution_options(synchronize_session=False)
+        ),
     )
     return renewed.rowcount == 1
 

@@ -46,13 +46,19 @@ def _is_allowed_link(url: str) -> bool:
     return url.strip().lower().startswith(LINK_PREFIXES)
 
 
+class _CommentMarkdown(MarkdownIt):
+    """markdown-it asking `_is_allowed_link` about every link, written or linkified."""
+
+    def validateLink(self, url: str) -> bool:  # noqa: N802 - markdown-it's hook, by its name
+        return _is_allowed_link(url)
+
+
 _markdown = (
-    MarkdownIt("zero", {"breaks": True, "linkify": True})
+    _CommentMarkdown("zero", {"breaks": True, "linkify": True})
     .enable(BLOCK_RULES)
     .enable(INLINE_RULES)
     .enable(LINKIFY_RULE)
 )
-_markdown.validateLink = _is_allowed_link
 
 _sanitizer = nh3.Cleaner(
     tags=ALLOWED_TAGS,

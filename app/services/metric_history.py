@@ -134,7 +134,7 @@ def _as_utc(hour: str | datetime) -> datetime:
 
 
 @cache
-def _history_query() -> Select[tuple[int, object, float | None, float | None]]:
+def _history_query() -> Select[int, str | datetime, float | None, float | None]:
     """The model's endpoints' hourly means over the window from `metric_hours`, built once.
 
     Table columns, not ORM attributes, so it runs as a Core statement. The

@@ -11,6 +11,7 @@ both models keeps one rating (one per person still holds), the newest.
 """
 
 from collections.abc import Sequence
+from typing import TypeVar
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -107,8 +108,15 @@ def _move_ratings(session: Session, old_id: int, new_id: int) -> None:
     session.flush()
 
 
+_UniquePerModel = TypeVar("_UniquePerModel", ModelModality, BenchmarkScore, PopularitySignal)
+
+
 def _move_unique(
-    session: Session, table: type, old_id: int, new_id: int, columns: tuple[str, ...]
+    session: Session,
+    table: type[_UniquePerModel],
+    old_id: int,
+    new_id: int,
+    columns: tuple[str, ...],
 ) -> None:
     """Move rows of a table unique per model on `columns`; the canonical model's win."""
     have = {

@@ -59,6 +59,7 @@ def _open_weight_repos(*, session: Session) -> dict[str, list[int]]:
     )
     repos: dict[str, list[int]] = {}
     for repo_id, model_id in rows:
+        assert repo_id is not None  # the query keeps only models that name a repository
         repos.setdefault(repo_id.strip(), []).append(model_id)
     return repos
 

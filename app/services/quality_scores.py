@@ -57,8 +57,9 @@ def load_price_vs_quality(
     *, session: Session, model_id: int, model_slug: str, benchmark: str | None = None
 ) -> PriceVsQuality:
     """The section of the model `model_id` (slug `model_slug`), charting `benchmark` if it can."""
-    rows = session.execute(_SECTION_QUERY, {"model_id": model_id, "requested": benchmark or ""})
-    rows = rows.all()
+    rows = session.execute(
+        _SECTION_QUERY, {"model_id": model_id, "requested": benchmark or ""}
+    ).all()
     if not rows:
         return NO_SCORES
     charted: str = rows[0].charted

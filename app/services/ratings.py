@@ -7,6 +7,8 @@ would fail on the unique constraint. The database settles the race instead,
 on SQLite and PostgreSQL alike.
 """
 
+from collections.abc import Callable
+
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -20,7 +22,10 @@ STAR_CHOICES = tuple(range(MIN_STARS, MAX_STARS + 1))
 
 OUT_OF_RANGE = f"A rating is a whole number of stars from {MIN_STARS} to {MAX_STARS}."
 
-_UPSERT_DIALECTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_UPSERT_DIALECTS: dict[str, Callable[[type[Rating]], postgresql.Insert | sqlite.Insert]] = {
+    "postgresql": postgresql.insert,
+    "sqlite": sqlite.insert,
+}
 
 
 class InvalidRatingError(ValueError):

@@ -436,9 +436,9 @@ class _RefreshJob:
             try:
                 with session_scope(self.session_factory) as session:
                     extra[name] = step(session)
-            except Exception as error:
+            except Exception as exc:
                 logger.exception("metrics refresh: %s failed", name)
-                problems.append(f"{name} failed: {type(error).__name__}: {error}")
+                problems.append(f"{name} failed: {type(exc).__name__}: {exc}")
         error = "; ".join(problems) or None
         with session_scope(self.session_factory) as session:
             run = session.get_one(RefreshRun, self.run_id)

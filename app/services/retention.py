@@ -19,8 +19,9 @@ the merged rows, two more such statements.
 """
 
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, func, insert, literal, select
+from sqlalchemy import CursorResult, and_, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from app.models import MetricSample
@@ -69,7 +70,7 @@ def downsample_samples(*, session: Session, now: datetime, keep_raw: timedelta) 
             ["endpoint_id", "measured_at", "window", "source", *AVERAGED_COLUMNS], merged
         )
     )
-    removed = session.execute(delete(samples).where(raw_and_old)).rowcount
+    removed = cast(CursorResult[Any], session.execute(delete(samples).where(raw_and_old))).rowcount
     if removed:
         rebuild_merged_hours(session, merged_after_id=last_id, window=HOURLY_WINDOW)
     return removed

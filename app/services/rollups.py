@@ -84,7 +84,7 @@ def _changed_headlines(session: Session, ids: list[int] | None) -> list[dict[str
                     output_price=row.output,
                 )
             )
-    changed = []
+    changed: list[dict[str, object]] = []
     for model_id, (author_slug, old_input, old_output) in stored.items():
         price = headline(offers.get(model_id, []), author_slug=author_slug)
         if (price.input, price.output) != (old_input, old_output):

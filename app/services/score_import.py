@@ -374,12 +374,12 @@ class _ScoreWriter:
         rest = sorted(refs - found.keys())
         places: dict[str, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
         for chunk in _chunks(rest):
-            statement = (
+            by_external_id = (
                 select(ExternalId.external_id, ExternalId.source, Model.id, Model.slug)
                 .join(Model, Model.id == ExternalId.model_id)
                 .where(ExternalId.external_id.in_(chunk))
             )
-            for external_id, source, model_id, slug in self.session.execute(statement):
+            for external_id, source, model_id, slug in self.session.execute(by_external_id):
                 places[external_id][model_id].append(f"{slug} at {source}")
         unknown: dict[str, tuple[str, str]] = {}
         for ref in rest:

@@ -34,7 +34,7 @@ def hour_start(column: ColumnElement[datetime], dialect_name: str) -> ColumnElem
         )
         truncated = hour.concat(literal_column(f"'{_SQLITE_HOUR_SUFFIX}'"))
     else:
-        utc = literal_column("'UTC'")
+        utc: ColumnElement[str] = literal_column("'UTC'")
         truncated = func.timezone(
             utc, func.date_trunc(literal_column("'hour'"), func.timezone(utc, column))
         )

@@ -19,9 +19,10 @@ the other lines' figures.
 
 import csv
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 CSV_COLUMNS = (
     "date",
@@ -47,8 +48,9 @@ LATEST_CREATED = 4_102_444_800
 DATE_KEYS = ("created", "created_at", "date", "timestamp", "startTime", "start_time")
 EPOCH = date(1970, 1, 1)
 # The standard decoder's C scanner, called directly: a line is already stripped, and
-# `json.loads` adds per-call checks that cost more than parsing a usage line.
-_scan_json = json.JSONDecoder().scan_once
+# `json.loads` adds per-call checks that cost more than parsing a usage line. typeshed leaves
+# out `scan_once`, which `JSONDecoder.__init__` sets.
+_scan_json: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 SECONDS_PER_DAY = 86_400
 
 
@@ -200,7 +202,7 @@ class UsageReader:
         try:
             if self._format == "jsonl":
                 model, day, counts = _json_row(text)
-                day_number = day if type(day) is int else self._day_number(day)
+                day_number = day if isinstance(day, int) else self._day_number(day)
             else:
                 model, day_text, counts = _csv_row(text, self._columns)
                 day_number = self._day_number(day_text)

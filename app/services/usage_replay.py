@@ -105,7 +105,8 @@ class ModelReplay:
         complete = [total for total in self.offers if total.complete]
         regular = [total for total in complete if total.offer.is_regular]
         # Offers are sorted cheapest first, the lab's own first among equals.
-        return (regular or complete or [None])[0]
+        preferred = regular or complete
+        return preferred[0] if preferred else None
 
     @cached_property
     def lab(self) -> OfferTotal | None:
@@ -203,9 +204,9 @@ def replay_usage(
             continue
         written[model_id].add(text)
         grouped[model_id].setdefault(day, TokenTotals()).add(totals)
-    for text, days in sorted(unknown.items()):
+    for text, unknown_days in sorted(unknown.items()):
         reason = AMBIGUOUS_MODEL if text in resolution.ambiguous else UNKNOWN_MODEL
-        not_priced.append(_not_priced(text, reason, days))
+        not_priced.append(_not_priced(text, reason, unknown_days))
     models = []
     for model_id, days in grouped.items():
         result = _model_replay(catalog[model_id], tuple(sorted(written[model_id])), days)
@@ -317,9 +318,9 @@ def _alternatives(
     """Each alternative model's cost for the usage that was priced (so the totals compare)."""
     priced_ids = {m.model.id for m in models if m.cheapest is not None}
     days: dict[date, TokenTotals] = defaultdict(TokenTotals)
-    for model_id in priced_ids:
-        for day, totals in grouped[model_id].items():
-            days[day].add(totals)
+    for priced_id in priced_ids:
+        for day, day_totals in grouped[priced_id].items():
+            days[day].add(day_totals)
     results = []
     for text in dict.fromkeys(wanted):
         model_id = resolved.get(text)

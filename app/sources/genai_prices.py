@@ -167,7 +167,7 @@ def read_providers(providers: Iterable[Provider]) -> list[SourceProvider]:
         SourceProvider(
             id=provider.id,
             name=provider.name,
-            url=(provider.pricing_urls or [None])[0],
+            url=provider.pricing_urls[0] if provider.pricing_urls else None,
             description=provider.description,
             fallback_providers=tuple(provider.fallback_model_providers or ()),
             offers=[read_offer(provider.id, model) for model in provider.models],

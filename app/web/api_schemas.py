@@ -27,7 +27,7 @@ OpenRouter does, we say so the way its clients can read:
 """
 
 from decimal import Decimal
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Required, TypedDict
 
 from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
@@ -45,7 +45,7 @@ class _OmitsUnknown(BaseModel):
     # No return annotation on purpose: pydantic would take it as the OpenAPI
     # schema of the model and `/docs` would show a bare object.
     @model_serializer(mode="wrap")
-    def _leave_out_unknown(self, handler: SerializerFunctionWrapHandler):
+    def _leave_out_unknown(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
         data = handler(self)
         return {
             key: value
@@ -274,7 +274,19 @@ def _plain(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def _price_fields(offer: Offer | None) -> dict[str, str | None]:
+class _PriceFields(TypedDict, total=False):
+    """`Pricing`'s fields as `_price_fields` gives them: the optional ones only with a price."""
+
+    prompt: Required[str | None]
+    completion: Required[str | None]
+    request: str | None
+    image: str | None
+    internal_reasoning: str | None
+    input_cache_read: str | None
+    input_cache_write: str | None
+
+
+def _price_fields(offer: Offer | None) -> _PriceFields:
     """An offer's current price in OpenRouter's keys; prompt and completion None without one."""
     price = offer.price if offer else None
     if price is None:

@@ -240,9 +240,13 @@ def _my_parts(
             lambda: load_thread(session=session, model_id=model.id, page_text=comments_page),
         )
         context = _me_context(session, model, visitor.user, thread, with_rating=only is None)
-        return templates.TemplateResponse(
-            request, "community/_me.html", {**context, "only": only}, block_name="me"
-        ).body
+        # Starlette types a body as bytes or a memoryview; a rendered template's is bytes,
+        # which bytes() hands back as it is.
+        return bytes(
+            templates.TemplateResponse(
+                request, "community/_me.html", {**context, "only": only}, block_name="me"
+            ).body
+        )
 
     if visitor.session is None:
         body = render()  # an anonymous visitor's token is theirs alone (see csrf.csrf_token)

@@ -175,8 +175,9 @@ async def write_conflict(request: Request, exc: Exception) -> Response:
 
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on the app."""
-    app.add_exception_handler(StarletteHTTPException, http_error)
-    app.add_exception_handler(RequestValidationError, validation_error)
+    # Starlette types every handler as taking any Exception; it calls each with its own class.
+    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     for unavailable in (DatabaseBusy, OperationalError, InterfaceError, PoolTimeout):
         app.add_exception_handler(unavailable, database_unavailable)
     app.add_exception_handler(IntegrityError, write_conflict)

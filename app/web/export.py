@@ -149,6 +149,7 @@ def export_catalog(
     day = export.generated_at.date().isoformat()
     body: Iterator[str]
     if export_format is ExportFormat.CSV:
+        assert table is not None  # a CSV download defaults to the offers table above
         header, rows = table_rows(export, table)
         body = _csv_chunks(header, rows)
         filename, media_type = f"model-atlas-{table}-{day}.csv", "text/csv; charset=utf-8"

@@ -24,7 +24,9 @@ def price(value: Decimal | None) -> str:
     if value is None:
         return NOT_KNOWN
     digits = value.normalize()
-    if digits.as_tuple().exponent > -2:
+    exponent = digits.as_tuple().exponent
+    # A letter, not a number, for NaN and infinity: they have no digits to pad.
+    if isinstance(exponent, int) and exponent > -2:
         digits = digits.quantize(CENT)
     return f"${digits:,f}"
 
@@ -34,7 +36,7 @@ def tokens_short(count: int | None) -> str:
     return NOT_KNOWN if count is None else token_count_short(count)
 
 
-def number_short(value: Decimal | int | None, unit: str = "") -> str:
+def number_short(value: Decimal | float | None, unit: str = "") -> str:
     """A measured figure rounded to a whole number with its unit after a thin space:
     `96 tok/s`, `666 ms`."""
     if value is None:

@@ -21,7 +21,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Final, Protocol
 
 import redis
 import redis.asyncio
@@ -29,7 +29,7 @@ import redis.asyncio
 # (scheme, host, path, query string, HX-Request, HX-History-Restore-Request): everything
 # of a request that the model page's answer depends on, taken as sent.
 CacheKey = tuple[str, bytes, str, bytes, bytes, bytes]
-PATH = 2
+PATH: Final = 2
 # The generations a page was rendered under (see the module docstring).
 Token = tuple[object, object]
 NO_TOKEN: Token = (None, None)

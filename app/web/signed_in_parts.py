@@ -224,7 +224,7 @@ async def _remembered(state: Any, asked: _Asked) -> bytes | None:
     return found if isinstance(found, bytes) else None
 
 
-def _lookup(factory: sessionmaker[Session], token_hash: str) -> Row[Any] | None:
+def _lookup(factory: sessionmaker[Session], token_hash: str) -> Row[*tuple[Any, ...]] | None:
     """The session, its user and the content version, read in one statement."""
     with factory() as session:
         return session.connection().execute(_LOOKUP, {"token_hash": token_hash}).first()

@@ -1,6 +1,6 @@
 """Routes of the status area: how the data jobs have been running."""
 
-from fastapi import Request
+from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
 
 from app.db import utcnow
@@ -15,7 +15,7 @@ router = area_router(include_in_schema=False)
 @router.get("/status", name="status.index", response_class=HTMLResponse)
 def status_index(
     request: Request, session: SessionDep, settings: SettingsDep, templates: TemplatesDep
-) -> HTMLResponse:
+) -> Response:
     """Recent refresh and import runs, newest first, and whether the live metrics are fresh.
 
     `?page=` pages through older runs; a bad value falls back with a notice, never an error.

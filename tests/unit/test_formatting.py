@@ -53,6 +53,11 @@ def test_price_shows_cents_and_any_further_digit_the_price_has(
     assert price(value) == expected
 
 
+@pytest.mark.parametrize(("value", "expected"), [("NaN", "$NaN"), ("Infinity", "$Infinity")])
+def test_price_without_digits_prints_as_is_instead_of_failing(value: str, expected: str) -> None:
+    assert price(Decimal(value)) == expected
+
+
 @given(money)
 def test_price_is_exact_and_never_scientific(value: Decimal) -> None:
     text = price(value)
