@@ -35,6 +35,12 @@ _DATE_SUFFIX = re.compile(
 )
 # Google's stable-version suffix (`gemini-2.0-flash-001`), a snapshot like a date.
 _VERSION_SUFFIX = re.compile(r"^(?P<base>.+)-(?P<version>00[1-9])$")
+# A four-digit release number (`-2411` as YYMM, R1's `-0528` as MMDD) or Cohere's
+# `-08-2024`: a checkpoint of its own, named by when it was released.
+_RELEASE_SUFFIX = re.compile(
+    r"^(?P<base>.+)-(?:(?:2[3-9])(?:0[1-9]|1[0-2])|(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+    r"|(?:0[1-9]|1[0-2])-20\d\d)$"
+)
 _TRAILING_ZERO_MINOR = re.compile(r"(?<=\d)-0$")
 _LETTER_DASH_DIGIT = re.compile(r"(?<=[a-z])-(?=\d)")
 _UNSAFE = re.compile(r"[^a-z0-9._-]+")
@@ -116,6 +122,35 @@ def _parse_bedrock(rest: str, namespace: str | None, variant: str) -> tuple[str 
         namespace, rest = match["ns"], match["id"]
     rest = _BEDROCK_PRE_RELEASE.sub(r"-v0.\1", rest)
     return namespace, _BEDROCK_REVISION.sub("", rest), variant
+
+
+@dataclass(frozen=True)
+class DatedName:
+    """An id that ends in a date: the undated id it is dated from, and what the date means.
+
+    `snapshot` is True for a full date (`-2024-08-06`, `-20241022`) or Google's
+    `-001`, which labs give a frozen snapshot that an undated alias points to;
+    False for a shorter release number (`-0528`, `-2411`, `-08-2024`), which names
+    a checkpoint of its own.
+    """
+
+    base: str
+    snapshot: bool
+
+
+def dated_name(bare_id: str) -> DatedName | None:
+    """The undated id a dated id belongs to (`gpt-4o-2024-08-06` -> `gpt-4o`); None if undated.
+
+    The same suffixes `merge_key` keeps apart or in the key; nothing is
+    merged by this, it only says which ids are one line of releases.
+    """
+    lowered = bare_id.lower()
+    for pattern in (_DATE_SUFFIX, _VERSION_SUFFIX):
+        if match := pattern.match(lowered):
+            return DatedName(base=match["base"], snapshot=True)
+    if match := _RELEASE_SUFFIX.match(lowered):
+        return DatedName(base=match["base"], snapshot=False)
+    return None
 
 
 def merge_key(bare_id: str) -> DatedKey:

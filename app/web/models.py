@@ -10,6 +10,7 @@ from app.services.calculator import ModelCalculator, model_calculator
 from app.services.community_page import ModelRef
 from app.services.freshness import stale_after
 from app.services.metric_history import history_window
+from app.services.model_lineage import load_model_lineage
 from app.services.model_page import ModelPage, Snippet, load_model_page, load_model_summary
 from app.services.model_redirects import redirect_target
 from app.services.price_changes import remembered_price_history
@@ -79,6 +80,12 @@ def model_page(
         )
     calculator = _page_calculator(request, session, page, presets)
     context["calculator"] = calculator
+    context["lineage"] = request.app.state.computed_memo.get(
+        session,
+        ("lineage", page.id),
+        page.content_version,
+        lambda: load_model_lineage(session=session, model_id=page.id, slug=page.slug),
+    )
     price_history = remembered_price_history(
         session=session,
         model_id=page.id,

@@ -4,7 +4,9 @@ import pytest
 
 from app.services.model_keys import (
     DatedKey,
+    DatedName,
     ParsedRef,
+    dated_name,
     merge_key,
     parse_model_ref,
     readable_name,
@@ -120,6 +122,28 @@ def test_eight_digit_dates_are_kept_apart_from_the_key() -> None:
     assert merge_key("gpt-4o-2024-05-13") == DatedKey(merge_key("gpt-4o").base, "20240513")
     assert merge_key("mistral-small-2603").date is None
     assert merge_key("kimi-k2-0905").date is None
+
+
+@pytest.mark.parametrize(
+    ("bare_id", "dated"),
+    [
+        ("gpt-4o-2024-08-06", DatedName("gpt-4o", snapshot=True)),
+        ("claude-opus-4-5-20251101", DatedName("claude-opus-4-5", snapshot=True)),
+        ("gemini-2.0-flash-001", DatedName("gemini-2.0-flash", snapshot=True)),
+        ("deepseek-r1-0528", DatedName("deepseek-r1", snapshot=False)),
+        ("mistral-small-2603", DatedName("mistral-small", snapshot=False)),
+        ("command-r-08-2024", DatedName("command-r", snapshot=False)),
+        ("gpt-4o", None),
+        ("llama-3.1-405b", None),
+        ("grok-4.20-0309-reasoning", None),
+        ("gpt-4o-mini-2024-07-18.ft", None),
+        ("mistral-small-1399", None),
+    ],
+)
+def test_dated_name_reads_the_undated_id_and_what_the_date_means(
+    bare_id: str, dated: DatedName | None
+) -> None:
+    assert dated_name(bare_id) == dated
 
 
 def test_slug_part_is_url_safe() -> None:
