@@ -44,7 +44,7 @@ offers issues no query per offer.
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -239,6 +239,39 @@ class CatalogWriter:
         if redirected := self.model_by_slug(own_slug):
             return OfferPlace(model=redirected, variant=parsed.variant, quantization=None)
         return None
+
+    def respelled_models(
+        self, source: str, provider_slug: Callable[[str], str]
+    ) -> list[tuple[Model, Model]]:
+        """(model, the stored model it is) for each model a rule now reads as another one.
+
+        A model whose every external id is `source`'s (`models.dev:<provider>`),
+        and whose ids the resolver all places on one other stored model, was
+        made before a rule could read the host's spelling: `unknown/openai-gpt-4o`,
+        or `openai/gpt-5-1` beside the first-stored `openai/gpt-5.1`. The caller
+        merges it (`merge_models`), so an upgraded catalog loses the copies a
+        fresh one never has. Models any other source names are left alone.
+        """
+        ids_of: dict[Model, list[tuple[str, str]]] = {}
+        for (id_source, external_id), model in self.external_ids.items():
+            ids_of.setdefault(model, []).append((id_source, external_id))
+        found = []
+        for model, ids in ids_of.items():
+            if not all(id_source.startswith(f"{source}:") for id_source, _ in ids):
+                continue
+            places = [
+                self.find_model_for_offer(provider_slug(id_source.partition(":")[2]), external_id)
+                for id_source, external_id in ids
+            ]
+            first_spelt = self._models_by_key.get(_slug_key(model.slug), model)
+            targets = {
+                None if place is None else first_spelt if place.model is model else place.model
+                for place in places
+            }
+            if len(targets) == 1 and (target := targets.pop()) not in (None, model):
+                found.append((model, target))
+        merged = {model for model, _ in found}
+        return [(model, target) for model, target in found if target not in merged]
 
     def unique_model_slug(self, wanted: str) -> str:
         """`wanted`, or `wanted-2`, `-3`… when taken by another model or an old merged slug."""
