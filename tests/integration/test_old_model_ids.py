@@ -5,6 +5,11 @@ from urllib.parse import parse_qs, urlsplit
 
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Model, Rating
+from tests.auth_helpers import sign_up
 
 OLD = "meta/llama-3.3-70b-versatile"
 CANONICAL = "meta/llama-3.3-70b-instruct"
@@ -75,3 +80,29 @@ def test_the_picker_chooses_the_canonical_model_for_an_old_id(client: TestClient
     assert response.status_code == 200
     assert "Not in the catalog" not in response.text
     assert CANONICAL in response.text
+
+
+def test_the_comments_of_an_old_id_are_the_canonical_models(client: TestClient) -> None:
+    response = client.get(f"/models/{OLD}/comments?page=2", follow_redirects=False)
+
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/models/{CANONICAL}?comments_page=2#comments"
+
+
+def test_a_rating_sent_to_an_old_id_rates_the_canonical_model(
+    client: TestClient, catalog_session: Session
+) -> None:
+    token = sign_up(client)
+
+    response = client.post(
+        f"/models/{OLD}/rating",
+        data={"csrf_token": token, "stars": "4"},
+        follow_redirects=False,
+    )
+
+    assert response.status_code == 303
+    assert response.headers["location"].startswith(f"/models/{CANONICAL}")
+    rated = catalog_session.scalars(
+        select(Model.slug).join(Rating, Rating.model_id == Model.id).where(Rating.stars == 4)
+    ).all()
+    assert CANONICAL in rated
