@@ -140,7 +140,7 @@ def parse_model_ref(provider_id: str, ref: str) -> ParsedRef:
 # Namespaces, and labs' own slugs (Venice's `aion-labs-aion-2-0`), longest first.
 _LAB_PREFIXES = sorted(
     {*NAMESPACE_AUTHORS.items(), *((author, author) for _, author in FAMILY_PATTERNS)},
-    key=lambda pair: -len(pair[0]),
+    key=lambda pair: (-len(pair[0]), pair),
 )
 
 

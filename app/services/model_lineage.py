@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import CompoundSelect, Row, cast, literal, null, or_, select, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.db import UTCDateTime
 from app.models import Endpoint, Model, Provider
@@ -133,11 +133,16 @@ def _statement(model_id: int, root: str) -> CompoundSelect:
         .join(Provider, Provider.id == Endpoint.provider_id)
         .where(Endpoint.model_id == model_id, Endpoint.status == ENDPOINT_RETIRED)
     )
+    this = aliased(Model)
     models = select(
         literal(_MODEL).label("kind"),
         Model.name,
         literal("").label("detail"),
         Model.slug,
         cast(null(), UTCDateTime).label("retired_at"),
-    ).where(or_(Model.slug == root, Model.slug.startswith(f"{root}-", autoescape=True)))
+    ).where(
+        # The lab's models through its index: a prefix match alone would read every model.
+        Model.author_id == select(this.author_id).where(this.id == model_id).scalar_subquery(),
+        or_(Model.slug == root, Model.slug.startswith(f"{root}-", autoescape=True)),
+    )
     return union_all(offers, models)
