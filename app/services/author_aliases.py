@@ -103,10 +103,12 @@ KNOWN_AUTHORS: dict[str, AuthorInfo] = {
     "sao10k": AuthorInfo("Sao10K"),
     "sarvamai": AuthorInfo("Sarvam AI"),
     "scb10x": AuthorInfo("SCB 10X"),
+    "sentence-transformers": AuthorInfo("Sentence Transformers"),
     "sentientagi": AuthorInfo("Sentient", "https://www.sentient.xyz"),
     "servicenow-ai": AuthorInfo("ServiceNow"),
     "snorkelai": AuthorInfo("Snorkel AI"),
     "speakleash": AuthorInfo("SpeakLeash"),
+    "stabilityai": AuthorInfo("Stability AI", "https://stability.ai"),
     "steelskull": AuthorInfo("SteelSkull"),
     "stepfun": AuthorInfo("StepFun", "https://www.stepfun.com"),
     "tencent": AuthorInfo("Tencent", "https://hunyuan.tencent.com"),
@@ -150,13 +152,16 @@ NAMESPACE_AUTHORS: dict[str, str] = {
     "google": "google",
     "ibm": "ibm",
     "ibm-granite": "ibm",
+    "kimi": "moonshotai",
     "meta": "meta",
     "meta-llama": "meta",
     "meta-models": "meta",
     "minimax": "minimax",
     "minimaxai": "minimax",
     "mistral": "mistral",
+    "mistral-ai": "mistral",
     "mistralai": "mistral",
+    "moonshot": "moonshotai",
     "moonshotai": "moonshotai",
     "nousresearch": "nousresearch",
     "nvidia": "nvidia",
@@ -198,7 +203,7 @@ FAMILY_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^(qwen|qwq|qvq)", "qwen"),
         (r"^deepseek", "deepseek"),
         (r"^grok", "xai"),
-        (r"^(command|c4ai|aya)", "cohere"),
+        (r"^(command|c4ai|aya|embed-(v-?\d|english|multilingual))", "cohere"),
         (r"^(kimi|moonshot)", "moonshotai"),
         (r"^(zai-)?(glm|chatglm|autoglm|cogview)", "zai"),
         (r"^(phi-|mai-|wizardlm)", "microsoft"),
@@ -233,6 +238,16 @@ FAMILY_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^dobby-", "sentientagi"),
         (r"^(valkyrie|anubis|cydonia|rocinante|skyfall|unslopnemo)-", "thedrummer"),
         (r"^(ming|ling|ring)-", "inclusionai"),
+        (r"^aion-", "aion-labs"),
+        (r"^intellect-\d", "prime-intellect"),
+        (r"^stable-diffusion", "stabilityai"),
+        (r"^(multilingual-)?e5-", "intfloat"),
+        (r"^(all-mini-?lm|all-mpnet|multi-qa-)", "sentence-transformers"),
+        (r"^venice-", "venice"),
+        (r"^lucid(query|nova)-", "lucidquery"),
+        (r"^morph-v\d", "morph"),
+        (r"^xpersona-", "xpersona"),
+        (r"^olafangensan-", "olafangensan"),
     )
 )
 
@@ -259,7 +274,8 @@ FIRST_PARTY_PROVIDERS: dict[str, str] = {
 }
 
 # Namespaces that name a hosting path, not a lab (`accounts/fireworks/models/x`).
-HOST_NAMESPACES = frozenset({"accounts", "openrouter", "routers", "models"})
+# drun's `public/deepseek-r1` names its public catalog.
+HOST_NAMESPACES = frozenset({"accounts", "openrouter", "routers", "models", "public"})
 
 _UNSAFE = re.compile(r"[^a-z0-9]+")
 _NAME_ABBREVIATIONS = frozenset({"ai", "agi", "llm", "lm", "ml", "nlp"})

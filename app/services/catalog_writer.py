@@ -15,7 +15,8 @@ Identity rules:
 - **Lab**: the author slug `model_resolver` infers from the id.
 - **Model**: an external id at the source first, then the canonical slug the
   resolver gives, then a redirect (`model_redirects`: a merged model's old
-  slug, or another id's, now answered by its canonical model).
+  slug, or another id's, now answered by its canonical model), then a stored
+  slug with the same merge key (`gpt-5-1` finds `openai/gpt-5.1`).
 - **Endpoint**: (model, provider, variant). A variant that a source marks
   as only the quantization's name meets a plain endpoint of that
   quantization, so a seeded offer and the upstream's tagged one for it
@@ -43,7 +44,7 @@ offers issues no query per offer.
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,7 +54,7 @@ from sqlalchemy.orm import Session
 from app.models import Author, Endpoint, ExternalId, Model, ModelRedirect, Provider
 from app.services.author_aliases import author_info, infer_author
 from app.services.known_providers import provider_display_name
-from app.services.model_keys import parse_model_ref, slug_part
+from app.services.model_keys import merge_key, parse_model_ref, slug_part
 from app.services.model_resolver import alias_table, serving_suffix
 
 # Upstream provider names or tags that differ from the provider slugs we store.
@@ -96,6 +97,7 @@ class CatalogWriter:
             self._index_provider(provider)
         self._models_by_slug: dict[str, Model] | None = None
         self._models_by_id: dict[int, Model] = {}
+        self._models_by_key: dict[tuple[str, str], Model] = {}
         self._external_ids: dict[tuple[str, str], Model] | None = None
         self._redirects: dict[str, int] | None = None
         self.endpoints: dict[tuple[int, int, str], Endpoint] = {}
@@ -163,9 +165,11 @@ class CatalogWriter:
     def models_by_slug(self) -> dict[str, Model]:
         """Every stored model by slug (loaded on first use)."""
         if self._models_by_slug is None:
-            models = list(self.session.scalars(select(Model)))
+            models = list(self.session.scalars(select(Model).order_by(Model.id)))
             self._models_by_slug = {m.slug: m for m in models}
             self._models_by_id = {m.id: m for m in models}
+            for model in models:
+                self._models_by_key.setdefault(_slug_key(model.slug), model)
         return self._models_by_slug
 
     @property
@@ -200,10 +204,13 @@ class CatalogWriter:
         return self.external_ids.get((source, external_id))
 
     def model_by_slug(self, slug: str) -> Model | None:
-        """The model with this slug, or the canonical model an old merged slug now names."""
+        """The model with this slug, or the canonical model an old merged slug now names,
+        or the model whose slug is this one spelt otherwise (`gpt-5-1` for `gpt-5.1`)."""
         found = self.models_by_slug.get(slug)
         if found is None and slug in self.redirects:
             found = self.models_by_id.get(self.redirects[slug])
+        if found is None:
+            found = self._models_by_key.get(_slug_key(slug))
         return found
 
     def find_model_for_offer(self, provider_id: str, model_id: str) -> OfferPlace | None:
@@ -233,6 +240,39 @@ class CatalogWriter:
             return OfferPlace(model=redirected, variant=parsed.variant, quantization=None)
         return None
 
+    def respelled_models(
+        self, source: str, provider_slug: Callable[[str], str]
+    ) -> list[tuple[Model, Model]]:
+        """(model, the stored model it is) for each model a rule now reads as another one.
+
+        A model whose every external id is `source`'s (`models.dev:<provider>`),
+        and whose ids the resolver all places on one other stored model, was
+        made before a rule could read the host's spelling: `unknown/openai-gpt-4o`,
+        or `openai/gpt-5-1` beside the first-stored `openai/gpt-5.1`. The caller
+        merges it (`merge_models`), so an upgraded catalog loses the copies a
+        fresh one never has. Models any other source names are left alone.
+        """
+        ids_of: dict[Model, list[tuple[str, str]]] = {}
+        for (id_source, external_id), model in self.external_ids.items():
+            ids_of.setdefault(model, []).append((id_source, external_id))
+        found = []
+        for model, ids in ids_of.items():
+            if not all(id_source.startswith(f"{source}:") for id_source, _ in ids):
+                continue
+            places = [
+                self.find_model_for_offer(provider_slug(id_source.partition(":")[2]), external_id)
+                for id_source, external_id in ids
+            ]
+            first_spelt = self._models_by_key.get(_slug_key(model.slug), model)
+            targets = {
+                None if place is None else first_spelt if place.model is model else place.model
+                for place in places
+            }
+            if len(targets) == 1 and (target := targets.pop()) not in (None, model):
+                found.append((model, target))
+        merged = {model for model, _ in found}
+        return [(model, target) for model, target in found if target not in merged]
+
     def unique_model_slug(self, wanted: str) -> str:
         """`wanted`, or `wanted-2`, `-3`… when taken by another model or an old merged slug."""
         slug, n = wanted, 2
@@ -257,6 +297,7 @@ class CatalogWriter:
         model = Model(author=author, slug=unique, name=name[:300], **columns)
         self.session.add(model)
         self.models_by_slug[unique] = model
+        self._models_by_key.setdefault(_slug_key(unique), model)
         self.created["models"] += 1
         return model
 
@@ -349,6 +390,12 @@ class CatalogWriter:
             self.endpoints[(model.id, provider.id, variant)] = endpoint
         self.created["endpoints"] += 1
         return endpoint, True
+
+
+def _slug_key(slug: str) -> tuple[str, str]:
+    """A model slug as the resolver compares ids: its lab and the merge key of its id."""
+    author, _, bare_id = slug.partition("/")
+    return author, merge_key(bare_id).full
 
 
 def fill_blanks(row: object, values: dict[str, Any]) -> bool:

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from app.models import Comment, Model, Rating, User
+from app.models import Comment, Model, ModelRedirect, Rating, User
 from app.services.markdown_render import render_comment
 from app.services.pagination import PagePlace, locate_page, requested_page
 from app.services.ratings import STAR_CHOICES
@@ -100,8 +100,11 @@ class CommunityBlock:
 
 
 def find_model(*, session: Session, slug: str) -> ModelRef | None:
-    """The model with this full slug (`author/model`), or None."""
+    """The model with this full slug (`author/model`), or the one a merged model's old slug
+    now names (so a rating or comment sent from a page open before the merge lands), or None."""
     row = session.execute(_MODEL_BY_SLUG, {"slug": slug}).first()
+    if row is None:
+        row = session.execute(_MODEL_BY_OLD_SLUG, {"slug": slug}).first()
     return ModelRef(id=row.id, slug=row.slug, name=row.name) if row else None
 
 
@@ -178,6 +181,11 @@ _comment = Comment.__table__.c
 _user = User.__table__.c
 
 _MODEL_BY_SLUG = select(_model.id, _model.slug, _model.name).where(_model.slug == bindparam("slug"))
+_MODEL_BY_OLD_SLUG = (
+    select(_model.id, _model.slug, _model.name)
+    .join(ModelRedirect.__table__, ModelRedirect.__table__.c.model_id == _model.id)
+    .where(ModelRedirect.__table__.c.old_slug == bindparam("slug"))
+)
 _RATINGS_BY_STARS = (
     select(_rating.stars, func.count())
     .where(_rating.model_id == bindparam("model_id"))

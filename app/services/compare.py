@@ -4,7 +4,7 @@ The model page's loader costs four statements per model (and its week of
 history is not needed here), so the comparison loads every model at once in a
 fixed number of statements whatever the number of models or endpoints:
 
-1. the models' identity, context and modalities (also how unknown ids are found);
+1. the models' identity, context and modalities (also how unknown and merged ids are found);
 2. the calculator's `load_subjects`: every endpoint with its provider, features
    and current standard and batch prices; the cost row estimates from these very
    offers, so capabilities, cheapest prices and the cost cannot disagree;
@@ -25,6 +25,7 @@ the order given, which is also the canonical order of the page's URL.
 """
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -32,10 +33,10 @@ from operator import attrgetter
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy import Row, bindparam, func, select, union_all
 from sqlalchemy.orm import Session
 
-from app.models import Author, Endpoint, Model, Provider, Rating
+from app.models import Author, Endpoint, Model, ModelRedirect, Provider, Rating
 from app.services.calculator import (
     Comparison,
     ModelEstimate,
@@ -253,7 +254,7 @@ def load_comparison(
     more than four or not in the catalog. Four statements when they are fine
     (see the module docstring), one when they are not.
     """
-    facts = _load_facts(session, ids.ids[:MAX_LOOKUP])
+    ids, facts = _load_facts(session, ids)
     problems = list(ids.problems)
     choose = f"Choose from {MIN_MODELS} to {MAX_MODELS} models to compare"
     if not ids.ids and not ids.problems:
@@ -294,7 +295,7 @@ def load_picker(*, session: Session, ids: ModelIds, q: str) -> Picker:
     search is the catalog's (every word in the name or slug), without the
     models already chosen.
     """
-    facts = _load_facts(session, ids.ids[:MAX_LOOKUP])
+    ids, facts = _load_facts(session, ids)
     selected = tuple(_choice(facts[slug]) for slug in ids.ids if slug in facts)
     notes = list(ids.problems)
     unknown = [slug for slug in ids.ids[:MAX_LOOKUP] if slug not in facts]
@@ -388,11 +389,27 @@ def _leaders(models: Sequence[ComparedModel]) -> dict[str, frozenset[str]]:
     return leaders
 
 
-def _load_facts(session: Session, slugs: Sequence[str]) -> dict[str, Row]:
-    """The models with these slugs (one statement; none when there are none), by slug."""
-    if not slugs:
-        return {}
-    return {row.slug: row for row in session.execute(_FACTS_QUERY, {"slugs": list(slugs)})}
+def _load_facts(session: Session, ids: ModelIds) -> tuple[ModelIds, dict[str, Row]]:
+    """The models `ids` names, by slug, and `ids` with each old slug replaced by its model's.
+
+    An id that a merge retired (`model_redirects`) names its canonical model, so a
+    comparison linked before the merge still opens (under the canonical URL).
+    One statement; none when there are no ids.
+    """
+    looked_up = ids.ids[:MAX_LOOKUP]
+    if not looked_up:
+        return ids, {}
+    found = {row.asked: row for row in session.execute(_FACTS_QUERY, {"slugs": list(looked_up)})}
+    canonical = [found[slug].slug if slug in found else slug for slug in ids.ids]
+    counts = Counter(canonical)
+    problems = list(ids.problems)
+    repeated = [slug for slug, count in counts.items() if count > 1]
+    if repeated:
+        problems.append(
+            f"Listed more than once under another id: {_listing(repeated)}. Name each model once."
+        )
+    facts = {row.slug: row for row in found.values()}
+    return ModelIds(ids=tuple(counts), problems=tuple(problems)), facts
 
 
 def _load_figures(session: Session, model_ids: Sequence[int]) -> dict[int, list[Row]]:
@@ -416,22 +433,30 @@ _author = Author.__table__.c
 _endpoint = Endpoint.__table__.c
 _provider = Provider.__table__.c
 _rating = Rating.__table__.c
+_redirect = ModelRedirect.__table__.c
 
-_FACTS_QUERY = (
-    select(
-        _model.id,
-        _model.slug,
-        _model.name,
-        _model.status,
-        _model.context_window,
-        _model.tool_calling,
-        _model.structured_outputs,
-        _model.reasoning,
-        _author.name.label("author_name"),
-        modalities_of(_model.id).label("modalities"),
-    )
+_FACTS_COLUMNS = (
+    _model.id,
+    _model.slug,
+    _model.name,
+    _model.status,
+    _model.context_window,
+    _model.tool_calling,
+    _model.structured_outputs,
+    _model.reasoning,
+    _author.name.label("author_name"),
+    modalities_of(_model.id).label("modalities"),
+)
+# The models asked for by their slug, then those asked for by a slug they had before a
+# merge (`model_redirects`); `asked` is the id as the URL gave it.
+_FACTS_QUERY = union_all(
+    select(*_FACTS_COLUMNS, _model.slug.label("asked"))
     .join_from(Model.__table__, Author.__table__, _author.id == _model.author_id)
-    .where(_model.slug.in_(bindparam("slugs", expanding=True)))
+    .where(_model.slug.in_(bindparam("slugs", expanding=True))),
+    select(*_FACTS_COLUMNS, _redirect.old_slug.label("asked"))
+    .join_from(Model.__table__, Author.__table__, _author.id == _model.author_id)
+    .join(ModelRedirect.__table__, _redirect.model_id == _model.id)
+    .where(_redirect.old_slug.in_(bindparam("slugs", expanding=True))),
 )
 _FIGURES_QUERY = (
     select(

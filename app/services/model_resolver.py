@@ -8,7 +8,8 @@ Rules first, then the reviewed table in `app/data/model_aliases.toml`:
    `merge_key` ignores case, separators and `llama3.1` vs `llama-3.1`.
 2. A suffix naming how a host serves the model (`SERVING_SUFFIXES`: a speed
    tier such as Groq's `-versatile` or Together's `-instruct-turbo`, a
-   quantization such as `-fp8` or `-awq`, an alias pointer `-latest` after a
+   quantization such as `-fp8` or `-awq`, Vertex AI's `-maas` (its
+   model-as-a-service endpoint of an open model), an alias pointer `-latest` after a
    versioned id: `mistral-small-latest` follows whichever Small is newest,
    `claude-3-7-sonnet-latest` only Claude 3.7 Sonnet's snapshots) makes
    the offer an endpoint variant of the model named without it, but only
@@ -16,7 +17,8 @@ Rules first, then the reviewed table in `app/data/model_aliases.toml`:
    suffixed id as a model of its own (xAI's `grok-3-fast` is a model), and
    the table does not list it as distinct.
 3. `[[alias]]` entries map an id to the id of the same model that rules
-   cannot find (Vertex's `claude-4-sonnet` is `claude-sonnet-4`).
+   cannot find (Bedrock's `r1` is `deepseek-r1`, Mistral's `open-mistral-7b`
+   is `mistral-7b`).
 
 What never merges: different checkpoints (a four-digit release number such
 as R1's `-0528` is part of the key), sizes, `-thinking` and `-mini` models,
@@ -59,6 +61,7 @@ SERVING_SUFFIXES: tuple[ServingSuffix, ...] = (
     ServingSuffix("-awq", "", "awq", "awq"),
     ServingSuffix("-bf16", "", "bf16", "bf16"),
     ServingSuffix("-fast", "", "fast"),
+    ServingSuffix("-maas", "", "maas"),
     ServingSuffix("-latest", "", "", versioned_stem_only=True),
 )
 

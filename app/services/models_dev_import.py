@@ -57,6 +57,7 @@ from app.services.import_changes import changes_clause
 from app.services.inferred_facts import record_inferred_facts
 from app.services.model_facts import FactBook, Modalities
 from app.services.model_keys import ParsedRef, parse_model_ref
+from app.services.model_redirects import merge_models
 from app.services.model_resolver import alias_table, serving_suffix
 from app.services.price_history import reconcile
 from app.services.rollups import refresh_rollups
@@ -192,6 +193,17 @@ def sells_api_access(provider_id: str) -> bool:
     )
 
 
+def merge_respelled_models(*, session: Session) -> int:
+    """Merge the models an earlier run made of ids the resolver now reads as a stored model.
+
+    See `CatalogWriter.respelled_models`; returns how many were merged.
+    """
+    pairs = CatalogWriter(session=session).respelled_models(SOURCE_NAME, catalog_provider_slug)
+    for old, canonical in pairs:
+        merge_models(session=session, old=old, canonical=canonical)
+    return len(pairs)
+
+
 def import_models_dev(
     *,
     session: Session,
@@ -209,6 +221,7 @@ def import_models_dev(
     )
     run = RefreshRun(source=SOURCE_NAME, started_at=now, status="running")
     session.add(run)
+    report.updated["models merged"] += merge_respelled_models(session=session)
     writer = _Writer(session=session, report=report, now=now)
     # Labs first, so their offers name the models they create; routers and
     # subscriptions last, since they only join models the others placed.

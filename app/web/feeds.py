@@ -48,6 +48,7 @@ from app.web.api_schemas import PAGE_UNAVAILABLE, page_error
 from app.web.deps import SessionDep
 from app.web.etags import IfNoneMatch, etag_matches
 from app.web.formatting import iso_date, price
+from app.web.moved_models import moved_model
 from app.web.unit_of_work import area_router
 
 router = area_router(tags=["feeds"])
@@ -128,7 +129,11 @@ def prices_feed(
     "/models/{author_slug}/{model_slug}/feed.atom",
     name="feeds.model",
     response_class=AtomResponse,
-    responses={404: page_error("No model at this address."), **FEED_RESPONSES},
+    responses={
+        301: {"description": "A model merged into another: its feed's address."},
+        404: page_error("No model at this address."),
+        **FEED_RESPONSES,
+    },
 )
 def model_feed_route(
     request: Request,
@@ -141,7 +146,12 @@ def model_feed_route(
     """One model's price changes and new comments."""
     found = model_feed(session=session, author_slug=author_slug, model_slug=model_slug)
     if found is None:
-        raise HTTPException(404, f"There is no model {author_slug}/{model_slug} in the catalog.")
+        moved = moved_model(request, session, "feeds.model", author_slug, model_slug)
+        if moved is None:
+            raise HTTPException(
+                404, f"There is no model {author_slug}/{model_slug} in the catalog."
+            )
+        return moved
     feed = _Feed(
         request,
         f"models/{found.model.slug}",

@@ -3,19 +3,20 @@
 from collections.abc import Hashable
 
 from fastapi import HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from app.services.calculator import ModelCalculator, model_calculator
 from app.services.community_page import ModelRef
 from app.services.freshness import stale_after
 from app.services.metric_history import history_window
+from app.services.model_lineage import load_model_lineage
 from app.services.model_page import ModelPage, Snippet, load_model_page, load_model_summary
-from app.services.model_redirects import redirect_target
 from app.services.price_changes import remembered_price_history
 from app.web.calculator import PresetsDep, calculator_fragment
 from app.web.community import community_block
 from app.web.deps import HtmxDep, SessionDep, SettingsDep, TemplatesDep
+from app.web.moved_models import moved_model
 from app.web.page_sections import CALCULATOR, COMMENTS, RATINGS, rendered_section
 from app.web.price_chart import price_charts
 from app.web.unit_of_work import area_router
@@ -79,6 +80,12 @@ def model_page(
         )
     calculator = _page_calculator(request, session, page, presets)
     context["calculator"] = calculator
+    context["lineage"] = request.app.state.computed_memo.get(
+        session,
+        ("lineage", page.id),
+        page.content_version,
+        lambda: load_model_lineage(session=session, model_id=page.id, slug=page.slug),
+    )
     price_history = remembered_price_history(
         session=session,
         model_id=page.id,
@@ -245,13 +252,10 @@ def _calculator_response(
 
 def _moved(request: Request, session: SessionDep, author_slug: str, model_slug: str) -> Response:
     """301 to the canonical page of a merged or alternative slug; 404 for an unknown one."""
-    target = redirect_target(session=session, slug=f"{author_slug}/{model_slug}")
-    if target is None:
+    moved = moved_model(request, session, "models.page", author_slug, model_slug)
+    if moved is None:
         raise _not_found(author_slug, model_slug)
-    author, _, model = target.partition("/")
-    path = request.url_for("models.page", author_slug=author, model_slug=model).path
-    query = request.url.query
-    return RedirectResponse(f"{path}?{query}" if query else path, status_code=301)
+    return moved
 
 
 def _not_found(author_slug: str, model_slug: str) -> HTTPException:

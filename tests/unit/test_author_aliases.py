@@ -26,6 +26,18 @@ from app.services.author_aliases import author_info, author_slug, infer_author, 
         ("meta", None, "muse-spark", "meta"),
         ("azure", None, "ada", "openai"),
         ("novita", None, "unheard-of-model", "unknown"),
+        ("venice", "aion-labs", "aion-2-0", "aion-labs"),
+        ("cortecs", None, "intellect-3", "prime-intellect"),
+        ("digitalocean", None, "stable-diffusion-3.5-large", "stabilityai"),
+        ("digitalocean", None, "e5-large-v2", "intfloat"),
+        ("digitalocean", None, "all-mini-lm-l6-v2", "sentence-transformers"),
+        ("digitalocean", None, "multi-qa-mpnet-base-dot-v1", "sentence-transformers"),
+        ("venice", None, "venice-uncensored-1-2", "venice"),
+        ("azure", None, "embed-v-4-0", "cohere"),
+        ("lucidquery", None, "lucidnova-rf1-100b", "lucidquery"),
+        ("morph", None, "morph-v3-large", "morph"),
+        ("xpersona", None, "xpersona-frieren-coder", "xpersona"),
+        ("venice", None, "olafangensan-glm-4.7-flash-heretic", "olafangensan"),
     ],
 )
 def test_infer_author(provider: str, namespace: str | None, model_id: str, author: str) -> None:
@@ -100,7 +112,16 @@ def test_name_from_slug_capitalises_words_and_abbreviations(slug: str, name: str
         ("primeintellect", "prime-intellect"),
         ("ricursiveai", "ricursive-ai"),
         ("codellama", "meta"),
+        ("mistral-ai", "mistral"),
+        ("kimi", "moonshotai"),
+        ("moonshot", "moonshotai"),
     ],
 )
 def test_a_lab_spelled_two_ways_is_one_author(namespace: str, author: str) -> None:
     assert infer_author(provider_id="together", namespace=namespace, model_id="x") == author
+
+
+def test_a_hosts_public_catalog_is_not_a_lab() -> None:
+    assert (
+        infer_author(provider_id="drun", namespace="public", model_id="deepseek-r1") == "deepseek"
+    )

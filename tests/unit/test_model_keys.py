@@ -4,7 +4,9 @@ import pytest
 
 from app.services.model_keys import (
     DatedKey,
+    DatedName,
     ParsedRef,
+    dated_name,
     merge_key,
     parse_model_ref,
     readable_name,
@@ -120,6 +122,84 @@ def test_eight_digit_dates_are_kept_apart_from_the_key() -> None:
     assert merge_key("gpt-4o-2024-05-13") == DatedKey(merge_key("gpt-4o").base, "20240513")
     assert merge_key("mistral-small-2603").date is None
     assert merge_key("kimi-k2-0905").date is None
+
+
+@pytest.mark.parametrize(
+    ("provider", "ref", "expected"),
+    [
+        (
+            "synthetic",
+            "hf:Qwen/Qwen3-Coder-480B-A35B-Instruct",
+            ParsedRef("qwen", "qwen3-coder-480b-a35b-instruct", "", False),
+        ),
+        (
+            "siliconflow-cn",
+            "Pro/deepseek-ai/DeepSeek-R1",
+            ParsedRef("deepseek-ai", "deepseek-r1", "", False),
+        ),
+        ("digitalocean", "openai-gpt-4o", ParsedRef("openai", "gpt-4o", "", False)),
+        (
+            "sap-ai-core",
+            "anthropic--claude-4.5-opus",
+            ParsedRef("anthropic", "claude-4.5-opus", "", False),
+        ),
+        ("venice", "zai-org-glm-4.6", ParsedRef("zai-org", "glm-4.6", "", False)),
+        ("azure", "cohere-command-a", ParsedRef("cohere", "command-a", "", False)),
+        ("azure", "cohere-embed-v-4-0", ParsedRef("cohere", "embed-v-4-0", "", False)),
+        ("venice", "openai-gpt-52-codex", ParsedRef("openai", "gpt-5.2-codex", "", False)),
+        ("google-vertex", "claude-opus-4-6@default", ParsedRef(None, "claude-opus-4-6", "", False)),
+        ("mistral", "mistral-large-2411", ParsedRef(None, "mistral-large-2411", "", False)),
+        ("minimax", "minimax-m2", ParsedRef(None, "minimax-m2", "", False)),
+        ("venice", "aion-labs-aion-2-0", ParsedRef("aion-labs", "aion-2-0", "", False)),
+        ("openrouter", "openai/gpt-52", ParsedRef("openai", "gpt-52", "", False)),
+    ],
+)
+def test_hosts_spellings_of_the_lab_and_id(provider: str, ref: str, expected: ParsedRef) -> None:
+    """A lab prefix counts only when the rest is that lab's family; Venice's GPT spelling
+    is Venice's alone."""
+    assert parse_model_ref(provider, ref) == expected
+
+
+@pytest.mark.parametrize(
+    ("host_spelling", "lab_spelling"),
+    [
+        ("claude-4.5-opus", "claude-opus-4-5"),
+        ("claude-4-sonnet", "claude-sonnet-4"),
+        ("claude-4-opus", "claude-opus-4"),
+        ("claude-4.6-sonnet", "claude-sonnet-4-6"),
+    ],
+)
+def test_claude_4_and_later_match_whichever_order_the_host_writes(
+    host_spelling: str, lab_spelling: str
+) -> None:
+    assert merge_key(host_spelling) == merge_key(lab_spelling)
+
+
+def test_claude_3_keeps_its_number_first_key() -> None:
+    assert merge_key("claude-3-5-sonnet") != merge_key("claude-sonnet-3-5")
+    assert merge_key("claude-3.5-sonnet") == merge_key("claude-3-5-sonnet")
+
+
+@pytest.mark.parametrize(
+    ("bare_id", "dated"),
+    [
+        ("gpt-4o-2024-08-06", DatedName("gpt-4o", snapshot=True)),
+        ("claude-opus-4-5-20251101", DatedName("claude-opus-4-5", snapshot=True)),
+        ("gemini-2.0-flash-001", DatedName("gemini-2.0-flash", snapshot=True)),
+        ("deepseek-r1-0528", DatedName("deepseek-r1", snapshot=False)),
+        ("mistral-small-2603", DatedName("mistral-small", snapshot=False)),
+        ("command-r-08-2024", DatedName("command-r", snapshot=False)),
+        ("gpt-4o", None),
+        ("llama-3.1-405b", None),
+        ("grok-4.20-0309-reasoning", None),
+        ("gpt-4o-mini-2024-07-18.ft", None),
+        ("mistral-small-1399", None),
+    ],
+)
+def test_dated_name_reads_the_undated_id_and_what_the_date_means(
+    bare_id: str, dated: DatedName | None
+) -> None:
+    assert dated_name(bare_id) == dated
 
 
 def test_slug_part_is_url_safe() -> None:

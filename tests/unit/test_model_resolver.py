@@ -30,6 +30,7 @@ def placement(groups) -> dict[tuple[str, str], tuple[str, str]]:
         ("aws", "meta.llama3-3-70b-instruct-v1:0", ""),
         ("fireworks", "accounts/fireworks/models/llama-v3p3-70b-instruct", ""),
         ("openrouter", "meta-llama/llama-3.3-70b-instruct:free", "free"),
+        ("google-vertex", "meta/llama-3.3-70b-instruct-maas", "maas"),
     ],
 )
 def test_serving_variants_are_endpoints_of_the_canonical_model(
