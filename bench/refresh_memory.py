@@ -12,12 +12,15 @@ given with --database-url, which must be empty):
    allocations during a run.
 
 Prints wall time per run, the tracemalloc peak, and the process's maximum
-resident set size (ru_maxrss) before and after. Not part of the test suite:
+resident set size (ru_maxrss) before and after; with --json, writes them to
+that file too (the growth run of `python -m bench --scale N` reads it). Not
+part of the test suite:
 
-    python -m bench.refresh_memory [--models 1000] [--endpoints 3]
+    python -m bench.refresh_memory [--models 1000] [--endpoints 3] [--json PATH]
 """
 
 import argparse
+import json
 import resource
 import subprocess
 import sys
@@ -67,7 +70,8 @@ def max_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def timed_run(settings: Settings, label: str) -> RefreshOutcome:
+def timed_run(settings: Settings, label: str) -> tuple[RefreshOutcome, float]:
+    """One refresh against the fake upstream; its outcome and wall seconds."""
     engine = make_engine(settings.database_url)
     try:
         started = time.perf_counter()
@@ -86,7 +90,7 @@ def timed_run(settings: Settings, label: str) -> RefreshOutcome:
     )
     if outcome.status is not RunStatus.OK:
         raise SystemExit(f"{label} did not succeed: {outcome.error}")
-    return outcome
+    return outcome, seconds
 
 
 def main() -> None:
@@ -94,6 +98,7 @@ def main() -> None:
     parser.add_argument("--models", type=int, default=1000)
     parser.add_argument("--endpoints", type=int, default=3)
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -112,8 +117,8 @@ def main() -> None:
                 openrouter_base_url=base_url,
                 hf_base_url=NO_NETWORK,
             )
-            timed_run(settings, "run 1 (creates the catalog)")
-            second = timed_run(settings, "run 2 (same data)")
+            _, first_seconds = timed_run(settings, "run 1 (creates the catalog)")
+            second, second_seconds = timed_run(settings, "run 2 (same data)")
             if second.counts["prices_changed"] != 0:
                 raise SystemExit("the second run changed prices: not idempotent")
             tracemalloc.start()
@@ -122,6 +127,16 @@ def main() -> None:
             tracemalloc.stop()
         print(f"tracemalloc peak during run 3: {peak / 2**20:.1f} MiB")
         print(f"max RSS after the runs: {max_rss_mib():.0f} MiB")
+    if args.json:
+        figures = {
+            "models": args.models,
+            "endpoints_per_model": args.endpoints,
+            "first_run_seconds": first_seconds,
+            "second_run_seconds": second_seconds,
+            "tracemalloc_peak_mib": peak / 2**20,
+            "max_rss_mib": max_rss_mib(),
+        }
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
 
 
 if __name__ == "__main__":
