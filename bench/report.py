@@ -308,9 +308,9 @@ def growth_markdown(results: Results) -> str:
             f"discarded, then {method['repetitions']} runs of {method['duration_seconds']} s; "
             "the median p50. Page cache off (figures computed from the database remembered "
             "until the next write), except the cold row: every cache off.",
-            f"- Export: {method['export_downloads']} downloads of `/api/v1/export` read to the end "
-            "and dropped; the median time. Peak RSS is the server's VmHWM afterwards: the most "
-            "it ever held, start-up included.",
+            f"- Export and `/api/v1/models`: {method['downloads']} downloads each, read to the "
+            "end and dropped; the median time. Peak RSS is the server's VmHWM after the "
+            "export's: the most it ever held, start-up included.",
             f"- Refresh: {method['refresh_models_per_size']:,} models x size, 3 endpoints each, "
             "from the fake OpenRouter in its own process, into a new SQLite database; peak RSS "
             "is the refreshing process's ru_maxrss over three runs.",

@@ -32,7 +32,7 @@ def results_with(rows: list[dict], conditions: str = "Shared with 7 other worker
             "duration_seconds": 5,
             "warmup_seconds": 2,
             "repetitions": 3,
-            "export_downloads": 3,
+            "downloads": 3,
             "refresh_models_per_size": 500,
         },
         "datasets": {
