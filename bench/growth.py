@@ -34,13 +34,12 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 import httpx
 
 from bench.dataset import build_database
-from bench.machine import describe_machine
+from bench.machine import describe_machine, peak_rss_bytes
 from bench.report import growth_report, write_growth_results
 from bench.runs import SCRATCH, check_answer, load, started
 from bench.scaled_dataset import scale_up
@@ -178,11 +177,8 @@ def latency_scenarios() -> list[Scenario]:
 
 
 def peak_rss_mb(pid: int) -> float:
-    """A process's peak resident set size so far (VmHWM), in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024 / MB
-    raise SystemExit(f"/proc/{pid}/status has no VmHWM line")
+    """A process's peak resident set size so far, in MB."""
+    return peak_rss_bytes(pid) / MB
 
 
 def timed_downloads(url: str, count: int) -> tuple[float, int]:

@@ -12,7 +12,7 @@ given with --database-url, which must be empty):
    allocations during a run.
 
 Prints wall time per run, the tracemalloc peak, and the process's maximum
-resident set size (ru_maxrss) before and after; with --json, writes them to
+resident set size (VmHWM) before and after; with --json, writes them to
 that file too (the growth run of `python -m bench --scale N` reads it). Not
 part of the test suite:
 
@@ -21,7 +21,6 @@ part of the test suite:
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,7 @@ from app.db import make_engine, make_session_factory, session_scope
 from app.services.refresh_metrics import RefreshOutcome, RunStatus, refresh_metrics
 from app.services.seed import seed_reference
 from app.sources.openrouter import OpenRouterSource
+from bench.machine import peak_rss_bytes
 
 NO_NETWORK = "http://127.0.0.1:9"
 
@@ -66,8 +66,8 @@ def fake_upstream(models: int, endpoints: int) -> Iterator[str]:
 
 
 def max_rss_mib() -> float:
-    """The process's peak resident set size so far (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident set size so far, in MiB."""
+    return peak_rss_bytes() / 2**20
 
 
 def timed_run(settings: Settings, label: str) -> tuple[RefreshOutcome, float]:
