@@ -313,7 +313,8 @@ def growth_markdown(results: Results) -> str:
             "export's: the most it ever held, start-up included.",
             f"- Refresh: {method['refresh_models_per_size']:,} models x size, 3 endpoints each, "
             "from the fake OpenRouter in its own process, into a new SQLite database; peak RSS "
-            "is the refreshing process's VmHWM over three runs.",
+            "is the refreshing process's VmHWM after the first two runs (the third runs under "
+            "tracemalloc, whose bookkeeping would count).",
             "- MB are 10^6 bytes.",
             "",
             "## Growth",
