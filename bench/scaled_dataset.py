@@ -194,12 +194,14 @@ def grow_catalog(session: Session, family: list[Sibling], generator: random.Rand
             select(Endpoint.id, Endpoint.model_id, Endpoint.provider_id, Endpoint.variant)
         )
     }
-    model_of = {endpoint["id"]: endpoint for endpoint in endpoints}
+    endpoint_rows = {endpoint["id"]: endpoint for endpoint in endpoints}
     _insert(
         session,
         Price.__table__,
         (
-            _sibling_price(price, sibling, model_of, sibling_of, twins, endpoint_ids, multipliers)
+            _sibling_price(
+                price, sibling, endpoint_rows, sibling_of, twins, endpoint_ids, multipliers
+            )
             for price in _rows(session, Price.__table__)
             for sibling in family
         ),
@@ -221,11 +223,7 @@ def _sibling_price(
     model_id = sibling_of[(endpoint["model_id"], sibling.slug_suffix)]
     provider_id = _seller(endpoint["provider_id"], sibling, twins)
     multiplier = multipliers[(endpoint["model_id"], sibling.slug_suffix)]
-    scaled = {
-        column: _scaled(price[column], multiplier, MONEY_STEP)
-        for column in MONEY_COLUMNS
-        if column in price
-    }
+    scaled = {column: _scaled(price[column], multiplier, MONEY_STEP) for column in MONEY_COLUMNS}
     copy = {key: value for key, value in price.items() if key != "id"}
     return {
         **copy,
