@@ -11,26 +11,25 @@
 4. Prints the table and writes it as JSON (--json) and as bench/RESULTS.md.
 
 Not part of the test suite: it takes about three minutes and both cores.
+With `--scale N` it measures how the costs grow instead (`bench.growth`):
+today's catalog, then N times it, side by side in bench/RESULTS-growth.md.
 """
 
 import argparse
-import os
-import secrets
 import shutil
 import statistics
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from app.config import Settings
 from bench.dataset import build_database
+from bench.growth import run_growth
 from bench.machine import describe_machine
 from bench.page_weight import GZIP_LEVEL, PageWeight, weigh_page
 from bench.report import (
+    DEFAULT_GROWTH_JSON,
+    DEFAULT_GROWTH_MARKDOWN,
     DEFAULT_JSON,
     DEFAULT_MARKDOWN,
     page_checks,
@@ -38,6 +37,7 @@ from bench.report import (
     terminal_report,
     write_results,
 )
+from bench.runs import SCRATCH, check_answer, load, started
 from bench.scenarios import (
     ATLAS,
     ATLAS_COLD,
@@ -52,16 +52,10 @@ from bench.scenarios import (
 from bench.servers import (
     LOAD_CPU,
     SERVER_CPU,
-    atlas_command,
-    free_port,
-    hello_command,
     require_two_cores,
-    serving,
 )
-from bench.wrk import WrkRun, require_wrk, run_wrk
+from bench.wrk import WrkRun, require_wrk
 
-SCRATCH = Path(__file__).resolve().parent / ".scratch"
-UNLIMITED = "1000000/minute"
 # The page cache's setting (issue 6); builds without it serve every page uncached.
 PAGE_CACHE_SETTING = "page_cache"
 
@@ -86,82 +80,20 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--connections", type=positive, default=32, help="for throughput rows")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="results JSON path")
     parser.add_argument("--markdown", type=Path, default=DEFAULT_MARKDOWN, help="RESULTS.md path")
-    return parser.parse_args()
-
-
-def atlas_env(database_url: str, *, page_cache: bool, memo: bool = True) -> dict[str, str]:
-    """A production environment for `modelatlas serve`, without the caller's MODELATLAS_ ones."""
-    env = {name: value for name, value in os.environ.items() if not name.startswith("MODELATLAS_")}
-    env |= {
-        "MODELATLAS_ENVIRONMENT": "production",
-        "MODELATLAS_SECRET_KEY": secrets.token_urlsafe(32),
-        "MODELATLAS_DATABASE_URL": database_url,
-        "MODELATLAS_AUTO_POPULATE": "false",
-        # The mixed row's 50 people write far faster than anyone may in production.
-        "MODELATLAS_RATE_LIMIT_RATINGS_PER_USER": UNLIMITED,
-        "MODELATLAS_RATE_LIMIT_COMMENTS_PER_USER": UNLIMITED,
-    }
-    if not page_cache:
-        env["MODELATLAS_PAGE_CACHE"] = "off"
-    if not memo:
-        env["MODELATLAS_COMPUTED_MEMO"] = "off"
-    return env
-
-
-@contextmanager
-def started(server: str, database_url: str) -> Iterator[str]:
-    """One of SERVERS running on a free port; yields its base URL."""
-    port = free_port()
-    log = SCRATCH / f"{server.replace(', ', '-').replace(' ', '-')}.log"
-    if server == HELLO:
-        with serving(
-            hello_command(port), port=port, env=os.environ, ready_path="/", log=log
-        ) as url:
-            yield url
-        return
-    env = atlas_env(
-        database_url,
-        page_cache=server in (ATLAS, ATLAS_WRITTEN_TO),
-        memo=server != ATLAS_COLD,
+    parser.add_argument(
+        "--scale",
+        type=positive,
+        default=1,
+        help="measure today's catalog and N times it side by side (bench.growth), not the load",
     )
-    with serving(atlas_command(port), port=port, env=env, ready_path="/healthz", log=log) as url:
-        yield url
-
-
-def check_answer(base_url: str, scenario: Scenario) -> None:
-    """SystemExit unless the scenario's URL answers 200 with what it should contain."""
-    response = httpx.get(f"{base_url}{scenario.path}", headers=dict(scenario.headers))
-    missing = [text for text in scenario.must_contain if text not in response.text]
-    unwanted = [text for text in scenario.must_not_contain if text in response.text]
-    if response.status_code != 200 or missing or unwanted:
-        raise SystemExit(
-            f"{scenario.label}: GET {scenario.path} answered {response.status_code}; "
-            f"missing {missing}, unexpected {unwanted}:\n{response.text[:2000]}"
-        )
-
-
-def load(base_url: str, scenario: Scenario, args: argparse.Namespace) -> list[WrkRun]:
-    """A discarded warm-up, then the measured runs; SystemExit on any error response."""
-    url = f"{base_url}{scenario.path}"
-    script = None
-    if scenario.script:
-        script = SCRATCH / f"{scenario.key}.lua"
-        script.write_text(scenario.script)
-    options = {
-        "connections": scenario.connections,
-        "headers": scenario.headers,
-        "cpu": LOAD_CPU,
-        "script": script,
-    }
-    run_wrk(url, seconds=args.warmup, **options)
-    runs = [run_wrk(url, seconds=args.duration, **options) for _ in range(args.repetitions)]
-    if any(run.non_2xx for run in runs):
-        raise SystemExit(f"{scenario.label}: non-2xx answers under load; see {SCRATCH}/*.log")
-    if errors := sum(run.socket_errors for run in runs):
-        print(f"  warning: {errors} socket errors (connect, read, write or timeout)")
-    figures = ", ".join(f"{run.requests_per_second:,.0f}" for run in runs)
-    print(f"  {scenario.label} ({scenario.connections} conn): {figures} req/s")
-    return runs
+    parser.add_argument(
+        "--conditions",
+        default="",
+        help="how loaded the machine was, for RESULTS-growth.md (e.g. 'shared with 7 workers')",
+    )
+    parser.add_argument("--growth-json", type=Path, default=DEFAULT_GROWTH_JSON)
+    parser.add_argument("--growth-markdown", type=Path, default=DEFAULT_GROWTH_MARKDOWN)
+    return parser.parse_args()
 
 
 def measure_all(
@@ -172,7 +104,8 @@ def measure_all(
     weight: PageWeight | None = None
     for server in SERVERS:
         print(f"{server}:")
-        with started(server, database_url) as base_url:
+        with started(server, database_url) as running:
+            base_url = running.url
             if server == ATLAS:
                 weight = weigh_page(base_url, MODEL_PATH)
             for scenario in [each for each in all_scenarios if each.server == server]:
@@ -247,6 +180,9 @@ def main() -> None:
     shutil.rmtree(SCRATCH, ignore_errors=True)
     SCRATCH.mkdir()
     database_url = args.database_url or f"sqlite:///{SCRATCH / 'bench.db'}"
+    if args.scale > 1:
+        run_growth(database_url, args, wrk=wrk)
+        return
     print(f"Building the database ({database_url})…")
     dataset = build_database(database_url)
     print("  " + ", ".join(f"{count:,} {name}" for name, count in dataset.counts.items()))

@@ -134,9 +134,9 @@ def build_database(url: str) -> Dataset:
                 create_session(session=session, user=person, policy=policy)
                 for person in people[1 : WRITERS + 1]
             ]
-        _analyze(engine)
+        analyze(engine)
         return Dataset(
-            counts=_counts(engine),
+            counts=table_counts(engine),
             session_cookie=f"{SESSION_COOKIE}={issued.token}",
             writers=tuple(
                 Writer(cookie=f"{SESSION_COOKIE}={each.token}", csrf_token=each.row.csrf_token)
@@ -147,7 +147,7 @@ def build_database(url: str) -> Dataset:
         engine.dispose()
 
 
-def _analyze(engine: Engine) -> None:
+def analyze(engine: Engine) -> None:
     """On PostgreSQL, gather planner statistics, as autovacuum soon would after such a load.
 
     Without them the planner guesses row counts for freshly filled tables and
@@ -163,8 +163,17 @@ def _analyze(engine: Engine) -> None:
 
 def _add_people(session: Session, now: datetime) -> list[User]:
     """PEOPLE readers and one administrator (who hid a couple of comments), oldest first."""
-    password_hash = hash_password(BENCH_PASSWORD)
-    rows = [
+    rows = person_rows(range(1, PEOPLE + 1), hash_password(BENCH_PASSWORD), now)
+    rows.append(
+        {**rows[0], "email": "admin@example.test", "display_name": "Admin", "is_admin": True}
+    )
+    session.execute(insert(User), rows)
+    return list(session.scalars(select(User).order_by(User.id)))
+
+
+def person_rows(numbers: range, password_hash: str, now: datetime) -> list[dict[str, object]]:
+    """Readers numbered `numbers`, all with one precomputed hash, the lower numbers older."""
+    return [
         {
             "email": f"reader{number:04d}@example.test",
             "display_name": f"Reader {number}",
@@ -173,34 +182,36 @@ def _add_people(session: Session, now: datetime) -> list[User]:
             "created_at": now - timedelta(days=120, minutes=number),
             "password_changed_at": now - timedelta(days=120, minutes=number),
         }
-        for number in range(1, PEOPLE + 1)
+        for number in numbers
     ]
-    rows.append(
-        {**rows[0], "email": "admin@example.test", "display_name": "Admin", "is_admin": True}
-    )
-    session.execute(insert(User), rows)
-    return list(session.scalars(select(User).order_by(User.id)))
 
 
 def _add_ratings(
     session: Session, model_id: int, people: list[User], generator: random.Random, now: datetime
 ) -> None:
     """One rating from every reader, stars drawn with STAR_WEIGHTS."""
-    stars = generator.choices(list(STAR_WEIGHTS), weights=list(STAR_WEIGHTS.values()), k=PEOPLE)
-    rated_at = [now - timedelta(minutes=generator.randrange(60, 60 * 24 * 90)) for _ in stars]
-    session.execute(
-        insert(Rating),
-        [
-            {
-                "model_id": model_id,
-                "user_id": person.id,
-                "stars": count,
-                "created_at": at,
-                "updated_at": at,
-            }
-            for person, count, at in zip(people[:PEOPLE], stars, rated_at, strict=True)
-        ],
+    user_ids = [person.id for person in people[:PEOPLE]]
+    session.execute(insert(Rating), rating_rows(model_id, user_ids, generator, now))
+
+
+def rating_rows(
+    model_id: int, user_ids: list[int], generator: random.Random, now: datetime
+) -> list[dict[str, object]]:
+    """One rating of `model_id` by each of `user_ids`, over 90 days, stars as STAR_WEIGHTS."""
+    stars = generator.choices(
+        list(STAR_WEIGHTS), weights=list(STAR_WEIGHTS.values()), k=len(user_ids)
     )
+    rated_at = [now - timedelta(minutes=generator.randrange(60, 60 * 24 * 90)) for _ in stars]
+    return [
+        {
+            "model_id": model_id,
+            "user_id": user_id,
+            "stars": count,
+            "created_at": at,
+            "updated_at": at,
+        }
+        for user_id, count, at in zip(user_ids, stars, rated_at, strict=True)
+    ]
 
 
 def _add_comments(
@@ -216,23 +227,44 @@ def _add_comments(
         now - timedelta(minutes=generator.randrange(60, 60 * 24 * 90)) for _ in range(COMMENTS)
     )
     hidden = set(generator.sample(range(COMMENTS - 40), HIDDEN_COMMENTS))
+    writers = CommentWriters(reader.id, [person.id for person in people[1:PEOPLE]], admin.id)
+    session.execute(insert(Comment), comment_rows(model_id, times, writers, hidden, generator))
+    return reader
+
+
+@dataclass(frozen=True)
+class CommentWriters:
+    """Who writes comments: the signed-in reader (every 25th), the others, the hiding admin."""
+
+    reader_id: int
+    other_ids: list[int]
+    admin_id: int
+
+
+def comment_rows(
+    model_id: int,
+    times: list[datetime],
+    writers: CommentWriters,
+    hidden: set[int],
+    generator: random.Random,
+) -> list[dict[str, object]]:
+    """A comment at each of `times`, 1 to 3 paragraphs, a tenth edited, `hidden` ones hidden."""
     rows = []
     for index, created in enumerate(times):
-        author = reader if index % 25 == 0 else generator.choice(people[1:PEOPLE])
+        author = writers.reader_id if index % 25 == 0 else generator.choice(writers.other_ids)
         edited = created + timedelta(hours=2) if generator.random() < 0.1 else None
         rows.append(
             {
                 "model_id": model_id,
-                "user_id": author.id,
+                "user_id": author,
                 "body": "\n\n".join(generator.sample(_PARAGRAPHS, generator.randint(1, 3))),
                 "created_at": created,
                 "edited_at": edited,
                 "hidden_at": created + timedelta(days=1) if index in hidden else None,
-                "hidden_by_id": admin.id if index in hidden else None,
+                "hidden_by_id": writers.admin_id if index in hidden else None,
             }
         )
-    session.execute(insert(Comment), rows)
-    return reader
+    return rows
 
 
 def _add_metric_history(
@@ -285,19 +317,43 @@ def _add_samples(
     now: datetime,
 ) -> dict[str, object]:
     """Samples every `every` over SAMPLE_DAYS with a daily cycle and noise; returns the last."""
-    throughput = float(endpoint.throughput_p50 or DEFAULT_THROUGHPUT)
-    ttft = float(endpoint.ttft_p50_ms or DEFAULT_TTFT_MS)
-    newest = now - timedelta(seconds=now.timestamp() % every.total_seconds())
+    newest = sample_clock(now, every)
     count = int(timedelta(days=SAMPLE_DAYS) / every)
+    times = [newest - (step - 1) * every for step in range(count, 0, -1)]
+    figures = (endpoint.throughput_p50, endpoint.ttft_p50_ms)
+    rows = sample_rows(endpoint.id, figures, times, generator)
+    session.execute(insert(MetricSample), rows)
+    rebuild_metric_hours(
+        session, endpoint_ids=[endpoint.id], start=rows[0]["measured_at"], end=newest
+    )
+    return rows[-1]
+
+
+def sample_clock(now: datetime, every: timedelta) -> datetime:
+    """The newest sampling time: `now` rounded down to a multiple of `every`."""
+    return now - timedelta(seconds=now.timestamp() % every.total_seconds())
+
+
+def sample_rows(
+    endpoint_id: int,
+    figures: tuple[Decimal | None, Decimal | None],
+    times: list[datetime],
+    generator: random.Random,
+) -> list[dict[str, object]]:
+    """A sample at each of `times`: a daily cycle around the endpoint's figures, and noise.
+
+    `figures` are its current throughput and time to first token, if known.
+    """
+    throughput = float(figures[0] or DEFAULT_THROUGHPUT)
+    ttft = float(figures[1] or DEFAULT_TTFT_MS)
     rows = []
-    for step in range(count, 0, -1):
-        at = newest - (step - 1) * every
+    for at in times:
         daily = math.sin(2 * math.pi * at.hour / 24)
         speed = throughput * (1 + 0.15 * daily + generator.gauss(0, 0.05))
         wait = ttft * (1 - 0.10 * daily + generator.gauss(0, 0.08))
         rows.append(
             {
-                "endpoint_id": endpoint.id,
+                "endpoint_id": endpoint_id,
                 "measured_at": at,
                 "window": "30m",
                 "throughput_p50": _figure(speed),
@@ -312,11 +368,7 @@ def _add_samples(
                 "source": METRICS_SOURCE,
             }
         )
-    session.execute(insert(MetricSample), rows)
-    rebuild_metric_hours(
-        session, endpoint_ids=[endpoint.id], start=rows[0]["measured_at"], end=newest
-    )
-    return rows[-1]
+    return rows
 
 
 def _figure(value: float) -> Decimal:
@@ -324,7 +376,7 @@ def _figure(value: float) -> Decimal:
     return Decimal(f"{max(value, 0.0):.2f}")
 
 
-def _counts(engine: Engine) -> dict[str, int]:
+def table_counts(engine: Engine) -> dict[str, int]:
     """Rows per table of interest, for the report's description of the data."""
     tables = {
         "models": Model,

@@ -94,3 +94,16 @@ def describe_machine(*, database_url: str, wrk: str) -> dict[str, Any]:
         "database": database_description(database_url),
         "wrk": wrk_version(wrk),
     }
+
+
+def peak_rss_bytes(pid: int | None = None) -> int:
+    """A process's peak resident set size so far (VmHWM; this process's when `pid` is None).
+
+    Read from /proc rather than `getrusage`: Linux carries ru_maxrss across
+    exec, so a child started by a big parent would report the parent's peak.
+    """
+    status = Path(f"/proc/{pid or 'self'}/status").read_text()
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise SystemExit(f"/proc/{pid or 'self'}/status has no VmHWM line")

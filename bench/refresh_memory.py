@@ -12,13 +12,16 @@ given with --database-url, which must be empty):
    allocations during a run.
 
 Prints wall time per run, the tracemalloc peak, and the process's maximum
-resident set size (ru_maxrss) before and after. Not part of the test suite:
+resident set size (VmHWM) before, after the first two runs (the refresh's
+own peak) and after the third; with --json, writes them to
+that file too (the growth run of `python -m bench --scale N` reads it). Not
+part of the test suite:
 
-    python -m bench.refresh_memory [--models 1000] [--endpoints 3]
+    python -m bench.refresh_memory [--models 1000] [--endpoints 3] [--json PATH]
 """
 
 import argparse
-import resource
+import json
 import subprocess
 import sys
 import tempfile
@@ -34,6 +37,7 @@ from app.db import make_engine, make_session_factory, session_scope
 from app.services.refresh_metrics import RefreshOutcome, RunStatus, refresh_metrics
 from app.services.seed import seed_reference
 from app.sources.openrouter import OpenRouterSource
+from bench.machine import peak_rss_bytes
 
 NO_NETWORK = "http://127.0.0.1:9"
 
@@ -63,11 +67,12 @@ def fake_upstream(models: int, endpoints: int) -> Iterator[str]:
 
 
 def max_rss_mib() -> float:
-    """The process's peak resident set size so far (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident set size so far, in MiB."""
+    return peak_rss_bytes() / 2**20
 
 
-def timed_run(settings: Settings, label: str) -> RefreshOutcome:
+def timed_run(settings: Settings, label: str) -> tuple[RefreshOutcome, float]:
+    """One refresh against the fake upstream; its outcome and wall seconds."""
     engine = make_engine(settings.database_url)
     try:
         started = time.perf_counter()
@@ -86,7 +91,7 @@ def timed_run(settings: Settings, label: str) -> RefreshOutcome:
     )
     if outcome.status is not RunStatus.OK:
         raise SystemExit(f"{label} did not succeed: {outcome.error}")
-    return outcome
+    return outcome, seconds
 
 
 def main() -> None:
@@ -94,6 +99,7 @@ def main() -> None:
     parser.add_argument("--models", type=int, default=1000)
     parser.add_argument("--endpoints", type=int, default=3)
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -112,16 +118,29 @@ def main() -> None:
                 openrouter_base_url=base_url,
                 hf_base_url=NO_NETWORK,
             )
-            timed_run(settings, "run 1 (creates the catalog)")
-            second = timed_run(settings, "run 2 (same data)")
+            _, first_seconds = timed_run(settings, "run 1 (creates the catalog)")
+            second, second_seconds = timed_run(settings, "run 2 (same data)")
             if second.counts["prices_changed"] != 0:
                 raise SystemExit("the second run changed prices: not idempotent")
+            # Read before tracemalloc, whose bookkeeping of every allocation takes memory too.
+            refresh_peak = max_rss_mib()
+            print(f"max RSS after runs 1 and 2: {refresh_peak:.0f} MiB")
             tracemalloc.start()
             timed_run(settings, "run 3 (same data, under tracemalloc)")
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
         print(f"tracemalloc peak during run 3: {peak / 2**20:.1f} MiB")
         print(f"max RSS after the runs: {max_rss_mib():.0f} MiB")
+    if args.json:
+        figures = {
+            "models": args.models,
+            "endpoints_per_model": args.endpoints,
+            "first_run_seconds": first_seconds,
+            "second_run_seconds": second_seconds,
+            "tracemalloc_peak_mib": peak / 2**20,
+            "max_rss_mib": refresh_peak,
+        }
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -67,11 +68,19 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class RunningServer:
+    """A server under test: where it answers, and its process (whose memory may be read)."""
+
+    url: str
+    pid: int
+
+
 @contextmanager
 def serving(
     command: list[str], *, port: int, env: Mapping[str, str], ready_path: str, log: Path
-) -> Iterator[str]:
-    """Run `command` pinned to SERVER_CPU until the block ends; yields its base URL."""
+) -> Iterator[RunningServer]:
+    """Run `command` pinned to SERVER_CPU until the block ends (taskset execs it: same pid)."""
     base_url = f"http://127.0.0.1:{port}"
     with log.open("w") as output:
         process = subprocess.Popen(  # noqa: S603 - fixed executables, our own arguments
@@ -83,7 +92,7 @@ def serving(
         )
     try:
         _wait_until_ready(process, f"{base_url}{ready_path}", log)
-        yield base_url
+        yield RunningServer(base_url, process.pid)
     finally:
         process.terminate()
         try:

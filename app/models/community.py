@@ -39,6 +39,8 @@ class Comment(Base):
     __tablename__ = "comments"
     __table_args__ = (
         Index("ix_comments_model_created", "model_id", "created_at"),
+        # Counts a model's comments and hidden ones from the index, however many it has.
+        Index("ix_comments_model_hidden", "model_id", "hidden_at"),
         Index("ix_comments_user_id", "user_id"),
         Index("ix_comments_hidden_by_id", "hidden_by_id"),
     )

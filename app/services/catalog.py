@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from sqlalchemy import (
-    BindParameter,
+    Boolean,
     ColumnElement,
     Integer,
     Select,
@@ -45,7 +45,11 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from app.models import Author, Endpoint, Model, ModelModality, Provider
 from app.models.catalog import MODEL_STATUSES
@@ -370,12 +374,7 @@ def _conditions(shape: _SearchShape) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     for index in range(shape.words):
         word: BindParameter[str] = bindparam(f"word{index}")
-        conditions.append(
-            or_(
-                _model.name.icontains(word, escape=_LIKE_ESCAPE),
-                _model.slug.icontains(word, escape=_LIKE_ESCAPE),
-            )
-        )
+        conditions.append(or_(_Contains(_model.name, word), _Contains(_model.slug, word)))
     if shape.author:
         author_id = select(_author.id).where(_author.slug == bindparam("author")).scalar_subquery()
         conditions.append(_model.author_id == author_id)
@@ -404,6 +403,41 @@ def _conditions(shape: _SearchShape) -> list[ColumnElement[bool]]:
     if shape.status:
         conditions.append(_model.status == bindparam("status"))
     return conditions
+
+
+class _Contains(ColumnElement[bool]):
+    """`column` contains `word` (escaped as `_like_literal` escapes it), ignoring case.
+
+    Elsewhere this is SQLAlchemy's `icontains` (ILIKE on PostgreSQL). On
+    SQLite that would be `lower(column) LIKE lower(word)`; SQLite gets a plain
+    LIKE instead: its LIKE already ignores the case of ASCII letters, and its
+    `lower()` folds nothing else, so the matches are the same, without two
+    function calls on every model a search reads (two thirds of the search's
+    time at ten times today's catalog).
+    """
+
+    inherit_cache = True
+    type = Boolean()
+    # A comparison, as LIKE is: no `= 1` after it where booleans are integers.
+    _is_implicitly_boolean = True
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("word", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column: ColumnElement[str], word: BindParameter[Any]) -> None:
+        self.column = column
+        self.word = word
+
+
+@compiles(_Contains)
+def _lower_contains(element: _Contains, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.column.icontains(element.word, escape=_LIKE_ESCAPE), **kw)
+
+
+@compiles(_Contains, "sqlite")
+def _sqlite_contains(element: _Contains, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.column.contains(element.word, escape=_LIKE_ESCAPE), **kw)
 
 
 def _parameters(query: CatalogQuery, shape: _SearchShape) -> dict[str, Any]:

@@ -1,9 +1,12 @@
 """The whole catalog as open data: every record, where its figures came from, under what terms.
 
-`load_catalog_export` reads everything in a fixed number of queries (eleven,
-whatever the catalog's size: authors, providers, models, modalities, external
-ids, popularity, endpoints, prices, scores, ratings, comment counts) as plain
-columns, and assembles plain records in memory; the web layer turns them into
+`load_catalog_export` gives a `CatalogExport` whose sections are read as
+they are written, in a fixed number of queries whatever the catalog's size
+(for the JSON document eleven: authors, providers, modalities, external ids,
+popularity, models, endpoints with their prices in force, price history,
+scores, ratings, comment counts). The large sections are streamed a fetch
+at a time, so memory stays flat as the catalog grows: only small lookups
+(slugs, modalities, names) are held. The web layer turns the records into
 JSON or CSV text. Values keep their Python types here (`Decimal`, `date`,
 `datetime`): how they are written out is the edge's choice.
 
@@ -30,12 +33,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from functools import cache
 from importlib import metadata
+from itertools import groupby
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
-from app.db import utcnow
 from app.models import (
     Author,
     BenchmarkScore,
@@ -218,51 +221,69 @@ def source_notes() -> list[SourceNote]:
     return [_genai_prices_note(), *_OTHER_SOURCES]
 
 
+# Rows fetched from the database at a time while streaming: bounded memory, few round trips.
+ROWS_PER_FETCH = 1000
+_TIER_ORDER = case(
+    {tier: index for index, tier in enumerate(SERVICE_TIERS)}, value=Price.service_tier
+)
+
+
 @dataclass(frozen=True, slots=True)
 class CatalogExport:
-    """Everything the export publishes, as plain records (native values, no ORM objects)."""
+    """What the export publishes, read from `session` section by section as it is written.
+
+    Each method runs its queries when called and yields plain records (native
+    values, no ORM objects) a fetch at a time, so a download holds one
+    section's lookups (slugs, modalities) and a fetch of rows, never the
+    catalog: the whole export of ten times today's catalog is written in
+    about the memory of one model page. The session must stay open until the
+    last record is read.
+    """
 
     generated_at: datetime
     sources: list[SourceNote]
-    authors: list[Record]
-    providers: list[Record]
-    models: list[Record]
-    endpoints: list[Record]
-    prices: list[Record]
-    scores: list[Record]
-    ratings: list[Record]
+    session: Session
 
+    def authors(self) -> list[Record]:
+        return [
+            dict(row._mapping)
+            for row in self.session.execute(
+                select(Author.slug, Author.name, Author.url).order_by(Author.slug)
+            )
+        ]
 
-def load_catalog_export(*, session: Session) -> CatalogExport:
-    """The whole catalog in eleven queries (see the module docstring)."""
-    generated_at = utcnow()
-    authors = [
-        dict(row._mapping)
-        for row in session.execute(
-            select(Author.slug, Author.name, Author.url).order_by(Author.slug)
+    def providers(self) -> list[Record]:
+        return [
+            dict(row._mapping)
+            for row in self.session.execute(
+                select(
+                    Provider.slug, Provider.name, Provider.kind, Provider.url, Provider.api_base
+                ).order_by(Provider.slug)
+            )
+        ]
+
+    def models(self) -> Iterator[Record]:
+        """Model records with modalities, external ids, rollups and popularity, by slug."""
+        return _models(self.session)
+
+    def model_names(self) -> dict[str, tuple[str, str]]:
+        """Model slug -> (name, author slug): what the offers table adds to each endpoint."""
+        rows = self.session.execute(
+            select(Model.slug, Model.name, Author.slug).join(Author, Author.id == Model.author_id)
         )
-    ]
-    providers = [
-        dict(row._mapping)
-        for row in session.execute(
-            select(
-                Provider.slug, Provider.name, Provider.kind, Provider.url, Provider.api_base
-            ).order_by(Provider.slug)
-        )
-    ]
-    slugs, models = _models(session)
-    endpoint_keys, endpoints = _endpoints(session)
-    prices = _prices(session, endpoint_keys)
-    current: dict[tuple[str, str, str], list[Record]] = defaultdict(list)
-    for price in prices:
-        if price["effective_to"] is None:
-            current[(price["model"], price["provider"], price["variant"])].append(price)
-    for endpoint in endpoints:
-        key = (endpoint["model"], endpoint["provider"], endpoint["variant"])
-        endpoint["prices"] = [_without_endpoint(p) for p in current[key]]
-    scores = [
-        dict(row._mapping)
-        for row in session.execute(
+        return {slug: (name, author) for slug, name, author in rows}
+
+    def endpoints(self) -> Iterator[Record]:
+        """Endpoint records with their latest metrics and current prices, by model and provider."""
+        return _endpoints(self.session)
+
+    def prices(self) -> Iterator[Record]:
+        """Every price row: by endpoint, standard tier first (as `SERVICE_TIERS`), oldest first."""
+        return _prices(self.session)
+
+    def scores(self) -> Iterator[Record]:
+        return _streamed(
+            self.session,
             select(
                 Model.slug.label("model"),
                 BenchmarkScore.benchmark,
@@ -271,25 +292,52 @@ def load_catalog_export(*, session: Session) -> CatalogExport:
                 BenchmarkScore.measured_on,
             )
             .join(Model, Model.id == BenchmarkScore.model_id)
-            .order_by(Model.slug, BenchmarkScore.benchmark, BenchmarkScore.source)
+            .order_by(Model.slug, BenchmarkScore.benchmark, BenchmarkScore.source),
         )
-    ]
-    return CatalogExport(
-        generated_at=generated_at,
-        sources=source_notes(),
-        authors=authors,
-        providers=providers,
-        models=models,
-        endpoints=endpoints,
-        prices=prices,
-        scores=scores,
-        ratings=_ratings(session, slugs),
-    )
+
+    def ratings(self) -> list[Record]:
+        """Per model with ratings or visible comments: count, average, histogram, comment count."""
+        return _ratings(self.session)
 
 
-def _models(session: Session) -> tuple[dict[int, str], list[Record]]:
-    """Model id -> slug, and the model records with modalities, ids, rollups and popularity."""
-    rows = session.execute(
+def load_catalog_export(*, session: Session, generated_at: datetime) -> CatalogExport:
+    """The export of the catalog as `session` sees it; the queries run as it is written."""
+    return CatalogExport(generated_at=generated_at, sources=source_notes(), session=session)
+
+
+def _streamed(session: Session, statement: Select[*tuple[Any, ...]]) -> Iterator[Record]:
+    """The statement's rows as records, fetched ROWS_PER_FETCH at a time (a server-side
+    cursor on PostgreSQL), so a large table never sits in memory whole."""
+    rows = session.execute(statement.execution_options(yield_per=ROWS_PER_FETCH))
+    return (dict(row._mapping) for row in rows)
+
+
+def _models(session: Session) -> Iterator[Record]:
+    modalities: dict[tuple[int, str], list[str]] = defaultdict(list)
+    for model_id, direction, modality in session.execute(
+        select(ModelModality.model_id, ModelModality.direction, ModelModality.modality)
+    ):
+        modalities[(model_id, direction)].append(modality)
+    external: dict[int, list[Record]] = defaultdict(list)
+    for model_id, source, external_id in session.execute(
+        select(ExternalId.model_id, ExternalId.source, ExternalId.external_id).order_by(
+            ExternalId.source, ExternalId.external_id
+        )
+    ):
+        external[model_id].append({"source": source, "id": external_id})
+    popularity: dict[int, list[Record]] = defaultdict(list)
+    for row in session.execute(
+        select(
+            PopularitySignal.model_id,
+            PopularitySignal.source,
+            PopularitySignal.downloads,
+            PopularitySignal.likes,
+            PopularitySignal.measured_at,
+        ).order_by(PopularitySignal.source)
+    ):
+        popularity[row.model_id].append({k: v for k, v in row._mapping.items() if k != "model_id"})
+    rows = _streamed(
+        session,
         select(
             Model.id,
             Model.slug,
@@ -313,52 +361,22 @@ def _models(session: Session) -> tuple[dict[int, str], list[Record]]:
             *(getattr(Model, column) for column in ROLLUP_COLUMNS),
         )
         .join(Author, Author.id == Model.author_id)
-        .order_by(Model.slug)
-    ).all()
-    modalities: dict[tuple[int, str], list[str]] = defaultdict(list)
-    for model_id, direction, modality in session.execute(
-        select(ModelModality.model_id, ModelModality.direction, ModelModality.modality)
-    ):
-        modalities[(model_id, direction)].append(modality)
-    external: dict[int, list[Record]] = defaultdict(list)
-    for model_id, source, external_id in session.execute(
-        select(ExternalId.model_id, ExternalId.source, ExternalId.external_id).order_by(
-            ExternalId.source, ExternalId.external_id
-        )
-    ):
-        external[model_id].append({"source": source, "id": external_id})
-    popularity: dict[int, list[Record]] = defaultdict(list)
-    for signal in session.execute(
-        select(
-            PopularitySignal.model_id,
-            PopularitySignal.source,
-            PopularitySignal.downloads,
-            PopularitySignal.likes,
-            PopularitySignal.measured_at,
-        ).order_by(PopularitySignal.source)
-    ):
-        popularity[signal.model_id].append(
-            {k: v for k, v in signal._mapping.items() if k != "model_id"}
-        )
-    records = []
-    for row in rows:
-        values = dict(row._mapping)
+        .order_by(Model.slug),
+    )
+    for values in rows:
         model_id = values.pop("id")
         summary, summary_source = _summary(values, author_name=values.pop("author_name"))
-        records.append(
-            {
-                **{k: v for k, v in values.items() if k not in ROLLUP_COLUMNS},
-                "summary": summary,
-                "summary_source": summary_source,
-                "recommended_for": list(values["recommended_for"] or []),
-                "input_modalities": _text_first(modalities[(model_id, "input")]),
-                "output_modalities": _text_first(modalities[(model_id, "output")]),
-                "external_ids": external[model_id],
-                "rollups": {column: values[column] for column in ROLLUP_COLUMNS},
-                "popularity": popularity[model_id],
-            }
-        )
-    return {row.id: row.slug for row in rows}, records
+        yield {
+            **{k: v for k, v in values.items() if k not in ROLLUP_COLUMNS},
+            "summary": summary,
+            "summary_source": summary_source,
+            "recommended_for": list(values["recommended_for"] or []),
+            "input_modalities": _text_first(modalities[(model_id, "input")]),
+            "output_modalities": _text_first(modalities[(model_id, "output")]),
+            "external_ids": external[model_id],
+            "rollups": {column: values[column] for column in ROLLUP_COLUMNS},
+            "popularity": popularity[model_id],
+        }
 
 
 def _summary(values: Record, *, author_name: str) -> tuple[str | None, str | None]:
@@ -381,9 +399,20 @@ def _summary(values: Record, *, author_name: str) -> tuple[str | None, str | Non
     return composed, SUMMARY_COMPOSED if composed else None
 
 
-def _endpoints(session: Session) -> tuple[dict[int, tuple[str, str, str]], list[Record]]:
-    """Endpoint id -> (model, provider, variant), and the endpoint records with latest metrics."""
-    rows = session.execute(
+_PRICE_VALUES = (
+    Price.service_tier,
+    Price.effective_from,
+    Price.effective_to,
+    *(getattr(Price, column) for column in PRICE_COLUMNS),
+    Price.source,
+)
+_PRICE_KEYS = tuple(column.key for column in _PRICE_VALUES)
+
+
+def _endpoints(session: Session) -> Iterator[Record]:
+    """One query: endpoints joined to their prices in force, grouped back per endpoint."""
+    rows = _streamed(
+        session,
         select(
             Endpoint.id,
             Model.slug.label("model"),
@@ -398,15 +427,17 @@ def _endpoints(session: Session) -> tuple[dict[int, tuple[str, str, str]], list[
             Endpoint.measured_at,
             Endpoint.metrics_source,
             *(getattr(Endpoint, column) for column in METRIC_COLUMNS),
+            Price.id.label("price_id"),
+            *(column.label(f"price_{column.key}") for column in _PRICE_VALUES),
         )
         .join(Model, Model.id == Endpoint.model_id)
         .join(Provider, Provider.id == Endpoint.provider_id)
-        .order_by(Model.slug, Provider.slug, Endpoint.variant)
-    ).all()
-    keys = {row.id: (row.model, row.provider, row.variant) for row in rows}
-    records = []
-    for row in rows:
-        values = dict(row._mapping)
+        .outerjoin(Price, and_(Price.endpoint_id == Endpoint.id, Price.effective_to.is_(None)))
+        .order_by(Model.slug, Provider.slug, Endpoint.variant, _TIER_ORDER, Price.effective_from),
+    )
+    for _, group in groupby(rows, key=lambda values: values["id"]):
+        records = list(group)
+        values = {k: v for k, v in records[0].items() if not k.startswith("price_")}
         figures = {column: values.pop(column) for column in METRIC_COLUMNS}
         measured_at, source = values.pop("measured_at"), values.pop("metrics_source")
         del values["id"]
@@ -415,60 +446,52 @@ def _endpoints(session: Session) -> tuple[dict[int, tuple[str, str, str]], list[
         values["metrics"] = (
             {"measured_at": measured_at, "source": source, **figures} if measured else None
         )
-        records.append(values)
-    return keys, records
+        values["prices"] = [
+            {key: record[f"price_{key}"] for key in _PRICE_KEYS}
+            for record in records
+            if record["price_id"] is not None
+        ]
+        yield values
 
 
-def _prices(session: Session, endpoint_keys: dict[int, tuple[str, str, str]]) -> list[Record]:
-    """Every price row: by endpoint, standard tier first (as `SERVICE_TIERS`), oldest first."""
-    rows = session.execute(
+def _prices(session: Session) -> Iterator[Record]:
+    return _streamed(
+        session,
         select(
-            Price.endpoint_id,
-            Price.service_tier,
-            Price.effective_from,
-            Price.effective_to,
-            *(getattr(Price, column) for column in PRICE_COLUMNS),
-            Price.source,
+            Model.slug.label("model"),
+            Provider.slug.label("provider"),
+            Endpoint.variant,
+            *_PRICE_VALUES,
         )
+        .join(Endpoint, Endpoint.id == Price.endpoint_id)
+        .join(Model, Model.id == Endpoint.model_id)
+        .join(Provider, Provider.id == Endpoint.provider_id)
+        .order_by(Model.slug, Provider.slug, Endpoint.variant, _TIER_ORDER, Price.effective_from),
     )
-    records = []
-    for row in rows:
-        values = dict(row._mapping)
-        model, provider, variant = endpoint_keys[values.pop("endpoint_id")]
-        records.append({"model": model, "provider": provider, "variant": variant, **values})
-    records.sort(
-        key=lambda p: (
-            p["model"],
-            p["provider"],
-            p["variant"],
-            SERVICE_TIERS.index(p["service_tier"]),
-            p["effective_from"],
-        )
-    )
-    return records
 
 
-def _without_endpoint(price: Record) -> Record:
-    return {k: v for k, v in price.items() if k not in ("model", "provider", "variant")}
-
-
-def _ratings(session: Session, slugs: dict[int, str]) -> list[Record]:
-    """Per model with ratings or visible comments: count, average, histogram, comment count."""
-    stars: dict[int, dict[int, int]] = defaultdict(dict)
-    for model_id, star, count in session.execute(
-        select(Rating.model_id, Rating.stars, func.count()).group_by(Rating.model_id, Rating.stars)
+def _ratings(session: Session) -> list[Record]:
+    stars: dict[str, dict[int, int]] = defaultdict(dict)
+    for slug, star, count in session.execute(
+        select(Model.slug, Rating.stars, func.count())
+        .select_from(Rating)
+        .join(Model, Model.id == Rating.model_id)
+        .group_by(Model.slug, Rating.stars)
     ):
-        stars[model_id][star] = count
-    comments = dict(
-        session.execute(
-            select(Comment.model_id, func.count())
+        stars[slug][star] = count
+    comments = {
+        slug: count
+        for slug, count in session.execute(
+            select(Model.slug, func.count())
+            .select_from(Comment)
+            .join(Model, Model.id == Comment.model_id)
             .where(Comment.hidden_at.is_(None))
-            .group_by(Comment.model_id)
-        ).all()
-    )
+            .group_by(Model.slug)
+        )
+    }
     records = []
-    for model_id in sorted(stars.keys() | comments.keys(), key=lambda i: slugs[i]):
-        counts = stars.get(model_id, {})
+    for slug in sorted(stars.keys() | comments.keys()):
+        counts = stars.get(slug, {})
         total = sum(counts.values())
         average = None
         if total:
@@ -476,11 +499,11 @@ def _ratings(session: Session, slugs: dict[int, str]) -> list[Record]:
             average = exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         records.append(
             {
-                "model": slugs[model_id],
+                "model": slug,
                 "ratings": total,
                 "average_stars": average,
                 "histogram": {str(s): counts.get(s, 0) for s in STAR_CHOICES},
-                "visible_comments": comments.get(model_id, 0),
+                "visible_comments": comments.get(slug, 0),
                 "source": COMMUNITY_SOURCE,
             }
         )
@@ -540,19 +563,19 @@ def table_rows(export: CatalogExport, table: Table) -> tuple[list[str], Iterator
         return _MODEL_HEADER, _model_rows(export)
     if table is Table.PRICES:
         header = ["model", "provider", "variant", *_PRICE_CELLS, "effective_to", "source"]
-        return header, ([p[column] for column in header] for p in export.prices)
+        return header, ([p[column] for column in header] for p in export.prices())
     if table is Table.SCORES:
         header = ["model", "benchmark", "score", "source", "measured_on"]
-        return header, ([s[column] for column in header] for s in export.scores)
-    records = export.providers if table is Table.PROVIDERS else export.authors
+        return header, ([s[column] for column in header] for s in export.scores())
+    records = export.providers() if table is Table.PROVIDERS else export.authors()
     header = list(records[0]) if records else ["slug", "name"]
     return header, ([r[column] for column in header] for r in records)
 
 
 def _offer_rows(export: CatalogExport) -> Iterator[Sequence[Cell]]:
-    model_names = {m["slug"]: (m["name"], m["author"]) for m in export.models}
-    provider_names = {p["slug"]: p["name"] for p in export.providers}
-    for endpoint in export.endpoints:
+    model_names = export.model_names()
+    provider_names = {p["slug"]: p["name"] for p in export.providers()}
+    for endpoint in export.endpoints():
         model_name, author = model_names[endpoint["model"]]
         head = [
             endpoint["model"],
@@ -611,8 +634,8 @@ _MODEL_HEADER = [
 
 def _model_rows(export: CatalogExport) -> Iterator[Sequence[Cell]]:
     """Lists become space-separated cells; external ids `source:id` (ids contain no spaces)."""
-    ratings = {r["model"]: r for r in export.ratings}
-    for model in export.models:
+    ratings = {r["model"]: r for r in export.ratings()}
+    for model in export.models():
         rating = ratings.get(model["slug"], {})
         hub: Record = next(
             (p for p in model["popularity"] if p["source"] == HUGGING_FACE_SOURCE), {}

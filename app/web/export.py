@@ -29,29 +29,37 @@ revalidations do not.
 
 Decimals (prices, figures, scores) are written as plain decimal strings
 (`"0.15"`, never `1.5E-7` or a float), so they equal the stored values
-exactly. Both formats are streamed in chunks from records loaded in a fixed
-number of queries, rather than built as one string.
+exactly. Both formats are streamed in chunks as the records are read, a
+fetch at a time, in a fixed number of queries: neither the text nor the
+records are ever held whole, so a download's memory does not grow with the
+catalog. The reading happens after the route has returned, when the
+request's session has already ended (see `app.web.deps`), so the download
+reads through a session of its own, during a turn at the database gate.
 """
 
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import partial
 from itertools import islice
 from typing import Annotated, Any
 
 from fastapi import Query, Request, Response
 from fastapi.responses import StreamingResponse
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
+from app.db import utcnow
 from app.services.content_version import current_version
 from app.services.export import CatalogExport, Cell, Table, load_catalog_export, table_rows
 from app.web.api_schemas import API_UNAVAILABLE, RETRY_AFTER, json_error
 from app.web.calculator import FORMULA_PREFIXES
-from app.web.deps import SessionDep
+from app.web.database_gate import DatabaseGate
+from app.web.deps import SessionDep, end_session
 from app.web.etags import IfNoneMatch, etag_matches
 from app.web.rate_limit import client_ip, enforce
 from app.web.unit_of_work import area_router
@@ -145,26 +153,42 @@ def export_catalog(
     if etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=cache_headers)
     enforce(request, "exports_per_ip", client_ip(request))
-    export = load_catalog_export(session=session)
-    day = export.generated_at.date().isoformat()
-    body: Iterator[str]
+    generated_at = utcnow()
+    day = generated_at.date().isoformat()
+    write: Callable[[CatalogExport], Iterator[str]]
     if export_format is ExportFormat.CSV:
-        assert table is not None  # a CSV download defaults to the offers table above
-        header, rows = table_rows(export, table)
-        body = _csv_chunks(header, rows)
+        write = partial(_csv_table_chunks, table=table or Table.OFFERS)
         filename, media_type = f"model-atlas-{table}-{day}.csv", "text/csv; charset=utf-8"
     elif table is None:
-        body = _json_chunks(export)
+        write = _json_chunks
         filename, media_type = f"model-atlas-{day}.json", "application/json"
     else:
-        header, rows = table_rows(export, table)
-        body = _json_table_chunks(export, table, header, rows)
+        write = partial(_json_table_chunks, table=table)
         filename, media_type = f"model-atlas-{table}-{day}.json", "application/json"
     return StreamingResponse(
-        body,
+        _read_while_writing(request, generated_at, write),
         media_type=media_type,
         headers={"Content-Disposition": f'attachment; filename="{filename}"', **cache_headers},
     )
+
+
+async def _read_while_writing(
+    request: Request, generated_at: datetime, write: Callable[[CatalogExport], Iterator[str]]
+) -> AsyncIterator[str]:
+    """The download's chunks, read from a session of its own during a turn at the database gate.
+
+    `write` runs in worker threads, a chunk at a time, as the client takes
+    them: its queries block, and the event loop must not.
+    """
+    gate: DatabaseGate = request.app.state.database_gate
+    async with gate.turn():
+        session = request.app.state.session_factory()
+        try:
+            export = load_catalog_export(session=session, generated_at=generated_at)
+            async for chunk in iterate_in_threadpool(write(export)):
+                yield chunk
+        finally:
+            await run_in_threadpool(end_session, session, commit=False)
 
 
 def _etag(request: Request, version: int, export_format: ExportFormat, table: Table | None) -> str:
@@ -195,24 +219,25 @@ def _json_chunks(export: CatalogExport) -> Iterator[str]:
     }
     for name, records in sections.items():
         yield f',"{name}":['
-        for start in range(0, len(records), RECORDS_PER_CHUNK):
-            chunk = ",".join(_json(r) for r in records[start : start + RECORDS_PER_CHUNK])
-            yield chunk if start == 0 else f",{chunk}"
+        yield from _joined(_json(record) for record in records())
         yield "]"
     yield "}\n"
 
 
-def _json_table_chunks(
-    export: CatalogExport, table: Table, header: Sequence[str], rows: Iterable[Sequence[Cell]]
-) -> Iterator[str]:
+def _json_table_chunks(export: CatalogExport, table: Table) -> Iterator[str]:
     """One table as JSON `records` keyed by its CSV columns, a few hundred at a time."""
+    header, rows = table_rows(export, table)
     yield f'{_head(export)},"table":{_json(table.value)},"records":['
-    records = (_json(dict(zip(header, row, strict=True))) for row in rows)
+    yield from _joined(_json(dict(zip(header, row, strict=True))) for row in rows)
+    yield "]}\n"
+
+
+def _joined(texts: Iterator[str]) -> Iterator[str]:
+    """JSON texts separated by commas, RECORDS_PER_CHUNK of them to a chunk."""
     separator = ""
-    while chunk := list(islice(records, RECORDS_PER_CHUNK)):
+    while chunk := list(islice(texts, RECORDS_PER_CHUNK)):
         yield separator + ",".join(chunk)
         separator = ","
-    yield "]}\n"
 
 
 def _json(value: Any) -> str:
@@ -228,8 +253,13 @@ def _json_value(value: object) -> str:
     raise TypeError(f"{type(value).__name__} is not exported")
 
 
+def _csv_table_chunks(export: CatalogExport, table: Table) -> Iterator[str]:
+    """One table as CSV (RFC 4180, CRLF line ends), a few hundred rows at a time."""
+    header, rows = table_rows(export, table)
+    yield from _csv_chunks(header, rows)
+
+
 def _csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Iterator[str]:
-    """The table as CSV (RFC 4180, CRLF line ends), a few hundred rows at a time."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)

@@ -23,6 +23,7 @@ from app.models import (
     Price,
     Provider,
 )
+from app.services.export import load_catalog_export
 from app.sources.genai_prices import PRICE_COLUMNS
 from app.web.calculator import FORMULA_PREFIXES
 from tests.support.app_clients import app_client
@@ -442,3 +443,16 @@ def test_full_downloads_are_rate_limited_per_address_but_revalidations_are_not(
     assert refused.status_code == 429
     assert int(refused.headers["retry-after"]) > 0
     assert "Too many full exports" in refused.json()["error"]["message"]
+
+
+def test_sections_are_read_when_written_not_before(catalog_session: Session, count_queries) -> None:
+    """A download never holds a section whole: each is queried when its turn comes."""
+    catalog_session.connection()  # the savepoint standing in for its transaction, first
+    start = count_queries.count
+    export = load_catalog_export(session=catalog_session, generated_at=datetime.now(UTC))
+    endpoints = export.endpoints()
+
+    assert count_queries.count == start
+    first = next(endpoints)
+    assert count_queries.count == start + 1
+    assert {"model", "provider", "metrics", "prices"} <= first.keys()

@@ -60,3 +60,9 @@ def test_the_escape_character_is_matched_literally(
     sample: Session, q: str, expected: list[str]
 ) -> None:
     assert sorted(_slugs(sample, CatalogQuery(q=q))) == expected
+
+
+@pytest.mark.parametrize("q", ["ZETA", "Zeta/Delta", "dElTa-LARGE"])
+def test_search_words_ignore_case(sample: Session, q: str) -> None:
+    assert _slugs(sample, CatalogQuery(q=q)) == _slugs(sample, CatalogQuery(q=q.lower()))
+    assert _slugs(sample, CatalogQuery(q=q))
