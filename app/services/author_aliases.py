@@ -7,10 +7,16 @@ in order of reliability:
 
 1. the namespace in the id, through `NAMESPACE_AUTHORS` (an unknown namespace
    becomes an author of its own: it is the publisher's name on the hub);
+   namespaces that name a host, a provider or a tier (`HOST_NAMESPACES`:
+   SiliconFlow's `Pro/`, a reseller's `siliconflow/`) say nothing of the lab;
 2. the model family from the start of the id (`claude` -> anthropic, ...);
-3. the provider itself when it only serves its own lab's models;
-4. the lab a provider resells by default (Azure -> OpenAI);
-5. otherwise "unknown" (grouping then adopts the lab of the same id where
+3. a lab's name written before the id (`cohere-embed-v3-english` on Azure,
+   `openai-gpt-4o` on DigitalOcean; `model_keys.parse_model_ref` already
+   splits the ones whose rest names that lab's family, and SAP's
+   `anthropic--claude-4-sonnet`);
+4. the provider itself when it only serves its own lab's models;
+5. the lab a provider resells by default (Azure -> OpenAI);
+6. otherwise "unknown" (grouping then adopts the lab of the same id where
    exactly one lab publishes it: OpenRouter's legacy bare `toppy-m-7b` is
    `undi95/toppy-m-7b`).
 
@@ -73,6 +79,7 @@ KNOWN_AUTHORS: dict[str, AuthorInfo] = {
     "inclusionai": AuthorInfo("inclusionAI", "https://huggingface.co/inclusionAI"),
     "inference-net": AuthorInfo("Inference.net"),
     "inflection": AuthorInfo("Inflection AI", "https://inflection.ai"),
+    "intfloat": AuthorInfo("intfloat"),
     "kwaipilot": AuthorInfo("Kwaipilot"),
     "latitudegames": AuthorInfo("Latitude"),
     "liquid": AuthorInfo("Liquid AI", "https://www.liquid.ai"),
@@ -83,6 +90,7 @@ KNOWN_AUTHORS: dict[str, AuthorInfo] = {
     "minimax": AuthorInfo("MiniMax", "https://www.minimax.io"),
     "mistral": AuthorInfo("Mistral AI", "https://mistral.ai"),
     "moonshotai": AuthorInfo("Moonshot AI", "https://www.moonshot.ai"),
+    "morph": AuthorInfo("Morph", "https://morphllm.com"),
     "neversleep": AuthorInfo("NeverSleep"),
     "nex-agi": AuthorInfo("Nex AGI"),
     "nousresearch": AuthorInfo("Nous Research", "https://nousresearch.com"),
@@ -103,10 +111,12 @@ KNOWN_AUTHORS: dict[str, AuthorInfo] = {
     "sao10k": AuthorInfo("Sao10K"),
     "sarvamai": AuthorInfo("Sarvam AI"),
     "scb10x": AuthorInfo("SCB 10X"),
+    "sdaia": AuthorInfo("SDAIA", "https://sdaia.gov.sa"),
     "sentientagi": AuthorInfo("Sentient", "https://www.sentient.xyz"),
     "servicenow-ai": AuthorInfo("ServiceNow"),
     "snorkelai": AuthorInfo("Snorkel AI"),
     "speakleash": AuthorInfo("SpeakLeash"),
+    "stabilityai": AuthorInfo("Stability AI", "https://stability.ai"),
     "steelskull": AuthorInfo("SteelSkull"),
     "stepfun": AuthorInfo("StepFun", "https://www.stepfun.com"),
     "tencent": AuthorInfo("Tencent", "https://hunyuan.tencent.com"),
@@ -132,6 +142,8 @@ NAMESPACE_AUTHORS: dict[str, str] = {
     "zero-one-ai": "01-ai",
     "ai21": "ai21",
     "ai21labs": "ai21",
+    "ai21-labs": "ai21",
+    "aion-labs": "aion-labs",
     "alibaba": "qwen",
     "allenai": "allenai",
     "amazon": "amazon",
@@ -150,6 +162,7 @@ NAMESPACE_AUTHORS: dict[str, str] = {
     "google": "google",
     "ibm": "ibm",
     "ibm-granite": "ibm",
+    "kimi": "moonshotai",
     "meta": "meta",
     "meta-llama": "meta",
     "meta-models": "meta",
@@ -157,6 +170,8 @@ NAMESPACE_AUTHORS: dict[str, str] = {
     "minimaxai": "minimax",
     "mistral": "mistral",
     "mistralai": "mistral",
+    "mistral-ai": "mistral",
+    "moonshot": "moonshotai",
     "moonshotai": "moonshotai",
     "nousresearch": "nousresearch",
     "nvidia": "nvidia",
@@ -195,7 +210,7 @@ FAMILY_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^(open-)?(mistral|mixtral|codestral|ministral|magistral|devstral|pixtral|voxtral)",
             "mistral",
         ),
-        (r"^(qwen|qwq|qvq)", "qwen"),
+        (r"^(qwen|qwq|qvq|tongyi)", "qwen"),
         (r"^deepseek", "deepseek"),
         (r"^grok", "xai"),
         (r"^(command|c4ai|aya)", "cohere"),
@@ -233,6 +248,11 @@ FAMILY_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^dobby-", "sentientagi"),
         (r"^(valkyrie|anubis|cydonia|rocinante|skyfall|unslopnemo)-", "thedrummer"),
         (r"^(ming|ling|ring)-", "inclusionai"),
+        (r"^intellect-\d", "prime-intellect"),
+        (r"^morph-v\d", "morph"),
+        (r"^allam-", "sdaia"),
+        (r"^stable-diffusion", "stabilityai"),
+        (r"^e5-", "intfloat"),
     )
 )
 
@@ -258,8 +278,14 @@ FIRST_PARTY_PROVIDERS: dict[str, str] = {
     "zhipuai": "zai",
 }
 
-# Namespaces that name a hosting path, not a lab (`accounts/fireworks/models/x`).
-HOST_NAMESPACES = frozenset({"accounts", "openrouter", "routers", "models"})
+# Namespaces that name a hosting path, a provider or a service tier, not a lab
+# (`accounts/fireworks/models/x`, SiliconFlow's `Pro/deepseek-ai/DeepSeek-R1`,
+# a reseller's `siliconflow/deepseek-v3.2`, DataRobot's `public/deepseek-r1`).
+HOST_NAMESPACES = frozenset(
+    {"accounts", "openrouter", "routers", "models", "pro", "public", "siliconflow"}
+)
+# Hugging Face's repository prefix (`hf:deepseek-ai/DeepSeek-R1`), not part of the org.
+HUB_PREFIX = "hf:"
 
 _UNSAFE = re.compile(r"[^a-z0-9]+")
 _NAME_ABBREVIATIONS = frozenset({"ai", "agi", "llm", "lm", "ml", "nlp"})
@@ -271,8 +297,11 @@ def author_slug(name: str) -> str:
 
 
 def author_from_namespace(namespace: str) -> str | None:
-    """The author a namespace stands for, None for hosting paths."""
-    cleaned = namespace.lower().lstrip("~")
+    """The author a namespace stands for, None for hosting paths.
+
+    `arcee_ai` and `arcee-ai` are one namespace: hosts differ in the separator.
+    """
+    cleaned = namespace.lower().lstrip("~").removeprefix(HUB_PREFIX).replace("_", "-")
     if not cleaned or cleaned in HOST_NAMESPACES:
         return None
     return NAMESPACE_AUTHORS.get(cleaned, author_slug(cleaned))
@@ -282,6 +311,65 @@ def author_from_family(model_id: str) -> str | None:
     """The lab whose model family the bare id names, if recognisable."""
     lowered = model_id.lower()
     return next((author for pattern, author in FAMILY_PATTERNS if pattern.match(lowered)), None)
+
+
+# Lab names as hosts write them before a bare id, longest first so that
+# `zai-org-glm-4.6` reads `zai-org` and not `zai`.
+_ORG_PREFIXES: tuple[str, ...] = tuple(
+    sorted(
+        (set(NAMESPACE_AUTHORS) | set(KNOWN_AUTHORS)) - {UNKNOWN_AUTHOR},
+        key=lambda name: (-len(name), name),
+    )
+)
+
+
+def _org_prefixes(model_id: str) -> list[tuple[str, str, str]]:
+    """(organisation, separator, rest) for each lab name the id starts with, longest first."""
+    lowered = model_id.lower()
+    found = []
+    for org in _ORG_PREFIXES:
+        for separator in ("--", "-"):
+            rest = lowered.removeprefix(org + separator)
+            if rest != lowered and rest[:1].isalnum():
+                found.append((org, separator, rest))
+    return found
+
+
+def split_org_prefix(model_id: str) -> tuple[str, str] | None:
+    """(organisation, bare id) when a bare id starts with its lab's name; else None.
+
+    SAP AI Core's double dash (`anthropic--claude-4-sonnet`) always separates
+    the organisation; a single dash only when the rest is a family of that
+    same lab (`openai-gpt-4o`, `zai-org-glm-4.6`, `nvidia-nemotron-3-nano`),
+    so an id whose lab word is part of the model's own name is never cut.
+    Ids that already start with a family (`meta-llama-3-8b`) are left as
+    they are.
+    """
+    if author_from_family(model_id):
+        return None
+    for org, separator, rest in _org_prefixes(model_id):
+        author = author_from_namespace(org)
+        if author is not None and (separator == "--" or author_from_family(rest) == author):
+            return org, model_id[len(org) + len(separator) :]
+    return None
+
+
+def author_from_id_prefix(model_id: str) -> str | None:
+    """The lab whose name a bare id starts with (`cohere-embed-v3-english` -> cohere)."""
+    for org, _separator, _rest in _org_prefixes(model_id):
+        if author := author_from_namespace(org):
+            return author
+    return None
+
+
+def superseded_author(slug: str) -> bool:
+    """True for an author slug the rules no longer give a model: "unknown", a host or
+    tier word (`pro`), a provider-prefixed org (`hf-deepseek-ai`) or another spelling
+    of a known lab (`mistral-ai`). Models stored under one are attributed again."""
+    if slug == UNKNOWN_AUTHOR:
+        return True
+    namespace = HUB_PREFIX + slug.removeprefix("hf-") if slug.startswith("hf-") else slug
+    return author_from_namespace(namespace) != slug
 
 
 def infer_author(
@@ -295,6 +383,8 @@ def infer_author(
     if namespace and (author := author_from_namespace(namespace)):
         return author
     if author := author_from_family(model_id):
+        return author
+    if author := author_from_id_prefix(model_id):
         return author
     if author := FIRST_PARTY_PROVIDERS.get(provider_id):
         return author

@@ -1,7 +1,10 @@
 """Recognising one model across the ids different providers give it.
 
 `parse_model_ref` reads a provider's id into its parts: the namespace (the lab
-or publisher: `mistralai/`, Bedrock's `anthropic.`, Cloudflare's `@cf/meta/`),
+or publisher: `mistralai/`, Bedrock's `anthropic.`, Cloudflare's `@cf/meta/`,
+Hugging Face's `hf:deepseek-ai/`, a tier path's `Pro/deepseek-ai/`, a lab's
+name written into a bare id: SAP's `anthropic--claude-4-sonnet`,
+DigitalOcean's `openai-gpt-4o`),
 the bare model id, an endpoint variant (`:free`, Bedrock's `global.`
 cross-region profile, Fireworks' `-fast` router) and whether it is a batch
 price list (OpenRouter's `:batch`).
@@ -20,6 +23,8 @@ itself prices them as one.
 
 import re
 from dataclasses import dataclass
+
+from app.services.author_aliases import HOST_NAMESPACES, HUB_PREFIX, split_org_prefix
 
 # Variants OpenRouter (and some others) mark with a colon suffix.
 _COLON_SUFFIX = re.compile(r"^(?P<id>.+):(?P<suffix>[a-z][a-z-]*)$")
@@ -77,7 +82,7 @@ class DatedKey:
 
 def parse_model_ref(provider_id: str, ref: str) -> ParsedRef:
     """Split a provider's model id into namespace, bare id, variant and batch flag."""
-    rest = ref.strip().lower()
+    rest = ref.strip().lower().removeprefix(HUB_PREFIX)
     variant = ""
     batch = False
     if match := _COLON_SUFFIX.match(rest):
@@ -91,9 +96,13 @@ def parse_model_ref(provider_id: str, ref: str) -> ParsedRef:
         namespace, rest = match["ns"], match["id"]
     elif "/" in rest:
         parts = rest.split("/")
+        while len(parts) > 2 and parts[0] in HOST_NAMESPACES - {"accounts"}:
+            parts.pop(0)
         namespace, rest = parts[0], parts[-1]
         if namespace == "accounts":
             namespace = None
+    elif split := split_org_prefix(rest):
+        namespace, rest = split
     if provider_id == "aws":
         namespace, rest, variant = _parse_bedrock(rest, namespace, variant)
     for prefix in _ID_PREFIXES.get(provider_id, ()):
