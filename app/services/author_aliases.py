@@ -135,8 +135,9 @@ KNOWN_AUTHORS: dict[str, AuthorInfo] = {
 }
 
 # Namespaces (hub organisations, OpenRouter prefixes, Bedrock vendors) that
-# spell a known lab differently. A leading "~" (OpenRouter's "latest" pointer)
-# is removed before lookup.
+# spell a known lab differently, and labs whose name hosts write before their
+# own models' bare ids (`venice-uncensored-1-2`), so that the name is read.
+# A leading "~" (OpenRouter's "latest" pointer) is removed before lookup.
 NAMESPACE_AUTHORS: dict[str, str] = {
     "01-ai": "01-ai",
     "zero-one-ai": "01-ai",
@@ -163,6 +164,7 @@ NAMESPACE_AUTHORS: dict[str, str] = {
     "ibm": "ibm",
     "ibm-granite": "ibm",
     "kimi": "moonshotai",
+    "lucidquery": "lucidquery",
     "meta": "meta",
     "meta-llama": "meta",
     "meta-models": "meta",
@@ -184,10 +186,12 @@ NAMESPACE_AUTHORS: dict[str, str] = {
     "stepfun-ai": "stepfun",
     "thudm": "zai",
     "togethercomputer": "together",
+    "venice": "venice",
     "x-ai": "xai",
     "xai": "xai",
     "xiaomi": "xiaomi",
     "xiaomimimo": "xiaomi",
+    "xpersona": "xpersona",
     "z-ai": "zai",
     "zai": "zai",
     "zai-org": "zai",

@@ -44,6 +44,8 @@ def lab_and_id(provider: str, ref: str) -> tuple[str, str]:
         # ... and only read when it is not.
         ("azure", "cohere-embed-v3-english", "cohere", "cohere-embed-v3-english"),
         ("venice", "aion-labs-aion-2-0", "aion-labs", "aion-labs-aion-2-0"),
+        ("venice", "venice-uncensored-1-2", "venice", "venice-uncensored-1-2"),
+        ("lucidquery", "lucidquery-nexus-coder", "lucidquery", "lucidquery-nexus-coder"),
         # Families without an organisation.
         ("alibaba-cn", "tongyi-intent-detect-v3", "qwen", "tongyi-intent-detect-v3"),
         ("cortecs", "intellect-3", "prime-intellect", "intellect-3"),
