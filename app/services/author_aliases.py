@@ -7,10 +7,16 @@ in order of reliability:
 
 1. the namespace in the id, through `NAMESPACE_AUTHORS` (an unknown namespace
    becomes an author of its own: it is the publisher's name on the hub);
+   namespaces that name a host, a provider or a tier (`HOST_NAMESPACES`:
+   SiliconFlow's `Pro/`, a reseller's `siliconflow/`) say nothing of the lab;
 2. the model family from the start of the id (`claude` -> anthropic, ...);
-3. the provider itself when it only serves its own lab's models;
-4. the lab a provider resells by default (Azure -> OpenAI);
-5. otherwise "unknown" (grouping then adopts the lab of the same id where
+3. a lab's name written before the id (`cohere-embed-v3-english` on Azure,
+   `openai-gpt-4o` on DigitalOcean; `model_keys.parse_model_ref` already
+   splits the ones whose rest names that lab's family, and SAP's
+   `anthropic--claude-4-sonnet`);
+4. the provider itself when it only serves its own lab's models;
+5. the lab a provider resells by default (Azure -> OpenAI);
+6. otherwise "unknown" (grouping then adopts the lab of the same id where
    exactly one lab publishes it: OpenRouter's legacy bare `toppy-m-7b` is
    `undi95/toppy-m-7b`).
 
@@ -73,6 +79,7 @@ KNOWN_AUTHORS: dict[str, AuthorInfo] = {
     "inclusionai": AuthorInfo("inclusionAI", "https://huggingface.co/inclusionAI"),
     "inference-net": AuthorInfo("Inference.net"),
     "inflection": AuthorInfo("Inflection AI", "https://inflection.ai"),
+    "intfloat": AuthorInfo("intfloat"),
     "kwaipilot": AuthorInfo("Kwaipilot"),
     "latitudegames": AuthorInfo("Latitude"),
     "liquid": AuthorInfo("Liquid AI", "https://www.liquid.ai"),
@@ -83,6 +90,7 @@ KNOWN_AUTHORS: dict[str, AuthorInfo] = {
     "minimax": AuthorInfo("MiniMax", "https://www.minimax.io"),
     "mistral": AuthorInfo("Mistral AI", "https://mistral.ai"),
     "moonshotai": AuthorInfo("Moonshot AI", "https://www.moonshot.ai"),
+    "morph": AuthorInfo("Morph", "https://morphllm.com"),
     "neversleep": AuthorInfo("NeverSleep"),
     "nex-agi": AuthorInfo("Nex AGI"),
     "nousresearch": AuthorInfo("Nous Research", "https://nousresearch.com"),
@@ -104,6 +112,7 @@ KNOWN_AUTHORS: dict[str, AuthorInfo] = {
     "sarvamai": AuthorInfo("Sarvam AI"),
     "scb10x": AuthorInfo("SCB 10X"),
     "sentence-transformers": AuthorInfo("Sentence Transformers"),
+    "sdaia": AuthorInfo("SDAIA", "https://sdaia.gov.sa"),
     "sentientagi": AuthorInfo("Sentient", "https://www.sentient.xyz"),
     "servicenow-ai": AuthorInfo("ServiceNow"),
     "snorkelai": AuthorInfo("Snorkel AI"),
@@ -127,13 +136,16 @@ KNOWN_AUTHORS: dict[str, AuthorInfo] = {
 }
 
 # Namespaces (hub organisations, OpenRouter prefixes, Bedrock vendors) that
-# spell a known lab differently. A leading "~" (OpenRouter's "latest" pointer)
-# is removed before lookup.
+# spell a known lab differently, and labs whose name hosts write before their
+# own models' bare ids (`venice-uncensored-1-2`), so that the name is read.
+# A leading "~" (OpenRouter's "latest" pointer) is removed before lookup.
 NAMESPACE_AUTHORS: dict[str, str] = {
     "01-ai": "01-ai",
     "zero-one-ai": "01-ai",
     "ai21": "ai21",
     "ai21labs": "ai21",
+    "ai21-labs": "ai21",
+    "aion-labs": "aion-labs",
     "alibaba": "qwen",
     "allenai": "allenai",
     "amazon": "amazon",
@@ -153,6 +165,7 @@ NAMESPACE_AUTHORS: dict[str, str] = {
     "ibm": "ibm",
     "ibm-granite": "ibm",
     "kimi": "moonshotai",
+    "lucidquery": "lucidquery",
     "meta": "meta",
     "meta-llama": "meta",
     "meta-models": "meta",
@@ -174,10 +187,12 @@ NAMESPACE_AUTHORS: dict[str, str] = {
     "stepfun-ai": "stepfun",
     "thudm": "zai",
     "togethercomputer": "together",
+    "venice": "venice",
     "x-ai": "xai",
     "xai": "xai",
     "xiaomi": "xiaomi",
     "xiaomimimo": "xiaomi",
+    "xpersona": "xpersona",
     "z-ai": "zai",
     "zai": "zai",
     "zai-org": "zai",
@@ -200,7 +215,7 @@ FAMILY_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^(open-)?(mistral|mixtral|codestral|ministral|magistral|devstral|pixtral|voxtral)",
             "mistral",
         ),
-        (r"^(qwen|qwq|qvq)", "qwen"),
+        (r"^(qwen|qwq|qvq|tongyi)", "qwen"),
         (r"^deepseek", "deepseek"),
         (r"^grok", "xai"),
         (r"^(command|c4ai|aya|embed-(v-?\d|english|multilingual))", "cohere"),
@@ -248,6 +263,7 @@ FAMILY_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^morph-v\d", "morph"),
         (r"^xpersona-", "xpersona"),
         (r"^olafangensan-", "olafangensan"),
+        (r"^allam-", "sdaia"),
     )
 )
 
@@ -273,9 +289,14 @@ FIRST_PARTY_PROVIDERS: dict[str, str] = {
     "zhipuai": "zai",
 }
 
-# Namespaces that name a hosting path, not a lab (`accounts/fireworks/models/x`).
-# drun's `public/deepseek-r1` names its public catalog.
-HOST_NAMESPACES = frozenset({"accounts", "openrouter", "routers", "models", "public"})
+# Namespaces that name a hosting path, a provider or a service tier, not a lab
+# (`accounts/fireworks/models/x`, SiliconFlow's `Pro/deepseek-ai/DeepSeek-R1`,
+# a reseller's `siliconflow/deepseek-v3.2`, DataRobot's `public/deepseek-r1`).
+HOST_NAMESPACES = frozenset(
+    {"accounts", "openrouter", "routers", "models", "pro", "public", "siliconflow"}
+)
+# Hugging Face's repository prefix (`hf:deepseek-ai/DeepSeek-R1`), not part of the org.
+HUB_PREFIX = "hf:"
 
 _UNSAFE = re.compile(r"[^a-z0-9]+")
 _NAME_ABBREVIATIONS = frozenset({"ai", "agi", "llm", "lm", "ml", "nlp"})
@@ -287,8 +308,11 @@ def author_slug(name: str) -> str:
 
 
 def author_from_namespace(namespace: str) -> str | None:
-    """The author a namespace stands for, None for hosting paths."""
-    cleaned = namespace.lower().lstrip("~")
+    """The author a namespace stands for, None for hosting paths.
+
+    `arcee_ai` and `arcee-ai` are one namespace: hosts differ in the separator.
+    """
+    cleaned = namespace.lower().lstrip("~").removeprefix(HUB_PREFIX).replace("_", "-")
     if not cleaned or cleaned in HOST_NAMESPACES:
         return None
     return NAMESPACE_AUTHORS.get(cleaned, author_slug(cleaned))
@@ -298,6 +322,46 @@ def author_from_family(model_id: str) -> str | None:
     """The lab whose model family the bare id names, if recognisable."""
     lowered = model_id.lower()
     return next((author for pattern, author in FAMILY_PATTERNS if pattern.match(lowered)), None)
+
+
+# Lab names as hosts write them before a bare id, longest first so that
+# `zai-org-glm-4.6` reads `zai-org` and not `zai`.
+_ORG_PREFIXES: tuple[str, ...] = tuple(
+    sorted(
+        (set(NAMESPACE_AUTHORS) | set(KNOWN_AUTHORS)) - {UNKNOWN_AUTHOR},
+        key=lambda name: (-len(name), name),
+    )
+)
+
+
+def _org_prefixes(model_id: str) -> list[tuple[str, str, str]]:
+    """(organisation, separator, rest) for each lab name the id starts with, longest first."""
+    lowered = model_id.lower()
+    found = []
+    for org in _ORG_PREFIXES:
+        for separator in ("--", "-"):
+            rest = lowered.removeprefix(org + separator)
+            if rest != lowered and rest[:1].isalnum():
+                found.append((org, separator, rest))
+    return found
+
+
+def author_from_id_prefix(model_id: str) -> str | None:
+    """The lab whose name a bare id starts with (`cohere-embed-v3-english` -> cohere)."""
+    for org, _separator, _rest in _org_prefixes(model_id):
+        if author := author_from_namespace(org):
+            return author
+    return None
+
+
+def superseded_author(slug: str) -> bool:
+    """True for an author slug the rules no longer give a model: "unknown", a host or
+    tier word (`pro`), a provider-prefixed org (`hf-deepseek-ai`) or another spelling
+    of a known lab (`mistral-ai`). Models stored under one are attributed again."""
+    if slug == UNKNOWN_AUTHOR:
+        return True
+    namespace = HUB_PREFIX + slug.removeprefix("hf-") if slug.startswith("hf-") else slug
+    return author_from_namespace(namespace) != slug
 
 
 def infer_author(
@@ -311,6 +375,8 @@ def infer_author(
     if namespace and (author := author_from_namespace(namespace)):
         return author
     if author := author_from_family(model_id):
+        return author
+    if author := author_from_id_prefix(model_id):
         return author
     if author := FIRST_PARTY_PROVIDERS.get(provider_id):
         return author

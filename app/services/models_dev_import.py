@@ -60,6 +60,7 @@ from app.services.model_keys import ParsedRef, parse_model_ref
 from app.services.model_redirects import merge_models
 from app.services.model_resolver import alias_table, serving_suffix
 from app.services.price_history import reconcile
+from app.services.reattribution import reattribute_models
 from app.services.rollups import refresh_rollups
 from app.sources.genai_prices import SOURCE_NAME as GENAI_SOURCE
 from app.sources.genai_prices import PricePeriod, PriceValues
@@ -222,6 +223,8 @@ def import_models_dev(
     run = RefreshRun(source=SOURCE_NAME, started_at=now, status="running")
     session.add(run)
     report.updated["models merged"] += merge_respelled_models(session=session)
+    if moved := reattribute_models(session=session, provider_slug=catalog_provider_slug):
+        report.updated["models moved to their lab"] += moved
     writer = _Writer(session=session, report=report, now=now)
     # Labs first, so their offers name the models they create; routers and
     # subscriptions last, since they only join models the others placed.
