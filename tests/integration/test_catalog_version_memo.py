@@ -147,3 +147,18 @@ def test_a_price_write_empties_the_catalog_memo(
     assert remembered_before_the_view > 0, "nothing is forgotten before a view sees the write"
     assert catalog_memo.misses - catalog_misses == len(catalog_memo)
     assert "0.123" in after
+
+
+def test_the_catalogs_lab_and_provider_lists_outlive_a_rating(
+    memo_clients: tuple[TestClient, TestClient], catalog_session: Session
+) -> None:
+    remembering, _ = memo_clients
+    catalog_memo, _ = _memos(remembering)
+    assert remembering.get("/").status_code == 200
+    catalog_misses = catalog_memo.misses
+
+    _rate(catalog_session, 3)
+    assert remembering.get("/").status_code == 200
+
+    assert catalog_memo.misses == catalog_misses
+    assert catalog_memo.hits > 0
