@@ -6,6 +6,7 @@ templates) so tests can build as many as they like against their own databases.
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from anyio import to_thread
 from fastapi import Depends, FastAPI
@@ -97,9 +98,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.password_check_concurrency, settings.database_queue_timeout_seconds
     )
     app.state.workload_presets = calculator.configured_presets(settings)
-    app.state.computed_memo = ComputedMemo(
-        enabled=settings.computed_memo, max_age_seconds=settings.computed_memo_max_age_seconds
+    # One memo per content counter (see `services.computed_memo`).
+    new_memo = partial(
+        ComputedMemo,
+        enabled=settings.computed_memo,
+        max_age_seconds=settings.computed_memo_max_age_seconds,
     )
+    app.state.computed_memo = new_memo()
+    app.state.catalog_memo = new_memo()
 
     app.mount(
         STATIC_URL_PREFIX,

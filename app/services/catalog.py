@@ -11,8 +11,8 @@ filters: a COUNT, then the page of models with their labs and modalities.
 Two things are done once rather than on every request, as they cost more than
 running the search (about half of a page before). The lab and provider lists
 of the filter dropdowns (which also say which `author`/`provider` values are
-valid) depend only on the stored content, so they are remembered per content
-version in the app's `ComputedMemo` (see `services.computed_memo`). And the
+valid) depend only on catalog data, so they are remembered per catalog
+version in the app's catalog memo (see `services.computed_memo`). And the
 statements are built once per shape of search (how many words, which
 filters, which sort) with bound parameters for the values, the way
 `services.sessions` keeps its session lookup: building them (and their cache
@@ -55,7 +55,7 @@ from app.models import Author, Endpoint, Model, ModelModality, Provider
 from app.models.catalog import MODEL_STATUSES
 from app.services.catalog_rows import CatalogRow, catalog_rows_statement, read_catalog_rows
 from app.services.computed_memo import ComputedMemo
-from app.services.content_version import current_version
+from app.services.content_version import CATALOG, current_version
 from app.services.directory import (
     AuthorSummary,
     ProviderSummary,
@@ -189,7 +189,7 @@ class CatalogListing:
 class CatalogFacets:
     """The labs and providers the filters offer, and their slugs for checking a request's.
 
-    Immutable: one value serves every request while the content version lasts.
+    Immutable: one value serves every request while the catalog version lasts.
     """
 
     authors: tuple[AuthorSummary, ...]
@@ -199,15 +199,17 @@ class CatalogFacets:
 
 
 def catalog_facets(*, session: Session, memo: ComputedMemo | None = None) -> CatalogFacets:
-    """Every lab and provider, remembered in `memo` under the content version when it is on.
+    """Every lab and provider, remembered in `memo` under the catalog version when it is on.
 
-    The version is read first, in the same transaction (see `services.computed_memo`);
+    `memo` is the catalog memo: ratings and comments, which move only the pages
+    version, change neither list. The version is read first, in the same
+    transaction (see `services.computed_memo`);
     with no memo, or one turned off, the lists are read as they always were and
     the version is not read at all.
     """
     if memo is None or not memo.enabled:
         return _load_facets(session)
-    version = current_version(session)
+    version = current_version(session, CATALOG)
     return memo.get(session, "catalog-facets", version, lambda: _load_facets(session))
 
 

@@ -1,4 +1,4 @@
-"""A memo of figures computed from the database, valid while the content version is unchanged.
+"""A memo of figures computed from the database, valid while a content version is unchanged.
 
 The page cache keeps whole pages for anonymous readers; a page it cannot
 serve (a cache miss, a page after a write, a cache turned off) is rendered
@@ -8,16 +8,18 @@ default workload's cost estimate and its comparable models, the public
 ratings and comments, and a signed-in visitor's own parts (`/community/me`,
 keyed by their session and who they are; the session itself is still looked
 up on every request, so revoking it takes effect at once). Those are
-remembered here, under the content version (`services.content_version`) read
+remembered here, under a content version (`services.content_version`) read
 in the same transaction as the figures.
 
-Why the version is enough: every write through a session to a table pages
-show moves it (`services.content_version`, a rule the page cache already
-depends on), so figures remembered under version N are exactly what a fresh
-computation would give while the database is at N. The version is read before the figures, so a
-write committed in between can only make remembered figures newer than their
-version, never older. What depends on the clock (the charts' window, figures
-turning stale) is either part of the key or not remembered.
+Why the version is enough: every write through a session to a table pages show
+moves the pages version (`services.content_version`, a rule the page cache
+already depends on), and every such write of catalog data the catalog version
+too (`services.page_content.Data`), so figures remembered under version N of a
+counter that every write of what they read moves are exactly what a fresh
+computation would give while the database is at N. The version is read before
+the figures, so a write committed in between can only make remembered figures
+newer than their version, never older. What depends on the clock (the charts'
+window, figures turning stale) is either part of the key or not remembered.
 
 Not remembered: figures computed in a transaction that has written page
 content and not committed, since a rollback would leave them describing
@@ -28,9 +30,19 @@ a write no session sees (SQL typed by hand, a data migration) does not move
 the version, and what was remembered before it is forgotten that much later
 instead of at some unrelated write.
 
-One memo per app (on `app.state`), bounded, least recently used first out,
-and emptied as soon as a newer version is seen (versions only grow, so older
-entries could never be asked for again).
+Two memos per app, one per counter (`services.content_version`), bounded,
+least recently used first out, and emptied as soon as a newer version of
+their counter is seen (versions only grow, so older entries could never be
+asked for again): `app.state.computed_memo` under the pages version, for
+whatever shows ratings, comments or people's names (the community block,
+its sections, a visitor's own parts); `app.state.catalog_memo` under the
+catalog version, for what is computed from catalog data alone (the model's
+offers, facts and scores, comparable models, price and metric histories,
+the sections drawn from them, the catalog's lab and provider lists).
+A rating moves the pages version only: the model's ratings block is
+recomputed, its comparable models are not. Feeding a memo one counter's
+versions only is what makes "newer version" meaningful.
+
 Off (`MODELATLAS_COMPUTED_MEMO=off`) it computes every time, which is how the
 benchmark's "cold" row measures a render with every cache empty.
 """
@@ -73,6 +85,10 @@ class ComputedMemo:
         self._entries: OrderedDict[tuple[Hashable, int], tuple[float, object]] = OrderedDict()
         self._lock = threading.Lock()
         self._newest = -1
+        # How often `get` and `peek` found a value and how often `get` computed one:
+        # what the benchmark and the tests read to tell a warm render from a cold one.
+        self.hits = 0
+        self.misses = 0
 
     def get(self, session: Session, key: Hashable, version: int, compute: Callable[[], T]) -> T:
         """The value remembered for `key` at `version`, else `compute()` (remembered if it may be).
@@ -88,7 +104,9 @@ class ComputedMemo:
             self._see_version(version)
             found = self._fresh(entry_key)
             if found is not _MISSING:
+                self.hits += 1
                 return found  # type: ignore[return-value]
+            self.misses += 1
         computed_at = self._clock()
         value = compute()
         with self._lock:
@@ -112,7 +130,10 @@ class ComputedMemo:
         with self._lock:
             self._see_version(version)
             found = self._fresh((key, version))
-            return None if found is _MISSING else found
+            if found is _MISSING:
+                return None
+            self.hits += 1
+            return found
 
     def _fresh(self, entry_key: tuple[Hashable, int]) -> object:
         """The value remembered under `entry_key` if younger than the maximum age, else _MISSING.

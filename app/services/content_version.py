@@ -20,7 +20,8 @@ samples are flushed, `services.metric_hours`, inside a flush whose samples
 are noted already).
 
 A noted change does two things. In the database, the transaction's commit
-increments the `pages` row of `content_versions`, so the counter moves exactly
+increments the `pages` row of `content_versions` (and the `catalog` row too
+when it wrote catalog data: see `page_content.Data`), so the counters move exactly
 when the write commits, whichever process made it (a cron refresh, an import,
 another worker): page caches elsewhere re-read the counter now and then and
 drop everything when it has moved. In this process, after the commit, it tells
@@ -32,11 +33,18 @@ else's (which would cost it every page).
 
 The increment is the transaction's last statement, run just before its COMMIT
 (`before_commit`, after flushing what is left, since the commit's own flush
-comes after that hook). Every writer goes through that one row, and on
+comes after that hook). Every writer goes through the `pages` row, and on
 PostgreSQL its row lock lasts from the increment to the commit: kept to the
 end, concurrent writers wait for each other's COMMIT only, never for each
-other's work. Being in the same transaction, no reader can see the new
-content under the old version.
+other's work. Both rows are incremented by the one statement, always `pages`
+first, so two catalog writers take them in the same order and cannot
+deadlock. Being in the same transaction, no reader can see the new content
+under either old version.
+
+Why two counters: what is computed from the catalog alone (comparable
+models, price and metric histories) is remembered under the `catalog` one
+(`services.computed_memo`), which ratings and comments do not move; rendered
+pages and what shows community data stay under `pages`, which everything moves.
 """
 
 import logging
@@ -56,11 +64,12 @@ from sqlalchemy.sql.dml import UpdateBase
 from app.db import utcnow
 from app.models import Model
 from app.models.metrics import ContentVersion
-from app.services.page_content import ON_ANY_PAGE, Keys, PageContent, page_content
+from app.services.page_content import ON_ANY_PAGE, Data, Keys, PageContent, page_content
 
 logger = logging.getLogger("app.content_version")
 
 PAGES = "pages"
+CATALOG = "catalog"
 # Past this many models a change is treated as "everything": evicting a few hundred pages
 # one by one costs more than refilling the cache, and the slug lookup stays one small query.
 MAX_PRECISE_MODELS = 200
@@ -84,14 +93,15 @@ class ContentChange:
 
 @dataclass(frozen=True)
 class _Pending:
-    """The models whose pages a transaction has changed so far (None: any page)."""
+    """The models whose pages a transaction has changed so far (None: any page), and
+    whether it wrote catalog data (or community data only)."""
 
     model_ids: frozenset[int] | None
+    catalog: bool
 
-    def with_models(self, model_ids: frozenset[int] | None) -> "_Pending":
-        if self.model_ids is None or model_ids is None:
-            return _Pending(None)
-        return _Pending(self.model_ids | model_ids)
+    def with_change(self, model_ids: frozenset[int] | None, catalog: bool) -> "_Pending":
+        ids = None if self.model_ids is None or model_ids is None else self.model_ids | model_ids
+        return _Pending(ids, self.catalog or catalog)
 
 
 class ContentListener(Protocol):
@@ -126,36 +136,48 @@ def has_pending_change(session: Session) -> bool:
     )
 
 
-def version_query() -> Select[int]:
-    """The counter's value (no row before the first change ever), to embed in another query."""
-    return _VERSION
+def version_query(counter: str = PAGES) -> Select[int]:
+    """A counter's value (no row before its first change ever), to embed in another query.
+
+    `counter`: `PAGES` (moved by every write pages show) or `CATALOG` (by catalog data only).
+    """
+    return _VERSIONS[counter]
 
 
-def current_version(session: Session) -> int:
-    """The counter as this session sees it (0 before the first change ever)."""
-    return session.scalar(_VERSION) or 0
+def current_version(session: Session, counter: str = PAGES) -> int:
+    """A counter as this session sees it (0 before its first change ever)."""
+    return session.scalar(_VERSIONS[counter]) or 0
 
 
 # Built once from table columns (a Core statement): signed-in page views read the
 # counter on every request, and building the ORM statement took five times as long.
 _versions = ContentVersion.__table__.c
-_VERSION = select(_versions.version).where(_versions.name == PAGES)
+_VERSIONS = {
+    counter: select(_versions.version).where(_versions.name == counter)
+    for counter in (PAGES, CATALOG)
+}
 
 
-def _increment(session: Session) -> int:
-    """Add one to the counter, creating its row the first time; the new value."""
+def _increment(session: Session, catalog: bool) -> int:
+    """Add one to the pages counter, and to the catalog's when `catalog`, in one statement.
+
+    Each row is created the first time; the pages counter's new value.
+    """
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     now = utcnow()
-    statement = insert(ContentVersion).values(name=PAGES, version=1, updated_at=now)
-    upsert = statement.on_conflict_do_update(
+    counters = (PAGES, CATALOG) if catalog else (PAGES,)
+    rows = insert(ContentVersion).values(
+        [{"name": name, "version": 1, "updated_at": now} for name in counters]
+    )
+    upsert = rows.on_conflict_do_update(
         index_elements=[ContentVersion.name],
         set_={"version": ContentVersion.version + 1, "updated_at": now},
-    ).returning(ContentVersion.version)
-    return session.execute(upsert).scalar_one()
+    ).returning(ContentVersion.name, ContentVersion.version)
+    return {name: version for name, version in session.execute(upsert)}[PAGES]
 
 
-def _note(session: Session, model_ids: Iterable[int] | None) -> None:
+def _note(session: Session, model_ids: Iterable[int] | None, data: Data) -> None:
     """Note, in the current transaction, that pages changed: those of `model_ids`, or all.
 
     An empty `model_ids` means no page shows what was written, and notes nothing.
@@ -163,17 +185,20 @@ def _note(session: Session, model_ids: Iterable[int] | None) -> None:
     ids = None if model_ids is None else frozenset(model_ids)
     if ids is not None and not ids:
         return
+    catalog = data is Data.CATALOG
     pending: _Pending | None = session.info.get(_PENDING)
-    session.info[_PENDING] = _Pending(ids) if pending is None else pending.with_models(ids)
+    noted = _Pending(ids, catalog) if pending is None else pending.with_change(ids, catalog)
+    session.info[_PENDING] = noted
 
 
 def _everything_noted(session: Session) -> bool:
-    """True once this transaction changes every page: nothing it writes next can add to that.
+    """True once this transaction changes every page and the catalog: nothing it writes
+    next can add to that.
 
     Bulk writers (an import, a refresh) flush thousands of rows; they are not looked at one by one.
     """
     pending: _Pending | None = session.info.get(_PENDING)
-    return pending is not None and pending.model_ids is None
+    return pending is not None and pending.model_ids is None and pending.catalog
 
 
 def _table_of(state: InstanceState[Any]) -> Table:
@@ -201,12 +226,14 @@ def _note_flushed_rows(session: Session, _flush: UOWTransaction, _instances: obj
             continue
         keys = _row_keys(state, table, content.keys) if content.models_of else None
         if keys is None:
-            _note(session, None)
-            return
+            _note(session, None, content.data)
+            if content.data is Data.CATALOG:
+                return
+            continue
         keyed.setdefault(table.name, (content, set()))[1].update(keys)
     for content, keys in keyed.values():
         assert content.models_of is not None
-        _note(session, content.models_of(session, keys))
+        _note(session, content.models_of(session, keys), content.data)
 
 
 def _shows(content: PageContent, state: InstanceState[Any], kind: str) -> bool:
@@ -268,7 +295,7 @@ def _note_statement(execute_state: ORMExecuteState) -> Result[Any] | None:
     result = execute_state.invoke_statement()
     if isinstance(result, CursorResult) and not result.returns_rows and result.rowcount == 0:
         return result
-    _note(session, model_ids)
+    _note(session, model_ids, content.data)
     return result
 
 
@@ -313,7 +340,7 @@ def _increment_before_commit(session: Session) -> None:
     if pending is None:
         return
     model_slugs = _slugs(session, pending.model_ids)
-    after = _increment(session)
+    after = _increment(session, pending.catalog)
     session.info[_COMMITTING] = ContentChange(
         database=database_name(session),
         model_slugs=model_slugs,

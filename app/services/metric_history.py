@@ -109,10 +109,11 @@ def load_metric_history(
 def remembered_history(
     *, session: Session, model_id: int, now: datetime, memo: ComputedMemo | None, version: int
 ) -> dict[int, EndpointHistory]:
-    """`load_metric_history`, remembered in `memo` per model, content version and window.
+    """`load_metric_history`, remembered in `memo` per model, catalog version and window.
 
-    The samples change only through writes that bump the content version
-    (the refresh, retention, the bench's and tests' builders), and the window
+    `memo` is the catalog memo and `version` the catalog version (see
+    `services.computed_memo`): the samples change only through writes that
+    bump it (the refresh, retention, the bench's and tests' builders), and the window
     only when the hour turns, so both are the key; `version` must have been
     read in `session`'s transaction before this. Without a memo, loads.
     """

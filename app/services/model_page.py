@@ -10,12 +10,13 @@ supported parameters, once, so the providers table and the integrations
 section cannot disagree. Whether a row's figures are stale is decided here
 too, by `services.freshness`, so the page and /status agree on it.
 
-What the page shows from stored content alone (the model, its endpoints and
-prices, its scores) is remembered in the app's `ComputedMemo` under the
-content version; what depends on the clock (which figures are stale, the
-charts' window) is worked out on every request. A page the page cache cannot
-serve then costs one small statement (the version and the time of the last
-successful refresh, which is written without a bump) instead of four.
+What the page shows from stored content alone (the model, its endpoints and prices,
+its scores: catalog data, none of the community's) is remembered in the app's catalog
+memo under the catalog version (see `services.computed_memo`), which ratings and
+comments do not move; what depends on the clock (which figures are stale, the charts'
+window) is worked out on every request. A page the page cache cannot serve then costs
+one small statement (both versions and the time of the last successful refresh, which
+is written without a bump) instead of four.
 """
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
@@ -38,7 +39,7 @@ from app.models import (
     Provider,
 )
 from app.services.computed_memo import ComputedMemo
-from app.services.content_version import version_query
+from app.services.content_version import CATALOG, PAGES, version_query
 from app.services.freshness import Freshness, last_success_query
 from app.services.headline_price import (
     API_SELLER,
@@ -263,8 +264,11 @@ class ModelPage(ModelSummary):
     snippets: tuple[Snippet, ...]
     measurement: Measurement | None
     freshness: Freshness
-    # The content version the page was read at: what `ComputedMemo` keys the page's parts on.
+    # The content versions the page was read at (`services.content_version`): the pages
+    # version keys its rendered sections and community parts, the catalog version what
+    # is computed from the catalog alone.
     content_version: int
+    catalog_version: int
     popularity: Popularity | None
     price_vs_quality: PriceVsQuality
 
@@ -367,20 +371,20 @@ def load_model_page(
 ) -> ModelPage | None:
     """The page for `/models/{author_slug}/{model_slug}`, or None when there is no such model.
 
-    First the content version and the time of the last successful metrics
-    refresh, in one statement. Then, remembered in `memo` (when given) under
-    that version: the model with its author, modalities and popularity; its
-    endpoints with provider, current price and latest sample; its facts by
-    source (`services.model_facts.facts_of`); their hourly
-    history over the week (see `metric_history.remembered_history`); and its
-    benchmark scores with the price-vs-quality chart of `benchmark` (see
-    `services.quality_scores`): one statement each, whatever the number of
-    endpoints. `stale_after` is the age past which figures are marked stale
-    (see `services.freshness`).
+    First the content versions and the time of the last successful metrics refresh, in
+    one statement. Then, remembered in `memo` (the catalog memo, when given) under the
+    catalog version, since none of it is community data: the model with its author,
+    modalities and popularity; its endpoints with provider, current price and latest
+    sample; its facts by source (`services.model_facts.facts_of`); their hourly
+    history over the week (see `metric_history.remembered_history`); and its benchmark
+    scores with the price-vs-quality chart of `benchmark` (see
+    `services.quality_scores`): one statement each, whatever the number of endpoints.
+    `stale_after` is the age past which figures are marked stale (see
+    `services.freshness`).
     """
     now = now or utcnow()
     current = session.connection().execute(_CURRENT_QUERY).one()
-    version = current.content_version or 0
+    version = current.catalog_version or 0
     stored = _remembered(
         memo,
         session,
@@ -432,7 +436,8 @@ def load_model_page(
         snippets=_snippets(routers=routers, providers=providers),
         measurement=_latest_measurement(endpoints),
         freshness=freshness,
-        content_version=version,
+        content_version=current.content_version or 0,
+        catalog_version=version,
         popularity=_popularity(model),
         price_vs_quality=_remembered(
             memo,
@@ -465,7 +470,7 @@ def _load_stored(
     """The model's row, its endpoints' rows and its facts by source: three statements, or
     None when there is no such model.
 
-    Rows as stored, with no clock in them, so they can be remembered per content version.
+    Rows as stored, with no clock in them, so they can be remembered per catalog version.
     """
     model = session.execute(
         _MODEL_QUERY, {"author_slug": author_slug, "slug": f"{author_slug}/{model_slug}"}
@@ -502,7 +507,8 @@ _SUMMARY_QUERY = (
 # refresh's time is an ORM statement (`services.freshness`), and the ORM's
 # result machinery cost more than the statement itself.
 _CURRENT_QUERY = select(
-    version_query().scalar_subquery().label("content_version"),
+    version_query(PAGES).scalar_subquery().label("content_version"),
+    version_query(CATALOG).scalar_subquery().label("catalog_version"),
     last_success_query().scalar_subquery().label("last_success_at"),
 )
 

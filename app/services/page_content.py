@@ -11,11 +11,19 @@ some models' pages only, and say which (`PageContent.models_of`): a rating or
 a comment shows on its model's pages, so posting one leaves the other pages
 cached.
 
+Each content table also says whose data it holds (`Data`): the catalog's
+(models, offers, prices, facts, measurements, scores) or the community's
+(ratings, comments, the names people sign them with). Every write moves the
+pages' counter; only a write of catalog data moves the catalog's as well, so
+figures computed from the catalog alone (comparable models, price and metric
+histories) outlive the ratings and comments posted all day long.
+
 `services.content_version` watches the writes; nothing here runs on its own.
 """
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import select
@@ -26,9 +34,18 @@ from app.models import BenchmarkScore, Comment, Rating
 Keys = tuple[Any, ...]
 
 
-@dataclass(frozen=True)
+class Data(Enum):
+    """Whose data a table holds, which decides the counters a write to it moves."""
+
+    CATALOG = "catalog"
+    COMMUNITY = "community"
+
+
+@dataclass(frozen=True, kw_only=True)
 class PageContent:
-    """How a table's rows show on pages.
+    """How a table's rows show on pages, and whose data they are.
+
+    `data`: catalog or community (see `Data`); no default, so every table says.
 
     `keys` and `models_of`: when rows show on some models' pages only, the
     columns that tell which (read from each written row) and how to find those
@@ -41,6 +58,7 @@ class PageContent:
     False when a new row shows nowhere until some other row refers to it.
     """
 
+    data: Data
     keys: tuple[str, ...] = ()
     models_of: Callable[[Session, Collection[Keys]], Collection[int]] | None = None
     shown_columns: frozenset[str] | None = None
@@ -67,9 +85,14 @@ def _models_people_spoke_of(session: Session, keys: Collection[Keys]) -> Collect
     return set(rated) | set(commented)
 
 
-ON_ANY_PAGE = PageContent()
-ON_THEIR_MODELS_PAGES = PageContent(keys=("model_id",), models_of=_their_models)
+ON_ANY_PAGE = PageContent(data=Data.CATALOG)
+ON_THEIR_MODELS_PAGES = PageContent(data=Data.CATALOG, keys=("model_id",), models_of=_their_models)
+COMMUNITY_ON_THEIR_MODELS_PAGES = PageContent(
+    data=Data.COMMUNITY, keys=("model_id",), models_of=_their_models
+)
 
+# Popularity signals are Hugging Face's download and like counts, written by the
+# refresh like any other figure a source publishes: catalog data, not what visitors post.
 PAGE_CONTENT: Mapping[str, PageContent] = {
     "authors": ON_ANY_PAGE,
     "models": ON_ANY_PAGE,
@@ -83,12 +106,13 @@ PAGE_CONTENT: Mapping[str, PageContent] = {
     "metric_samples": ON_ANY_PAGE,
     "metric_hours": ON_ANY_PAGE,
     "benchmark_scores": PageContent(
-        keys=("model_id", "benchmark"), models_of=_models_sharing_benchmarks
+        data=Data.CATALOG, keys=("model_id", "benchmark"), models_of=_models_sharing_benchmarks
     ),
     "popularity_signals": ON_THEIR_MODELS_PAGES,
-    "ratings": ON_THEIR_MODELS_PAGES,
-    "comments": ON_THEIR_MODELS_PAGES,
+    "ratings": COMMUNITY_ON_THEIR_MODELS_PAGES,
+    "comments": COMMUNITY_ON_THEIR_MODELS_PAGES,
     "users": PageContent(
+        data=Data.COMMUNITY,
         keys=("id",),
         models_of=_models_people_spoke_of,
         shown_columns=frozenset({"display_name"}),
@@ -109,8 +133,9 @@ NOT_PAGE_CONTENT: Mapping[str, str] = {
 def page_content(table: str) -> PageContent | None:
     """How `table`'s rows show on pages, or None when no page shows them.
 
-    A table declared in neither list counts as shown on any page: a stale page
-    is worse than a cache emptied too often (and a test refuses such a table).
+    A table declared in neither list counts as catalog data shown on any page:
+    a stale page is worse than a cache emptied too often (and a test refuses
+    such a table).
     """
     if table in NOT_PAGE_CONTENT:
         return None

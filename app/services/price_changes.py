@@ -15,7 +15,7 @@ listed.
 
 All of a model's rows come from one statement, whatever the number of
 endpoints, so the model page's query count stays constant; and the offers,
-which depend on stored prices alone, are remembered per content version
+which depend on stored prices alone, are remembered per catalog version
 (`remembered_price_history`), so a page the page cache cannot serve costs
 none. Only the charts' right edge, "now", is the request's own.
 """
@@ -208,10 +208,11 @@ def load_price_history(
 def remembered_price_history(
     *, session: Session, model_id: int, now: datetime, memo: ComputedMemo, version: int
 ) -> ModelPriceHistory:
-    """`load_price_history`, remembered in `memo` per model and content version, ending at `now`.
+    """`load_price_history`, remembered in `memo` per model and catalog version, ending at `now`.
 
-    Prices change only through writes that bump the content version (the
-    refresh, the genai-prices import, the seed); `version` must have been
+    `memo` is the catalog memo and `version` the catalog version (see
+    `services.computed_memo`): prices change only through writes that bump
+    it (the refresh, the genai-prices import, the seed); `version` must have been
     read in `session`'s transaction before this. The offers are what is
     remembered: `now` is the request's own.
     """

@@ -20,14 +20,14 @@ def catalog_index(
 ) -> Response:
     """The catalog; an HTMX request gets only the results region, with the URL to push.
 
-    The lab and provider choices are remembered per content version (see
+    The lab and provider choices are remembered per catalog version (see
     `services.catalog.catalog_facets`); the search runs every time.
     """
     listing = catalog_listing(
         session=session,
         params=request.query_params,
         page_size=settings.page_size,
-        memo=request.app.state.computed_memo,
+        memo=request.app.state.catalog_memo,
     )
     context = {
         "listing": listing,

@@ -61,7 +61,7 @@ def model_page(
         model_slug=model_slug,
         stale_after=stale_after(settings),
         benchmark=benchmark,
-        memo=request.app.state.computed_memo,
+        memo=request.app.state.catalog_memo,
     )
     if page is None:
         return _moved(request, session, author_slug, model_slug)
@@ -90,8 +90,8 @@ def model_page(
         session=session,
         model_id=page.id,
         now=page.freshness.now,
-        memo=request.app.state.computed_memo,
-        version=page.content_version,
+        memo=request.app.state.catalog_memo,
+        version=page.catalog_version,
     )
     context["price_history"] = price_history
     context["price_charts"] = price_charts(price_history)
@@ -126,36 +126,57 @@ def _sections(
 ) -> dict[str, Markup]:
     """The page's sections as HTML but the quick start, remembered per content version.
 
-    See `web.page_sections`. A calculator for a workload in the query string
-    is rendered every time; the default one, the ratings and each page of
-    comments are the same for every reader until the next write. The price
-    history's charts run to now, so its HTML is remembered under them too,
-    and the providers' under what of theirs depends on the clock.
+    See `web.page_sections`: the ratings and comments under the pages version, the
+    others, drawn from catalog data alone, under the catalog version. A calculator for
+    a workload in the query string is rendered every time; the default one, the
+    ratings and each page of comments are the same for every reader until the next
+    write. The price history's charts run to now, so its HTML is remembered under them
+    too, and the providers' under what of theirs depends on the clock.
     """
+    state = request.app.state
 
-    def section(name: str, key: Hashable | None) -> Markup:
+    def catalog_section(name: str, key: Hashable | None) -> Markup:
         return rendered_section(
-            request, session, templates, name, context, key=key, version=page.content_version
+            request,
+            session,
+            templates,
+            name,
+            context,
+            key=key,
+            memo=state.catalog_memo,
+            version=page.catalog_version,
+        )
+
+    def community_section(name: str, key: Hashable) -> Markup:
+        return rendered_section(
+            request,
+            session,
+            templates,
+            name,
+            context,
+            key=key,
+            memo=state.computed_memo,
+            version=page.content_version,
         )
 
     default_workload = not request.query_params
     return {
-        "calculator": section(
+        "calculator": catalog_section(
             CALCULATOR, ("calculator-html", page.id) if default_workload else None
         ),
-        "providers": section(PROVIDERS, _providers_key(page)),
-        "price_history": section(
+        "providers": catalog_section(PROVIDERS, _providers_key(page)),
+        "price_history": catalog_section(
             PRICE_HISTORY, ("price-history-html", page.id, context["price_charts"])
         ),
-        "ratings": section(RATINGS, ("ratings-html", page.id)),
-        "comments": section(
+        "ratings": community_section(RATINGS, ("ratings-html", page.id)),
+        "comments": community_section(
             COMMENTS, ("comments-html", page.id, request.query_params.get("comments_page"))
         ),
     }
 
 
 def _providers_key(page: ModelPage) -> Hashable:
-    """What the providers section's HTML is remembered under, besides the content version.
+    """What the providers section's HTML is remembered under, besides the catalog version.
 
     Everything in it that depends on the clock (see `models/_providers.html`):
     which rows are stale, whether the refresh ever ran or is overdue (and the
@@ -180,7 +201,7 @@ def _quick_start(
     page: ModelPage,
     snippet: Snippet | None,
 ) -> Markup:
-    """The quick start for `snippet`, remembered per content version and provider.
+    """The quick start for `snippet`, remembered per catalog version and provider.
 
     Its examples and links depend on the model's stored endpoints alone.
     """
@@ -191,17 +212,19 @@ def _quick_start(
         QUICK_START,
         {"page": page, "snippet": snippet},
         key=("quick-start-html", page.id, snippet and snippet.provider_slug),
-        version=page.content_version,
+        memo=request.app.state.catalog_memo,
+        version=page.catalog_version,
     )
 
 
 def _page_calculator(
     request: Request, session: SessionDep, page: ModelPage, presets: PresetsDep
 ) -> ModelCalculator:
-    """The page's calculator; the default workload's (no query) is remembered per content version.
+    """The page's calculator; the default workload's (no query) is remembered per catalog version.
 
     Its estimate and comparable models depend only on stored prices and
-    models, which every write that changes them bumps the version for.
+    models, catalog data: every write that changes them bumps the catalog
+    version, and ratings and comments leave it where it is.
     """
 
     def calculate() -> ModelCalculator:
@@ -215,8 +238,8 @@ def _page_calculator(
 
     if request.query_params:
         return calculate()
-    memo = request.app.state.computed_memo
-    return memo.get(session, ("calculator", page.id), page.content_version, calculate)
+    memo = request.app.state.catalog_memo
+    return memo.get(session, ("calculator", page.id), page.catalog_version, calculate)
 
 
 def _calculator_response(

@@ -9,6 +9,11 @@ page's context and hands the HTML to `models/page.html`, remembered in the
 app's `ComputedMemo` under the content version (see `services.computed_memo`)
 when a key is given, so a page the page cache cannot serve (a miss, or after
 a write) renders them once per version rather than on every request.
+
+Sections drawn from catalog data alone (the calculator, the providers, the
+price history, the quick start) are remembered in the catalog memo under the
+catalog version, so a rating or a comment re-renders only the ratings and
+comments sections, which stay under the pages version.
 """
 
 from collections.abc import Hashable, Mapping
@@ -18,6 +23,8 @@ from fastapi import Request
 from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup
 from sqlalchemy.orm import Session
+
+from app.services.computed_memo import ComputedMemo
 
 CALCULATOR = "models/_calculator.html"
 RATINGS = "community/_ratings.html"
@@ -32,12 +39,14 @@ def rendered_section(
     context: Mapping[str, Any],
     *,
     key: Hashable | None,
+    memo: ComputedMemo,
     version: int,
 ) -> Markup:
     """Template `name` rendered with `context` as the page would include it.
 
-    With a `key`, remembered under it and `version` (which must have been
-    read in `session`'s transaction before the data in `context`); without,
+    With a `key`, remembered in `memo` under it and `version` (the version of
+    that memo's counter, read in `session`'s transaction before the data in
+    `context`, and one that moves whenever anything `context` shows does); without,
     rendered every time (a calculator for a workload in the query string).
     """
 
@@ -47,4 +56,4 @@ def rendered_section(
 
     if key is None:
         return render()
-    return request.app.state.computed_memo.get(session, key, version, render)
+    return memo.get(session, key, version, render)

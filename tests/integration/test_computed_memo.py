@@ -46,6 +46,16 @@ def test_a_value_is_computed_once_per_version(session: Session) -> None:
     assert compute.count == 2
 
 
+def test_hits_and_misses_are_counted(session: Session) -> None:
+    memo = ComputedMemo()
+    memo.get(session, "k", 1, Calls())
+    memo.get(session, "k", 1, Calls())
+    memo.peek("k", 1)
+    memo.peek("other", 1)
+
+    assert (memo.hits, memo.misses) == (2, 1)
+
+
 def test_a_newer_version_forgets_everything_and_an_older_one_is_not_kept(
     session: Session,
 ) -> None:

@@ -12,13 +12,19 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, event, select, update
 from sqlalchemy.orm import Session
 
 from app.db import ConnectionLimits, make_engine, make_session_factory, utcnow
-from app.models import Author, Comment, JobLease, Model, RefreshRun, User
+from app.models import Author, Comment, JobLease, Model, Rating, RefreshRun, User
 from app.services.comments import add_comment
-from app.services.content_version import ContentChange, current_version, subscribe
+from app.services.content_version import (
+    CATALOG,
+    PAGES,
+    ContentChange,
+    current_version,
+    subscribe,
+)
 from app.services.ratings import rate_model
 from app.services.seed import REFERENCE_MODEL_SLUG
 from app.services.sessions import SessionPolicy, create_session
@@ -63,6 +69,12 @@ def _reference(session: Session) -> Model:
 def _version(database: SeededDatabase) -> int:
     with database.factory() as session:
         return current_version(session)
+
+
+def _versions(database: SeededDatabase) -> tuple[int, int]:
+    """The pages counter and the catalog counter."""
+    with database.factory() as session:
+        return current_version(session, PAGES), current_version(session, CATALOG)
 
 
 def test_a_rating_moves_the_version_once_at_commit_and_names_its_model(
@@ -181,3 +193,79 @@ def test_a_writer_does_not_wait_for_another_writers_open_transaction(
             assert current_version(quick) == current_version(slow)
     finally:
         impatient.dispose()
+
+
+def test_community_writes_move_the_pages_counter_only(database: SeededDatabase) -> None:
+    pages, catalog = _versions(database)
+    with database.factory() as session:
+        model_id = _reference(session).id
+        person = make_user(session, "Community")
+        rate_model(session=session, model_id=model_id, user_id=person.id, stars=5)
+        session.commit()
+        add_comment(session=session, model_id=model_id, author=person, body="Good value")
+        session.commit()
+        person.display_name = "Renamed Community"
+        session.commit()
+
+    assert _versions(database) == (pages + 3, catalog)
+
+
+def test_a_catalog_write_moves_both_counters_in_one_statement_before_its_commit(
+    database: SeededDatabase,
+) -> None:
+    pages, catalog = _versions(database)
+    executed: list[str] = []
+
+    def record(_connection: object, _cursor: object, statement: str, *_args: object) -> None:
+        executed.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", record)
+    event.listen(database.engine, "commit", lambda _connection: executed.append("COMMIT"))
+    with database.factory() as session:
+        _reference(session).name = "Renamed Model"
+        session.commit()
+
+    counters = [sql for sql in executed if "content_versions" in sql]
+    assert len(counters) == 1
+    assert executed[executed.index(counters[0]) + 1] == "COMMIT"
+    assert _versions(database) == (pages + 1, catalog + 1)
+
+
+def test_a_commit_failing_after_the_increment_moves_neither_counter(
+    database: SeededDatabase, heard: Heard
+) -> None:
+    before = _versions(database)
+    incremented_in_the_transaction: list[tuple[int, int]] = []
+
+    def fail(session: Session) -> None:
+        incremented_in_the_transaction.append(
+            (current_version(session, PAGES), current_version(session, CATALOG))
+        )
+        raise RuntimeError("the commit fails after the counters were incremented")
+
+    with database.factory() as session:
+        _reference(session).name = "Never committed"
+        event.listen(session, "before_commit", fail)
+        with pytest.raises(RuntimeError):
+            session.commit()
+        session.rollback()
+
+    assert incremented_in_the_transaction == [(before[0] + 1, before[1] + 1)]
+    assert _versions(database) == before
+    assert heard.changes == []
+
+
+def test_a_catalog_write_after_a_community_write_on_every_page_still_moves_the_catalog(
+    database: SeededDatabase,
+) -> None:
+    pages, catalog = _versions(database)
+    with database.factory() as session:
+        person = make_user(session, "Rater")
+        rate_model(session=session, model_id=_reference(session).id, user_id=person.id, stars=1)
+        session.commit()
+        # A delete chosen by a WHERE clause could touch any model's ratings: every page.
+        session.execute(delete(Rating).where(Rating.stars == 1))
+        _reference(session).name = "Renamed After"
+        session.commit()
+
+    assert _versions(database) == (pages + 2, catalog + 1)
