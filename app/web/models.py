@@ -80,10 +80,10 @@ def model_page(
         )
     calculator = _page_calculator(request, session, page, presets)
     context["calculator"] = calculator
-    context["lineage"] = request.app.state.computed_memo.get(
+    context["lineage"] = request.app.state.catalog_memo.get(
         session,
         ("lineage", page.id),
-        page.content_version,
+        page.catalog_version,
         lambda: load_model_lineage(session=session, model_id=page.id, slug=page.slug),
     )
     price_history = remembered_price_history(
