@@ -31,6 +31,7 @@ from app.web import (
     replay,
     site,
     status,
+    workloads,
 )
 from app.web.body_limit import BodySizeLimitMiddleware
 from app.web.database_gate import DatabaseGate
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         feeds,
         export,
         replay,
+        workloads,
     ):
         app.include_router(area.router)
     install_error_handlers(app)
