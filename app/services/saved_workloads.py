@@ -119,13 +119,10 @@ def save_workload(
     return saved
 
 
-def rename_workload(
-    *, session: Session, user_id: int, workload_id: int, name: str
-) -> SavedWorkload:
-    """Give the person's workload a new name (already cleaned)."""
-    saved = owned_workload(session=session, user_id=user_id, workload_id=workload_id)
+def rename_workload(*, session: Session, saved: SavedWorkload, name: str) -> SavedWorkload:
+    """Give a workload found with `owned_workload` a new name (already cleaned)."""
     if saved.name != name:
-        _refuse_taken(session, user_id, name)
+        _refuse_taken(session, saved.user_id, name)
         saved.name = name
         session.flush()
     return saved

@@ -236,17 +236,15 @@ def rename(
 ) -> Response:
     """Give one of your workloads a new name."""
     with _owned():
-        saved_workloads.owned_workload(session=session, user_id=user.id, workload_id=workload_id)
-        try:
-            cleaned = clean_name(name)
-            enforce(request, "workloads_per_user", key=str(user.id))
-            saved = saved_workloads.rename_workload(
-                session=session, user_id=user.id, workload_id=workload_id, name=cleaned
-            )
-        except SavedWorkloadError as problem:
-            return _refused(
-                request, session, templates, user, at, htmx, problem, error_for=workload_id
-            )
+        saved = saved_workloads.owned_workload(
+            session=session, user_id=user.id, workload_id=workload_id
+        )
+    try:
+        cleaned = clean_name(name)
+        enforce(request, "workloads_per_user", key=str(user.id))
+        saved_workloads.rename_workload(session=session, saved=saved, name=cleaned)
+    except SavedWorkloadError as problem:
+        return _refused(request, session, templates, user, at, htmx, problem, error_for=workload_id)
     if not htmx:
         return _back_to_page(at)
     context = _context(session, user, at, inline=True, notice=f"Renamed “{saved.name}”.")
