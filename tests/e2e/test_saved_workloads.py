@@ -13,6 +13,7 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.support.axe import assert_accessible
 from tests.support.served_app import LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -43,6 +44,8 @@ def test_save_a_workload_and_reprice_it_on_another_model(
     mine.get_by_role("button", name="Save workload").click()
     expect(mine.get_by_role("status")).to_have_text("Saved “Long prompts”.")
     mine.screenshot(path=artifact_path("my-workloads.png"))
+    mine.get_by_text("Rename or delete").click()
+    assert_accessible(page, "a model page with My workloads")
 
     page.goto(live_server.url(OTHER_MODEL_PATH))
     expect(page.get_by_label("Input tokens per request")).not_to_have_value("12345")
@@ -55,3 +58,25 @@ def test_save_a_workload_and_reprice_it_on_another_model(
     expect(page.locator("#calculator .calculator-summary")).to_contain_text("Custom workload")
     assert page.evaluate("window.modelAtlasTestDocument") == "other model"
     assert problems == []
+
+
+def test_rename_then_delete_in_place(live_server: LiveServer, page: Page) -> None:
+    page.goto(live_server.url(f"/signup?next={MODEL_PATH}"))
+    page.get_by_label("Email").fill(f"{uuid.uuid4().hex[:10]}@example.com")
+    page.get_by_label("Display name").fill("Renamer")
+    page.get_by_label("Password").fill("a long and unusual passphrase")
+    page.get_by_role("button", name="Create account").click()
+    mine = page.locator("#my-workloads")
+    mine.get_by_label("Save the workload above as").fill("Draft")
+    mine.get_by_role("button", name="Save workload").click()
+    expect(mine.get_by_role("link", name="Draft")).to_be_visible()
+
+    mine.get_by_text("Rename or delete").click()
+    mine.get_by_label("New name").fill("Final")
+    mine.get_by_role("button", name="Rename").click()
+    expect(mine.get_by_role("status")).to_have_text("Renamed “Final”.")
+    mine.get_by_text("Rename or delete").click()
+    mine.get_by_role("button", name="Delete Final").click()
+
+    expect(mine.get_by_role("status")).to_have_text("Deleted.")
+    expect(mine.get_by_text("No saved workloads yet.")).to_be_visible()

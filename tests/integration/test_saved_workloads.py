@@ -24,6 +24,7 @@ from tests.support.auth import (
 )
 from tests.support.community_pages import find, parse
 from tests.support.page_text import text_of
+from tests.support.query_counts import QueryCounter
 
 MODEL_PATH = "/models/mistral/mistral-small-2603"
 OTHER_MODEL_PATH = "/models/openai/gpt-4o"
@@ -330,3 +331,29 @@ def test_deleting_the_account_deletes_its_workloads(client: TestClient) -> None:
     with client.app.state.session_factory() as session:
         left = select(func.count()).where(SavedWorkload.user_id == user_id)
         assert session.scalar(left) == 0
+
+
+def test_the_list_costs_the_same_queries_however_long(
+    client: TestClient, count_queries: QueryCounter
+) -> None:
+    """The session with its person, then their workloads: two queries for any number."""
+    token = sign_up(client)
+    save(client, token, "First")
+    mine(client)
+    count_queries.statements.clear()
+    mine(client)
+    with_one = _queries(count_queries)
+    for n in range(5):
+        save(client, token, f"More {n}")
+    mine(client)
+
+    count_queries.statements.clear()
+    listing = mine(client)
+
+    assert len(links(listing)) == 6
+    assert _queries(count_queries) == with_one == 2, count_queries.statements
+
+
+def _queries(counter: QueryCounter) -> int:
+    """Statements sent to read, leaving out the test's own savepoints."""
+    return sum(not s.startswith(("SAVEPOINT", "RELEASE")) for s in counter.statements)
