@@ -150,6 +150,9 @@ class Settings(BaseSettings):
     rate_limit_ratings_per_user: str = Field(
         "60/hour", description="Ratings one account may submit."
     )
+    rate_limit_workloads_per_user: str = Field(
+        "30/hour", description="Workloads one account may save or rename."
+    )
     rate_limit_exports_per_ip: str = Field(
         "60/hour",
         description="Full downloads of `/api/v1/export` one client IP address may make; a "

@@ -32,6 +32,7 @@ from app.web import (
     replay,
     site,
     status,
+    workloads,
 )
 from app.web.body_limit import BodySizeLimitMiddleware
 from app.web.database_gate import DatabaseGate
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         feeds,
         export,
         replay,
+        workloads,
     ):
         app.include_router(area.router)
     install_error_handlers(app)

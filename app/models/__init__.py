@@ -22,6 +22,7 @@ from app.models.metrics import (
     PopularitySignal,
     RefreshRun,
 )
+from app.models.workloads import SavedWorkload
 
 __all__ = [
     "Author",
@@ -42,6 +43,7 @@ __all__ = [
     "Provider",
     "Rating",
     "RefreshRun",
+    "SavedWorkload",
     "User",
     "UserSession",
 ]

@@ -127,6 +127,8 @@ NOT_PAGE_CONTENT: Mapping[str, str] = {
     "refresh_runs": "read on every render of the model page (its last-refresh note) and "
     "never remembered; the status page that lists them is not cached",
     "content_versions": "the counter itself",
+    "saved_workloads": "one person's own inputs; shown only in their signed-in parts, "
+    "loaded by a request of their own and never remembered",
 }
 
 

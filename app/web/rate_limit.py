@@ -40,6 +40,7 @@ RULE_MESSAGES = {
     "signups_per_ip": "Too many accounts were created from your network.",
     "comments_per_user": "You are commenting faster than this site allows.",
     "ratings_per_user": "You are rating faster than this site allows.",
+    "workloads_per_user": "You are saving workloads faster than this site allows.",
     "exports_per_ip": "Too many full exports were downloaded from your network.",
 }
 

@@ -20,7 +20,7 @@ from sqlalchemy import event, select, update
 
 from app.config import Settings
 from app.main import create_app
-from app.models import Comment, User
+from app.models import Comment, SavedWorkload, User
 from app.web.unit_of_work import UnitOfWorkRoute
 from tests.support.auth import PASSWORD, form_token, sign_up, unique_email
 from tests.support.metrics_refresh import MODEL_PAGE, SeededDatabase, seeded_database
@@ -186,6 +186,32 @@ def replay(site: Site) -> Request:
     return _post(browser, "/replay", token, usage=usage)
 
 
+WORKLOAD = {"requests_per_day": "100", "input_tokens": "1000", "output_tokens": "100"}
+
+
+def save_workload(site: Site) -> Request:
+    browser, token, _ = _signed_in(site)
+    return _post(browser, "/workloads", token, name="Committed first", **WORKLOAD)
+
+
+def _saved_workload(site: Site, browser: TestClient, token: str) -> int:
+    _post(browser, "/workloads", token, name="To act on", **WORKLOAD)()
+    with site.database.factory() as session:
+        return session.scalars(select(SavedWorkload.id).order_by(SavedWorkload.id.desc())).first()
+
+
+def rename_workload(site: Site) -> Request:
+    browser, token, _ = _signed_in(site)
+    workload_id = _saved_workload(site, browser, token)
+    return _post(browser, f"/workloads/{workload_id}/rename", token, name="Renamed first")
+
+
+def delete_workload(site: Site) -> Request:
+    browser, token, _ = _signed_in(site)
+    workload_id = _saved_workload(site, browser, token)
+    return _post(browser, f"/workloads/{workload_id}/delete", token)
+
+
 # Route name -> preparations, then the request that makes the route write.
 RECIPES: dict[str, Callable[[Site], Request]] = {
     "auth.signup_submit": signup,
@@ -200,6 +226,9 @@ RECIPES: dict[str, Callable[[Site], Request]] = {
     "community.hide": hide,
     "community.unhide": unhide,
     "replay.submit": replay,
+    "workloads.save": save_workload,
+    "workloads.rename": rename_workload,
+    "workloads.delete": delete_workload,
 }
 
 
