@@ -1,7 +1,7 @@
 """Saved workloads: a signed-in person's calculator inputs, kept under a name.
 
-Revision ID: 0008_saved_workloads
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-02 12:00:00.000000
 
 One row per named workload; the names are unique per person, and the rows go
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008_saved_workloads"
-down_revision: str | None = "0007"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
