@@ -60,6 +60,7 @@ SERVING_SUFFIXES: tuple[ServingSuffix, ...] = (
     ServingSuffix("-fp8", "", "fp8", "fp8"),
     ServingSuffix("-awq", "", "awq", "awq"),
     ServingSuffix("-bf16", "", "bf16", "bf16"),
+    ServingSuffix("-nvfp4", "", "nvfp4", "nvfp4"),
     ServingSuffix("-fast", "", "fast"),
     ServingSuffix("-maas", "", "maas"),
     ServingSuffix("-latest", "", "", versioned_stem_only=True),

@@ -26,6 +26,7 @@ def placement(groups) -> dict[tuple[str, str], tuple[str, str]]:
         ("novita", "meta-llama/llama-3.3-70b-instruct-fp8", "fp8"),
         ("cloudflare", "@cf/meta/llama-3.3-70b-instruct-awq", "awq"),
         ("novita", "meta-llama/llama-3.3-70b-instruct-bf16", "bf16"),
+        ("synthetic", "hf:meta-llama/Llama-3.3-70B-Instruct-NVFP4", "nvfp4"),
         ("cerebras", "llama-3.3-70b", ""),
         ("aws", "meta.llama3-3-70b-instruct-v1:0", ""),
         ("fireworks", "accounts/fireworks/models/llama-v3p3-70b-instruct", ""),
