@@ -15,6 +15,9 @@ import sys
 _HANDLER_NAME = "modelatlas-stderr"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 LOGGER_NAMES = ("app", "uvicorn")
+# uvicorn's own logging config, if anything in the process applied it earlier, gives
+# these their own handlers and stops them propagating: their lines would skip ours.
+UVICORN_CHILDREN = ("uvicorn.error", "uvicorn.access")
 
 
 def configure_logging(level: str) -> None:
@@ -28,3 +31,9 @@ def configure_logging(level: str) -> None:
         if not any(existing.get_name() == _HANDLER_NAME for existing in logger.handlers):
             logger.addHandler(handler)
         logger.propagate = False
+    for name in UVICORN_CHILDREN:
+        child = logging.getLogger(name)
+        child.handlers.clear()
+        child.setLevel(logging.NOTSET)
+        child.propagate = True
+        child.disabled = False

@@ -12,16 +12,35 @@ from app.logging_config import LOG_FORMAT, configure_logging
 def clean_loggers() -> Iterator[None]:
     """Loggers are process-wide: put back what the test changes."""
     saved = {
-        name: (logger.handlers[:], logger.level, logger.propagate)
-        for name in ("app", "uvicorn")
+        name: (logger.handlers[:], logger.level, logger.propagate, logger.disabled)
+        for name in ("app", "uvicorn", "uvicorn.error", "uvicorn.access")
         for logger in [logging.getLogger(name)]
     }
     yield
-    for name, (handlers, level, propagate) in saved.items():
+    for name, (handlers, level, propagate, disabled) in saved.items():
         logger = logging.getLogger(name)
         logger.handlers[:] = handlers
         logger.setLevel(level)
         logger.propagate = propagate
+        logger.disabled = disabled
+
+
+@pytest.mark.usefixtures("clean_loggers")
+def test_a_logging_config_applied_earlier_does_not_divert_uvicorns_lines(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    error = logging.getLogger("uvicorn.error")
+    error.addHandler(logging.NullHandler())
+    error.propagate = False
+    error.setLevel(logging.WARNING)
+
+    configure_logging("info")
+    error.info("Started server process [1]")
+
+    assert (
+        capsys.readouterr().err.split(" ", 2)[2]
+        == "INFO uvicorn.error Started server process [1]\n"
+    )
 
 
 @pytest.mark.usefixtures("clean_loggers")
