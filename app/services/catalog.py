@@ -12,7 +12,7 @@ Two things are done once rather than on every request, as they cost more than
 running the search (about half of a page before). The lab and provider lists
 of the filter dropdowns (which also say which `author`/`provider` values are
 valid) depend only on catalog data, so they are remembered per catalog
-version in the app's catalog memo (see `services.computed_memo`). And the
+version by the request's snapshot (see `services.snapshot`). And the
 statements are built once per shape of search (how many words, which
 filters, which sort) with bound parameters for the values, the way
 `services.sessions` keeps its session lookup: building them (and their cache
@@ -54,8 +54,6 @@ from sqlalchemy.sql.visitors import InternalTraversal
 from app.models import Author, Endpoint, Model, ModelModality, Provider
 from app.models.catalog import MODEL_STATUSES
 from app.services.catalog_rows import CatalogRow, catalog_rows_statement, read_catalog_rows
-from app.services.computed_memo import ComputedMemo
-from app.services.content_version import CATALOG, current_version
 from app.services.directory import (
     AuthorSummary,
     ProviderSummary,
@@ -63,6 +61,7 @@ from app.services.directory import (
     list_providers,
 )
 from app.services.pagination import locate_page, page_links, requested_page
+from app.services.snapshot import Snapshot
 
 SORTS: dict[str, str] = {
     "providers": "Most providers",
@@ -198,19 +197,14 @@ class CatalogFacets:
     provider_slugs: frozenset[str]
 
 
-def catalog_facets(*, session: Session, memo: ComputedMemo | None = None) -> CatalogFacets:
-    """Every lab and provider, remembered in `memo` under the catalog version when it is on.
+def catalog_facets(*, session: Session, snapshot: Snapshot | None = None) -> CatalogFacets:
+    """Every lab and provider, remembered by `snapshot` under the catalog version when given.
 
-    `memo` is the catalog memo: ratings and comments, which move only the pages
-    version, change neither list. The version is read first, in the same
-    transaction (see `services.computed_memo`);
-    with no memo, or one turned off, the lists are read as they always were and
-    the version is not read at all.
+    Ratings and comments, which move only the pages version, change neither list.
     """
-    if memo is None or not memo.enabled:
+    if snapshot is None:
         return _load_facets(session)
-    version = current_version(session, CATALOG)
-    return memo.get(session, "catalog-facets", version, lambda: _load_facets(session))
+    return snapshot.remember("catalog-facets", lambda: _load_facets(session), catalog_only=True)
 
 
 def _load_facets(session: Session) -> CatalogFacets:
@@ -296,13 +290,13 @@ def catalog_listing(
     session: Session,
     params: Mapping[str, str],
     page_size: int,
-    memo: ComputedMemo | None = None,
+    snapshot: Snapshot | None = None,
 ) -> CatalogListing:
     """The catalog page for these URL parameters: choices, messages and one page of results.
 
-    The choices (labs, providers) come from `memo` when given; see `catalog_facets`.
+    The choices (labs, providers) are remembered by `snapshot` when given; see `catalog_facets`.
     """
-    facets = catalog_facets(session=session, memo=memo)
+    facets = catalog_facets(session=session, snapshot=snapshot)
     query, messages = parse_catalog_query(
         params=params, author_slugs=facets.author_slugs, provider_slugs=facets.provider_slugs
     )

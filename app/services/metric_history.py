@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from app.db import UTCDateTime
 from app.models import Endpoint, MetricHour
 from app.services import metric_hours  # noqa: F401 - keeps metric_hours in step (its hook)
-from app.services.computed_memo import ComputedMemo
+from app.services.snapshot import Snapshot
 from app.services.time_buckets import floor_to_hour
 
 HISTORY_SPAN = timedelta(days=7)
@@ -107,23 +107,18 @@ def load_metric_history(
 
 
 def remembered_history(
-    *, session: Session, model_id: int, now: datetime, memo: ComputedMemo | None, version: int
+    *, snapshot: Snapshot, model_id: int, now: datetime
 ) -> dict[int, EndpointHistory]:
-    """`load_metric_history`, remembered in `memo` per model, catalog version and window.
+    """`load_metric_history`, remembered per model, catalog version and window.
 
-    `memo` is the catalog memo and `version` the catalog version (see
-    `services.computed_memo`): the samples change only through writes that
-    bump it (the refresh, retention, the bench's and tests' builders), and the window
-    only when the hour turns, so both are the key; `version` must have been
-    read in `session`'s transaction before this. Without a memo, loads.
+    The samples change only through writes that bump the catalog version (the
+    refresh, retention, the bench's and tests' builders), and the window only
+    when the hour turns, so both are the key (see `services.snapshot`).
     """
-    if memo is None:
-        return load_metric_history(session=session, model_id=model_id, now=now)
-    return memo.get(
-        session,
+    return snapshot.remember(
         ("metric-history", model_id, history_window(now)),
-        version,
-        lambda: load_metric_history(session=session, model_id=model_id, now=now),
+        lambda: load_metric_history(session=snapshot.session, model_id=model_id, now=now),
+        catalog_only=True,
     )
 
 

@@ -11,15 +11,15 @@ section cannot disagree. Whether a row's figures are stale is decided here
 too, by `services.freshness`, so the page and /status agree on it.
 
 What the page shows from stored content alone (the model, its endpoints and prices,
-its scores: catalog data, none of the community's) is remembered in the app's catalog
-memo under the catalog version (see `services.computed_memo`), which ratings and
+its scores: catalog data, none of the community's) is remembered by the request's
+snapshot under the catalog version (see `services.snapshot`), which ratings and
 comments do not move; what depends on the clock (which figures are stale, the charts'
 window) is worked out on every request. A page the page cache cannot serve then costs
-one small statement (both versions and the time of the last successful refresh, which
+one small statement (the versions and the time of the last successful refresh, which
 is written without a bump) instead of four.
 """
 
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -38,8 +38,6 @@ from app.models import (
     Price,
     Provider,
 )
-from app.services.computed_memo import ComputedMemo
-from app.services.content_version import CATALOG, PAGES, version_query
 from app.services.freshness import Freshness, last_success_query
 from app.services.headline_price import (
     API_SELLER,
@@ -55,6 +53,7 @@ from app.services.model_facts import FieldFacts, facts_of
 from app.services.model_status import shown_status
 from app.services.model_summary import SummaryFacts, compose_summary
 from app.services.quality_scores import PriceVsQuality, load_price_vs_quality
+from app.services.snapshot import Snapshot
 from app.sources.huggingface import SOURCE_NAME as HUGGING_FACE
 
 # OpenRouter-style supported parameters -> the feature they reveal, in display order.
@@ -264,11 +263,6 @@ class ModelPage(ModelSummary):
     snippets: tuple[Snippet, ...]
     measurement: Measurement | None
     freshness: Freshness
-    # The content versions the page was read at (`services.content_version`): the pages
-    # version keys its rendered sections and community parts, the catalog version what
-    # is computed from the catalog alone.
-    content_version: int
-    catalog_version: int
     popularity: Popularity | None
     price_vs_quality: PriceVsQuality
 
@@ -366,14 +360,14 @@ def load_model_page(
     model_slug: str,
     stale_after: timedelta,
     now: datetime | None = None,
-    memo: ComputedMemo | None = None,
+    snapshot: Snapshot | None = None,
     benchmark: str | None = None,
 ) -> ModelPage | None:
     """The page for `/models/{author_slug}/{model_slug}`, or None when there is no such model.
 
-    First the content versions and the time of the last successful metrics refresh, in
-    one statement. Then, remembered in `memo` (the catalog memo, when given) under the
-    catalog version, since none of it is community data: the model with its author,
+    First the time of the last successful metrics refresh (with the content versions,
+    in one statement). Then, remembered by `snapshot` (when given) under the catalog
+    version, since none of it is community data: the model with its author,
     modalities and popularity; its endpoints with provider, current price and latest
     sample; its facts by source (`services.model_facts.facts_of`); their hourly
     history over the week (see `metric_history.remembered_history`); and its benchmark
@@ -383,22 +377,18 @@ def load_model_page(
     `services.freshness`).
     """
     now = now or utcnow()
-    current = session.connection().execute(_CURRENT_QUERY).one()
-    version = current.catalog_version or 0
-    stored = _remembered(
-        memo,
-        session,
+    snapshot = snapshot or Snapshot(session)
+    current = snapshot.read(_CURRENT_QUERY)
+    stored = snapshot.remember(
         ("model-page", author_slug, model_slug),
-        version,
         lambda: _load_stored(session, author_slug, model_slug),
+        catalog_only=True,
     )
     if stored is None:
         return None
     model, endpoints, facts = stored
     freshness = Freshness(now=now, threshold=stale_after, last_success_at=current.last_success_at)
-    histories = remembered_history(
-        session=session, model_id=model.id, now=now, memo=memo, version=version
-    )
+    histories = remembered_history(snapshot=snapshot, model_id=model.id, now=now)
     rows = sorted(_endpoint_rows(endpoints, freshness, histories), key=_by_throughput)
     price = headline(rows, author_slug=model.author_slug)
     rows = [replace(row, far_below_lab_price=price.is_outlier(row)) for row in rows]
@@ -436,32 +426,15 @@ def load_model_page(
         snippets=_snippets(routers=routers, providers=providers),
         measurement=_latest_measurement(endpoints),
         freshness=freshness,
-        content_version=current.content_version or 0,
-        catalog_version=version,
         popularity=_popularity(model),
-        price_vs_quality=_remembered(
-            memo,
-            session,
+        price_vs_quality=snapshot.remember(
             ("price-vs-quality", model.id, benchmark),
-            version,
             lambda: load_price_vs_quality(
                 session=session, model_id=model.id, model_slug=model.slug, benchmark=benchmark
             ),
+            catalog_only=True,
         ),
     )
-
-
-def _remembered(
-    memo: ComputedMemo | None,
-    session: Session,
-    key: Hashable,
-    version: int,
-    compute: Callable[[], _T],
-) -> _T:
-    """`compute()`, remembered in `memo` under `key` and `version` when there is a memo."""
-    if memo is None:
-        return compute()
-    return memo.get(session, key, version, compute)
 
 
 def _load_stored(
@@ -502,15 +475,11 @@ _SUMMARY_QUERY = (
     .where(*_THIS_MODEL)
 )
 
-# What the page needs of the database on every request; read first, since the
-# version keys what the memo holds. Run on the session's connection: the last
+# What the page needs of the database on every request; read first, with the versions
+# that key what the snapshot remembers. Run on the session's connection: the last
 # refresh's time is an ORM statement (`services.freshness`), and the ORM's
 # result machinery cost more than the statement itself.
-_CURRENT_QUERY = select(
-    version_query(PAGES).scalar_subquery().label("content_version"),
-    version_query(CATALOG).scalar_subquery().label("catalog_version"),
-    last_success_query().scalar_subquery().label("last_success_at"),
-)
+_CURRENT_QUERY = select(last_success_query().scalar_subquery().label("last_success_at"))
 
 _MODEL_QUERY = (
     select(

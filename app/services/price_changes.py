@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.models import Endpoint, Price, Provider
-from app.services.computed_memo import ComputedMemo
+from app.services.snapshot import Snapshot
 
 STANDARD_TIER = "standard"
 # Changes listed per offer; older ones are counted ("3 earlier changes").
@@ -206,21 +206,18 @@ def load_price_history(
 
 
 def remembered_price_history(
-    *, session: Session, model_id: int, now: datetime, memo: ComputedMemo, version: int
+    *, snapshot: Snapshot, model_id: int, now: datetime
 ) -> ModelPriceHistory:
-    """`load_price_history`, remembered in `memo` per model and catalog version, ending at `now`.
+    """`load_price_history`, remembered per model and catalog version, ending at `now`.
 
-    `memo` is the catalog memo and `version` the catalog version (see
-    `services.computed_memo`): prices change only through writes that bump
-    it (the refresh, the genai-prices import, the seed); `version` must have been
-    read in `session`'s transaction before this. The offers are what is
-    remembered: `now` is the request's own.
+    Prices change only through writes that bump the catalog version (the refresh,
+    the genai-prices import, the seed; see `services.snapshot`). The offers are
+    what is remembered: `now` is the request's own.
     """
-    history = memo.get(
-        session,
+    history = snapshot.remember(
         ("price-history", model_id),
-        version,
-        lambda: load_price_history(session=session, model_id=model_id, now=now),
+        lambda: load_price_history(session=snapshot.session, model_id=model_id, now=now),
+        catalog_only=True,
     )
     return replace(history, now=now)
 

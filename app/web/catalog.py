@@ -4,7 +4,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.services.catalog import INPUT_MODALITIES, SORTS, STATUSES, catalog_listing
-from app.web.deps import HtmxDep, SessionDep, SettingsDep, TemplatesDep
+from app.web.deps import HtmxDep, SessionDep, SettingsDep, SnapshotDep, TemplatesDep
 from app.web.unit_of_work import area_router
 
 router = area_router(include_in_schema=False)
@@ -14,20 +14,21 @@ router = area_router(include_in_schema=False)
 def catalog_index(
     request: Request,
     session: SessionDep,
+    snapshot: SnapshotDep,
     settings: SettingsDep,
     templates: TemplatesDep,
     htmx: HtmxDep,
 ) -> Response:
     """The catalog; an HTMX request gets only the results region, with the URL to push.
 
-    The lab and provider choices are remembered per catalog version (see
+    The lab and provider choices are remembered by the request's snapshot (see
     `services.catalog.catalog_facets`); the search runs every time.
     """
     listing = catalog_listing(
         session=session,
         params=request.query_params,
         page_size=settings.page_size,
-        memo=request.app.state.catalog_memo,
+        snapshot=snapshot,
     )
     context = {
         "listing": listing,

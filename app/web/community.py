@@ -23,7 +23,7 @@ counted against the visitor's rate limit only once it is valid, just before
 it is written.
 """
 
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from typing import Annotated, Any, Literal
@@ -34,7 +34,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.models import User, UserSession
+from app.models import User
 from app.services import comments
 from app.services.comments import (
     CommentHiddenError,
@@ -54,13 +54,13 @@ from app.services.community_page import (
     load_thread,
     model_by_id,
 )
-from app.services.content_version import current_version
 from app.services.pagination import requested_page
 from app.services.ratings import InvalidRatingError, parse_stars, rate_model, rating_of
+from app.services.snapshot import Snapshot
 from app.web.auth import AdminUserDep, RequiredUserDep
-from app.web.deps import HtmxDep, SessionDep, TemplatesDep
+from app.web.deps import HtmxDep, SessionDep, SnapshotDep, TemplatesDep
 from app.web.rate_limit import enforce
-from app.web.signed_in_parts import my_parts_key
+from app.web.signed_in_parts import parts_request
 from app.web.unit_of_work import area_router
 from app.web.visitor import load_visitor, mark_private
 
@@ -172,6 +172,7 @@ async def community_me(
     author_slug: str,
     model_slug: str,
     session: SessionDep,
+    snapshot: SnapshotDep,
     templates: TemplatesDep,
     htmx: HtmxDep,
     comments_page: str | None = None,
@@ -187,12 +188,13 @@ async def community_me(
     the session's end, each costing about as much as the queries), and the
     transaction ended in that hop too, so the session dependency has nothing
     left to do in a thread of its own. The public page of comments under the
-    controls is remembered per content version (`services.computed_memo`).
+    controls is remembered per content version (`services.snapshot`), and so
+    are the signed-in visitor's parts, for `web.signed_in_parts` to answer.
     """
     work = partial(
         _my_parts,
         request,
-        session,
+        snapshot,
         templates,
         f"{author_slug}/{model_slug}",
         htmx=htmx,
@@ -211,7 +213,7 @@ def _then_commit(session: Session, work: Callable[[], Response]) -> Response:
 
 def _my_parts(
     request: Request,
-    session: Session,
+    snapshot: Snapshot,
     templates: TemplatesDep,
     slug: str,
     *,
@@ -219,6 +221,7 @@ def _my_parts(
     comments_page: str | None,
     only: Literal["controls"] | None,
 ) -> Response:
+    session = snapshot.session
     mark_private(request)
     visitor = load_visitor(request, session)
     if not htmx:
@@ -227,16 +230,12 @@ def _my_parts(
             request, session, templates, model, visitor.user, comments_page=comments_page
         )
         return _with_vary(response, "HX-Request", "Cookie")
-    version = current_version(session)
-    memo = request.app.state.computed_memo
 
     def render() -> bytes:
         model = _model_or_404(session, slug)
         # The page of comments is the same for everyone: remembered until the next write.
-        thread = memo.get(
-            session,
+        thread = snapshot.remember(
             ("comment-thread", model.id, comments_page),
-            version,
             lambda: load_thread(session=session, model_id=model.id, page_text=comments_page),
         )
         context = _me_context(session, model, visitor.user, thread, with_rating=only is None)
@@ -248,33 +247,22 @@ def _my_parts(
             ).body
         )
 
-    if visitor.session is None:
-        body = render()  # an anonymous visitor's token is theirs alone (see csrf.csrf_token)
+    # Remembered as `web.signed_in_parts` reads the request, for it to answer the next
+    # one; an anonymous visitor's token is theirs alone (see csrf.csrf_token).
+    asked = parts_request(request.scope)
+    row = visitor.session
+    if row is None or asked is None:
+        body = render()
     else:
-        key = _my_parts_key(visitor.session, slug, comments_page, only)
-        body = memo.get(session, key, version, render)
+        key = asked.key(
+            token_hash=row.token_hash,
+            csrf_token=row.csrf_token,
+            user_id=row.user.id,
+            display_name=row.user.display_name,
+            is_admin=row.user.is_admin,
+        )
+        body = snapshot.remember(key, render)
     return _with_vary(HTMLResponse(body), "HX-Request", "Cookie")
-
-
-def _my_parts_key(
-    row: UserSession, slug: str, comments_page: str | None, only: str | None
-) -> Hashable:
-    """The memo key of these parts (see `web.signed_in_parts`, which answers them from it).
-
-    The session is still looked up on every request, so a revoked or expired
-    one is refused at once.
-    """
-    user = row.user
-    return my_parts_key(
-        token_hash=row.token_hash,
-        csrf_token=row.csrf_token,
-        user_id=user.id,
-        display_name=user.display_name,
-        is_admin=user.is_admin,
-        slug=slug,
-        comments_page=comments_page,
-        only=only,
-    )
 
 
 def _thread_response(

@@ -1,4 +1,4 @@
-"""Dependencies shared by routes: the database session and settings.
+"""Dependencies shared by routes: the database session, its snapshot and settings.
 
 Routes declare `session: SessionDep` and get a session whose transaction
 ends before the response starts: committed when the route returns normally,
@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
+from app.services.snapshot import Snapshot
 from app.web.database_gate import DatabaseGate
 
 
@@ -94,6 +95,15 @@ async def htmx_request(request: Request) -> bool:
 
 # Scope "function": the session ends before the response starts (see the module).
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+async def get_snapshot(request: Request, session: SessionDep) -> Snapshot:
+    """The request session's snapshot, remembering in the app's memos (`services.snapshot`)."""
+    state = request.app.state
+    return Snapshot(session, pages=state.computed_memo, catalog=state.catalog_memo)
+
+
+SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 TemplatesDep = Annotated[Jinja2Blocks, Depends(get_templates)]
 HtmxDep = Annotated[bool, Depends(htmx_request)]

@@ -1,6 +1,19 @@
-"""Routes of the models area: the model page."""
+"""Routes of the models area: the model page.
 
-from collections.abc import Hashable
+A page the page cache cannot serve (a miss, or after a write) is rendered
+with the request's snapshot (`services.snapshot`): what is computed from the
+database and the heaviest sections' HTML (the default calculator, the
+providers, the price history, the quick start, the ratings, the comments:
+over half of a render in their templates) are remembered under the content
+version, so they are computed once per version for every reader. What is drawn
+from catalog data alone is kept under the catalog version, so a rating or a
+comment re-renders only the ratings and comments. What depends on the clock
+is in the key (the providers' staleness, the price charts' span), and a
+calculator for a workload in the query string is rendered every time.
+"""
+
+from collections.abc import Hashable, Mapping
+from typing import Any
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
@@ -15,14 +28,16 @@ from app.services.model_page import ModelPage, Snippet, load_model_page, load_mo
 from app.services.price_changes import remembered_price_history
 from app.web.calculator import PresetsDep, calculator_fragment
 from app.web.community import community_block
-from app.web.deps import HtmxDep, SessionDep, SettingsDep, TemplatesDep
+from app.web.deps import HtmxDep, SessionDep, SettingsDep, SnapshotDep, TemplatesDep
 from app.web.moved_models import moved_model
-from app.web.page_sections import CALCULATOR, COMMENTS, RATINGS, rendered_section
 from app.web.price_chart import price_charts
 from app.web.unit_of_work import area_router
 
 router = area_router(include_in_schema=False)
 
+CALCULATOR = "models/_calculator.html"
+RATINGS = "community/_ratings.html"
+COMMENTS = "community/_comments.html"
 PRICE_HISTORY = "models/_price_history.html"
 QUICK_START = "models/_quick_start.html"
 PROVIDERS = "models/_providers.html"
@@ -34,6 +49,7 @@ def model_page(
     author_slug: str,
     model_slug: str,
     session: SessionDep,
+    snapshot: SnapshotDep,
     settings: SettingsDep,
     templates: TemplatesDep,
     htmx: HtmxDep,
@@ -61,7 +77,7 @@ def model_page(
         model_slug=model_slug,
         stale_after=stale_after(settings),
         benchmark=benchmark,
-        memo=request.app.state.catalog_memo,
+        snapshot=snapshot,
     )
     if page is None:
         return _moved(request, session, author_slug, model_slug)
@@ -69,7 +85,7 @@ def model_page(
     context: dict[str, object] = {"page": page, "snippet": chosen}
     if htmx and snippet is not None:
         context["sections"] = {
-            "quick_start": _quick_start(request, session, templates, page, chosen)
+            "quick_start": _quick_start(request, snapshot, templates, page, chosen)
         }
         return templates.TemplateResponse(
             request, "models/page.html", context, block_name="quick_start"
@@ -78,34 +94,27 @@ def model_page(
         return templates.TemplateResponse(
             request, "models/page.html", context, block_name="price_vs_quality"
         )
-    calculator = _page_calculator(request, session, page, presets)
+    calculator = _page_calculator(request, snapshot, page, presets)
     context["calculator"] = calculator
-    context["lineage"] = request.app.state.catalog_memo.get(
-        session,
+    context["lineage"] = snapshot.remember(
         ("lineage", page.id),
-        page.catalog_version,
         lambda: load_model_lineage(session=session, model_id=page.id, slug=page.slug),
+        catalog_only=True,
     )
     price_history = remembered_price_history(
-        session=session,
-        model_id=page.id,
-        now=page.freshness.now,
-        memo=request.app.state.catalog_memo,
-        version=page.catalog_version,
+        snapshot=snapshot, model_id=page.id, now=page.freshness.now
     )
     context["price_history"] = price_history
     context["price_charts"] = price_charts(price_history)
-    context["community"] = request.app.state.computed_memo.get(
-        session,
+    context["community"] = snapshot.remember(
         ("community", page.id, request.query_params.get("comments_page")),
-        page.content_version,
         lambda: community_block(
             request, session, ModelRef(id=page.id, slug=page.slug, name=page.name)
         ),
     )
     context["sections"] = {
-        "quick_start": _quick_start(request, session, templates, page, chosen),
-        **_sections(request, session, templates, context, page),
+        "quick_start": _quick_start(request, snapshot, templates, page, chosen),
+        **_sections(request, snapshot, templates, context, page),
     }
     response = templates.TemplateResponse(
         request, "models/page.html", context, status_code=calculator.status_code
@@ -119,60 +128,40 @@ def model_page(
 
 def _sections(
     request: Request,
-    session: SessionDep,
+    snapshot: SnapshotDep,
     templates: TemplatesDep,
     context: dict[str, object],
     page: ModelPage,
 ) -> dict[str, Markup]:
-    """The page's sections as HTML but the quick start, remembered per content version.
+    """The page's sections as HTML but the quick start (see the module)."""
 
-    See `web.page_sections`: the ratings and comments under the pages version, the
-    others, drawn from catalog data alone, under the catalog version. A calculator for
-    a workload in the query string is rendered every time; the default one, the
-    ratings and each page of comments are the same for every reader until the next
-    write. The price history's charts run to now, so its HTML is remembered under them
-    too, and the providers' under what of theirs depends on the clock.
-    """
-    state = request.app.state
-
-    def catalog_section(name: str, key: Hashable | None) -> Markup:
-        return rendered_section(
-            request,
-            session,
-            templates,
-            name,
-            context,
-            key=key,
-            memo=state.catalog_memo,
-            version=page.catalog_version,
+    def section(name: str, key: Hashable, *, catalog_only: bool = True) -> Markup:
+        return snapshot.remember(
+            key, lambda: _rendered(request, templates, name, context), catalog_only=catalog_only
         )
 
-    def community_section(name: str, key: Hashable) -> Markup:
-        return rendered_section(
-            request,
-            session,
-            templates,
-            name,
-            context,
-            key=key,
-            memo=state.computed_memo,
-            version=page.content_version,
-        )
-
-    default_workload = not request.query_params
+    comments_page = request.query_params.get("comments_page")
     return {
-        "calculator": catalog_section(
-            CALCULATOR, ("calculator-html", page.id) if default_workload else None
-        ),
-        "providers": catalog_section(PROVIDERS, _providers_key(page)),
-        "price_history": catalog_section(
+        "calculator": section(CALCULATOR, ("calculator-html", page.id))
+        if not request.query_params
+        else _rendered(request, templates, CALCULATOR, context),
+        "providers": section(PROVIDERS, _providers_key(page)),
+        "price_history": section(
             PRICE_HISTORY, ("price-history-html", page.id, context["price_charts"])
         ),
-        "ratings": community_section(RATINGS, ("ratings-html", page.id)),
-        "comments": community_section(
-            COMMENTS, ("comments-html", page.id, request.query_params.get("comments_page"))
+        "ratings": section(RATINGS, ("ratings-html", page.id), catalog_only=False),
+        "comments": section(
+            COMMENTS, ("comments-html", page.id, comments_page), catalog_only=False
         ),
     }
+
+
+def _rendered(
+    request: Request, templates: TemplatesDep, name: str, context: Mapping[str, Any]
+) -> Markup:
+    """Template `name` rendered with `context` as the page includes it."""
+    html = templates.get_template(name).render({**context, "request": request})
+    return Markup(html)  # noqa: S704 - autoescaped template output
 
 
 def _providers_key(page: ModelPage) -> Hashable:
@@ -196,7 +185,7 @@ def _providers_key(page: ModelPage) -> Hashable:
 
 def _quick_start(
     request: Request,
-    session: SessionDep,
+    snapshot: SnapshotDep,
     templates: TemplatesDep,
     page: ModelPage,
     snippet: Snippet | None,
@@ -205,20 +194,15 @@ def _quick_start(
 
     Its examples and links depend on the model's stored endpoints alone.
     """
-    return rendered_section(
-        request,
-        session,
-        templates,
-        QUICK_START,
-        {"page": page, "snippet": snippet},
-        key=("quick-start-html", page.id, snippet and snippet.provider_slug),
-        memo=request.app.state.catalog_memo,
-        version=page.catalog_version,
+    return snapshot.remember(
+        ("quick-start-html", page.id, snippet and snippet.provider_slug),
+        lambda: _rendered(request, templates, QUICK_START, {"page": page, "snippet": snippet}),
+        catalog_only=True,
     )
 
 
 def _page_calculator(
-    request: Request, session: SessionDep, page: ModelPage, presets: PresetsDep
+    request: Request, snapshot: SnapshotDep, page: ModelPage, presets: PresetsDep
 ) -> ModelCalculator:
     """The page's calculator; the default workload's (no query) is remembered per catalog version.
 
@@ -229,7 +213,7 @@ def _page_calculator(
 
     def calculate() -> ModelCalculator:
         return model_calculator(
-            session=session,
+            session=snapshot.session,
             slug=page.slug,
             input_modalities=page.input_modalities,
             params=request.query_params,
@@ -238,8 +222,7 @@ def _page_calculator(
 
     if request.query_params:
         return calculate()
-    memo = request.app.state.catalog_memo
-    return memo.get(session, ("calculator", page.id), page.catalog_version, calculate)
+    return snapshot.remember(("calculator", page.id), calculate, catalog_only=True)
 
 
 def _calculator_response(

@@ -3,8 +3,9 @@
 Every page view of a signed-in visitor asks htmx's `GET …/community/me`
 (see `web.community`): their star form, their compose form and their controls
 on the comments shown. The route remembers what it rendered in the app's
-`ComputedMemo` under `my_parts_key` (the session, the person as the forms
-show them, the request's choices) and the content version. Answering a
+`ComputedMemo` under `PartsRequest.key` (the session, the person as the forms
+show them, the request's choices) and the content version, for the requests
+`parts_request` reads, the same function this middleware reads them with. Answering a
 remembered one through the route still cost routing, dependency injection
 and an ORM session lookup: about twice what the answer itself needs. So this
 pure ASGI middleware answers it with one worker-thread hop running one Core
@@ -82,45 +83,59 @@ _LOOKUP = (
 )
 
 
-def my_parts_key(
-    *,
-    token_hash: str,
-    csrf_token: str,
-    user_id: int,
-    display_name: str,
-    is_admin: bool,
-    slug: str,
-    comments_page: str | None,
-    only: str | None,
-) -> Hashable:
-    """Everything a signed-in visitor's parts depend on besides the content version.
-
-    The session (its token's hash and its CSRF token, written into the forms),
-    the person as the forms and rights see them (id, name, administrator or
-    not), and the request's choices. Their rating, the comments and everyone's
-    rights on them change only with a write, which moves the version.
-    """
-    return (
-        "my-parts",
-        token_hash,
-        csrf_token,
-        user_id,
-        display_name,
-        is_admin,
-        slug,
-        comments_page,
-        only,
-    )
-
-
 @dataclass(frozen=True, slots=True)
-class _Asked:
-    """What a request for the parts names: the model, the session token and the choices."""
+class PartsRequest:
+    """A request for a visitor's parts that may be answered from the memo: the model and
+    the choices, read from the request by `parts_request` for the middleware and the
+    route alike."""
 
     slug: str
-    token: str
     comments_page: str | None
     only: str | None
+
+    def key(
+        self, *, token_hash: str, csrf_token: str, user_id: int, display_name: str, is_admin: bool
+    ) -> Hashable:
+        """What these parts are remembered under besides the content version.
+
+        The session (its token's hash and its CSRF token, written into the forms),
+        the person as the forms and rights see them (id, name, administrator or
+        not), and the request's choices. Their rating, the comments and everyone's
+        rights on them change only with a write, which moves the version.
+        """
+        return (
+            "my-parts",
+            token_hash,
+            csrf_token,
+            user_id,
+            display_name,
+            is_admin,
+            self.slug,
+            self.comments_page,
+            self.only,
+        )
+
+
+def parts_request(scope: Scope) -> PartsRequest | None:
+    """The parts an htmx GET of `…/community/me` asks for; None for any other request.
+
+    Other requests (see the module) are the route's alone: it neither remembers
+    nor is answered for them.
+    """
+    path: str = scope["path"]
+    if scope["method"] != "GET" or not (
+        path.startswith(PATH_PREFIX) and path.endswith(PATH_SUFFIX)
+    ):
+        return None
+    slug = path[len(PATH_PREFIX) : -len(PATH_SUFFIX)]
+    author, _, model = slug.partition("/")
+    if not author or not model or "/" in model:
+        return None
+    headers = _first_values(scope, (b"hx-request", b"hx-history-restore-request"))
+    if headers[b"hx-request"] != b"true" or headers[b"hx-history-restore-request"] == b"true":
+        return None
+    choices = _choices(scope["query_string"])
+    return None if choices is None else PartsRequest(slug=slug, **choices)
 
 
 class SignedInPartsMiddleware:
@@ -130,8 +145,9 @@ class SignedInPartsMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        asked = _asked(scope) if scope["type"] == "http" else None
-        body = await _remembered(scope["app"].state, asked) if asked else None
+        asked = parts_request(scope) if scope["type"] == "http" else None
+        token = _session_token(scope) if asked else None
+        body = await _remembered(scope["app"].state, asked, token) if asked and token else None
         if body is None:
             await self.app(scope, receive, send)
             return
@@ -145,26 +161,11 @@ class SignedInPartsMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
-def _asked(scope: Scope) -> _Asked | None:
-    """The request as the route would read it, if it is one this middleware may answer."""
-    path: str = scope["path"]
-    if scope["method"] != "GET" or not (
-        path.startswith(PATH_PREFIX) and path.endswith(PATH_SUFFIX)
-    ):
-        return None
-    slug = path[len(PATH_PREFIX) : -len(PATH_SUFFIX)]
-    author, _, model = slug.partition("/")
-    if not author or not model or "/" in model:
-        return None
-    headers = _first_values(scope, (b"cookie", b"hx-request", b"hx-history-restore-request"))
-    if headers[b"hx-request"] != b"true" or headers[b"hx-history-restore-request"] == b"true":
-        return None
-    cookies = cookie_parser(headers[b"cookie"].decode("latin-1")) if headers[b"cookie"] else {}
-    token = cookies.get(scheme_cookie_name(scope["scheme"], SESSION_COOKIE))
-    choices = _choices(scope["query_string"])
-    if not token or choices is None:
-        return None
-    return _Asked(slug=slug, token=token, **choices)
+def _session_token(scope: Scope) -> str | None:
+    """The session cookie's value, read as the route's `read_cookie` reads it."""
+    cookie = _first_values(scope, (b"cookie",))[b"cookie"]
+    cookies = cookie_parser(cookie.decode("latin-1")) if cookie else {}
+    return cookies.get(scheme_cookie_name(scope["scheme"], SESSION_COOKIE)) or None
 
 
 def _first_values(scope: Scope, names: tuple[bytes, ...]) -> dict[bytes, bytes | None]:
@@ -189,7 +190,7 @@ def _choices(query_string: bytes) -> dict[str, str | None] | None:
     return {"comments_page": values.get("comments_page"), "only": only}
 
 
-async def _remembered(state: Any, asked: _Asked) -> bytes | None:
+async def _remembered(state: Any, asked: PartsRequest, token: str) -> bytes | None:
     """The remembered parts for a live session that needs no write, else None."""
     memo: ComputedMemo = state.computed_memo
     if not memo.enabled:
@@ -197,7 +198,7 @@ async def _remembered(state: Any, asked: _Asked) -> bytes | None:
     try:
         async with state.database_gate.turn():
             row = await anyio.to_thread.run_sync(
-                _lookup, state.session_factory, token_digest(asked.token)
+                _lookup, state.session_factory, token_digest(token)
             )
     except (SQLAlchemyError, DatabaseBusy):
         logger.warning("signed-in parts: session lookup failed; the route answers", exc_info=True)
@@ -210,15 +211,12 @@ async def _remembered(state: Any, asked: _Asked) -> bytes | None:
         row.last_seen_at, now=now
     ):
         return None
-    key = my_parts_key(
+    key = asked.key(
         token_hash=row.token_hash,
         csrf_token=row.csrf_token,
         user_id=row.user_id,
         display_name=row.display_name,
         is_admin=row.is_admin,
-        slug=asked.slug,
-        comments_page=asked.comments_page,
-        only=asked.only,
     )
     found = memo.peek(key, row.content_version)
     return found if isinstance(found, bytes) else None

@@ -21,7 +21,7 @@ from app.config import Settings
 from app.db import utcnow
 from app.models import Author, User, UserSession
 from app.services.computed_memo import ComputedMemo
-from app.web.signed_in_parts import _asked
+from app.web.signed_in_parts import PartsRequest, _session_token, parts_request
 from tests.support.app_clients import app_client
 from tests.support.auth import htmx_headers, sign_up, unique_email
 from tests.support.community_pages import ME_PATH
@@ -263,23 +263,39 @@ SIGNED_IN_HTMX = [(b"hx-request", b"true"), (b"cookie", b"a=b; modelatlas_sessio
     ],
 )
 def test_only_the_parts_address_of_a_model_is_read(path: str) -> None:
-    assert _asked(_scope(path, headers=SIGNED_IN_HTMX)) is None
+    assert parts_request(_scope(path, headers=SIGNED_IN_HTMX)) is None
 
 
-def test_the_request_is_read_as_the_route_reads_it() -> None:
-    asked = _asked(_scope(ME_PATH, query=b"comments_page=3&only=controls", headers=SIGNED_IN_HTMX))
+def test_the_parts_and_the_session_token_are_read_from_the_request() -> None:
+    scope = _scope(ME_PATH, query=b"comments_page=3&only=controls", headers=SIGNED_IN_HTMX)
 
-    assert asked is not None
-    assert (asked.slug, asked.token, asked.comments_page, asked.only) == (
-        "mistral/mistral-small-2603",
-        "tok",
-        "3",
-        "controls",
+    assert parts_request(scope) == PartsRequest(
+        slug="mistral/mistral-small-2603", comments_page="3", only="controls"
     )
+    assert _session_token(scope) == "tok"
     no_cookie = [(b"hx-request", b"true")]
-    assert _asked(_scope(ME_PATH, headers=no_cookie)) is None
+    assert _session_token(_scope(ME_PATH, headers=no_cookie)) is None
     first_cookie_only = [*no_cookie, (b"cookie", b"other=1"), (b"cookie", b"modelatlas_session=t")]
-    assert _asked(_scope(ME_PATH, headers=first_cookie_only)) is None
+    assert _session_token(_scope(ME_PATH, headers=first_cookie_only)) is None
+
+
+@pytest.mark.parametrize(
+    ("read", "unread"),
+    [("", "?utm_source=x"), ("?comments_page=1", "?comments_page=1&comments_page=1")],
+)
+def test_the_route_remembers_only_what_the_middleware_can_answer(
+    client: TestClient, signed_in_email: str, count_queries: QueryCounter, read: str, unread: str
+) -> None:
+    memo: ComputedMemo = client.app.state.computed_memo  # type: ignore[attr-defined]
+    _get(client, count_queries, f"{ME_PATH}{read}")
+    remembered = len(memo)
+
+    response = _get(client, count_queries, f"{ME_PATH}{unread}")
+
+    assert response.status_code == 200
+    assert len(memo) == remembered, "remembered under a key no request is answered with"
+    _get(client, count_queries, f"{ME_PATH}{read}")
+    assert _answered_before_routing(count_queries)
 
 
 def test_a_memo_peek_finds_what_get_kept_and_never_computes(session: Session) -> None:
