@@ -79,7 +79,7 @@ class Snapshot:
 
         `query` is a select of scalar subqueries built once (it is remembered by identity).
         """
-        if self._current() or not any(memo and memo.enabled for memo in self._memos.values()):
+        if self._current() or not any(m is not None and m.enabled for m in self._memos.values()):
             return self.session.connection().execute(query).one()
         along = _ALONG.get(id(query))
         if along is None or along[0] is not query:
