@@ -1,15 +1,9 @@
 """A memo of figures computed from the database, valid while a content version is unchanged.
 
-The page cache keeps whole pages for anonymous readers; a page it cannot
-serve (a cache miss, a page after a write, a cache turned off) is rendered
-from the database. Parts of that render depend on nothing but the stored
-content (and for charts, on the hour): the week of hourly figures, the
-default workload's cost estimate and its comparable models, the public
-ratings and comments, and a signed-in visitor's own parts (`/community/me`,
-keyed by their session and who they are; the session itself is still looked
-up on every request, so revoking it takes effect at once). Those are
-remembered here, under a content version (`services.content_version`) read
-in the same transaction as the figures.
+Routes and services use it through the request's snapshot (`services.snapshot`),
+which reads the versions and picks the memo; `web.signed_in_parts` peeks into it
+before routing. The session itself is still looked up on every request, so
+revoking one takes effect at once.
 
 Why the version is enough: every write through a session to a table pages show
 moves the pages version (`services.content_version`, a rule the page cache
