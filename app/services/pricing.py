@@ -152,7 +152,7 @@ class PriceSheet:
     long_context_cache_write: Decimal | None = None
 
     def __post_init__(self) -> None:
-        for name in self.__dataclass_fields__:
+        for name in _PRICE_FIELDS:
             value = getattr(self, name)
             if isinstance(value, Decimal) and not (value.is_finite() and value >= 0):
                 object.__setattr__(self, name, None)
@@ -164,6 +164,11 @@ class PriceSheet:
         return self.long_context_threshold is not None and input_tokens > (
             self.long_context_threshold
         )
+
+
+# The sheet's prices: every field but the tier and the long-context threshold.
+_NOT_PRICES = ("tier", "long_context_threshold")
+_PRICE_FIELDS = tuple(name for name in PriceSheet.__dataclass_fields__ if name not in _NOT_PRICES)
 
 
 @dataclass(frozen=True)
