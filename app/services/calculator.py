@@ -41,7 +41,7 @@ from app.services.headline_price import (
     headline,
     is_free,
 )
-from app.services.model_page import features_of
+from app.services.model_page import SUPPORTED_PARAMETERS_TEXT, features_of_json
 from app.services.model_redirects import canonical_slugs
 from app.services.pricing import (
     COMPONENT_LABELS,
@@ -637,7 +637,7 @@ def _subjects_query(condition: ColumnElement[bool]) -> Select:
             _endpoint.id.label("endpoint_id"),
             _endpoint.variant,
             _endpoint.context_window.label("endpoint_context_window"),
-            _endpoint.supported_parameters,
+            SUPPORTED_PARAMETERS_TEXT,
             _provider.slug.label("provider_slug"),
             _provider.name.label("provider_name"),
             _provider.kind,
@@ -726,7 +726,7 @@ def _offer(rows: Sequence) -> Offer:
         variant=first.variant,
         provider_kind=first.kind,
         context_window=first.endpoint_context_window,
-        features=features_of(first.supported_parameters or ()),
+        features=features_of_json(first.supported_parameters),
         standard=sheets.get("standard"),
         batch=sheets.get("batch"),
     )

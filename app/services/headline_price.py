@@ -149,28 +149,45 @@ def quoted_prices(price: Headline[QuotedOffer]) -> CheapestPrices:
 
 
 def headline(offers: Sequence[OfferT], *, author_slug: str) -> Headline[OfferT]:
-    """The headline price of a model by `author_slug` among its `offers` (see the module)."""
-    priced = [offer for offer in offers if _rank(offer) is not None]
-    lab = _lab_price(priced, author_slug)
+    """The headline price of a model by `author_slug` among its `offers` (see the module).
+
+    Each offer is ranked once: comparable models draw up a headline for every candidate.
+    """
+    ranked = [(offer, rank) for offer in offers if (rank := _rank(offer)) is not None]
+    labs = lab_provider_slugs(author_slug)
+    lab_offer = _cheapest(
+        [(o, rank) for o, rank in ranked if o.provider_slug in labs and not is_free(o)]
+    )
+    lab = None if lab_offer is None else lab_offer[1]
     outliers = frozenset(
         (offer.provider_slug, offer.variant)
-        for offer in priced
-        if lab is not None and not is_free(offer) and _is_far_below(offer, lab)
+        for offer, rank in ranked
+        if lab is not None and not is_free(offer) and _is_far_below(rank, lab)
     )
-    eligible = [offer for offer in priced if (offer.provider_slug, offer.variant) not in outliers]
-    paid = [offer for offer in eligible if not is_free(offer)]
-    sellers = [offer for offer in paid if offer.provider_kind == API_SELLER]
-    routers = [offer for offer in paid if offer.provider_kind == ROUTER]
-    free = [o for o in eligible if o.provider_kind in (API_SELLER, ROUTER)]
+    paid: list[tuple[OfferT, tuple[int, Decimal]]] = []
+    free = []
+    for offer, rank in ranked:
+        if (offer.provider_slug, offer.variant) in outliers:
+            continue
+        if offer.provider_kind in (API_SELLER, ROUTER):
+            free.append((offer, rank))
+        if not is_free(offer):
+            paid.append((offer, rank))
+    sellers = [pair for pair in paid if pair[0].provider_kind == API_SELLER]
+    routers = [pair for pair in paid if pair[0].provider_kind == ROUTER]
     best = _cheapest(sellers) or _cheapest(routers) or _cheapest(free)
     router = _cheapest(routers)
     lower = (
         best is not None
         and router is not None
-        and best.provider_kind != ROUTER
-        and _ranked(router) < _ranked(best)
+        and best[0].provider_kind != ROUTER
+        and router[1] < best[1]
     )
-    return Headline(offer=best, router=router if lower else None, outliers=outliers)
+    return Headline(
+        offer=None if best is None else best[0],
+        router=router[0] if lower and router is not None else None,
+        outliers=outliers,
+    )
 
 
 def is_free(offer: PricedOffer) -> bool:
@@ -186,18 +203,10 @@ def lab_provider_slugs(author_slug: str) -> frozenset[str]:
     return frozenset(p for p, author in FIRST_PARTY_PROVIDERS.items() if author == author_slug)
 
 
-def _lab_price(offers: Sequence[PricedOffer], author_slug: str) -> tuple[int, Decimal] | None:
-    """The rank of the lab's own cheapest paid offer, or None when the lab sells none."""
-    labs = lab_provider_slugs(author_slug)
-    own = [o for o in offers if o.provider_slug in labs and not is_free(o)]
-    cheapest = _cheapest(own)
-    return None if cheapest is None else _ranked(cheapest)
-
-
-def _is_far_below(offer: PricedOffer, lab: tuple[int, Decimal]) -> bool:
+def _is_far_below(rank: tuple[int, Decimal], lab: tuple[int, Decimal]) -> bool:
     """Priced at a quarter of the lab's price or less, comparing the same kinds of price."""
     unknown, lab_total = lab
-    own_unknown, total = _ranked(offer)
+    own_unknown, total = rank
     if own_unknown != unknown or lab_total <= 0:
         return False
     return total <= lab_total * OUTLIER_FRACTION
@@ -212,16 +221,13 @@ def _rank(offer: PricedOffer) -> tuple[int, Decimal] | None:
     return (len(prices) - len(known), sum(known, Decimal(0)))
 
 
-def _ranked(offer: PricedOffer) -> tuple[int, Decimal]:
-    rank = _rank(offer)
-    assert rank is not None, "only priced offers are ranked"
-    return rank
-
-
-def _cheapest(offers: Sequence[OfferT]) -> OfferT | None:
-    """The lowest-ranked offer; ties go to the provider first by slug, the plain offer first."""
+def _cheapest(
+    ranked: Sequence[tuple[OfferT, tuple[int, Decimal]]],
+) -> tuple[OfferT, tuple[int, Decimal]] | None:
+    """The lowest-ranked (offer, rank); ties go to the provider first by slug, the plain
+    offer first."""
     return min(
-        offers,
-        key=lambda offer: (_ranked(offer), offer.provider_slug, offer.variant),
+        ranked,
+        key=lambda pair: (pair[1], pair[0].provider_slug, pair[0].variant),
         default=None,
     )

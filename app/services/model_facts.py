@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, insert, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
@@ -367,6 +367,14 @@ def _key_of(fact: _Fact) -> tuple[ColumnElement[bool], ...]:
     )
 
 
+# Built once from table columns (run as a Core statement): the model page reads its facts
+# on every render, and ORM objects cost more than the statement.
+_fact = ModelFact.__table__.c
+_FACTS_OF = select(_fact.model_id, _fact.field, _fact.source, _fact.value, _fact.seen_at).where(
+    _fact.model_id.in_(bindparam("ids", expanding=True))
+)
+
+
 def facts_of(session: Session, model_ids: Iterable[int]) -> dict[int, dict[str, FieldFacts]]:
     """Model id -> field -> every source's value, most trusted first, with the disagreement flag.
 
@@ -376,7 +384,7 @@ def facts_of(session: Session, model_ids: Iterable[int]) -> dict[int, dict[str, 
     if not ids:
         return {}
     grouped: dict[int, dict[str, list[SourcedValue]]] = defaultdict(lambda: defaultdict(list))
-    for fact in session.scalars(select(ModelFact).where(ModelFact.model_id.in_(ids))):
+    for fact in session.execute(_FACTS_OF, {"ids": ids}):
         if fact.field not in SHOWN_FIELDS:
             continue
         value = SourcedValue(

@@ -15,8 +15,8 @@ statement so the page's statement count stays fixed:
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import CompoundSelect, Row, cast, literal, null, or_, select, union_all
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Row, bindparam, cast, literal, null, or_, select, union_all
+from sqlalchemy.orm import Session
 
 from app.db import UTCDateTime
 from app.models import Endpoint, Model, Provider
@@ -94,7 +94,8 @@ def load_model_lineage(*, session: Session, model_id: int, slug: str) -> ModelLi
     root = f"{author}/{dated.base}" if dated else slug
     retired: list[RetiredOffer] = []
     related: list[RelatedModel] = []
-    for row in session.execute(_statement(model_id, root)):
+    parameters = {"model_id": model_id, "root": root, "root_prefix": _like_prefix(f"{root}-")}
+    for row in session.execute(_STATEMENT, parameters):
         if row.kind == _OFFER:
             retired.append(RetiredOffer(row.name, row.detail, row.retired_at))
         elif row.key != slug and (found := _related(row, root)) is not None:
@@ -120,29 +121,44 @@ def _related(row: Row, root: str) -> RelatedModel | None:
     return RelatedModel(slug=row.key, name=row.name, snapshot=dated.snapshot)
 
 
-def _statement(model_id: int, root: str) -> CompoundSelect:
-    """Retired offers of the model, then the models named `root` or starting with `root-`."""
-    offers = (
-        select(
-            literal(_OFFER).label("kind"),
-            Provider.name.label("name"),
-            Endpoint.variant.label("detail"),
-            Provider.slug.label("key"),
-            Endpoint.retired_at.label("retired_at"),
-        )
-        .join(Provider, Provider.id == Endpoint.provider_id)
-        .where(Endpoint.model_id == model_id, Endpoint.status == ENDPOINT_RETIRED)
+def _like_prefix(text: str) -> str:
+    """A LIKE pattern (escape character `/`) matching what starts with `text`."""
+    escaped = text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"{escaped}%"
+
+
+# Built once, with bound parameters, from table columns (run as a Core statement):
+# building the union per request cost several times what running it does.
+_model = Model.__table__.c
+_endpoint = Endpoint.__table__.c
+_provider = Provider.__table__.c
+_this = Model.__table__.alias("this")
+
+# Retired offers of the model `model_id`, then the models named `root` or whose slug
+# matches `root_prefix` (`root-...`, as a LIKE pattern).
+_STATEMENT = union_all(
+    select(
+        literal(_OFFER).label("kind"),
+        _provider.name.label("name"),
+        _endpoint.variant.label("detail"),
+        _provider.slug.label("key"),
+        _endpoint.retired_at.label("retired_at"),
     )
-    this = aliased(Model)
-    models = select(
+    .join_from(Endpoint.__table__, Provider.__table__, _provider.id == _endpoint.provider_id)
+    .where(_endpoint.model_id == bindparam("model_id"), _endpoint.status == ENDPOINT_RETIRED),
+    select(
         literal(_MODEL).label("kind"),
-        Model.name,
+        _model.name,
         literal("").label("detail"),
-        Model.slug,
+        _model.slug,
         cast(null(), UTCDateTime).label("retired_at"),
     ).where(
         # The lab's models through its index: a prefix match alone would read every model.
-        Model.author_id == select(this.author_id).where(this.id == model_id).scalar_subquery(),
-        or_(Model.slug == root, Model.slug.startswith(f"{root}-", autoescape=True)),
-    )
-    return union_all(offers, models)
+        _model.author_id
+        == select(_this.c.author_id).where(_this.c.id == bindparam("model_id")).scalar_subquery(),
+        or_(
+            _model.slug == bindparam("root"),
+            _model.slug.like(bindparam("root_prefix"), escape="/"),
+        ),
+    ),
+)

@@ -19,13 +19,15 @@ one small statement (the versions and the time of the last successful refresh, w
 is written without a bump) instead of four.
 """
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Label, Row, and_, bindparam, select
+from sqlalchemy import ColumnElement, Label, Row, Text, and_, bindparam, cast, select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
@@ -467,6 +469,8 @@ _price = Price.__table__.c
 _sample = MetricSample.__table__.c
 
 _MODALITIES = modalities_of(_model.id).label("modalities")
+# An endpoint's supported parameters as the JSON text stored, for `features_of_json`.
+SUPPORTED_PARAMETERS_TEXT = cast(_endpoint.supported_parameters, Text).label("supported_parameters")
 _THIS_MODEL = (_author.slug == bindparam("author_slug"), _model.slug == bindparam("slug"))
 
 _SUMMARY_QUERY = (
@@ -548,7 +552,7 @@ _ENDPOINTS_QUERY = (
         _endpoint.measured_at,
         _endpoint.context_window,
         _endpoint.quantization,
-        _endpoint.supported_parameters,
+        SUPPORTED_PARAMETERS_TEXT,
         _provider.slug.label("provider_slug"),
         _provider.name.label("provider_name"),
         _provider.kind.label("provider_kind"),
@@ -598,10 +602,20 @@ def _endpoint_rows(
             reasoning_price=endpoint.reasoning_price,
             context_window=endpoint.context_window,
             quantization=endpoint.quantization,
-            features=features_of(endpoint.supported_parameters or ()),
+            features=features_of_json(endpoint.supported_parameters),
         )
         for endpoint in endpoints
     ]
+
+
+@lru_cache(maxsize=1024)
+def features_of_json(supported_parameters: str | None) -> tuple[str, ...]:
+    """`features_of` a list of supported parameters stored as JSON text (as the statements
+    here read them: `SUPPORTED_PARAMETERS_TEXT`).
+
+    Providers list the same few parameter sets again and again: each is decoded once.
+    """
+    return features_of(json.loads(supported_parameters)) if supported_parameters else ()
 
 
 def features_of(supported_parameters: Iterable[str]) -> tuple[str, ...]:

@@ -29,6 +29,7 @@ row's `tier` is carried through so the page can say which one it used.
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
+from functools import cached_property
 from typing import Literal
 
 MILLION = Decimal(1_000_000)
@@ -75,7 +76,7 @@ class Workload:
         if min(shares) < 0 or sum(shares) > HUNDRED:
             raise ValueError(f"cache shares must be 0-100 % together: {self!r}")
 
-    @property
+    @cached_property
     def requests_per_month(self) -> Decimal:
         if self.per == "month":
             return Decimal(self.requests)
@@ -100,6 +101,12 @@ class Workload:
                 "output": Decimal(self.output_tokens),
                 "reasoning": Decimal(self.reasoning_tokens),
             }
+
+    @cached_property
+    def billed_tokens(self) -> tuple[tuple[str, Decimal], ...]:
+        """(kind, tokens per request) of each kind the workload sends, worked out once: the
+        comparable models price the same workload on hundreds of offers."""
+        return tuple((kind, count) for kind, count in self.tokens_per_request().items() if count)
 
     def tokens_per_month(self) -> dict[str, Decimal]:
         """Tokens of each billed kind over a month of requests."""
@@ -152,8 +159,10 @@ class PriceSheet:
     long_context_cache_write: Decimal | None = None
 
     def __post_init__(self) -> None:
-        for name in self.__dataclass_fields__:
+        for name in _PRICE_FIELDS:
             value = getattr(self, name)
+            if value is None:
+                continue
             if isinstance(value, Decimal) and not (value.is_finite() and value >= 0):
                 object.__setattr__(self, name, None)
         if self.long_context_threshold is not None and self.long_context_threshold < 0:
@@ -164,6 +173,11 @@ class PriceSheet:
         return self.long_context_threshold is not None and input_tokens > (
             self.long_context_threshold
         )
+
+
+# The sheet's prices: every field but the tier and the long-context threshold.
+_NOT_PRICES = ("tier", "long_context_threshold")
+_PRICE_FIELDS = tuple(name for name in PriceSheet.__dataclass_fields__ if name not in _NOT_PRICES)
 
 
 @dataclass(frozen=True)
@@ -248,9 +262,7 @@ def monthly_cost(workload: Workload, sheet: PriceSheet) -> Decimal | None:
     prices = _prices_for(sheet, long_context=long_context)
     with localcontext(prec=PRECISION):
         per_request = sheet.per_request or Decimal(0)
-        for kind, tokens in workload.tokens_per_request().items():
-            if not tokens:
-                continue
+        for kind, tokens in workload.billed_tokens:
             price = prices[kind][0]
             if price is None:
                 return None
