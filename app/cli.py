@@ -284,10 +284,11 @@ def cmd_import_scores(args: argparse.Namespace) -> int:
 
 
 def cmd_report_coverage(_args: argparse.Namespace) -> int:
-    """Print each fact's coverage over the priced text models (`services.fact_coverage`)."""
+    """Print each fact's coverage over the priced text models and the "not known" facts per
+    model page (`services.fact_coverage`)."""
     from app.services.fact_coverage import measure_coverage
 
-    report = _with_session(lambda session: measure_coverage(session=session))
+    report = _with_session(lambda session: measure_coverage(session=session, pages=True))
     if not report.models:
         console.print(
             "No priced text models in this database: nothing to measure. Populate it first "

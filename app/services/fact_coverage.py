@@ -12,9 +12,12 @@ description and the summary Model Atlas composes from the facts
 (`model_summary`) are counted apart, so neither passes for the other.
 """
 
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
+from statistics import median
 
 from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
@@ -22,6 +25,7 @@ from sqlalchemy.orm import Session
 from app.models import Author, Endpoint, Model, Price
 from app.services.modalities import modalities_of, split_modalities
 from app.services.model_kind import generates_text
+from app.services.model_page import load_model_page
 from app.services.model_summary import SummaryFacts, compose_summary
 
 
@@ -41,8 +45,14 @@ COVERED_FACTS: tuple[CoveredFact, ...] = (
     ),
     CoveredFact("weights", "open or closed weights", lambda m: m.weights is not None, 80),
     CoveredFact("context_window", "context window", lambda m: m.context_window is not None, 95),
+    CoveredFact("description", "source description", lambda m: bool(m.description)),
+    # Where no source describes a model, its page shows the summary composed from its
+    # sourced facts instead, marked as composed: the page's description either way.
     CoveredFact(
-        "description", "description written by a source", lambda m: bool(m.description), 70
+        "overview",
+        "description or composed summary",
+        lambda m: bool(m.description) or _summary(m) is not None,
+        70,
     ),
     CoveredFact("summary", "summary (curated or composed)", lambda m: _summary(m) is not None),
     CoveredFact("modalities", "input and output modalities", lambda m: bool(m.modalities)),
@@ -60,6 +70,11 @@ class CoverageReport:
 
     models: int
     known: dict[str, int]
+    # Per priced text model, how many facts its page shows as "not known"; empty when
+    # not measured.
+    not_known: list[int] = field(default_factory=list)
+    # Which facts those are, over all the pages: label -> pages showing it not known.
+    not_known_facts: Counter[str] = field(default_factory=Counter)
 
     def percent(self, key: str) -> Decimal:
         """The share of priced text models that know the fact, to one decimal place."""
@@ -77,11 +92,28 @@ class CoverageReport:
                 met = "met" if self.percent(fact.key) >= fact.target else "not met"
                 line += f"  target {fact.target}%: {met}"
             lines.append(line)
+        if self.not_known:
+            lines.extend(self._not_known_lines())
         return lines
 
+    def _not_known_lines(self) -> list[str]:
+        counts = Counter(self.not_known)
+        spread = ", ".join(f"{n}: {counts[n]}" for n in sorted(counts))
+        worst = ", ".join(f"{label} {n}" for label, n in self.not_known_facts.most_common(6))
+        return [
+            f'"Not known" facts per page: median {median(self.not_known):g}, '
+            f"max {max(self.not_known)}",
+            f"  pages by count ({spread})",
+            f"  most often not known: {worst}" if worst else "  most often not known: none",
+        ]
 
-def measure_coverage(*, session: Session) -> CoverageReport:
-    """Each fact's coverage over the priced text models, in two statements."""
+
+def measure_coverage(*, session: Session, pages: bool = False) -> CoverageReport:
+    """Each fact's coverage over the priced text models, in two statements.
+
+    With `pages`, each model's page is also loaded as the site loads it, to count the
+    facts it shows as "not known": a few statements a model, so seconds, not milliseconds.
+    """
     billed: dict[int, bool] = {
         model_id: output_prices > 0
         for model_id, output_prices in session.execute(
@@ -112,12 +144,34 @@ def measure_coverage(*, session: Session) -> CoverageReport:
         ).join(Author, Author.id == Model.author_id)
     )
     text_models = [row for row in rows if row.id in billed and _writes_text(row, billed[row.id])]
-    return CoverageReport(
+    report = CoverageReport(
         models=len(text_models),
         known={
             fact.key: sum(1 for row in text_models if fact.known(row)) for fact in COVERED_FACTS
         },
     )
+    if pages:
+        for row in text_models:
+            unknown = _unknown_on_page(session, row.slug)
+            report.not_known.append(len(unknown))
+            report.not_known_facts.update(unknown)
+    return report
+
+
+def _unknown_on_page(session: Session, slug: str) -> tuple[str, ...]:
+    """The facts the model's page shows as "not known" (`ModelPage.unknown_facts`)."""
+    author_slug, _, model_slug = slug.partition("/")
+    page = load_model_page(
+        session=session,
+        author_slug=author_slug,
+        model_slug=model_slug,
+        stale_after=_NEVER_STALE,
+    )
+    return () if page is None else page.unknown_facts
+
+
+# Staleness changes how figures are labelled, never which facts are known.
+_NEVER_STALE = timedelta(days=36500)
 
 
 def _writes_text(row: Row, bills_output: bool) -> bool:

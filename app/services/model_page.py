@@ -304,6 +304,31 @@ class ModelPage(ModelSummary):
             )
         )
 
+    @property
+    def unknown_facts(self) -> tuple[str, ...]:
+        """The facts this page shows as "not known", each once however many places show it.
+
+        The same conditions the template writes "not known" on (`models/page.html` and its
+        parts), so the coverage report counts what a reader sees. Measurements and
+        popularity are figures measured by a refresh, not facts of the model, and are left out.
+        """
+        shown = {
+            "release date": self.released_at or self.api_available_at,
+            "weights": self.weights,
+            "context window": self.context_window,
+            "overview": self.description or self.composed_summary,
+            "input price": self.cheapest.input,
+            "output price": self.cheapest.output,
+            "input modalities": self.input_modalities,
+            "output modalities": self.output_modalities,
+            "tool calling": self.support_of("tools"),
+            "structured outputs": self.support_of("json"),
+            "reasoning": self.support_of("reasoning"),
+        }
+        if self.weights == "open":
+            shown["license"] = self.license
+        return tuple(label for label, value in shown.items() if value is None or value == ())
+
     def source_of(self, field: str) -> FactSource | None:
         """Where the shown value of `field` comes from; None when no source is recorded."""
         return self.sources.get(field)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from statistics import median
 
 import pytest
 from sqlalchemy import select
@@ -70,6 +71,18 @@ def test_report_coverage_prints_each_fact_and_its_target(
     assert "release date" in result.stdout
     assert "open or closed weights" in result.stdout
     assert "target 80%" in result.stdout
+    assert "source description" in result.stdout
+    assert "description or composed summary" in result.stdout
+    assert '"Not known" facts per page: median' in result.stdout
+
+
+def test_a_typical_page_shows_at_most_three_facts_as_not_known(session: Session) -> None:
+    report = measure_coverage(session=session, pages=True)
+
+    assert len(report.not_known) == report.models
+    assert median(report.not_known) <= 3
+    # A page states a release date wherever the catalog knows one.
+    assert report.not_known_facts["release date"] == report.models - report.known["released"]
 
 
 def test_report_coverage_on_an_empty_database_says_to_populate_it(tmp_path: Path) -> None:

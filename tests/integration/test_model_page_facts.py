@@ -3,7 +3,7 @@
 Also the status badge (active only when a source states it) and the header's key facts.
 """
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from bs4 import BeautifulSoup
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Author, Endpoint, Model, ModelModality, Price, Provider
 from app.services.model_facts import record_facts
+from app.services.model_page import load_model_page
 from app.services.rollups import refresh_rollups
 from tests.support.model_page import REFERENCE_URL, add_model
 from tests.support.page_text import section, text_of
@@ -184,3 +185,72 @@ def test_the_catalog_lists_an_active_no_source_states_as_unknown(
     assert listed_status("hushed", "hush/hush-1") == "Unknown"
     # The curated entry states it.
     assert listed_status("mistral small 4", "mistral/mistral-small-2603") == "Active"
+
+
+def _unknown_facts(session: Session, slug: str) -> tuple[str, ...]:
+    author_slug, _, model_slug = slug.partition("/")
+    page = load_model_page(
+        session=session,
+        author_slug=author_slug,
+        model_slug=model_slug,
+        stale_after=timedelta(hours=1),
+    )
+    assert page is not None
+    return page.unknown_facts
+
+
+def test_the_history_says_not_known_only_when_no_release_date_is_known(
+    client: TestClient, catalog_session: Session
+) -> None:
+    dated = add_model(catalog_session, author_slug="dated", model_id="d-1", name="Dated")
+    _state(catalog_session, dated, "models.dev", released_at=date(2025, 2, 3))
+    add_model(catalog_session, author_slug="undated", model_id="u-1", name="Undated")
+
+    known = text_of(section(_page(client, "dated/d-1"), "history"))
+    unknown = text_of(section(_page(client, "undated/u-1"), "history"))
+
+    assert known == "History It was first released on 2025-02-03. [models.dev]"
+    assert "not known" not in known
+    assert unknown == "History When Undated was released: not known."
+
+
+def test_unknown_facts_are_the_facts_the_page_shows_as_not_known(
+    client: TestClient, catalog_session: Session
+) -> None:
+    model = add_model(catalog_session, author_slug="blank", model_id="b-1", name="Blank")
+
+    assert _unknown_facts(catalog_session, "blank/b-1") == (
+        "release date",
+        "weights",
+        "context window",
+        "overview",
+        "input price",
+        "output price",
+        "tool calling",
+        "structured outputs",
+        "reasoning",
+    )
+    glance = text_of(_page(client, "blank/b-1").select_one(".at-a-glance"))
+    assert glance.count("not known") == 5  # released, weights, context, input and output price
+
+    _state(
+        catalog_session,
+        model,
+        "models.dev",
+        released_at=date(2025, 2, 3),
+        weights="open",
+        context_window=65_536,
+        tool_calling=True,
+        structured_outputs=False,
+    )
+
+    # Open weights bring the license line, which no source states here.
+    assert _unknown_facts(catalog_session, "blank/b-1") == (
+        "input price",
+        "output price",
+        "reasoning",
+        "license",
+    )
+    page = _page(client, "blank/b-1")
+    assert "a license that is not known" in text_of(section(page, "training"))
+    assert _integrations(page)["Reasoning"] == "Not known"
