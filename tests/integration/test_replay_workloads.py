@@ -6,9 +6,12 @@ the form as the page wrote it, plus the name typed.
 
 from urllib.parse import parse_qsl, urlsplit
 
+import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from httpx import Response
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from app.models import SavedWorkload
@@ -67,6 +70,13 @@ def listed(client: TestClient) -> dict[str, tuple[str, str]]:
         )
         for item in fragment.select(".my-workload-list > li")
     }
+
+
+@pytest.fixture
+def signed_in_client(client: TestClient) -> tuple[TestClient, dict[str, str]]:
+    """A signed-in client and the save form's fields of a replay it made (name left empty)."""
+    sign_up(client)
+    return client, save_form_fields(replay(client))
 
 
 def test_a_replay_is_saved_as_its_average_month_and_reprices_like_any_workload(
@@ -172,3 +182,33 @@ def test_a_log_the_calculator_cannot_take_says_why_it_cannot_be_kept(client: Tes
     assert "Input tokens per request" in text_of(find(huge_requests, "#replay-save"))
     assert no_requests.select_one("#replay-save form") is None
     assert "records no request" in text_of(find(no_requests, "#replay-save"))
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    described=st.fixed_dictionaries(
+        {},
+        optional={
+            "replay_rows": st.sampled_from(["2", "0", "-1", "1e9", "x"]) | st.text(max_size=8),
+            "replay_first": st.sampled_from(["2026-09-10", "2026-02-30", "0001-01-01"])
+            | st.text(max_size=12),
+            "replay_last": st.sampled_from(["2026-11-20", "9999-12-31"]) | st.text(max_size=12),
+        },
+    ),
+    name=st.sampled_from(["Fuzzed", ""]) | st.text(max_size=90),
+)
+def test_no_submitted_replay_description_gives_a_server_error(
+    signed_in_client: tuple[TestClient, dict[str, str]], described: dict[str, str], name: str
+) -> None:
+    client, fields = signed_in_client
+    answer = client.post(
+        "/workloads",
+        data=fields | described | {"name": name},
+        follow_redirects=False,
+    )
+
+    assert answer.status_code in (303, 409, 422, 429)
