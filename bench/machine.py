@@ -80,8 +80,8 @@ def code_revision(repository: Path) -> str:
     return f"{commit} with uncommitted changes" if changes else commit
 
 
-def describe_machine(*, database_url: str, wrk: str) -> dict[str, Any]:
-    """Everything RESULTS.md states about where and with what the figures were measured."""
+def describe_host(*, database_url: str) -> dict[str, Any]:
+    """When, on what and with which code and database a run in this process measured."""
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "code": code_revision(Path(__file__).resolve().parents[1]),
@@ -90,8 +90,14 @@ def describe_machine(*, database_url: str, wrk: str) -> dict[str, Any]:
         "kernel": platform.release(),
         "python": platform.python_version(),
         "packages": {name: version(name) for name in PACKAGES},
-        "uvicorn_stack": uvicorn_stack(),
         "database": database_description(database_url),
+    }
+
+
+def describe_machine(*, database_url: str, wrk: str) -> dict[str, Any]:
+    """Everything RESULTS.md states about where and with what the figures were measured."""
+    return describe_host(database_url=database_url) | {
+        "uvicorn_stack": uvicorn_stack(),
         "wrk": wrk_version(wrk),
     }
 

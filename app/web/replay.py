@@ -7,6 +7,11 @@ never stored, in the database or on disk — then prices them
 (`services.usage_replay`) and answers the result page, or with `format=csv`
 the result as CSV.
 
+A signed-in visitor can keep the replay as a saved workload: the result
+page carries the log's average month as the calculator's fields
+(`services.replay_workload`) in a form that posts to `POST /workloads`, the
+same save as beside any calculator. Only those averages travel, never the log.
+
 Because the body is streamed rather than parsed whole, the CSRF token must
 be the form's first field (or the `X-CSRF-Token` header); it is checked
 before a byte of the log is read (see `app.web.csrf`). The route takes a
@@ -23,6 +28,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from app.config import Settings
+from app.services.replay_workload import ReplayWorkload, replay_workload
+from app.services.saved_workloads import read_submitted_workload
 from app.services.usage_records import (
     TooManyRowsError,
     UnreadableLogError,
@@ -30,6 +37,8 @@ from app.services.usage_records import (
     UsageTally,
 )
 from app.services.usage_replay import MAX_ALTERNATIVES, Replay, replay_usage
+from app.services.workload import Presets
+from app.web.calculator import PresetsDep
 from app.web.csrf import (
     FORM_FIELD,
     HEADER,
@@ -42,6 +51,7 @@ from app.web.replay_chart import monthly_chart
 from app.web.replay_export import replay_csv, tally_as_csv
 from app.web.streamed_form import FormError, StreamedForm
 from app.web.unit_of_work import area_router
+from app.web.visitor import load_visitor
 
 router = area_router(include_in_schema=False)
 
@@ -154,7 +164,7 @@ def replay_page(request: Request, templates: TemplatesDep, settings: SettingsDep
 @router.post(REPLAY_PATH, response_class=HTMLResponse, name="replay.submit")
 @token_checked_in_stream
 async def replay_submit(
-    request: Request, templates: TemplatesDep, settings: SettingsDep
+    request: Request, templates: TemplatesDep, settings: SettingsDep, presets: PresetsDep
 ) -> Response:
     """Read the log as it streams in, price it, and answer the result (HTML, or CSV)."""
     form = ReplayForm(settings=settings, token=request.headers.get(HEADER) or None)
@@ -197,13 +207,15 @@ async def replay_submit(
         replay = await run_in_threadpool(
             replay_usage, session=session, tally=tally, alternatives=form.alternatives
         )
+        signed_in = (await run_in_threadpool(load_visitor, request, session)).user is not None
     if form.values.get("format") == "csv":
         return Response(
             content=replay_csv(replay),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="modelatlas-replay.csv"'},
         )
-    return _result_page(request, templates, settings, replay, form.alternatives)
+    saving = _saving(replay, presets, signed_in=signed_in)
+    return _result_page(request, templates, settings, replay, form.alternatives, saving)
 
 
 async def _check_token(request: Request, form: ReplayForm) -> None:
@@ -213,6 +225,29 @@ async def _check_token(request: Request, form: ReplayForm) -> None:
     async with database_session(request) as session:
         await run_in_threadpool(verify_form_token, request, session, form.token)
     await run_in_threadpool(form.token_verified)
+
+
+@dataclass(frozen=True)
+class Saving:
+    """What the result page offers for keeping the replay as a workload.
+
+    `workload` is the log's average month when the calculator accepts it;
+    `problems` say why not when it does not (none when the log has no request).
+    """
+
+    signed_in: bool
+    workload: ReplayWorkload | None
+    problems: tuple[str, ...] = ()
+
+
+def _saving(replay: Replay, presets: Presets, *, signed_in: bool) -> Saving:
+    derived = replay_workload(replay.tally)
+    if derived is None:
+        return Saving(signed_in=signed_in, workload=None)
+    checked = read_submitted_workload(derived.fields, presets=presets)
+    if checked.workload is None:
+        return Saving(signed_in=signed_in, workload=None, problems=checked.problems)
+    return Saving(signed_in=signed_in, workload=derived)
 
 
 def _form_page(
@@ -243,6 +278,7 @@ def _result_page(
     settings: Settings,
     replay: Replay,
     alternatives: tuple[str, ...],
+    saving: Saving,
 ) -> Response:
     return templates.TemplateResponse(
         request,
@@ -254,5 +290,6 @@ def _result_page(
             "chart": monthly_chart(replay.by_month()),
             "totals_csv": tally_as_csv(replay.tally),
             "alternatives": ", ".join(alternatives),
+            "saving": saving,
         },
     )

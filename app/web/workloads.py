@@ -12,7 +12,10 @@ page with the workload's fields in the query string, which is exactly how
 the calculator takes its inputs; with htmx it replaces the calculator's
 region, as a preset link does. Saving with htmx sends the calculator form's
 own fields along (`hx-include`); the page without JavaScript carries the
-workload it was opened with as hidden fields.
+workload it was opened with as hidden fields. The usage replay's result page
+saves through the same route with a plain form: the replay's average month
+as the calculator's fields, plus the description of the replay
+(`replay_rows`, `replay_first`, `replay_last`) that the list shows.
 
 Changes answer htmx with the fragment again (a refused name or workload:
 422, or 409 for a name in use, with the message by the form) and a plain
@@ -36,6 +39,7 @@ from app.services.saved_workloads import (
     SavedWorkloadError,
     SavedWorkloadNotFoundError,
     clean_name,
+    read_source,
     read_submitted_workload,
     repricing_query,
     stored_fields,
@@ -190,19 +194,22 @@ def save(
     user: RequiredUserDep,
     submitted: SubmittedDep,
 ) -> Response:
-    """Save the submitted calculator fields under the submitted name."""
+    """Save the submitted calculator fields (and the replay they came from) under the name."""
     at = submitted.get("at", "")
     typed = submitted.get("name", "")
     form = read_submitted_workload(submitted, presets=presets)
     carried = stored_fields(form.workload) if form.workload else None
     try:
+        source = read_source(submitted)
+        if carried is not None and source is not None:
+            carried |= source.fields()
         name = clean_name(typed)
         if form.workload is None or not form.requested:
             problems = " ".join(form.problems) or "There is no workload to save."
             raise SavedWorkloadError(f"Fix the calculator's fields first. {problems}")
         enforce(request, "workloads_per_user", key=str(user.id))
         saved = saved_workloads.save_workload(
-            session=session, user_id=user.id, name=name, workload=form.workload
+            session=session, user_id=user.id, name=name, workload=form.workload, source=source
         )
     except SavedWorkloadError as problem:
         return _refused(

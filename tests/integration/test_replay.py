@@ -553,3 +553,30 @@ def test_no_input_gives_a_server_error(client: TestClient, usage: str, alternati
     )
 
     assert response.status_code in (200, 400, 413, 422)
+
+
+CSV_HEADER = "date,model,input_tokens,cached_input_tokens,output_tokens,reasoning_tokens,requests"
+CSV_CELL = st.sampled_from(["", "0", "-1", "1e3", "2026-11-30", "gpt-4o", '"', ",", "9" * 20])
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    log=st.binary(max_size=300)
+    | st.lists(
+        st.lists(CSV_CELL | st.text(max_size=6), min_size=0, max_size=8).map(",".join),
+        max_size=5,
+    ).map(lambda lines: "\n".join([CSV_HEADER, *lines]).encode()),
+    filename=st.sampled_from(["usage.csv", "usage.jsonl", "", "a\u00e9.txt"]),
+)
+def test_no_uploaded_file_gives_a_server_error(
+    client: TestClient, log: bytes, filename: str
+) -> None:
+    response = client.post(
+        "/replay", data={"csrf_token": token(client)}, files={"file": (filename, log)}
+    )
+
+    assert response.status_code in (200, 400, 413, 422)
