@@ -41,8 +41,8 @@ def refusal(address: IPAddress, *, allow_loopback: bool) -> str | None:
         ("unspecified", address.is_unspecified),
         ("link-local", address.is_link_local),
         ("multicast", address.is_multicast),
-        ("private", address.is_private),
         ("reserved", address.is_reserved),
+        ("private", address.is_private),
     ):
         if flagged:
             return f"{address} is a {kind} address"
