@@ -36,6 +36,7 @@ from app.services.accounts import AccountDetailsError, create_user
 from app.services.genai_import import ProgressCallback, import_genai_prices
 from app.services.refresh_metrics import PeriodicRefresh, parse_interval, run_refresh
 from app.services.seed import seed_reference
+from app.services.webhook_delivery import deliver_after_job
 from app.worker_processes import page_cache_note, rate_limit_refusal
 
 console = Console(stderr=True, soft_wrap=True)
@@ -212,13 +213,19 @@ def cmd_db_upgrade(_args: argparse.Namespace) -> int:
     return 0
 
 
-def _with_session(work: Callable[[Session], T]) -> T:
+def _with_session(work: Callable[[Session], T], *, then_deliver: bool = False) -> T:
+    """Run `work` in one committed transaction; `then_deliver`: then send the webhook
+    deliveries it queued (an import's change events), in this process."""
     settings = _load_settings()
     migrate.upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
-        with session_scope(make_session_factory(engine)) as session:
-            return work(session)
+        factory = make_session_factory(engine)
+        with session_scope(factory) as session:
+            result = work(session)
+        if then_deliver:
+            deliver_after_job(factory, settings)
+        return result
     finally:
         engine.dispose()
 
@@ -234,7 +241,8 @@ def cmd_import_genai_prices(_args: argparse.Namespace) -> int:
     """Import or update the catalog from the genai-prices package."""
     with progress_bar("Importing genai-prices") as progress:
         report = _with_session(
-            lambda session: import_genai_prices(session=session, progress=progress)
+            lambda session: import_genai_prices(session=session, progress=progress),
+            then_deliver=True,
         )
     console.print(report.summary())
     return 0
@@ -257,7 +265,8 @@ def cmd_import_models_dev(args: argparse.Namespace) -> int:
         return 2
     with progress_bar("Importing models.dev") as progress:
         report = _with_session(
-            lambda session: import_models_dev(session=session, catalog=catalog, progress=progress)
+            lambda session: import_models_dev(session=session, catalog=catalog, progress=progress),
+            then_deliver=True,
         )
     console.print(report.summary(), markup=False)
     return 0
@@ -360,6 +369,22 @@ def cmd_refresh(_args: argparse.Namespace) -> int:
     return 0 if outcome.succeeded else 1
 
 
+def cmd_deliver(_args: argparse.Namespace) -> int:
+    """Send the webhook deliveries that are due (for cron); exit 1 when any attempt failed."""
+    from app.services.webhook_delivery import deliver_due
+
+    settings = _load_settings()
+    configure_logging(settings.log_level)
+    migrate.upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        report = deliver_due(session_factory=make_session_factory(engine), settings=settings)
+    finally:
+        engine.dispose()
+    console.print(report.summary(), markup=False)
+    return 1 if report.failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line grammar."""
     parser = argparse.ArgumentParser(prog="modelatlas", description=__doc__)
@@ -435,6 +460,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "refresh", help="refresh endpoint metrics and prices from OpenRouter once"
     ).set_defaults(handler=cmd_refresh)
+
+    commands.add_parser(
+        "deliver", help="send the webhook deliveries that are due (retries included)"
+    ).set_defaults(handler=cmd_deliver)
 
     user = commands.add_parser("user", help="manage accounts")
     user_commands = user.add_subparsers(dest="user_command", required=True)

@@ -153,10 +153,40 @@ class Settings(BaseSettings):
     rate_limit_workloads_per_user: str = Field(
         "30/hour", description="Workloads one account may save or rename."
     )
+    rate_limit_watches_per_user: str = Field(
+        "120/hour",
+        description="Watches, feed addresses and webhook changes one account may make.",
+    )
     rate_limit_exports_per_ip: str = Field(
         "60/hour",
         description="Full downloads of `/api/v1/export` one client IP address may make; a "
         "revalidation answered 304 Not Modified does not count.",
+    )
+
+    webhooks_allow_loopback: bool = Field(
+        False,
+        description="Let webhooks post to loopback addresses (127.0.0.1, ::1) and over plain "
+        "http://, for tests and local receivers; private, link-local and other non-public "
+        "addresses stay refused.",
+    )
+    webhook_timeout_seconds: float = Field(
+        5.0, gt=0, le=60, description="Timeout of one webhook delivery attempt, in seconds."
+    )
+    webhook_max_attempts: int = Field(
+        6, ge=1, le=20, description="Attempts per webhook delivery, the first included."
+    )
+    webhook_retry_base_seconds: float = Field(
+        60.0,
+        ge=0,
+        le=86_400,
+        description="Wait before a failed delivery's second attempt; each later wait doubles.",
+    )
+    webhook_disable_after_failures: int = Field(
+        5,
+        ge=1,
+        le=1000,
+        description="Failed attempts in a row after which a webhook is disabled (its owner "
+        "sees why and may enable it again).",
     )
 
     openrouter_base_url: str = Field(

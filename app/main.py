@@ -32,6 +32,7 @@ from app.web import (
     replay,
     site,
     status,
+    watches,
     workloads,
 )
 from app.web.body_limit import BodySizeLimitMiddleware
@@ -131,6 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         export,
         replay,
         workloads,
+        watches,
     ):
         app.include_router(area.router)
     install_error_handlers(app)

@@ -22,15 +22,18 @@ from app.models.metrics import (
     PopularitySignal,
     RefreshRun,
 )
+from app.models.watches import ChangeEvent, FeedToken, Watch, Webhook, WebhookDelivery
 from app.models.workloads import SavedWorkload
 
 __all__ = [
     "Author",
     "BenchmarkScore",
+    "ChangeEvent",
     "Comment",
     "ContentVersion",
     "Endpoint",
     "ExternalId",
+    "FeedToken",
     "JobLease",
     "MetricHour",
     "MetricSample",
@@ -46,4 +49,7 @@ __all__ = [
     "SavedWorkload",
     "User",
     "UserSession",
+    "Watch",
+    "Webhook",
+    "WebhookDelivery",
 ]

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from app.models import Author, Comment, Endpoint, Model, Price, Provider, User
 from app.services.community_page import ModelRef
 from app.services.markdown_render import render_comment
+from app.services.watches import EventEntry
 
 FEED_LIMIT = 50
 
@@ -86,7 +87,7 @@ class CommentEntry:
         return self.edited_at or self.created_at
 
 
-FeedEntry = NewModel | PriceChangeEntry | CommentEntry
+FeedEntry = NewModel | PriceChangeEntry | CommentEntry | EventEntry
 
 
 @dataclass(frozen=True, slots=True)

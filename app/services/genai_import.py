@@ -64,6 +64,7 @@ from app.models import (
 )
 from app.services.author_aliases import AuthorInfo, author_info
 from app.services.catalog_writer import CatalogWriter, fill_blanks
+from app.services.change_events import record_changes, watched_state
 from app.services.genai_facts import record_genai_facts
 from app.services.import_changes import changes_clause
 from app.services.known_providers import (
@@ -199,6 +200,7 @@ def import_genai_prices(
             report.skipped.update(offer.skipped)
     run = RefreshRun(source=SOURCE_NAME, started_at=now, status="running")
     session.add(run)
+    watched_before = watched_state(session)
     report.updated["models merged"] += merge_split_models(session=session, groups=groups)
     writer = _CatalogWriter(session=session, report=report, now=now, groups=groups)
     writer.sync_providers(source)
@@ -219,6 +221,7 @@ def import_genai_prices(
     writer.write_redirects()
     if report.changed:
         refresh_rollups(session=session)
+    record_changes(session=session, before=watched_before, source=SOURCE_NAME, at=now)
     report.seconds = time.perf_counter() - started
     run.status = "ok"
     run.finished_at = utcnow()

@@ -52,6 +52,7 @@ from app.models import Endpoint, Model, Price, Provider, RefreshRun
 from app.models.catalog import ENDPOINT_RETIRED
 from app.services.author_aliases import FIRST_PARTY_PROVIDERS, infer_author
 from app.services.catalog_writer import CatalogWriter, OfferPlace
+from app.services.change_events import record_changes, watched_state
 from app.services.curated_facts import record_curated_facts
 from app.services.import_changes import changes_clause
 from app.services.inferred_facts import record_inferred_facts
@@ -222,6 +223,7 @@ def import_models_dev(
     )
     run = RefreshRun(source=SOURCE_NAME, started_at=now, status="running")
     session.add(run)
+    watched_before = watched_state(session)
     report.updated["models merged"] += merge_respelled_models(session=session)
     if moved := reattribute_models(session=session, provider_slug=catalog_provider_slug):
         report.updated["models moved to their lab"] += moved
@@ -247,6 +249,7 @@ def import_models_dev(
     report.facts_written += record_curated_facts(session=session, seen_at=now)
     if report.changed:
         refresh_rollups(session=session)
+    record_changes(session=session, before=watched_before, source=SOURCE_NAME, at=now)
     report.seconds = time.perf_counter() - started
     run.status = "ok"
     run.finished_at = utcnow()

@@ -129,6 +129,13 @@ NOT_PAGE_CONTENT: Mapping[str, str] = {
     "content_versions": "the counter itself",
     "saved_workloads": "one person's own inputs; shown only in their signed-in parts, "
     "loaded by a request of their own and never remembered",
+    "watches": "one person's watched models; shown only by their watch button and their "
+    "watches page, loaded by a request of their own and never remembered",
+    "change_events": "read by the watchers' private feeds and webhooks only; the public "
+    "pages show the prices, offers and dates themselves",
+    "feed_tokens": "a private feed's key; no page shows it",
+    "webhooks": "one person's webhooks, shown only on their own watches page",
+    "webhook_deliveries": "the webhooks' delivery log, shown only on the owner's watches page",
 }
 
 

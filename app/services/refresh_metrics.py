@@ -71,6 +71,7 @@ from app.models import (
 )
 from app.services.author_aliases import UNKNOWN_AUTHOR, author_from_namespace, infer_author
 from app.services.catalog_writer import CatalogWriter
+from app.services.change_events import record_changes, watched_state
 from app.services.job_lease import (
     LeaseKeeper,
     acquire_lease,
@@ -83,6 +84,7 @@ from app.services.openrouter_facts import record_openrouter_facts
 from app.services.popularity import refresh_popularity
 from app.services.retention import downsample_samples
 from app.services.rollups import refresh_rollups
+from app.services.webhook_delivery import deliver_after_job
 from app.sources.openrouter import (
     MEASUREMENT_WINDOW,
     SOURCE_NAME,
@@ -320,10 +322,12 @@ class _RefreshJob:
 
         with session_scope(self.session_factory) as session:
             self._renew_lease(session)
+            watched_before = watched_state(session)
             writer = _CatalogWriter(
                 session=session, settings=self.settings, counts=self.counts, measured_at=fetched_at
             )
             writer.write(wanted, answers, listed={i for m in models for i in (m.id, m.base_id)})
+            record_changes(session=session, before=watched_before, source=RUN_SOURCE, at=fetched_at)
             self._record(session, RunStatus.OK, None)
         return self._follow_ups()
 
@@ -769,13 +773,15 @@ def _update_details(endpoint: Endpoint, upstream: UpstreamEndpoint) -> None:
 
 
 def run_refresh(settings: Settings) -> RefreshOutcome:
-    """One refresh against the configured OpenRouter and database (the CLI and the scheduler)."""
+    """One refresh against the configured OpenRouter and database (the CLI and the scheduler),
+    then the webhook deliveries it queued."""
     engine = make_engine(settings.database_url)
     try:
+        factory = make_session_factory(engine)
         with OpenRouterSource.from_settings(settings) as source:
-            return refresh_metrics(
-                session_factory=make_session_factory(engine), settings=settings, source=source
-            )
+            outcome = refresh_metrics(session_factory=factory, settings=settings, source=source)
+        deliver_after_job(factory, settings)
+        return outcome
     finally:
         engine.dispose()
 

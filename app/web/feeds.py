@@ -34,16 +34,17 @@ from fastapi import Header, HTTPException, Path, Request
 from fastapi.responses import Response
 
 from app.db import utcnow
+from app.services.community_page import ModelRef
 from app.services.feeds import (
     CommentEntry,
     FeedEntry,
-    FeedModel,
     NewModel,
     PriceChangeEntry,
     model_feed,
     new_models,
     price_changes,
 )
+from app.services.watches import EventEntry, feed_owner, watched_events
 from app.web.api_schemas import PAGE_UNAVAILABLE, page_error
 from app.web.deps import SessionDep
 from app.web.etags import IfNoneMatch, etag_matches
@@ -59,6 +60,8 @@ SITE_NAME = "Model Atlas"
 FEED_ID_YEAR = "2026"
 # Clients may keep a feed this long before asking again (then revalidate with the ETag).
 FEED_CACHE_CONTROL = "public, max-age=300"
+# A private feed is one person's: no shared cache may keep it.
+PRIVATE_FEED_CACHE_CONTROL = "private, max-age=300"
 
 # Everything outside XML 1.0's Char production: no escape can represent these.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -162,6 +165,37 @@ def model_feed_route(
     return feed.response(found.entries, _Conditions(if_none_match, if_modified_since))
 
 
+@router.get(
+    "/feeds/watched/{token}.atom",
+    name="feeds.watched",
+    response_class=AtomResponse,
+    include_in_schema=False,
+)
+def watched_feed(
+    request: Request,
+    token: str,
+    session: SessionDep,
+    if_none_match: IfNoneMatch = None,
+    if_modified_since: IfModifiedSince = None,
+) -> Response:
+    """One person's watched models' changes, at the secret address only they were given.
+
+    An unknown or revoked token is 404, the same answer whichever it is.
+    """
+    owner = feed_owner(session=session, token=token)
+    if owner is None:
+        raise HTTPException(404, "There is no feed at this address.")
+    entries = watched_events(session=session, user_id=owner)
+    feed = _Feed(
+        request,
+        f"watched/{owner}",
+        "Model Atlas: your watched models",
+        str(request.url_for("watches.page")),
+        cache_control=PRIVATE_FEED_CACHE_CONTROL,
+    )
+    return feed.response(entries, _Conditions(if_none_match, if_modified_since))
+
+
 @dataclass(frozen=True)
 class _Conditions:
     """The client's conditional request headers."""
@@ -181,8 +215,10 @@ class _Feed:
         alternate: str,
         *,
         empty_updated: datetime | None = None,
+        cache_control: str = FEED_CACHE_CONTROL,
     ) -> None:
         self.request = request
+        self.cache_control = cache_control
         self.host = request.base_url.hostname or "localhost"
         self.key = key
         self.title = title
@@ -197,7 +233,7 @@ class _Feed:
         headers = {
             "ETag": etag,
             "Last-Modified": format_datetime(updated.astimezone(UTC), usegmt=True),
-            "Cache-Control": FEED_CACHE_CONTROL,
+            "Cache-Control": self.cache_control,
         }
         if _not_modified(conditions, etag, updated):
             return Response(status_code=304, headers=headers)
@@ -226,6 +262,8 @@ class _Feed:
             self._new_model(element, entry)
         elif isinstance(entry, PriceChangeEntry):
             self._price_change(element, entry)
+        elif isinstance(entry, EventEntry):
+            self._event(element, entry)
         else:
             self._comment(element, entry)
 
@@ -262,6 +300,19 @@ class _Feed:
             type="text",
         )
 
+    def _event(self, element: ET.Element, entry: EventEntry) -> None:
+        self._identity(element, f"event/{entry.id}", entry.at)
+        title, anchor = _event_title(entry)
+        _text(element, "title", title)
+        _text(element, "updated", _rfc3339(entry.at))
+        _link(element, _page_url(self.request, entry.model) + anchor)
+        _text(
+            element,
+            "summary",
+            f"{title}. Seen by the {entry.source} import on {iso_date(entry.at)}.",
+            type="text",
+        )
+
     def _comment(self, element: ET.Element, entry: CommentEntry) -> None:
         self._identity(element, f"comment/{entry.id}", entry.created_at)
         who = entry.author_name or "deleted user"
@@ -277,6 +328,33 @@ class _Feed:
         _text(element, "id", f"tag:{self.host},{iso_date(at)}:{key}")
 
 
+def _event_title(entry: EventEntry) -> tuple[str, str]:
+    """What a change event says, and the section of the model page it links to."""
+    details, name = entry.details, entry.model.name
+    offer = details.get("provider_name", "")
+    if details.get("variant"):
+        offer = f"{offer} ({details['variant']})"
+    if entry.kind == "price_changed":
+        tier = "" if details["tier"] == "standard" else f" ({details['tier']} tier)"
+        before, after = details.get("before") or {}, details.get("after") or {}
+        moves = ", ".join(
+            f"{column} {_move(_decimal(before.get(column)), _decimal(after.get(column)))}"
+            for column in ("input", "output")
+        )
+        return f"{name} at {offer}{tier}: {moves} per 1M tokens", "#price-history"
+    if entry.kind == "offer_added":
+        return f"{name}: new offer at {offer}", "#providers"
+    if entry.kind == "offer_removed":
+        return f"{name}: no longer offered at {offer}", "#providers"
+    if entry.kind == "deprecation_set":
+        return f"{name}: deprecation date set to {details['deprecates_at']}", ""
+    return f"{name}: status {details.get('before')} → {details.get('after')}", ""
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
 def _text(parent: ET.Element, tag: str, text: str, **attributes: str) -> ET.Element:
     """A child element holding `text`, stripped of what XML 1.0 cannot hold (escaped on output)."""
     element = ET.SubElement(parent, tag, attributes)
@@ -288,7 +366,7 @@ def _link(parent: ET.Element, href: str) -> None:
     ET.SubElement(parent, "link", rel="alternate", type="text/html", href=href)
 
 
-def _page_url(request: Request, model: FeedModel) -> str:
+def _page_url(request: Request, model: ModelRef) -> str:
     return str(
         request.url_for("models.page", author_slug=model.author_slug, model_slug=model.model_slug)
     )

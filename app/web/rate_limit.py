@@ -41,6 +41,7 @@ RULE_MESSAGES = {
     "comments_per_user": "You are commenting faster than this site allows.",
     "ratings_per_user": "You are rating faster than this site allows.",
     "workloads_per_user": "You are saving workloads faster than this site allows.",
+    "watches_per_user": "You are changing watches and webhooks faster than this site allows.",
     "exports_per_ip": "Too many full exports were downloaded from your network.",
 }
 
