@@ -103,8 +103,9 @@ def _load_settings() -> Settings:
 
 # How long uvicorn's supervisor waits for a worker to answer its ping before it kills the worker
 # as hung and starts another. A new worker answers only once its interpreter has started and
-# imported this command's modules: uvicorn's 5 s default was seen to pass on a busy machine
-# (11 s), killing a worker that was merely starting, whose replacement may be just as slow.
+# imported this command's modules, which on a busy machine can take longer than uvicorn's
+# 5 s default: the supervisor would kill a worker that is merely starting, and its
+# replacement may be just as slow.
 # The ping is answered by a thread of its own, so a worker busy serving still answers at once;
 # only a stuck process waits this long.
 WORKER_HEALTHCHECK_SECONDS = 60

@@ -4,9 +4,8 @@ OpenRouter clients ask for every model at once, so the whole list is read in
 three queries whatever its size (models, modalities, endpoints with their
 provider and current price) and assembled in memory; one model's endpoints
 take the same queries narrowed to it. The queries select plain columns into
-small frozen records rather than ORM objects: for the ~1,100-model catalog
-that is about three times faster (measured: ~25 ms against ~75 ms before
-garbage collection, which ORM objects make several times worse).
+small frozen records rather than ORM objects, which cost several times as
+much to build for the whole catalog and make garbage collection slower still.
 
 Choices that decide what a client sees — which offer sets a model's price,
 when a model counts as created — are made here; turning them into

@@ -8,15 +8,15 @@ the page never fails. Querying reads only the per-model rollup columns
 modality and provider, so a page costs the same few statements whatever the
 filters: a COUNT, then the page of models with their labs and modalities.
 
-Two things are done once rather than on every request, as they cost more than
-running the search (about half of a page before). The lab and provider lists
+Two things are done once rather than on every request, as done each time they
+would cost more than running the search. The lab and provider lists
 of the filter dropdowns (which also say which `author`/`provider` values are
 valid) depend only on catalog data, so they are remembered per catalog
 version by the request's snapshot (see `services.snapshot`). And the
 statements are built once per shape of search (how many words, which
 filters, which sort) with bound parameters for the values, the way
 `services.sessions` keeps its session lookup: building them (and their cache
-keys) each time cost nearly as much as SQLite took to run them. The search
+keys) each time costs nearly as much as running them. The search
 itself runs every time.
 
 Without an explicit `sort`, models are listed by how many providers serve
@@ -88,7 +88,7 @@ _TOKEN_UNITS = {"": 1, "k": 1_000, "m": 1_000_000}
 _TRUE_WORDS = frozenset({"1", "on", "true", "yes"})
 _FALSE_WORDS = frozenset({"0", "off", "false", "no"})
 # Search shapes whose statements are kept: a few hundred cover every filter combination
-# people use; an odd one is rebuilt (and costs what every search cost before).
+# people use; an odd one is rebuilt, at the cost of building its statement again.
 STATEMENT_CACHE_SIZE = 256
 _LIKE_ESCAPE = "/"
 

@@ -150,7 +150,7 @@ def current_version(session: Session, counter: str = PAGES) -> int:
 
 
 # Built once from table columns (a Core statement): signed-in page views read the
-# counter on every request, and building the ORM statement took five times as long.
+# counter on every request, and building an ORM statement costs several times as much.
 _versions = ContentVersion.__table__.c
 _VERSIONS = {
     counter: select(_versions.version).where(_versions.name == counter)

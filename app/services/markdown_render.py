@@ -75,7 +75,7 @@ def render_comment(markdown: str) -> Markup:
     """The HTML of a comment's body, safe to put in any page as it is.
 
     Remembered by body text: the output depends on nothing else, and parsing
-    plus sanitizing a page of twenty comments was the model page's largest
-    single cost (2 ms of every render, measured).
+    plus sanitizing a page of twenty comments would otherwise be the model
+    page's largest single cost.
     """
     return Markup(_sanitizer.clean(_markdown.render(markdown)))  # noqa: S704 - sanitized above

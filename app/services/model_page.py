@@ -482,9 +482,9 @@ def _load_stored(
 
 
 # The statements are built once, here, with bound parameters: building one
-# as deep as the endpoints query took longer than running it. They select
+# as deep as the endpoints query costs more than running it. They select
 # table columns (`__table__.c`), which SQLAlchemy runs as Core statements,
-# skipping the ORM's result machinery (a third of each statement's cost).
+# skipping the ORM's result machinery, a large part of each statement's cost.
 _model = Model.__table__.c
 _author = Author.__table__.c
 _popularity_signal = PopularitySignal.__table__.c

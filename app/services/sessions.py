@@ -72,7 +72,7 @@ def create_session(
     return IssuedSession(token=token, row=row)
 
 
-# Built once: every signed-in request runs it, and building it took as long as running it.
+# Built once: every signed-in request runs it, and building it costs as much as running it.
 _SESSION_BY_TOKEN = (
     select(UserSession)
     .join(UserSession.user)

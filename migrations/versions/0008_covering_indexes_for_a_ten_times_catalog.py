@@ -9,8 +9,8 @@ Both read many rows by design, and were reading them from the table:
 - The catalog's search words match anywhere in a model's name or slug (LIKE
   '%word%'), which no B-tree index can seek, so a search reads every model
   its other filters let through. Through the index on `context_window` alone
-  each of those rows was fetched from the table, descriptions and all: at ten
-  times today's catalog the search grew past its 10 ms. The new index holds
+  each of those rows was fetched from the table, descriptions and all, so the
+  search slowed in step with the catalog's size. The new index holds
   every column the search's count and page read (filters, shown figures,
   sort keys). It starts with `context_window`, so it serves everything the
   index it replaces served (the minimum-context filter, the context sort).
