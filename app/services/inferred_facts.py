@@ -12,8 +12,12 @@ ranks with "inferred" (below every source that states the fact, see
   model: those serve repositories of the Hub by their `org/name` id, so the
   weights are published there.
 - `dated-id` — the release date a snapshot's id carries
-  (`gpt-4o-2024-08-06`, `claude-3-5-sonnet-20241022`): labs name a snapshot
-  after the day they release it.
+  (`gpt-4o-2024-08-06`, `claude-3-5-sonnet-20241022`, and Zhipu's and
+  ByteDance's six-digit `glm-4-flashx-250414`): labs name a snapshot after the
+  day they release it. A four-digit number (`-0528`, `-2411`) lacks the year
+  or the day, and the undated model's date cannot supply the year (an undated
+  id often names the newest snapshot, released after older ones), so it
+  gives nothing.
 
 A model whose fact a rule no longer infers loses that fact (the rule states
 None), so the inferences follow the catalog; unchanged ones write nothing.
@@ -45,6 +49,8 @@ DATED_ID_SOURCE = "inferred:dated-id"
 # Hugging Face's own provider and its inference partners, as the catalog names them.
 _HF_PROVIDER = re.compile(r"^huggingface(-.+)?$")
 _HF_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+# A YYMMDD snapshot date (`glm-4-flashx-250414`, `doubao-seed-1-6-250615`), from 2023 on.
+_SIX_DIGIT_DATE = re.compile(r"-(?P<date>2[3-9](?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))$")
 
 
 @dataclass(frozen=True)
@@ -100,12 +106,14 @@ def serves_hf_repo(provider_slug: str, provider_model_id: str) -> bool:
 
 
 def dated_release(model_id: str) -> date | None:
-    """The date a snapshot id ends with (`-2024-08-06`, `-20241022`), else None.
+    """The date a snapshot id ends with (`-2024-08-06`, `-20241022`, `-250414`), else None.
 
     Labs date a snapshot by the day it was fixed, which is its release day or
     a few days before (Claude Sonnet 4, `-20250514`, came out on 22 May).
     """
     found = merge_key(model_id).date
+    if found is None and (short := _SIX_DIGIT_DATE.search(model_id)):
+        found = f"20{short['date']}"
     if found is None or len(found) != 8:
         return None
     try:

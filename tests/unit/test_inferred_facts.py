@@ -81,6 +81,12 @@ def test_only_a_hugging_face_inference_provider_serving_a_hub_repo_implies_open_
         ("gemini-2.0-flash-001", None),
         ("deepseek-r1-0528", None),
         ("gpt-4o", None),
+        ("glm-4-flashx-250414", date(2025, 4, 14)),
+        ("doubao-seed-1-6-250615", date(2025, 6, 15)),
+        ("qwen3-4b-instruct-2507", None),  # year and month, no day
+        ("model-251301", None),  # no thirteenth month
+        ("model-251131", None),  # no 31 November
+        ("llama-3-sonar-128000", None),
     ],
 )
 def test_a_snapshot_id_gives_its_date_and_nothing_else_does(
