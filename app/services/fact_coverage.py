@@ -101,7 +101,7 @@ class CoverageReport:
         spread = ", ".join(f"{n}: {counts[n]}" for n in sorted(counts))
         worst = ", ".join(f"{label} {n}" for label, n in self.not_known_facts.most_common(6))
         return [
-            f'"Not known" facts per page: median {median(self.not_known)}, '
+            f'"Not known" facts per page: median {median(self.not_known):g}, '
             f"max {max(self.not_known)}",
             f"  pages by count ({spread})",
             f"  most often not known: {worst}" if worst else "  most often not known: none",

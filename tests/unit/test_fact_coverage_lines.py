@@ -36,9 +36,15 @@ def test_the_not_known_lines_give_median_spread_and_most_frequent_facts() -> Non
 
     tail = report.lines()[-3:]
 
-    assert tail[0] == '"Not known" facts per page: median 2.0, max 5'
+    assert tail[0] == '"Not known" facts per page: median 2, max 5'
     assert tail[1] == "  pages by count (0: 1, 1: 1, 3: 1, 5: 1)"
     assert tail[2] == "  most often not known: license 3, reasoning 2, weights 1"
+
+
+def test_a_median_between_two_counts_keeps_its_half() -> None:
+    assert (
+        _report(not_known=[1, 2]).lines()[-3].startswith('"Not known" facts per page: median 1.5,')
+    )
 
 
 def test_without_pages_measured_there_is_no_not_known_line() -> None:
