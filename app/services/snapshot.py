@@ -1,25 +1,19 @@
 """One request's view of the content versions: what it computes is remembered under them.
 
-A page the page cache cannot serve is rendered from the database, and most of
-what it computes depends on nothing but stored content. The snapshot remembers
-that in the app's memos (`services.computed_memo`): `remember(key, compute)`
-gives the value remembered for `key` under the content version its
-transaction sees, or computes and remembers it. Services and routes take the
+`remember(key, compute)` gives the value remembered for `key` under the
+content version the session's transaction sees, or computes and remembers it
+(`services.computed_memo` says why that is safe). Services and routes take the
 snapshot, not a memo and a version: which memo, which counter and when it is
 read are decided here, once.
 
-The versions are read once per transaction, both counters in one statement,
-before the first value remembered under them is computed (a value computed
-before its version was read could be older than the version it would be kept
-under), and read again in a new transaction (a route that commits and goes on).
-A caller that must read something anyway can have it read in the same
-statement (`read`). With the memos off nothing is read and everything computed.
+The versions (both counters, one statement) are read once per transaction,
+before the first value remembered under them is computed, and again in a new
+transaction; `read` has them read along with a statement the caller runs
+anyway. With the memos off nothing is read and everything computed.
 
-Which counter: by default the pages version, which every write pages show
-moves; `catalog_only=True` for what is computed from catalog data alone, kept
-under the catalog version, so that a rating or a comment leaves it remembered.
-Nothing is remembered from a transaction that has written page content and not
-committed (`ComputedMemo.get`).
+The pages version, which every write pages show moves, is the default;
+`catalog_only=True` keeps what is computed from catalog data alone under the
+catalog version, so a rating or a comment leaves it remembered.
 """
 
 from collections.abc import Callable, Hashable
