@@ -33,7 +33,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
 ]
-SERVER_START_TIMEOUT_SECONDS = 90
+# Generous: the first start imports both catalogs while the other test process keeps the
+# same cores busy, and a PostgreSQL server shares them too.
+SERVER_START_TIMEOUT_SECONDS = 180
 FAILED_CALL = pytest.StashKey[bool]()
 
 
