@@ -124,7 +124,15 @@ class Workload:
         )
 
     def without_reasoning(self) -> "Workload":
-        """The same workload for a model that does not produce reasoning tokens."""
+        """The same workload for a model that does not produce reasoning tokens.
+
+        The same object each time (itself when it sends none), so what it works out once
+        (`billed_tokens`) is worked out once for all the models that do not reason.
+        """
+        return self._without_reasoning if self.reasoning_tokens else self
+
+    @cached_property
+    def _without_reasoning(self) -> "Workload":
         return Workload(
             requests=self.requests,
             input_tokens=self.input_tokens,

@@ -118,3 +118,14 @@ def test_the_monthly_cost_alone_is_the_estimates_monthly_total(
     workload: Workload, sheet: PriceSheet
 ) -> None:
     assert monthly_cost(workload, sheet) == estimate(workload, sheet).per_month
+
+
+@given(workloads(), price_sheets(), price_sheets())
+def test_one_workload_priced_on_several_sheets_costs_each_its_own_total(
+    workload: Workload, first: PriceSheet, second: PriceSheet
+) -> None:
+    """What a workload works out once (its billed tokens) carries nothing of a sheet over."""
+    costs = [monthly_cost(workload, sheet) for sheet in (first, second, first)]
+
+    totals = [estimate(workload, sheet).per_month for sheet in (first, second, first)]
+    assert costs == totals
