@@ -9,6 +9,7 @@ import copy
 import hashlib
 import hmac
 import json
+import logging
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -539,3 +540,19 @@ def test_deleting_the_account_deletes_its_watches_feed_and_webhooks(
     with catalog_factory() as session:
         for table in (Watch, FeedToken, Webhook):
             assert session.scalars(select(table).where(table.user_id == owner)).all() == []
+
+
+def test_the_request_log_leaves_the_feed_token_out(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = sign_up(client)
+    made = client.post("/account/watches/feed", data={"csrf_token": token})
+    path = urlsplit(find(parse(made), "#feed-url")["value"]).path
+    secret = path.removeprefix("/feeds/watched/").removesuffix(".atom")
+
+    with caplog.at_level(logging.INFO, logger="app.requests"):
+        assert client.get(path).status_code == 200
+
+    lines = [record.getMessage() for record in caplog.records if record.name == "app.requests"]
+    assert any('"/feeds/watched/[redacted]"' in line for line in lines)
+    assert not any(secret in line for line in lines)
