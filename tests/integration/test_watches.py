@@ -44,6 +44,7 @@ from tests.support.app_clients import app_client
 from tests.support.auth import PASSWORD, htmx_headers, other_client, sign_up, unique_email
 from tests.support.community_pages import find, parse
 from tests.support.page_text import text_of
+from tests.support.query_counts import QueryCounter
 from tests.support.webhook_receiver import webhook_receiver
 
 MODEL = "mistral/mistral-small-2603"
@@ -556,3 +557,16 @@ def test_the_request_log_leaves_the_feed_token_out(
     lines = [record.getMessage() for record in caplog.records if record.name == "app.requests"]
     assert any('"/feeds/watched/[redacted]"' in line for line in lines)
     assert not any(secret in line for line in lines)
+
+
+def test_an_anonymous_visitors_button_costs_no_query(
+    client: TestClient, count_queries: QueryCounter
+) -> None:
+    client.get("/")  # the app's first request reads what it caches for later ones
+    count_queries.statements.clear()
+
+    response = client.get(f"{MODEL_PATH}/watch", headers=htmx_headers())
+
+    assert response.status_code == 200
+    assert find(parse(response), "#watch-model a")["href"] == f"/login?next={MODEL_PATH}"
+    assert [s for s in count_queries.statements if "SAVEPOINT" not in s] == []
