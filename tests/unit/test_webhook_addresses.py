@@ -24,7 +24,8 @@ from app.services.webhooks import WebhookError, clean_url
         ("169.254.169.254", "link-local"),
         ("fe80::1", "link-local"),
         ("224.0.0.1", "multicast"),
-        ("0.0.0.0", "unspecified")("240.0.0.1", "reserved"),  # noqa: S104 - an address judged, not bound,
+        ("0.0.0.0", "unspecified"),  # noqa: S104 - an address judged, not bound
+        ("240.0.0.1", "reserved"),
         ("fc00::1", "private"),
         ("::ffff:10.0.0.1", "private"),
         ("100.64.0.1", "not a public"),
