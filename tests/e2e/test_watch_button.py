@@ -4,11 +4,13 @@ The button arrives by htmx into a slot that is the same for every visitor;
 clicking it swaps in the other state without a page load.
 """
 
+import re
 import uuid
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.support.axe import assert_accessible
 from tests.support.served_app import LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -37,3 +39,27 @@ def test_watch_then_unwatch_a_model_in_place(live_server: LiveServer, page: Page
     expect(slot.get_by_role("status")).to_have_text("Not watching.")
     assert page.evaluate("window.modelAtlasTestDocument") == "model page"
     assert problems == []
+
+
+def test_the_watches_page_with_a_feed_and_a_webhook_is_accessible(
+    live_server: LiveServer, page: Page
+) -> None:
+    page.goto(live_server.url(f"/signup?next={MODEL_PATH}"))
+    page.get_by_label("Email").fill(f"{uuid.uuid4().hex[:10]}@example.com")
+    page.get_by_label("Display name").fill("Hooked")
+    page.get_by_label("Password").fill("a long and unusual passphrase")
+    page.get_by_role("button", name="Create account").click()
+    page.locator("#watch-model").get_by_role("button", name="Watch Mistral Small 4").click()
+    expect(page.locator("#watch-model").get_by_role("status")).to_contain_text("Watching")
+
+    page.locator("#watch-model").get_by_role("link", name="Your watches").click()
+    page.get_by_role("button", name="Turn the feed on").click()
+    expect(page.get_by_label("Feed address (shown only now)")).to_have_value(
+        re.compile(r"/feeds/watched/[\w-]{40,}\.atom$")
+    )
+    page.get_by_label("Add a webhook (https:// address)").fill("https://hooks.example.com/in")
+    page.get_by_role("button", name="Add webhook").click()
+
+    expect(page.get_by_label("Secret (shown only now)")).to_have_value(re.compile("^whsec_"))
+    expect(page.locator("#watched-models")).to_contain_text("Mistral Small 4")
+    assert_accessible(page, "the watches page with a feed and a webhook")
