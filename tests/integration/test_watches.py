@@ -34,6 +34,7 @@ from app.models import (
     Webhook,
     WebhookDelivery,
 )
+from app.services import watches
 from app.services.change_events import record_changes, watched_state
 from app.services.genai_import import import_genai_prices
 from app.services.model_redirects import merge_models
@@ -570,3 +571,19 @@ def test_an_anonymous_visitors_button_costs_no_query(
     assert response.status_code == 200
     assert find(parse(response), "#watch-model a")["href"] == f"/login?next={MODEL_PATH}"
     assert [s for s in count_queries.statements if "SAVEPOINT" not in s] == []
+
+
+def test_watching_more_models_than_allowed_is_refused(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(watches, "MAX_WATCHES_PER_USER", 1)
+    token = sign_up(client)
+    watch(client, token)
+
+    refused = client.post(
+        "/models/openai/gpt-4o/watch", data={"watch": "1"}, headers=htmx_headers(token)
+    )
+
+    assert refused.status_code == 409
+    assert "up to 1 models" in text_of(find(parse(refused), "#watch-model [role=alert]"))
+    assert text_of(find(parse(refused), ".watch-button")).startswith("Watch")
