@@ -7,7 +7,9 @@ address, API id and calculator link given out keeps working: the model page
 answers 301, the API and the calculator read the old id as the canonical one.
 
 Community data moves with the model. Comments all move; a person who rated
-both models keeps one rating (one per person still holds), the newest.
+both models keeps one rating (one per person still holds), the newest. A
+watch moves too (someone watching both keeps one), with the change events,
+so a merge never silently ends a watch.
 """
 
 from collections.abc import Sequence
@@ -18,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.models import (
     BenchmarkScore,
+    ChangeEvent,
     Comment,
     Endpoint,
     ExternalId,
@@ -26,6 +29,7 @@ from app.models import (
     ModelRedirect,
     PopularitySignal,
     Rating,
+    Watch,
 )
 from app.services.rollups import refresh_rollups
 
@@ -64,7 +68,8 @@ def merge_models(*, session: Session, old: Model, canonical: Model) -> None:
     _move_unique(session, ModelModality, old_id, new_id, ("direction", "modality"))
     _move_unique(session, BenchmarkScore, old_id, new_id, ("benchmark", "source"))
     _move_unique(session, PopularitySignal, old_id, new_id, ("source",))
-    for table in (Comment, ExternalId, ModelRedirect):
+    _move_unique(session, Watch, old_id, new_id, ("user_id",))
+    for table in (Comment, ExternalId, ModelRedirect, ChangeEvent):
         session.execute(
             update(table)
             .where(table.model_id == old_id)
@@ -108,7 +113,7 @@ def _move_ratings(session: Session, old_id: int, new_id: int) -> None:
     session.flush()
 
 
-_UniquePerModel = TypeVar("_UniquePerModel", ModelModality, BenchmarkScore, PopularitySignal)
+_UniquePerModel = TypeVar("_UniquePerModel", ModelModality, BenchmarkScore, PopularitySignal, Watch)
 
 
 def _move_unique(

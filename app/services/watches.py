@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -60,8 +60,8 @@ def watch(*, session: Session, user_id: int, model_id: int) -> None:
     """Watch the model (watching it again changes nothing)."""
     if is_watching(session=session, user_id=user_id, model_id=model_id):
         return
-    count = len(session.scalars(select(Watch.model_id).where(Watch.user_id == user_id)).all())
-    if count >= MAX_WATCHES_PER_USER:
+    count = session.scalar(select(func.count()).select_from(Watch).where(Watch.user_id == user_id))
+    if (count or 0) >= MAX_WATCHES_PER_USER:
         raise WatchLimitError(f"You can watch up to {MAX_WATCHES_PER_USER} models.")
     try:
         with session.begin_nested():

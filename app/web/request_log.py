@@ -19,6 +19,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = logging.getLogger("app.requests")
 
+# Paths whose last part is a secret (a private feed's token): logged without it, so a log
+# that is shipped or shared hands out no one's feed.
+SECRET_PATH_PREFIXES = ("/feeds/watched/",)
+REDACTED = "[redacted]"
+
+
+def logged_path(path: str) -> str:
+    """The path as the log shows it: a secret's place kept, the secret itself left out."""
+    for prefix in SECRET_PATH_PREFIXES:
+        if path.startswith(prefix):
+            return prefix + REDACTED
+    return path
+
 
 class RequestLogMiddleware:
     """Log each HTTP request once it has been answered."""
@@ -48,7 +61,7 @@ class RequestLogMiddleware:
                     {
                         "event": "request",
                         "method": scope["method"],
-                        "path": scope["path"],
+                        "path": logged_path(scope["path"]),
                         "status": facts["status"],
                         "ms": round((time.perf_counter() - started) * 1000, 2),
                         "bytes": facts["bytes"],

@@ -100,10 +100,26 @@ def watch_button(
     htmx: HtmxDep,
     user: CurrentUserDep,
 ) -> Response:
-    """This visitor's watch button: the fragment for htmx, else a page with the form."""
+    """This visitor's watch button: the fragment for htmx, else a page with the form.
+
+    Every anonymous view of a model page asks for it, so an anonymous visitor's
+    sign-in link is answered from the address alone, without a query.
+    """
+    if user is None:
+        if not htmx:
+            raise SignInRequired
+        mark_private(request)
+        model_url = request.url_for(
+            "models.page", author_slug=author_slug, model_slug=model_slug
+        ).path
+        return templates.TemplateResponse(
+            request,
+            "watches/button.html",
+            {"user": None, "model_url": model_url},
+            block_name="button",
+            headers={"Vary": "HX-Request, Cookie"},
+        )
     model = _model_or_404(session, author_slug, model_slug)
-    if user is None and not htmx:
-        raise SignInRequired
     return _button(request, session, templates, user, model, htmx=htmx)
 
 

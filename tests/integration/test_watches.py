@@ -9,6 +9,7 @@ import copy
 import hashlib
 import hmac
 import json
+import logging
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -22,16 +23,29 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
-from app.models import ChangeEvent, Endpoint, Model, Price, User, Webhook, WebhookDelivery
+from app.models import (
+    ChangeEvent,
+    Endpoint,
+    FeedToken,
+    Model,
+    Price,
+    User,
+    Watch,
+    Webhook,
+    WebhookDelivery,
+)
+from app.services import watches
 from app.services.change_events import record_changes, watched_state
 from app.services.genai_import import import_genai_prices
+from app.services.model_redirects import merge_models
 from app.services.webhook_delivery import SIGNATURE_HEADER, DeliveryReport, deliver_due
 from app.services.webhooks import enable_webhook
 from app.sources.genai_prices import default_providers
 from tests.support.app_clients import app_client
-from tests.support.auth import htmx_headers, sign_up, unique_email
+from tests.support.auth import PASSWORD, htmx_headers, other_client, sign_up, unique_email
 from tests.support.community_pages import find, parse
 from tests.support.page_text import text_of
+from tests.support.query_counts import QueryCounter
 from tests.support.webhook_receiver import webhook_receiver
 
 MODEL = "mistral/mistral-small-2603"
@@ -478,3 +492,98 @@ def test_loopback_is_refused_without_the_setting(
     assert receiver.received == []
     [delivery] = delivery_rows(catalog_factory, webhook_id)
     assert delivery.error == "Refused: only https:// addresses are posted to."
+
+
+# --- what happens to watches with their model or their owner --------------------------------
+
+
+def test_a_merged_models_watchers_watch_the_model_it_became(
+    client: TestClient, catalog_factory: sessionmaker[Session]
+) -> None:
+    email, both_email = unique_email(), unique_email()
+    watch(client, sign_up(client, email=email), "openai/gpt-4o-mini")
+    both = other_client(client)
+    both_token = sign_up(both, email=both_email)
+    for slug in ("openai/gpt-4o-mini", "openai/gpt-4o"):
+        watch(both, both_token, slug)
+    with catalog_factory() as session:
+        old = session.scalars(select(Model).where(Model.slug == "openai/gpt-4o-mini")).one()
+        canonical = session.scalars(select(Model).where(Model.slug == "openai/gpt-4o")).one()
+        canonical_id = canonical.id
+
+        merge_models(session=session, old=old, canonical=canonical)
+        session.commit()
+
+    with catalog_factory() as session:
+        for who in (email, both_email):
+            watched = session.scalars(
+                select(Watch.model_id).where(Watch.user_id == user_id(catalog_factory, who))
+            ).all()
+            assert watched == [canonical_id]
+
+
+def test_deleting_the_account_deletes_its_watches_feed_and_webhooks(
+    hook_client: TestClient, catalog_factory: sessionmaker[Session]
+) -> None:
+    email = unique_email()
+    token = sign_up(hook_client, email=email)
+    watch(hook_client, token)
+    hook_client.post("/account/watches/feed", data={"csrf_token": token})
+    add_webhook(hook_client, token, "https://hooks.example.test/in")
+    owner = user_id(catalog_factory, email)
+
+    deleted = hook_client.post(
+        "/account/delete",
+        data={"csrf_token": token, "password": PASSWORD},
+        follow_redirects=False,
+    )
+
+    assert deleted.status_code == 303
+    with catalog_factory() as session:
+        for table in (Watch, FeedToken, Webhook):
+            assert session.scalars(select(table).where(table.user_id == owner)).all() == []
+
+
+def test_the_request_log_leaves_the_feed_token_out(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = sign_up(client)
+    made = client.post("/account/watches/feed", data={"csrf_token": token})
+    path = urlsplit(find(parse(made), "#feed-url")["value"]).path
+    secret = path.removeprefix("/feeds/watched/").removesuffix(".atom")
+
+    with caplog.at_level(logging.INFO, logger="app.requests"):
+        assert client.get(path).status_code == 200
+
+    lines = [record.getMessage() for record in caplog.records if record.name == "app.requests"]
+    assert any('"/feeds/watched/[redacted]"' in line for line in lines)
+    assert not any(secret in line for line in lines)
+
+
+def test_an_anonymous_visitors_button_costs_no_query(
+    client: TestClient, count_queries: QueryCounter
+) -> None:
+    client.get("/")  # the app's first request reads what it caches for later ones
+    count_queries.statements.clear()
+
+    response = client.get(f"{MODEL_PATH}/watch", headers=htmx_headers())
+
+    assert response.status_code == 200
+    assert find(parse(response), "#watch-model a")["href"] == f"/login?next={MODEL_PATH}"
+    assert [s for s in count_queries.statements if "SAVEPOINT" not in s] == []
+
+
+def test_watching_more_models_than_allowed_is_refused(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(watches, "MAX_WATCHES_PER_USER", 1)
+    token = sign_up(client)
+    watch(client, token)
+
+    refused = client.post(
+        "/models/openai/gpt-4o/watch", data={"watch": "1"}, headers=htmx_headers(token)
+    )
+
+    assert refused.status_code == 409
+    assert "up to 1 models" in text_of(find(parse(refused), "#watch-model [role=alert]"))
+    assert text_of(find(parse(refused), ".watch-button")).startswith("Watch")

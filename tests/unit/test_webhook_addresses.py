@@ -2,6 +2,7 @@
 
 import ipaddress
 
+import httpx
 import pytest
 
 from app.services.webhook_addresses import (
@@ -9,7 +10,7 @@ from app.services.webhook_addresses import (
     refusal,
     resolve_public,
 )
-from app.services.webhook_delivery import signature
+from app.services.webhook_delivery import send, signature
 from app.services.webhooks import WebhookError, clean_url
 
 
@@ -24,7 +25,8 @@ from app.services.webhooks import WebhookError, clean_url
         ("169.254.169.254", "link-local"),
         ("fe80::1", "link-local"),
         ("224.0.0.1", "multicast"),
-        ("0.0.0.0", "unspecified")("240.0.0.1", "reserved"),  # noqa: S104 - an address judged, not bound,
+        ("0.0.0.0", "unspecified"),  # noqa: S104 - an address judged, not bound
+        ("240.0.0.1", "reserved"),
         ("fc00::1", "private"),
         ("::ffff:10.0.0.1", "private"),
         ("100.64.0.1", "not a public"),
@@ -101,3 +103,45 @@ def test_the_signature_is_hmac_sha256_of_timestamp_dot_body() -> None:
     expected = "38877139021993b830af32feea6e18a8da83eb2f6e49ee50bd9e4cf4ca4d3789"
 
     assert signature("whsec_test", 1_700_000_000, b'{"a":1}') == (f"t=1700000000,sha256={expected}")
+
+
+def test_a_send_goes_to_the_checked_address_with_the_names_host_and_sni() -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(204)
+
+    with httpx.Client(transport=httpx.MockTransport(answer)) as client:
+        outcome = send(
+            client=client,
+            url="https://hooks.example.com:8443/in?x=1",
+            body=b"{}",
+            headers={"X-Test": "1"},
+            allow_loopback=False,
+            resolver=lambda host, port: ["2606:4700::1111", "93.184.216.34"],
+        )
+
+    [request] = seen
+    assert outcome.delivered and outcome.status_code == 204
+    assert str(request.url) == "https://[2606:4700::1111]:8443/in?x=1"
+    assert request.headers["host"] == "hooks.example.com:8443"
+    assert request.extensions["sni_hostname"] == "hooks.example.com"
+
+
+def test_a_redirect_is_not_followed_and_counts_as_a_failure() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(302, headers={"Location": "http://169.254.169.254/"})
+
+    with httpx.Client(transport=httpx.MockTransport(answer)) as client:
+        outcome = send(
+            client=client,
+            url="https://hooks.example.com/in",
+            body=b"{}",
+            headers={},
+            allow_loopback=False,
+            resolver=lambda host, port: ["93.184.216.34"],
+        )
+
+    assert not outcome.delivered
+    assert outcome.error == "answered HTTP 302"
