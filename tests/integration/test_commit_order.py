@@ -20,7 +20,7 @@ from sqlalchemy import event, select, update
 
 from app.config import Settings
 from app.main import create_app
-from app.models import Comment, SavedWorkload, User
+from app.models import Comment, SavedWorkload, User, Webhook
 from app.web.unit_of_work import UnitOfWorkRoute
 from tests.support.auth import PASSWORD, form_token, sign_up, unique_email
 from tests.support.metrics_refresh import MODEL_PAGE, SeededDatabase, seeded_database
@@ -212,6 +212,49 @@ def delete_workload(site: Site) -> Request:
     return _post(browser, f"/workloads/{workload_id}/delete", token)
 
 
+def watch(site: Site) -> Request:
+    browser, token, _ = _signed_in(site)
+    return _post(browser, f"{MODEL_PAGE}/watch", token, watch="1")
+
+
+def new_feed(site: Site) -> Request:
+    browser, token, _ = _signed_in(site)
+    return _post(browser, "/account/watches/feed", token)
+
+
+def revoke_feed(site: Site) -> Request:
+    browser, token, _ = _signed_in(site)
+    _post(browser, "/account/watches/feed", token)()
+    return _post(browser, "/account/watches/feed/revoke", token)
+
+
+# A public address written as such: adding a webhook needs no name lookup then.
+WEBHOOK_URL = "https://93.184.215.14/model-atlas"
+
+
+def add_webhook(site: Site) -> Request:
+    browser, token, _ = _signed_in(site)
+    return _post(browser, "/account/watches/webhooks", token, url=WEBHOOK_URL)
+
+
+def _webhook(site: Site, browser: TestClient, token: str) -> int:
+    _post(browser, "/account/watches/webhooks", token, url=WEBHOOK_URL)()
+    with site.database.factory() as session:
+        return session.scalars(select(Webhook.id).order_by(Webhook.id.desc())).first()
+
+
+def remove_webhook(site: Site) -> Request:
+    browser, token, _ = _signed_in(site)
+    webhook_id = _webhook(site, browser, token)
+    return _post(browser, f"/account/watches/webhooks/{webhook_id}/delete", token)
+
+
+def enable_webhook(site: Site) -> Request:
+    browser, token, _ = _signed_in(site)
+    webhook_id = _webhook(site, browser, token)
+    return _post(browser, f"/account/watches/webhooks/{webhook_id}/enable", token)
+
+
 # Route name -> preparations, then the request that makes the route write.
 RECIPES: dict[str, Callable[[Site], Request]] = {
     "auth.signup_submit": signup,
@@ -229,6 +272,12 @@ RECIPES: dict[str, Callable[[Site], Request]] = {
     "workloads.save": save_workload,
     "workloads.rename": rename_workload,
     "workloads.delete": delete_workload,
+    "watches.toggle": watch,
+    "watches.new_feed": new_feed,
+    "watches.revoke_feed": revoke_feed,
+    "watches.add_webhook": add_webhook,
+    "watches.remove_webhook": remove_webhook,
+    "watches.enable_webhook": enable_webhook,
 }
 
 
