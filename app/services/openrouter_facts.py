@@ -69,9 +69,9 @@ def record_openrouter_facts(
         if kept is None or (kept[1].variant and not upstream.variant):
             entries[model.id] = (model, upstream)
     written = 0
-    # A few hundred models at a time: a model's facts concern it alone, and a whole
-    # listing's stored facts, modalities and new rows at once held more than the
-    # rest of a refresh.
+    # A few hundred models at a time, each chunk's derived columns flushed: a model's
+    # facts concern it alone, and a whole listing's stored facts, modalities, new rows
+    # and changed models at once held more than the rest of a refresh.
     placed_models = list(entries.values())
     for start in range(0, len(placed_models), _MODELS_PER_BOOK):
         chunk = placed_models[start : start + _MODELS_PER_BOOK]
@@ -83,4 +83,5 @@ def record_openrouter_facts(
         book.flush()
         for model, _ in chunk:
             book.derive(model)
+        session.flush()
     return written

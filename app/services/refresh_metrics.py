@@ -664,7 +664,9 @@ class _CatalogWriter:
             if source == SOURCE_NAME and ref in listed
         }
         ours = self.session.scalars(
-            select(Endpoint).where(Endpoint.created_by == SOURCE_NAME, Endpoint.status != RETIRED)
+            select(Endpoint)
+            .where(Endpoint.created_by == SOURCE_NAME, Endpoint.status != RETIRED)
+            .execution_options(yield_per=_CHUNK)
         )
         for endpoint in ours:
             if endpoint in self.seen_endpoints:
