@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, Money, UTCDateTime, utcnow
+from app.db import Base, Money, UTCDateTime, postgresql_only, trigram_index, utcnow
 
 MODEL_STATUSES = ("active", "preview", "deprecated", "retired", "unknown")
 WEIGHTS = ("open", "closed")
@@ -78,6 +78,10 @@ class Model(Base):
         Index("ix_models_throughput_max", "throughput_max"),
         Index("ix_models_api_available_at", "api_available_at"),
         Index("ix_models_author_id", "author_id"),
+        # The search's words match anywhere in the name or slug (ILIKE '%word%'): on
+        # PostgreSQL trigram indexes find those rows without reading every model.
+        postgresql_only(trigram_index("ix_models_name_trgm", "name")),
+        postgresql_only(trigram_index("ix_models_slug_trgm", "slug")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

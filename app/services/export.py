@@ -313,31 +313,13 @@ def _streamed(session: Session, statement: Select[*tuple[Any, ...]]) -> Iterator
 
 
 def _models(session: Session) -> Iterator[Record]:
-    modalities: dict[tuple[int, str], list[str]] = defaultdict(list)
-    for model_id, direction, modality in session.execute(
-        select(ModelModality.model_id, ModelModality.direction, ModelModality.modality)
-    ):
-        modalities[(model_id, direction)].append(modality)
-    external: dict[int, list[Record]] = defaultdict(list)
-    for model_id, source, external_id in session.execute(
-        select(ExternalId.model_id, ExternalId.source, ExternalId.external_id).order_by(
-            ExternalId.source, ExternalId.external_id
-        )
-    ):
-        external[model_id].append({"source": source, "id": external_id})
-    popularity: dict[int, list[Record]] = defaultdict(list)
-    for row in session.execute(
-        select(
-            PopularitySignal.model_id,
-            PopularitySignal.source,
-            PopularitySignal.downloads,
-            PopularitySignal.likes,
-            PopularitySignal.measured_at,
-        ).order_by(PopularitySignal.source)
-    ):
-        popularity[row.model_id].append({k: v for k, v in row._mapping.items() if k != "model_id"})
-    rows = _streamed(
-        session,
+    """Model records by slug, a fetch at a time, each fetch with its models' lookups.
+
+    The modalities, external ids and popularity are read for the fetch's
+    models only: read for every model first, they were most of what an
+    export held at ten times today's catalog.
+    """
+    rows = session.execute(
         select(
             Model.id,
             Model.slug,
@@ -361,21 +343,70 @@ def _models(session: Session) -> Iterator[Record]:
             *(getattr(Model, column) for column in ROLLUP_COLUMNS),
         )
         .join(Author, Author.id == Model.author_id)
-        .order_by(Model.slug),
+        .order_by(Model.slug)
+        .execution_options(yield_per=ROWS_PER_FETCH)
     )
-    for values in rows:
+    for fetch in rows.partitions():
+        lookups = _ModelLookups.read(session, [row.id for row in fetch])
+        for row in fetch:
+            yield lookups.record(dict(row._mapping))
+
+
+@dataclass(frozen=True)
+class _ModelLookups:
+    """What a model record gathers from other tables, for one fetch of models."""
+
+    modalities: dict[tuple[int, str], list[str]]
+    external: dict[int, list[Record]]
+    popularity: dict[int, list[Record]]
+
+    @classmethod
+    def read(cls, session: Session, model_ids: list[int]) -> "_ModelLookups":
+        modalities: dict[tuple[int, str], list[str]] = defaultdict(list)
+        for model_id, direction, modality in session.execute(
+            select(ModelModality.model_id, ModelModality.direction, ModelModality.modality).where(
+                ModelModality.model_id.in_(model_ids)
+            )
+        ):
+            modalities[(model_id, direction)].append(modality)
+        external: dict[int, list[Record]] = defaultdict(list)
+        for model_id, source, external_id in session.execute(
+            select(ExternalId.model_id, ExternalId.source, ExternalId.external_id)
+            .where(ExternalId.model_id.in_(model_ids))
+            .order_by(ExternalId.source, ExternalId.external_id)
+        ):
+            external[model_id].append({"source": source, "id": external_id})
+        popularity: dict[int, list[Record]] = defaultdict(list)
+        for row in session.execute(
+            select(
+                PopularitySignal.model_id,
+                PopularitySignal.source,
+                PopularitySignal.downloads,
+                PopularitySignal.likes,
+                PopularitySignal.measured_at,
+            )
+            .where(PopularitySignal.model_id.in_(model_ids))
+            .order_by(PopularitySignal.source)
+        ):
+            popularity[row.model_id].append(
+                {k: v for k, v in row._mapping.items() if k != "model_id"}
+            )
+        return cls(modalities, external, popularity)
+
+    def record(self, values: Record) -> Record:
+        """The exported record of one model's row."""
         model_id = values.pop("id")
         summary, summary_source = _summary(values, author_name=values.pop("author_name"))
-        yield {
+        return {
             **{k: v for k, v in values.items() if k not in ROLLUP_COLUMNS},
             "summary": summary,
             "summary_source": summary_source,
             "recommended_for": list(values["recommended_for"] or []),
-            "input_modalities": _text_first(modalities[(model_id, "input")]),
-            "output_modalities": _text_first(modalities[(model_id, "output")]),
-            "external_ids": external[model_id],
+            "input_modalities": _text_first(self.modalities[(model_id, "input")]),
+            "output_modalities": _text_first(self.modalities[(model_id, "output")]),
+            "external_ids": self.external[model_id],
             "rollups": {column: values[column] for column in ROLLUP_COLUMNS},
-            "popularity": popularity[model_id],
+            "popularity": self.popularity[model_id],
         }
 
 

@@ -29,7 +29,7 @@ from app.sources.openrouter import SOURCE_NAME, UpstreamModel
 
 MODALITIES = frozenset({"text", "image", "audio", "video", "file"})
 REASONING_PARAMETERS = frozenset({"reasoning", "include_reasoning"})
-_ID_LIST_LIMIT = 500
+_MODELS_PER_BOOK = 500
 
 
 def openrouter_facts(model: UpstreamModel) -> dict[str, Any]:
@@ -68,14 +68,20 @@ def record_openrouter_facts(
         kept = entries.get(model.id)
         if kept is None or (kept[1].variant and not upstream.variant):
             entries[model.id] = (model, upstream)
-    if not entries:
-        return 0
-    # Past a few hundred models, loading every stored fact beats a long IN list.
-    book = FactBook(session, model_ids=entries if len(entries) <= _ID_LIST_LIMIT else None)
     written = 0
-    for model, upstream in entries.values():
-        written += book.record(model.id, SOURCE_NAME, openrouter_facts(upstream), seen_at=seen_at)
-    book.flush()
-    for model, _ in entries.values():
-        book.derive(model)
+    # A few hundred models at a time, each chunk's derived columns flushed: a model's
+    # facts concern it alone, and a whole listing's stored facts, modalities, new rows
+    # and changed models at once held more than the rest of a refresh.
+    placed_models = list(entries.values())
+    for start in range(0, len(placed_models), _MODELS_PER_BOOK):
+        chunk = placed_models[start : start + _MODELS_PER_BOOK]
+        book = FactBook(session, model_ids=[model.id for model, _ in chunk])
+        for model, upstream in chunk:
+            written += book.record(
+                model.id, SOURCE_NAME, openrouter_facts(upstream), seen_at=seen_at
+            )
+        book.flush()
+        for model, _ in chunk:
+            book.derive(model)
+        session.flush()
     return written

@@ -109,7 +109,9 @@ LEASE_LOST_MESSAGE = "the refresh lease expired and was taken by another run"
 RETIRED = "retired"
 # Endpoint status codes: 0 is serving normally; OpenRouter's negative codes mark trouble.
 SERVING_STATUS = 0
-# IN lists are sent in chunks well under SQLite's bound-parameter limit.
+# IN lists are sent in chunks well under SQLite's bound-parameter limit; the write
+# phase flushes and recomputes rollups this many models at a time, since one flush
+# or rollup of a whole listing held more memory than everything else a run keeps.
 _CHUNK = 500
 
 
@@ -525,10 +527,12 @@ class _CatalogWriter:
         self.catalog.load_endpoints(model.id for model in found.values() if model is not None)
         self._create_models([m for m in answered if found[m.id] is None])
         self._load_open_prices()
-        for upstream_model in answered:
+        for index, upstream_model in enumerate(answered, start=1):
             model = found[upstream_model.id] or self.models[upstream_model.base_id]
             for upstream in answers[upstream_model.id].endpoints:
                 self._apply_endpoint(model, upstream_model, upstream)
+            if index % _CHUNK == 0:
+                self.session.flush()
         self.counts.facts_written += record_openrouter_facts(
             session=self.session,
             placed=[(found[m.id] or self.models[m.base_id], m) for m in answered],
@@ -538,7 +542,8 @@ class _CatalogWriter:
         self._retire_unlisted(listed, answered_models)
         self.session.flush()
         self._write_samples()
-        refresh_rollups(session=self.session, model_ids=sorted(self.touched_models))
+        for model_ids in _chunks(sorted(self.touched_models)):
+            refresh_rollups(session=self.session, model_ids=model_ids)
 
     def _known_model(self, model: UpstreamModel) -> Model | None:
         """Our model for an upstream id: its external id, else where the resolver places it.
@@ -572,10 +577,12 @@ class _CatalogWriter:
                 self.open_prices[price.endpoint_id] = price
 
     def _create_models(self, models: list[UpstreamModel]) -> None:
-        """Store the models the catalog did not know (one per base id), in one flush."""
-        for model in models:
+        """Store the models the catalog did not know (one per base id), flushed _CHUNK at a time."""
+        for index, model in enumerate(models, start=1):
             if model.base_id not in self.models:
                 self.models[model.base_id] = self._new_model(model)
+            if index % _CHUNK == 0:
+                self.session.flush()
         self.session.flush()
         self.counts.models_created += len({m.base_id for m in models})
 
@@ -661,7 +668,9 @@ class _CatalogWriter:
             if source == SOURCE_NAME and ref in listed
         }
         ours = self.session.scalars(
-            select(Endpoint).where(Endpoint.created_by == SOURCE_NAME, Endpoint.status != RETIRED)
+            select(Endpoint)
+            .where(Endpoint.created_by == SOURCE_NAME, Endpoint.status != RETIRED)
+            .execution_options(yield_per=_CHUNK)
         )
         for endpoint in ours:
             if endpoint in self.seen_endpoints:

@@ -20,9 +20,13 @@ from decimal import Decimal
 
 from sqlalchemy import Select, and_, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from app.models import Author, Endpoint, Model, Price, Provider
 from app.services.headline_price import API_SELLER, headline
+
+# The Model columns `refresh_rollups` writes.
+_ROLLUP_ATTRIBUTES = ("price_input_min", "price_output_min", "throughput_max", "provider_count")
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,23 @@ def refresh_rollups(*, session: Session, model_ids: Iterable[int] | None = None)
     changed = _changed_headlines(session, ids)
     if changed:
         session.execute(update(Model), changed)
-    session.expire_all()
+    _expire_rollups(session, ids)
+
+
+def _expire_rollups(session: Session, ids: list[int] | None) -> None:
+    """Make the session's loaded models read their new rollups again, and nothing else.
+
+    Only those columns changed, behind the ORM's back. Expiring every object
+    instead cost a set of expired names per object: tens of megabytes for a
+    refresh holding a large listing's endpoints and prices.
+    """
+    if ids is None:
+        models = [obj for obj in session.identity_map.values() if isinstance(obj, Model)]
+    else:
+        found = (session.identity_map.get(identity_key(Model, model_id)) for model_id in ids)
+        models = [model for model in found if model is not None]
+    for model in models:
+        session.expire(model, _ROLLUP_ATTRIBUTES)
 
 
 def _changed_headlines(session: Session, ids: list[int] | None) -> list[dict[str, object]]:

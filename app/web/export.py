@@ -30,7 +30,7 @@ revalidations do not.
 Decimals (prices, figures, scores) are written as plain decimal strings
 (`"0.15"`, never `1.5E-7` or a float), so they equal the stored values
 exactly. Both formats are streamed in chunks as the records are read, a
-fetch at a time, in a fixed number of queries: neither the text nor the
+fetch at a time, in a fixed number of queries per fetch: neither the text nor the
 records are ever held whole, so a download's memory does not grow with the
 catalog. The reading happens after the route has returned, when the
 request's session has already ended (see `app.web.deps`), so the download

@@ -18,11 +18,13 @@ from app.models import (
     Author,
     BenchmarkScore,
     Endpoint,
+    ExternalId,
     Model,
     ModelModality,
     Price,
     Provider,
 )
+from app.services import export as export_service
 from app.services.export import load_catalog_export
 from app.sources.genai_prices import PRICE_COLUMNS
 from app.web.calculator import FORMULA_PREFIXES
@@ -350,8 +352,14 @@ def _as_csv_cell(value: object) -> str:
 
 
 def test_the_export_takes_the_same_queries_however_big_the_catalog(
-    client: TestClient, catalog_session: Session, count_queries
+    client: TestClient,
+    catalog_session: Session,
+    count_queries,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """As long as the models fit one fetch: each fetch reads its own models' lookups."""
+    monkeypatch.setattr(export_service, "ROWS_PER_FETCH", 100_000)
+
     def statements(params: dict[str, str]) -> list[str]:
         start = count_queries.count
         assert client.get(EXPORT, params=params).status_code == 200
@@ -456,3 +464,27 @@ def test_sections_are_read_when_written_not_before(catalog_session: Session, cou
     first = next(endpoints)
     assert count_queries.count == start + 1
     assert {"model", "provider", "metrics", "prices"} <= first.keys()
+
+
+def test_model_records_are_the_same_whatever_the_fetch_size(
+    catalog_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for number in range(5):
+        model = add_scored_model(catalog_session, f"fetched-{number}")
+        model.external_ids.append(ExternalId(source="openrouter", external_id=f"x/{number}"))
+    catalog_session.flush()
+
+    def model_records() -> list[dict[str, Any]]:
+        export = load_catalog_export(session=catalog_session, generated_at=datetime.now(UTC))
+        return list(export.models())
+
+    in_one_fetch = model_records()
+    monkeypatch.setattr(export_service, "ROWS_PER_FETCH", 2)
+    in_fetches_of_two = model_records()
+
+    ours = [r for r in in_one_fetch if r["slug"].startswith("export-lab/fetched-")]
+    assert in_fetches_of_two == in_one_fetch
+    assert [r["external_ids"] for r in ours] == [
+        [{"source": "openrouter", "id": f"x/{number}"}] for number in range(5)
+    ]
+    assert all(r["input_modalities"] == ["text"] for r in ours)

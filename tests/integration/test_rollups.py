@@ -133,3 +133,25 @@ def test_retired_offers_leave_prices_throughput_and_count(session: Session) -> N
         Decimal("29"),
         1,
     )
+
+
+def test_loaded_models_read_every_new_rollup_and_other_objects_stay_loaded(
+    session: Session,
+) -> None:
+    author, host, other, _router = _setup(session)
+    model = Model(author=author, slug="lab/loaded", name="Loaded")
+    _offer(session, model, host, "2", "8", throughput="40")
+    _offer(session, model, other, "1", "4", throughput="70")
+    session.flush()
+    endpoint = model.endpoints[0]
+
+    refresh_rollups(session=session)
+
+    assert "throughput_p50" in endpoint.__dict__
+    assert "price_input_min" not in model.__dict__
+    assert (
+        model.price_input_min,
+        model.price_output_min,
+        model.throughput_max,
+        model.provider_count,
+    ) == (Decimal(1), Decimal(4), Decimal(70), 2)
