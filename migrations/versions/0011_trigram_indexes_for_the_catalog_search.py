@@ -1,7 +1,7 @@
 """Trigram indexes for the catalog search's words, on PostgreSQL.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-02 14:30:00.000000
 
 A search word matches anywhere in a model's name or slug (`ILIKE '%word%'`),
@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

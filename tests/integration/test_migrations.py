@@ -177,7 +177,7 @@ def test_trigram_indexes_exist_on_postgresql_only_and_go_with_their_downgrade(
         on_postgresql = engine.dialect.name == "postgresql"
         assert (_model_index_names(engine) & trigram) == (trigram if on_postgresql else set())
 
-        migrate.downgrade(migrations_url, "0009")
+        migrate.downgrade(migrations_url, "0010")
         engine.dispose()
         assert _model_index_names(engine) & trigram == set()
         assert "ix_models_catalog_search" in _model_index_names(engine)
