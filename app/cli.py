@@ -32,11 +32,11 @@ from app import migrate
 from app.config import Settings
 from app.db import make_engine, make_session_factory, session_scope
 from app.logging_config import configure_logging
-from app.services.accounts import AccountDetailsError, create_user
-from app.services.genai_import import ProgressCallback, import_genai_prices
-from app.services.refresh_metrics import PeriodicRefresh, parse_interval, run_refresh
-from app.services.seed import seed_reference
-from app.services.webhook_delivery import deliver_after_job
+from app.services.accounts.account_actions import AccountDetailsError, create_user
+from app.services.ingest.genai_import import ProgressCallback, import_genai_prices
+from app.services.ingest.refresh_metrics import PeriodicRefresh, parse_interval, run_refresh
+from app.services.ingest.seed import seed_reference
+from app.services.publishing.webhook_delivery import deliver_after_job
 from app.worker_processes import page_cache_note, rate_limit_refusal
 
 console = Console(stderr=True, soft_wrap=True)
@@ -132,8 +132,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from app.main import create_app
     from app.served_app import WORKER_APP_FACTORY, freeze_startup_objects
-    from app.services.bootstrap import prepare_database
-    from app.services.workload import PresetsFileError
+    from app.services.ingest.bootstrap import prepare_database
+    from app.services.pricing.workload import PresetsFileError
 
     settings = _load_settings()
     if args.refresh_every is not None:
@@ -255,7 +255,7 @@ def cmd_import_models_dev(args: argparse.Namespace) -> int:
     Exit 0 on success, 2 when the data could not be read or is not a
     models.dev catalog (nothing is written then).
     """
-    from app.services.models_dev_import import import_models_dev
+    from app.services.ingest.models_dev_import import import_models_dev
     from app.sources.models_dev import ModelsDevFormatError, load_catalog
 
     location = args.location
@@ -275,7 +275,7 @@ def cmd_import_models_dev(args: argparse.Namespace) -> int:
 
 def cmd_import_scores(args: argparse.Namespace) -> int:
     """Import benchmark scores from a CSV file; the exit code says what was rejected."""
-    from app.services.score_import import import_scores
+    from app.services.ingest.score_import import import_scores
 
     path = Path(args.file)
     try:
@@ -295,8 +295,8 @@ def cmd_import_scores(args: argparse.Namespace) -> int:
 
 def cmd_report_coverage(_args: argparse.Namespace) -> int:
     """Print each fact's coverage over the priced text models and the "not known" facts per
-    model page (`services.fact_coverage`)."""
-    from app.services.fact_coverage import measure_coverage
+    model page (`services.model_page.fact_coverage`)."""
+    from app.services.model_page.fact_coverage import measure_coverage
 
     report = _with_session(lambda session: measure_coverage(session=session, pages=True))
     if not report.models:
@@ -360,7 +360,7 @@ def cmd_refresh(_args: argparse.Namespace) -> int:
     Exit 0 when the run succeeded or found another run holding the lock (it
     says so), 1 when it failed or aborted (the run log says why).
     """
-    from app.services.bootstrap import prepare_database
+    from app.services.ingest.bootstrap import prepare_database
 
     settings = _load_settings()
     configure_logging(settings.log_level)
@@ -372,7 +372,7 @@ def cmd_refresh(_args: argparse.Namespace) -> int:
 
 def cmd_deliver(_args: argparse.Namespace) -> int:
     """Send the webhook deliveries that are due (for cron); exit 1 when any attempt failed."""
-    from app.services.webhook_delivery import deliver_due
+    from app.services.publishing.webhook_delivery import deliver_due
 
     settings = _load_settings()
     configure_logging(settings.log_level)

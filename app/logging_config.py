@@ -1,7 +1,7 @@
 """Logging for a served process: one line per event on stderr, in one format for everything.
 
 The app's loggers (`app.*`, whose request log lines are JSON, see
-`app.web.request_log`) and uvicorn's (`uvicorn.error` for starting, stopping
+`app.web.middleware.request_log`) and uvicorn's (`uvicorn.error` for starting, stopping
 and errors; its access log is off, the request log replaces it) share one
 handler and formatter, so an operator's log reader parses a single shape of
 line: `2026-12-02 08:00:00,000 INFO app.requests {...}`. uvicorn is started

@@ -14,8 +14,23 @@ from fastapi import Depends, FastAPI
 from app.config import Settings
 from app.db import ConnectionLimits, make_engine, make_session_factory
 from app.paths import STATIC_DIR
-from app.services.computed_memo import ComputedMemo
-from app.web import (
+from app.services.publishing.computed_memo import ComputedMemo
+from app.web.caching.page_cache import install_page_cache
+from app.web.caching.signed_in_parts import SignedInPartsMiddleware
+from app.web.caching.static_files import STATIC_URL_PREFIX, HashedStaticFiles, StaticManifest
+from app.web.middleware.body_limit import BodySizeLimitMiddleware
+from app.web.middleware.database_gate import DatabaseGate
+from app.web.middleware.errors import install_error_handlers
+from app.web.middleware.head_requests import HeadAsGetMiddleware
+from app.web.middleware.nul_characters import refuse_nul_characters
+from app.web.middleware.password_checks import PasswordChecks
+from app.web.middleware.public_url import PublicUrlMiddleware
+from app.web.middleware.rate_limit import make_rate_limiter
+from app.web.middleware.request_log import FastAPIWithRequestLog
+from app.web.middleware.security_headers import SecurityHeadersMiddleware
+from app.web.middleware.visitor import ResponseCookiesMiddleware
+from app.web.render.templating import make_templates
+from app.web.routes import (
     account,
     api,
     api_docs,
@@ -28,29 +43,14 @@ from app.web import (
     export,
     feeds,
     health,
-    models,
+    model_pages,
     replay,
     site,
     status,
     watches,
     workloads,
 )
-from app.web.body_limit import BodySizeLimitMiddleware
-from app.web.database_gate import DatabaseGate
-from app.web.errors import install_error_handlers
-from app.web.head_requests import HeadAsGetMiddleware
-from app.web.nul_characters import refuse_nul_characters
-from app.web.page_cache import install_page_cache
-from app.web.password_checks import PasswordChecks
-from app.web.public_url import PublicUrlMiddleware
-from app.web.rate_limit import make_rate_limiter
-from app.web.request_log import FastAPIWithRequestLog
-from app.web.security_headers import SecurityHeadersMiddleware
-from app.web.signed_in_parts import SignedInPartsMiddleware
-from app.web.static_files import STATIC_URL_PREFIX, HashedStaticFiles, StaticManifest
-from app.web.templating import make_templates
-from app.web.unit_of_work import UnitOfWorkRoute
-from app.web.visitor import ResponseCookiesMiddleware
+from app.web.routes.unit_of_work import UnitOfWorkRoute
 
 # The groups of /docs, in this order, each saying what it is for.
 OPENAPI_TAGS = [
@@ -100,7 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.password_check_concurrency, settings.database_queue_timeout_seconds
     )
     app.state.workload_presets = calculator.configured_presets(settings)
-    # One memo per content counter (see `services.computed_memo`).
+    # One memo per content counter (see `services.publishing.computed_memo`).
     new_memo = partial(
         ComputedMemo,
         enabled=settings.computed_memo,
@@ -121,7 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_docs,
         catalog,
         directory,
-        models,
+        model_pages,
         calculator,
         status,
         auth,

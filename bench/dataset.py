@@ -35,13 +35,13 @@ from app.models import (
     RefreshRun,
     User,
 )
-from app.services.bootstrap import prepare_database
-from app.services.metric_hours import rebuild_metric_hours
-from app.services.passwords import hash_password
-from app.services.rollups import refresh_rollups
-from app.services.seed import REFERENCE_MODEL_SLUG
-from app.services.sessions import create_session
-from app.web.visitor import SESSION_COOKIE, session_policy
+from app.services.accounts.passwords import hash_password
+from app.services.accounts.sessions import create_session
+from app.services.ingest.bootstrap import prepare_database
+from app.services.ingest.seed import REFERENCE_MODEL_SLUG
+from app.services.metrics.metric_hours_writer import rebuild_metric_hours
+from app.services.metrics.rollups import refresh_rollups
+from app.web.middleware.visitor import SESSION_COOKIE, session_policy
 
 PEOPLE = 1_000
 COMMENTS = 200

@@ -35,8 +35,8 @@ from app.db import make_engine, make_session_factory
 from app.logging_config import configure_logging
 from app.main import create_app
 from app.models import Model, User
-from app.services.ratings import rate_model
-from app.services.seed import REFERENCE_MODEL_SLUG
+from app.services.community.ratings import rate_model
+from app.services.ingest.seed import REFERENCE_MODEL_SLUG
 from bench.dataset import build_database
 from bench.scenarios import MODEL_PATH, MY_PARTS_PATH
 

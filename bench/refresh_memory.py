@@ -34,8 +34,8 @@ from pathlib import Path
 from app import migrate
 from app.config import Settings
 from app.db import make_engine, make_session_factory, session_scope
-from app.services.refresh_metrics import RefreshOutcome, RunStatus, refresh_metrics
-from app.services.seed import seed_reference
+from app.services.ingest.refresh_metrics import RefreshOutcome, RunStatus, refresh_metrics
+from app.services.ingest.seed import seed_reference
 from app.sources.openrouter import OpenRouterSource
 from bench.machine import peak_rss_bytes
 

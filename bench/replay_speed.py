@@ -41,10 +41,10 @@ from app.config import Settings
 from app.db import make_engine, make_session_factory, session_scope
 from app.main import create_app
 from app.models import Endpoint, ExternalId, Model, Price
-from app.services.genai_import import import_genai_prices
-from app.services.seed import seed_reference
-from app.services.usage_records import UsageReader, UsageTally
-from app.services.usage_replay import replay_usage
+from app.services.ingest.genai_import import import_genai_prices
+from app.services.ingest.seed import seed_reference
+from app.services.pricing.usage_records import UsageReader, UsageTally
+from app.services.pricing.usage_replay import replay_usage
 from bench.machine import describe_host
 from bench.report import (
     DEFAULT_REPLAY_JSON,

@@ -239,11 +239,11 @@ def markdown_report(results: Results) -> str:
 # Why each of these choices was made is in the module named; the figure is kept here.
 DESIGN_MEASUREMENTS = [
     "- JSON API, whole catalog (about 1,100 models), "
-    "`app/services/api_views.py`: "
+    "`app/services/publishing/api_queries.py`: "
     "about 25 ms reading plain columns into frozen records, about 75 ms building ORM "
     "objects, both before garbage collection, which the ORM objects make several times worse.",
     "- Model page with twenty comments, "
-    "`app/services/markdown_render.py`: parsing and "
+    "`app/services/community/markdown_render.py`: parsing and "
     "sanitizing their Markdown took 2 ms of every render, the page's largest single cost, "
     "until rendered bodies were remembered.",
     "- Serving, "
@@ -253,16 +253,16 @@ DESIGN_MEASUREMENTS = [
     "`app/cli.py`: a new worker took 11 s to answer "
     "uvicorn's ping on a busy machine, past uvicorn's 5 s default; the wait is 60 s.",
     "- Content version read, "
-    "`app/services/content_version.py`: building the ORM statement "
+    "`app/services/publishing/content_version.py`: building the ORM statement "
     "took five times as long as the Core statement built once.",
     "- Sign-in session lookup, "
-    "`app/services/sessions.py`: building the statement took as "
+    "`app/services/accounts/sessions.py`: building the statement took as "
     "long as running it.",
     "- Catalog page, "
-    "`app/services/catalog.py`: the filter dropdowns' lab and provider lists "
+    "`app/services/catalog/catalog_page.py`: the filter dropdowns' lab and provider lists "
     "and the statements' building were about half of a page's time before both were kept.",
     "- Model page, "
-    "`app/services/model_page.py`: the ORM's result machinery was about a "
+    "`app/services/model_page/model_page_loader.py`: the ORM's result machinery was about a "
     "third of each statement's cost, which selecting table columns skips.",
     "- Catalog search at ten times the catalog, migration 0008: past 10 ms through the index "
     "on `context_window` alone, before the covering index.",

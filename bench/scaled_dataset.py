@@ -48,9 +48,9 @@ from app.models import (
     User,
 )
 from app.models.metrics import FIGURE_COLUMNS
-from app.services.metric_hours import rebuild_metric_hours
-from app.services.rollups import refresh_rollups
-from app.services.seed import REFERENCE_MODEL_SLUG
+from app.services.ingest.seed import REFERENCE_MODEL_SLUG
+from app.services.metrics.metric_hours_writer import rebuild_metric_hours
+from app.services.metrics.rollups import refresh_rollups
 from app.sources.genai_prices import PRICE_COLUMNS
 from bench.dataset import (
     OTHER_SAMPLE_EVERY,

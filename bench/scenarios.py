@@ -3,7 +3,7 @@
 Four servers run one after the other: the bare ASGI app (the ceiling),
 Model Atlas as deployed (page cache on), Model Atlas with the page cache off,
 for what a cache miss costs (figures it computes from the database are still
-remembered per content version, see `services.computed_memo`), and Model
+remembered per content version, see `services.publishing.computed_memo`), and Model
 Atlas with every cache off, for a cold render from the database. Throughput
 rows use many connections and are compared with the bare app's throughput
 at the same connection count; latency rows use a single connection, so p50
@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from app.services.seed import REFERENCE_MODEL_SLUG
+from app.services.ingest.seed import REFERENCE_MODEL_SLUG
 
 HELLO = "hello"
 ATLAS = "atlas"

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db import make_engine
-from app.services import passwords
+from app.services.accounts import passwords
 from tests.support import database_templates, first_start
 from tests.support.app_clients import app_client
 from tests.support.fake_hub import serving_fake_hub

@@ -47,11 +47,11 @@ class Model(Base):
     """One real model, however many providers serve it.
 
     The `price_*_min`, `throughput_max` and `provider_count` columns are a
-    rollup of its endpoints, kept by `services.rollups`, so the catalog can
+    rollup of its endpoints, kept by `services.metrics.rollups`, so the catalog can
     filter and sort over thousands of models with indexes instead of joins.
 
     The descriptive columns (dates, weights, limits, capabilities, status) are
-    derived from `model_facts` by `services.model_facts`; None means no
+    derived from `model_facts` by `services.model_page.model_facts`; None means no
     source states the fact ("not known"), never "not supported".
     """
 
@@ -154,7 +154,7 @@ class ModelFact(Base):
     """One fact about a model as one source states it, and since when it says so.
 
     What a model page shows (the columns of `models`) is derived from these by
-    a per-field source precedence (`services.model_facts`); keeping every
+    a per-field source precedence (`services.model_page.model_facts`); keeping every
     source's value lets the page name its source and say where sources differ.
     `value` is JSON: ISO strings for dates, `{"input": [...], "output": [...]}`
     for modalities. `seen_at` is when the source first stated this value.

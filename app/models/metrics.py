@@ -48,7 +48,7 @@ class MetricSample(Base):
 class MetricHour(Base):
     """The hourly mean of an endpoint's p50 figures: what the model page's week of charts draws.
 
-    Derived from `metric_samples` (see `services.metric_history`), kept in step
+    Derived from `metric_samples` (see `services.metrics.metric_history_reader`), kept in step
     by every write of samples, so the page reads a week as 168 rows per
     endpoint by primary key instead of averaging a thousand samples each time.
     Means are floats: they only draw charts.
@@ -107,7 +107,7 @@ class JobLease(Base):
 
     A process takes the lease by inserting the row, or by updating it when the
     previous holder's lease has expired (a crashed run cannot block forever);
-    a live holder keeps renewing it (`services.job_lease.LeaseKeeper`).
+    a live holder keeps renewing it (`services.ingest.job_lease.LeaseKeeper`).
     """
 
     __tablename__ = "job_leases"

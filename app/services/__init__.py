@@ -6,4 +6,4 @@ version changes (`content_version`): every process that writes pages' content
 write without them.
 """
 
-from app.services import content_version as content_version
+from app.services.publishing import content_version as content_version

@@ -9,7 +9,7 @@ by time of day (`TimeOfDateConstraint`), or be overridden per request
 This module turns that into `SourceOffer`s whose prices are a timeline per
 service tier, in the catalog's own units (USD per 1M tokens, per request), and
 counts every price it cannot represent instead of dropping it silently. It
-knows nothing of the database; `services.genai_import` does the mapping.
+knows nothing of the database; `services.ingest.genai_import` does the mapping.
 """
 
 from collections import Counter

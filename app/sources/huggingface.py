@@ -9,7 +9,7 @@ listing, which keeps every answer small; the parser accepts either shape.
 
 One failing repository (404, 5xx, timeout, garbage) is reported as a
 `HubFailure` and never stops the others. This module knows nothing of the
-database; `services.popularity` stores what it returns.
+database; `services.ingest.popularity` stores what it returns.
 """
 
 from collections.abc import Iterable

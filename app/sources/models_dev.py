@@ -21,7 +21,7 @@ file that is empty or not a provider map fails as a whole
 (`ModelsDevFormatError`). Prices are read as exact decimals. Placeholder
 values the data uses for "not known" (a 1970 release date, a context of 0)
 read as None. This module knows nothing of the database;
-`services.models_dev_import` maps the offers into the catalog.
+`services.ingest.models_dev_import` maps the offers into the catalog.
 """
 
 import gzip

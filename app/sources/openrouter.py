@@ -22,7 +22,7 @@ Every request has a timeout, a response size cap enforced while the body
 streams in, retries (see `retry`), and the API key as a bearer token when one
 is set — OpenRouter returns latency only to authenticated calls. Requests for
 many models' endpoints run a few at a time. This module knows nothing of the
-database; `services.refresh_metrics` maps the records into the catalog.
+database; `services.ingest.refresh_metrics` maps the records into the catalog.
 """
 
 import time

@@ -4,7 +4,7 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-29 06:20:00.000000
 
-The table is derived from `metric_samples` (see `app.services.metric_hours`);
+The table is derived from `metric_samples` (see `app.services.metrics.metric_hours_writer`);
 the upgrade fills it from the samples already stored, so charts stay whole.
 """
 
@@ -19,7 +19,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # The start of a sample's UTC hour, as each database stores timestamps (see
-# app.services.time_buckets; spelled out here so the migration never changes).
+# app.services.metrics.time_buckets; spelled out here so the migration never changes).
 _HOUR_START = {
     "sqlite": "substr(measured_at, 1, 13) || ':00:00.000000'",
     "postgresql": "timezone('UTC', date_trunc('hour', timezone('UTC', measured_at)))",

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.web.formatting import money
+from app.web.render.formatting import money
 from tests.support.served_app import LiveServer
 
 pytestmark = pytest.mark.e2e

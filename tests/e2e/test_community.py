@@ -12,7 +12,7 @@ import uuid
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
-from app.services.community_page import COMMENTS_PER_PAGE
+from app.services.community.community_page import COMMENTS_PER_PAGE
 from tests.support.served_app import LiveServer
 
 pytestmark = pytest.mark.e2e

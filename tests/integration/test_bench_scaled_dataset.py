@@ -26,7 +26,7 @@ from app.models import (
     Rating,
     User,
 )
-from app.services.seed import REFERENCE_MODEL_SLUG
+from app.services.ingest.seed import REFERENCE_MODEL_SLUG
 from bench.dataset import person_rows
 from bench.scaled_dataset import (
     SIBLINGS,

@@ -30,9 +30,9 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.models import Endpoint, MetricSample, Model
-from app.services.catalog import SORTS
-from app.services.ratings import rate_model
-from app.services.seed import REFERENCE_MODEL_SLUG
+from app.services.catalog.catalog_page import SORTS
+from app.services.community.ratings import rate_model
+from app.services.ingest.seed import REFERENCE_MODEL_SLUG
 from tests.support.community_data import add_comments, make_user
 
 BIG_TABLES = frozenset({"models", "endpoints", "prices", "metric_samples", "ratings", "comments"})

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from app.config import Settings
 from app.main import create_app
 from app.models import Comment, Rating, User
-from app.services import passwords
+from app.services.accounts import passwords
 from tests.support.auth import PASSWORD, form_token, unique_email
 from tests.support.live_server import live_server
 from tests.support.metrics_refresh import MODEL_PAGE, SeededDatabase, seeded_database

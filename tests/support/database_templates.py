@@ -23,9 +23,9 @@ from pathlib import Path
 from app import migrate
 from app.config import Settings
 from app.db import make_engine, make_session_factory, session_scope
-from app.services.bootstrap import prepare_database
-from app.services.genai_import import import_genai_prices
-from app.services.seed import seed_reference
+from app.services.ingest.bootstrap import prepare_database
+from app.services.ingest.genai_import import import_genai_prices
+from app.services.ingest.seed import seed_reference
 from tests.support.databases import create_database, drop_database, throwaway_database
 
 _NOTE_SUFFIX = ".url"

@@ -22,8 +22,8 @@ from app.config import Settings
 from app.db import make_engine, make_session_factory
 from app.main import create_app
 from app.models import Endpoint, MetricSample, Model, Price, Provider, RefreshRun
-from app.services.refresh_metrics import RefreshOutcome, refresh_metrics
-from app.services.seed import REFERENCE_MODEL_SLUG
+from app.services.ingest.refresh_metrics import RefreshOutcome, refresh_metrics
+from app.services.ingest.seed import REFERENCE_MODEL_SLUG
 from app.sources.openrouter import OpenRouterSource
 from tests.support.database_templates import database_copy
 from tests.support.fake_openrouter import FakeOpenRouter

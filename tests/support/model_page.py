@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from app.models import Author, Endpoint, MetricSample, Model, ModelModality, Price, Provider
-from app.services.rollups import refresh_rollups
+from app.services.metrics.rollups import refresh_rollups
 
 REFERENCE_URL = "/models/mistral/mistral-small-2603"
 

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import Engine, event
 
-from app.web.page_cache import PageCache
+from app.web.caching.page_cache import PageCache
 
 
 class FakeClock:

@@ -3,7 +3,7 @@
 A page wider than its window makes a phone scroll the whole page sideways and
 hides whatever sits past the edge (the account links, a table's totals), so the
 document must never be wider than the viewport; a wide table scrolls inside its
-own box instead. Figures come out of one formatter per kind (app/web/formatting.py),
+own box instead. Figures come out of one formatter per kind (app/web/render/formatting.py),
 so the text a visitor reads shows a unit after a space ("96 tok/s", "666 ms") and
 a price to the cent or with all of its digits ("$0.15", "$0.188"), never "96tok/s",
 "$0.1500" or "$0.6".

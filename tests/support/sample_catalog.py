@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from app.models import Author, Endpoint, MetricSample, Model, ModelModality, Price, Provider
-from app.services.rollups import refresh_rollups
+from app.services.metrics.rollups import refresh_rollups
 
 PRICES_FROM = datetime(2025, 1, 1, tzinfo=UTC)
 

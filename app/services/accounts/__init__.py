@@ -1,0 +1,1 @@
+"""Who a person is: accounts, passwords and sign-in sessions."""

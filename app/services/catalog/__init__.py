@@ -1,0 +1,1 @@
+"""The catalog: which models, labs and providers exist, who made what, and the lists of them."""

@@ -1,0 +1,1 @@
+"""Ratings and comments, and the rules for the text people write."""

@@ -1,0 +1,1 @@
+"""Measured figures once stored: hourly means, retention, rollups and freshness."""

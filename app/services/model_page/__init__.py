@@ -1,0 +1,1 @@
+"""One model's page: everything it shows, and the facts behind it."""

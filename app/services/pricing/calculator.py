@@ -1,0 +1,741 @@
+"""The cost calculator's catalog side: models' current prices, estimates, comparable models.
+
+Everything here costs a fixed number of statements whatever the number of
+models or endpoints: one statement loads models with every endpoint, provider
+and current standard and batch price (`load_subjects`), and "comparable
+models" adds one indexed pre-selection on the per-model rollup columns plus one
+more `load_subjects` for the candidates. The arithmetic is `pricing`'s.
+
+Comparable models are those with at least this model's context window (when
+known) and every one of its input modalities. The rollups (cheapest input and
+output price) rank them roughly, which is enough to pick a shortlist;
+their actual current price rows then decide the five cheapest for the workload.
+"""
+
+import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from functools import cache
+from urllib.parse import urlencode
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    select,
+)
+from sqlalchemy.orm import Session
+
+from app.db import Money
+from app.models import Endpoint, Model, ModelModality, Price, Provider
+from app.services.catalog.model_redirects import canonical_slugs
+from app.services.model_page.model_page_loader import SUPPORTED_PARAMETERS_TEXT, features_of_json
+from app.services.pricing.headline_price import (
+    API_SELLER,
+    OUTLIER_NOTE,
+    ROUTER,
+    headline,
+    is_free,
+)
+from app.services.pricing.workload import Limits, Presets, WorkloadForm, read_workload
+from app.services.pricing.workload_cost import (
+    COMPONENT_LABELS,
+    Estimate,
+    PriceSheet,
+    Workload,
+    estimate,
+    monthly_cost,
+)
+
+ESTIMATED_TIERS = ("standard", "batch")
+COMPARABLE_COUNT = 5
+# Rollup prices only approximate a workload's cost (no cache, batch or
+# long-context terms), so a few times more candidates than shown are priced exactly.
+COMPARABLE_SHORTLIST = 25
+# Comparable models cost at least 1/COMPARABLE_BAND and at most COMPARABLE_BAND times as much.
+COMPARABLE_BAND = Decimal(4)
+# Statuses of models no longer offered: never suggested as an alternative.
+GONE_STATUSES = ("deprecated", "retired")
+MAX_COMPARED_MODELS = 10
+SLUG_HINT = "Use the slugs in model page addresses, such as mistral/mistral-small-2603."
+_MODEL_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._:-]*")
+_SHEET_FIELDS = tuple(name for name in PriceSheet.__dataclass_fields__ if name != "tier")
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One endpoint of a model with its current standard and batch prices (None: no row)."""
+
+    provider_slug: str
+    provider_name: str
+    variant: str
+    provider_kind: str
+    context_window: int | None
+    features: tuple[str, ...]
+    standard: PriceSheet | None
+    batch: PriceSheet | None
+    far_below_lab_price: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.provider_name} ({self.variant})" if self.variant else self.provider_name
+
+    @property
+    def is_router(self) -> bool:
+        return self.provider_kind == ROUTER
+
+    @property
+    def price_note(self) -> str | None:
+        """What the row says of its price when the price is not to be trusted as it stands."""
+        return OUTLIER_NOTE if self.far_below_lab_price else None
+
+    @property
+    def is_regular(self) -> bool:
+        """An offer that may set the headline price: an API provider's own paid offer (not a
+        router, not a free one), not flagged as far below the lab's price."""
+        return (
+            self.provider_kind == API_SELLER and not is_free(self) and not self.far_below_lab_price
+        )
+
+    @property
+    def input_price(self) -> Decimal | None:
+        return None if self.standard is None else self.standard.input
+
+    @property
+    def output_price(self) -> Decimal | None:
+        return None if self.standard is None else self.standard.output
+
+    @property
+    def cache_read_price(self) -> Decimal | None:
+        return None if self.standard is None else self.standard.cache_read
+
+    @property
+    def cache_write_price(self) -> Decimal | None:
+        return None if self.standard is None else self.standard.cache_write
+
+    @property
+    def reasoning_price(self) -> Decimal | None:
+        return None if self.standard is None else self.standard.reasoning
+
+    def sheet_for(self, workload: Workload) -> PriceSheet:
+        """The batch price when the workload may wait and there is one; else the standard price."""
+        if workload.batch and self.batch is not None:
+            return self.batch
+        return self.standard or PriceSheet()
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A model as the calculator sees it: its bounds and every offer of it."""
+
+    id: int
+    slug: str
+    name: str
+    context_window: int | None
+    max_output: int | None
+    # True: it reasons; False: it does not; None: not known.
+    reasoning: bool | None
+    offers: tuple[Offer, ...]
+
+    @property
+    def url_parts(self) -> tuple[str, str]:
+        """(author slug, model slug) as in the model page's URL."""
+        author, _, model = self.slug.partition("/")
+        return author, model
+
+    def fits(self, workload: Workload) -> bool:
+        """False when a request's input exceeds the model's context window."""
+        return self.context_window is None or workload.input_tokens <= self.context_window
+
+    def limits(self) -> Limits:
+        return Limits.for_model(
+            context_window=self.context_window,
+            max_output=self.max_output,
+            # Asked for unless the model is known not to reason: a model not known to
+            # reason is estimated without them, and the estimate says what they would add.
+            reasoning=self.reasoning is not False,
+        )
+
+
+@dataclass(frozen=True)
+class OfferEstimate:
+    """One offer's estimate; `fits` is False when the prompt exceeds the provider's context."""
+
+    offer: Offer
+    estimate: Estimate
+    fits: bool
+    cheapest: bool = False
+
+    @property
+    def per_month(self) -> Decimal | None:
+        return self.estimate.per_month if self.fits else None
+
+
+@dataclass(frozen=True)
+class ModelEstimate:
+    """A workload on every offer of one model, cheapest first (unknown and unfit last).
+
+    Offers that may set the headline price come first (see `estimate_model`),
+    so the first known row is the model's cheapest. `unbilled_reasoning` is the
+    reasoning tokens per request left out because whether the model reasons is
+    not known, and `unbilled_reasoning_cost` what they would add a month at the
+    cheapest offer.
+    """
+
+    subject: Subject
+    workload: Workload
+    rows: tuple[OfferEstimate, ...]
+    unbilled_reasoning: int = 0
+    unbilled_reasoning_cost: Decimal | None = None
+
+    @property
+    def fits(self) -> bool:
+        """False when a request's input exceeds the model's context window."""
+        return self.subject.fits(self.workload)
+
+    @property
+    def best(self) -> OfferEstimate | None:
+        """The first row when its total is known: a provider's regular offer when any is known."""
+        first = self.rows[0] if self.rows else None
+        return first if first is not None and first.per_month is not None else None
+
+    @property
+    def router_below(self) -> OfferEstimate | None:
+        """The cheapest router offer when it costs less than the best provider's offer."""
+        best = self.best
+        if best is None or best.offer.is_router:
+            return None
+        lower = [
+            row
+            for row in self.rows
+            if row.offer.is_router
+            and not is_free(row.offer)
+            and row.per_month is not None
+            and best.per_month is not None
+            and row.per_month < best.per_month
+        ]
+        return lower[0] if lower else None
+
+    @property
+    def columns(self) -> tuple[tuple[str, str], ...]:
+        """(kind, label) of the bill's columns: the token kinds the workload uses, and
+        per-request fees when any offer charges one."""
+        kinds = [kind for kind, count in self.workload.tokens_per_request().items() if count]
+        if any(row.estimate.component("requests").per_request for row in self.rows):
+            kinds.append("requests")
+        return tuple((kind, COMPONENT_LABELS[kind]) for kind in kinds)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Where a price stood in for a missing one, and why a total is not known."""
+        notes = []
+        if self.unbilled_reasoning:
+            notes.append(self.reasoning_note)
+        for row in self.rows:
+            if not row.fits:
+                continue
+            label = row.offer.label
+            for component in row.estimate.components:
+                if component.tokens and component.note:
+                    notes.append(f"{label}: {component.label.lower()} — {component.note}.")
+            if row.estimate.missing:
+                missing = ", ".join(row.estimate.missing).lower()
+                notes.append(f"{label}: {missing} price not known, so the total is not known.")
+        return tuple(notes)
+
+    @property
+    def reasoning_note(self) -> str:
+        """Why reasoning tokens of the workload were not billed, and what they would add."""
+        tokens = f"{self.unbilled_reasoning:,}"
+        note = (
+            f"Whether {self.subject.name} reasons is not known, so the workload's {tokens}"
+            " reasoning tokens per request are not billed"
+        )
+        best = self.best
+        if best is None or self.unbilled_reasoning_cost is None:
+            return f"{note}."
+        extra = f"{self.unbilled_reasoning_cost:,.2f}"
+        return f"{note}; if it does reason, they add ${extra} a month at {best.offer.label}."
+
+
+@dataclass(frozen=True)
+class ComparableModel:
+    """Another model that can take the same requests, with what the workload costs there."""
+
+    subject: Subject
+    best: OfferEstimate
+
+    @property
+    def per_month(self) -> Decimal:
+        assert self.best.per_month is not None, "only known estimates are comparable"
+        return self.best.per_month
+
+
+@dataclass(frozen=True)
+class ModelCalculator:
+    """What the model page's calculator shows: the form, the estimate and cheaper neighbours."""
+
+    form: WorkloadForm
+    presets: Presets
+    result: ModelEstimate | None
+    comparables: tuple[ComparableModel, ...]
+
+    @property
+    def status_code(self) -> int:
+        return self.form.status_code
+
+    def export_query(self) -> str:
+        """Query string of this estimate's CSV export (`/calculator.csv`)."""
+        assert self.result is not None, "only an estimate can be exported"
+        return _models_query([self.result.subject.slug], self.form)
+
+    def compare_query(self) -> str:
+        """Query string of `/calculator` comparing this model with its comparable models."""
+        assert self.result is not None, "only an estimate can be compared"
+        others = [comparable.subject.slug for comparable in self.comparables]
+        return _models_query([self.result.subject.slug, *others], self.form)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The `/calculator` page: several models on one workload."""
+
+    form: WorkloadForm
+    presets: Presets
+    models_text: str
+    models_error: str | None
+    results: tuple[ModelEstimate, ...]
+
+    @property
+    def status_code(self) -> int:
+        requested = self.form.requested or bool(self.models_text)
+        return 422 if requested and (self.form.errors or self.models_error) else 200
+
+    @property
+    def cheapest(self) -> ModelEstimate | None:
+        """The model whose best offer costs least for the workload, among those it fits."""
+        priced = [
+            (result.best.per_month, result)
+            for result in self.results
+            if result.fits and result.best is not None and result.best.per_month is not None
+        ]
+        return min(priced, key=lambda pair: pair[0], default=(None, None))[1]
+
+    def query_string(self) -> str:
+        """The canonical query of this comparison: its models, then the workload's parameters."""
+        if self.models_error or self.form.workload is None:
+            models = [("models", self.models_text)] if self.models_text else []
+            return urlencode([*models, *self.form.query_items()], safe="/,")
+        return _models_query([result.subject.slug for result in self.results], self.form)
+
+
+def _models_query(slugs: Sequence[str], form: WorkloadForm) -> str:
+    models = [("models", ",".join(slugs))] if slugs else []
+    return urlencode([*models, *form.query_items()], safe="/,")
+
+
+def model_calculator(
+    *,
+    session: Session,
+    slug: str,
+    input_modalities: Sequence[str],
+    params: Mapping[str, str],
+    presets: Presets,
+) -> ModelCalculator:
+    """The model page's calculator for the workload in `params` (three statements when valid)."""
+    subject = load_subjects(session=session, slugs=[slug]).get(slug)
+    if subject is None:
+        raise LookupError(f"no model {slug}")
+    form = read_workload(params, presets=presets, limits=subject.limits())
+    if form.workload is None:
+        return ModelCalculator(form=form, presets=presets, result=None, comparables=())
+    result = estimate_model(subject, form.workload)
+    return ModelCalculator(
+        form=form,
+        presets=presets,
+        result=result,
+        comparables=comparable_models(
+            session=session,
+            subject=subject,
+            input_modalities=input_modalities,
+            workload=form.workload,
+            cost=result.best.per_month if result.best else None,
+        ),
+    )
+
+
+def compare_models(*, session: Session, params: Mapping[str, str], presets: Presets) -> Comparison:
+    """The `/calculator` comparison: the models in `?models=a/b,c/d` on the workload in `params`.
+
+    The workload is bounded generically here; a model whose context window is
+    smaller than a request's input is listed as not fitting rather than refused.
+    """
+    models_text = params.get("models", "").strip()
+    slugs, models_error = read_model_slugs(models_text)
+    slugs = canonical_slugs(session=session, slugs=slugs)
+    subjects = load_subjects(session=session, slugs=slugs)
+    unknown = [slug for slug in slugs if slug not in subjects]
+    if unknown and models_error is None:
+        models_error = f"Not in the catalog: {', '.join(unknown)}. {SLUG_HINT}"
+    form = read_workload(params, presets=presets, limits=Limits())
+    results: tuple[ModelEstimate, ...] = ()
+    if form.workload is not None:
+        workload = form.workload
+        results = tuple(estimate_model(subjects[s], workload) for s in slugs if s in subjects)
+    return Comparison(
+        form=form,
+        presets=presets,
+        models_text=models_text,
+        models_error=models_error,
+        results=results,
+    )
+
+
+def read_model_slugs(text: str) -> tuple[list[str], str | None]:
+    """Model slugs from `a/b,c/d` (commas or spaces), de-duplicated, with a message if unusable."""
+    slugs = list(dict.fromkeys(part for part in re.split(r"[,\s]+", text) if part))
+    malformed = [slug for slug in slugs if not _MODEL_SLUG.fullmatch(slug) or len(slug) > 200]
+    if malformed:
+        shown = ", ".join(slug[:60] for slug in malformed[:3])
+        return [], f"Not a model slug: {shown}. {SLUG_HINT}"
+    if len(slugs) > MAX_COMPARED_MODELS:
+        return [], f"Compare at most {MAX_COMPARED_MODELS} models at once."
+    return slugs, None
+
+
+def estimate_model(subject: Subject, workload: Workload) -> ModelEstimate:
+    """The workload on each of the model's offers, cheapest first, the cheapest marked.
+
+    Offers that may set the headline price (`Offer.is_regular`) come first,
+    cheapest first, then routers, `:free` variants and offers far below the
+    lab's price, then those whose total is not known: so "Cheapest" is always
+    the first row, and every regular offer at its price is marked with it.
+
+    A model that does not reason is estimated without the reasoning tokens.
+    One not known to reason is too, and the estimate says so (see
+    `ModelEstimate.reasoning_note`) instead of silently billing nothing.
+    """
+    effective = workload if subject.reasoning else workload.without_reasoning()
+    rows = sorted(_offer_estimates(subject, effective), key=_cheapest_first)
+    first = rows[0] if rows else None
+    lowest = None if first is None or not first.offer.is_regular else first.per_month
+    marked = tuple(
+        replace(
+            row,
+            cheapest=(row is first and row.per_month is not None)
+            or (lowest is not None and row.offer.is_regular and row.per_month == lowest),
+        )
+        for row in rows
+    )
+    unbilled = workload.reasoning_tokens if subject.reasoning is None else 0
+    result = ModelEstimate(
+        subject=subject, workload=effective, rows=marked, unbilled_reasoning=unbilled
+    )
+    best = result.best
+    if not unbilled or best is None or best.per_month is None:
+        return result
+    with_reasoning = estimate(workload, best.offer.sheet_for(workload)).per_month
+    extra = None if with_reasoning is None else with_reasoning - best.per_month
+    return replace(result, unbilled_reasoning_cost=extra)
+
+
+def best_offer(subject: Subject, workload: Workload) -> OfferEstimate | None:
+    """`estimate_model(subject, workload).best`, the bill drawn up for that offer alone.
+
+    Comparable models show only each candidate's cheapest offer: its offers
+    are ranked by their totals (`pricing.monthly_cost`) in `estimate_model`'s
+    order, and only the winner is estimated line by line.
+    """
+    effective = workload if subject.reasoning else workload.without_reasoning()
+    ranked = (
+        (_cheapest_key(offer, monthly_cost(effective, offer.sheet_for(effective))), offer)
+        for offer in subject.offers
+        if _offer_fits(offer, effective)
+    )
+    key, offer = min(ranked, key=lambda pair: pair[0], default=(None, None))
+    if key is None or offer is None or key[0]:
+        return None
+    return OfferEstimate(
+        offer=offer,
+        estimate=estimate(effective, offer.sheet_for(effective)),
+        fits=True,
+        cheapest=True,
+    )
+
+
+def _offer_estimates(subject: Subject, workload: Workload) -> list[OfferEstimate]:
+    return [
+        OfferEstimate(
+            offer=offer,
+            estimate=estimate(workload, offer.sheet_for(workload)),
+            fits=_offer_fits(offer, workload),
+        )
+        for offer in subject.offers
+    ]
+
+
+def _offer_fits(offer: Offer, workload: Workload) -> bool:
+    return offer.context_window is None or workload.input_tokens <= offer.context_window
+
+
+def _cheapest_first(row: OfferEstimate) -> tuple[bool, bool, Decimal, str]:
+    return _cheapest_key(row.offer, row.per_month)
+
+
+def _cheapest_key(offer: Offer, per_month: Decimal | None) -> tuple[bool, bool, Decimal, str]:
+    return (per_month is None, not offer.is_regular, per_month or Decimal(0), offer.label)
+
+
+def comparable_models(
+    *,
+    session: Session,
+    subject: Subject,
+    input_modalities: Sequence[str],
+    workload: Workload,
+    cost: Decimal | None,
+) -> tuple[ComparableModel, ...]:
+    """The five models cheapest for this workload among those that can take the same requests.
+
+    Only models still offered (not deprecated or retired), each once: another
+    id of the same model (same name) is not a comparable model. When the
+    workload's `cost` on the subject is known (and not zero), only models it
+    costs between a quarter and four times as much on are listed: a model a
+    hundred times cheaper is rarely a like-for-like alternative. A model priced
+    only through a free offer (a `:free` variant or a $0 tier) is left out: $0
+    there says nothing about what a production workload would cost.
+    """
+    input_weight = workload.input_tokens
+    output_weight = workload.output_tokens + workload.reasoning_tokens
+    cost = cost or None
+    proxy = _rollup_cost(subject, input_weight, output_weight) if cost else None
+    shortlist = _shortlist_query(
+        by_input=bool(input_weight),
+        by_output=bool(output_weight),
+        min_context=subject.context_window is not None,
+        modality_count=len(input_modalities),
+        banded=bool(proxy),
+    )
+    ids = list(
+        session.scalars(
+            shortlist,
+            {
+                "subject_id": subject.id,
+                "input_weight": input_weight,
+                "output_weight": output_weight,
+                "context_window": subject.context_window,
+                "lowest": (proxy or Decimal(0)) / COMPARABLE_BAND,
+                "highest": (proxy or Decimal(0)) * COMPARABLE_BAND,
+                **{f"modality_{n}": modality for n, modality in enumerate(input_modalities)},
+            },
+        )
+    )
+    if not ids:
+        return ()
+    candidates = load_subjects(session=session, ids=ids)
+    comparables = []
+    for candidate in candidates.values():
+        best = best_offer(candidate, workload) if candidate.fits(workload) else None
+        if best is not None and not is_free(best.offer):
+            comparable = ComparableModel(subject=candidate, best=best)
+            if cost is None or _in_band(comparable.per_month, cost):
+                comparables.append(comparable)
+    comparables.sort(key=lambda c: (c.per_month, c.subject.name.casefold()))
+    distinct: dict[str, ComparableModel] = {}
+    for comparable in comparables:
+        distinct.setdefault(_same_model_key(comparable.subject.name), comparable)
+    distinct.pop(_same_model_key(subject.name), None)
+    return tuple(distinct.values())[:COMPARABLE_COUNT]
+
+
+def _in_band(value: Decimal, cost: Decimal) -> bool:
+    return cost / COMPARABLE_BAND <= value <= cost * COMPARABLE_BAND
+
+
+def _same_model_key(name: str) -> str:
+    """A model's name reduced to letters and digits: two ids with one name are one model."""
+    return "".join(character for character in name.casefold() if character.isalnum())
+
+
+def _rollup_cost(subject: Subject, input_weight: int, output_weight: int) -> Decimal | None:
+    """What the shortlist ranks models by (headline prices times token weights), for the subject."""
+    price = headline(subject.offers, author_slug=subject.url_parts[0])
+    if price.offer is None:
+        return None
+    return (price.input or Decimal(0)) * input_weight + (price.output or Decimal(0)) * (
+        output_weight
+    )
+
+
+# The calculator's statements are built once, with bound parameters, from
+# table columns (run as Core statements): building them per request, and the
+# ORM's result machinery, cost more than the queries themselves.
+_model = Model.__table__.c
+_modality = ModelModality.__table__.c
+_endpoint = Endpoint.__table__.c
+_provider = Provider.__table__.c
+_price = Price.__table__.c
+
+
+@cache
+def _shortlist_query(
+    *, by_input: bool, by_output: bool, min_context: bool, modality_count: int, banded: bool
+) -> Select[int]:
+    """Ids of the models ranked cheapest by their rollup prices, for one shape of workload.
+
+    Parameters: `subject_id`, `input_weight`, `output_weight`, `context_window`,
+    `modality_0`... (the input modalities every candidate must take), and when
+    `banded`, `lowest` and `highest` (the band of rollup cost to pick from).
+    """
+    rollup_cost = func.coalesce(_model.price_input_min, 0) * bindparam(
+        "input_weight", type_=BigInteger
+    ) + func.coalesce(_model.price_output_min, 0) * bindparam("output_weight", type_=BigInteger)
+    shortlist = (
+        select(_model.id)
+        .where(_model.id != bindparam("subject_id"), _model.status.not_in(GONE_STATUSES))
+        .order_by(rollup_cost, _model.id)
+        .limit(COMPARABLE_SHORTLIST)
+    )
+    if banded:
+        shortlist = shortlist.where(
+            rollup_cost >= bindparam("lowest", type_=Money),
+            rollup_cost <= bindparam("highest", type_=Money),
+        )
+    if by_input:
+        shortlist = shortlist.where(_model.price_input_min.is_not(None))
+    if by_output:
+        shortlist = shortlist.where(_model.price_output_min.is_not(None))
+    if min_context:
+        shortlist = shortlist.where(_model.context_window >= bindparam("context_window"))
+    for number in range(modality_count):
+        shortlist = shortlist.where(
+            exists().where(
+                _modality.model_id == _model.id,
+                _modality.direction == "input",
+                _modality.modality == bindparam(f"modality_{number}"),
+            )
+        )
+    return shortlist
+
+
+def _subjects_query(condition: ColumnElement[bool]) -> Select:
+    """Models matching `condition` outer-joined to their endpoints, providers and the
+    current standard and batch price rows (on the `ix_prices_current` index)."""
+    return (
+        select(
+            _model.id,
+            _model.slug,
+            _model.name,
+            _model.context_window,
+            _model.max_output,
+            _model.reasoning,
+            _endpoint.id.label("endpoint_id"),
+            _endpoint.variant,
+            _endpoint.context_window.label("endpoint_context_window"),
+            SUPPORTED_PARAMETERS_TEXT,
+            _provider.slug.label("provider_slug"),
+            _provider.name.label("provider_name"),
+            _provider.kind,
+            _price.service_tier,
+            # Last, in `PriceSheet`'s order: `_sheet` takes them by position.
+            *(_price[name].label(f"price_{name}") for name in _SHEET_FIELDS),
+        )
+        .select_from(Model.__table__)
+        .outerjoin(
+            Endpoint.__table__,
+            and_(_endpoint.model_id == _model.id, Endpoint.on_sale(_endpoint.status)),
+        )
+        .outerjoin(Provider.__table__, _provider.id == _endpoint.provider_id)
+        .outerjoin(
+            Price.__table__,
+            and_(
+                _price.endpoint_id == _endpoint.id,
+                _price.effective_to.is_(None),
+                _price.service_tier.in_(ESTIMATED_TIERS),
+            ),
+        )
+        .where(condition)
+        .order_by(_model.id, _endpoint.id)
+    )
+
+
+_SUBJECTS_BY_SLUG = _subjects_query(_model.slug.in_(bindparam("slugs", expanding=True)))
+_SUBJECTS_BY_ID = _subjects_query(_model.id.in_(bindparam("ids", expanding=True)))
+
+
+def load_subjects(
+    *, session: Session, slugs: Collection[str] = (), ids: Collection[int] = ()
+) -> dict[str, Subject]:
+    """The models with these slugs or ids, by slug, each with every offer and its current prices.
+
+    One statement (none when nothing is asked for).
+    """
+    if slugs:
+        rows = session.execute(_SUBJECTS_BY_SLUG, {"slugs": list(slugs)}).all()
+    elif ids:
+        rows = session.execute(_SUBJECTS_BY_ID, {"ids": list(ids)}).all()
+    else:
+        return {}
+    by_model: dict[int, list] = {}
+    for row in rows:
+        by_model.setdefault(row.id, []).append(row)
+    return {model_rows[0].slug: _subject(model_rows) for model_rows in by_model.values()}
+
+
+def _subject(rows: Sequence) -> Subject:
+    first = rows[0]
+    by_endpoint: dict[int, list] = {}
+    for row in rows:
+        if row.endpoint_id is not None and row.kind in (API_SELLER, ROUTER):
+            by_endpoint.setdefault(row.endpoint_id, []).append(row)
+    offers = tuple(_offer(endpoint_rows) for endpoint_rows in by_endpoint.values())
+    price = headline(offers, author_slug=first.slug.partition("/")[0])
+    offers = tuple(
+        replace(offer, far_below_lab_price=True) if price.is_outlier(offer) else offer
+        for offer in offers
+    )
+    reasoning = True if any(_reveals_reasoning(offer) for offer in offers) else first.reasoning
+    return Subject(
+        id=first.id,
+        slug=first.slug,
+        name=first.name,
+        context_window=first.context_window,
+        max_output=first.max_output,
+        reasoning=reasoning,
+        offers=offers,
+    )
+
+
+def _reveals_reasoning(offer: Offer) -> bool:
+    """An offer shows the model reasons when it takes reasoning parameters or prices reasoning."""
+    sheets = (sheet for sheet in (offer.standard, offer.batch) if sheet is not None)
+    return "reasoning" in offer.features or any(sheet.reasoning is not None for sheet in sheets)
+
+
+def _offer(rows: Sequence) -> Offer:
+    first = rows[0]
+    sheets = {row.service_tier: _sheet(row) for row in rows if row.service_tier is not None}
+    return Offer(
+        provider_slug=first.provider_slug,
+        provider_name=first.provider_name,
+        variant=first.variant,
+        provider_kind=first.kind,
+        context_window=first.endpoint_context_window,
+        features=features_of_json(first.supported_parameters),
+        standard=sheets.get("standard"),
+        batch=sheets.get("batch"),
+    )
+
+
+def _sheet(row: Row) -> PriceSheet:
+    """The row's price columns (the statement's last, in `PriceSheet`'s order) as a sheet.
+
+    Taken by position: a dozen lookups by name per row were a third of
+    loading the comparable models' offers.
+    """
+    return PriceSheet(row.service_tier, *row[-len(_SHEET_FIELDS) :])

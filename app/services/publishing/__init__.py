@@ -1,0 +1,1 @@
+"""Beyond pages: API reads, feeds, export, status, watches, webhooks; the content version."""

@@ -1,0 +1,1 @@
+"""What every request passes through around the routes: limits, checks, headers, errors."""

@@ -1,0 +1,1 @@
+"""Turning values into what is sent: text, SVG charts, CSV, JSON bodies, templates."""

@@ -1,0 +1,42 @@
+"""The request log writes one JSON line per HTTP request with its status and size."""
+
+import json
+import logging
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from app.web.middleware.request_log import RequestLogMiddleware
+
+
+def _hello(_request: Request) -> PlainTextResponse:
+    return PlainTextResponse("hello", status_code=201)
+
+
+def test_each_request_is_logged_as_one_json_line(caplog: pytest.LogCaptureFixture) -> None:
+    app = RequestLogMiddleware(Starlette(routes=[Route("/hello", _hello)]))
+    caplog.set_level(logging.INFO, logger="app.requests")
+
+    TestClient(app).get("/hello?x=1")
+
+    records = [json.loads(r.getMessage()) for r in caplog.records if r.name == "app.requests"]
+    assert len(records) == 1
+    line = records[0]
+    assert line["method"] == "GET"
+    assert line["path"] == "/hello"
+    assert line["status"] == 201
+    assert line["bytes"] == len("hello")
+    assert line["ms"] >= 0
+
+
+def test_nothing_is_logged_when_info_is_off(caplog: pytest.LogCaptureFixture) -> None:
+    app = RequestLogMiddleware(Starlette(routes=[Route("/hello", _hello)]))
+    caplog.set_level(logging.WARNING, logger="app.requests")
+
+    TestClient(app).get("/hello")
+
+    assert not [r for r in caplog.records if r.name == "app.requests"]
