@@ -49,7 +49,6 @@ from app.services.community.community_page import (
     CommentThread,
     CommunityBlock,
     ModelRef,
-    find_model,
     load_community,
     load_rating_summary,
     load_thread,
@@ -61,7 +60,7 @@ from app.web.caching.signed_in_parts import parts_request
 from app.web.middleware.rate_limit import enforce
 from app.web.middleware.visitor import load_visitor, mark_private
 from app.web.routes.auth import AdminUserDep, RequiredUserDep
-from app.web.routes.deps import HtmxDep, SessionDep, SnapshotDep, TemplatesDep
+from app.web.routes.deps import HtmxDep, SessionDep, SnapshotDep, TemplatesDep, model_or_404
 from app.web.routes.unit_of_work import area_router
 
 router = area_router(include_in_schema=False)
@@ -78,13 +77,6 @@ def community_block(request: Request, session: Session, model: ModelRef) -> Comm
     return load_community(
         session=session, model=model, comments_page=request.query_params.get("comments_page")
     )
-
-
-def _model_or_404(session: Session, slug: str) -> ModelRef:
-    model = find_model(session=session, slug=slug)
-    if model is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"There is no model {slug} in the catalog.")
-    return model
 
 
 def _page_url(request: Request, model: ModelRef, comments_page: int = 1, anchor: str = "") -> str:
@@ -225,14 +217,14 @@ def _my_parts(
     mark_private(request)
     visitor = load_visitor(request, session)
     if not htmx:
-        model = _model_or_404(session, slug)
+        model = model_or_404(session, slug)
         response = _me_page(
             request, session, templates, model, visitor.user, comments_page=comments_page
         )
         return _with_vary(response, "HX-Request", "Cookie")
 
     def render() -> bytes:
-        model = _model_or_404(session, slug)
+        model = model_or_404(session, slug)
         # The page of comments is the same for everyone: remembered until the next write.
         thread = snapshot.remember(
             ("comment-thread", model.id, comments_page),
@@ -293,7 +285,7 @@ def comment_thread(
     page: str | None = None,
 ) -> Response:
     """A page of the comments: the fragment for htmx, a redirect to the model page otherwise."""
-    model = _model_or_404(session, f"{author_slug}/{model_slug}")
+    model = model_or_404(session, f"{author_slug}/{model_slug}")
     if not htmx:
         query = f"?{urlencode({'comments_page': page})}" if page else ""
         return _see_other(f"{_page_url(request, model)}{query}#comments")
@@ -331,7 +323,7 @@ def rate(
     stars: TextForm = "",
 ) -> Response:
     """Rate the model 1 to 5 stars, or change the rating given before."""
-    model = _model_or_404(session, f"{author_slug}/{model_slug}")
+    model = model_or_404(session, f"{author_slug}/{model_slug}")
     try:
         chosen = parse_stars(stars)
     except InvalidRatingError as problem:
@@ -403,7 +395,7 @@ def post_comment(
     body: TextForm = "",
 ) -> Response:
     """Post a comment on the model; it appears first in the thread."""
-    model = _model_or_404(session, f"{author_slug}/{model_slug}")
+    model = model_or_404(session, f"{author_slug}/{model_slug}")
     try:
         cleaned = clean_body(body)
     except InvalidCommentError as problem:

@@ -22,12 +22,13 @@ back cost more than the work on every page.
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request, status
 from jinja2_fragments.fastapi import Jinja2Blocks
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
+from app.services.community.community_page import ModelRef, find_model
 from app.services.publishing.snapshot import Snapshot
 from app.web.middleware.database_gate import DatabaseGate
 
@@ -108,3 +109,11 @@ SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 TemplatesDep = Annotated[Jinja2Blocks, Depends(get_templates)]
 HtmxDep = Annotated[bool, Depends(htmx_request)]
+
+
+def model_or_404(session: Session, slug: str) -> ModelRef:
+    """The model a community or watch route acts on, by any of its slugs; 404 when none."""
+    model = find_model(session=session, slug=slug)
+    if model is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"There is no model {slug} in the catalog.")
+    return model

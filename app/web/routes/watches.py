@@ -24,14 +24,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from app.models.accounts import User
-from app.services.community.community_page import ModelRef, find_model
+from app.services.community.community_page import ModelRef
 from app.services.publishing import watches, webhooks
 from app.services.publishing.watches import WatchLimitError
 from app.services.publishing.webhooks import WebhookError, WebhookNotFoundError
 from app.web.middleware.rate_limit import enforce
 from app.web.middleware.visitor import mark_private
 from app.web.routes.auth import CurrentUserDep, RequiredUserDep, SignInRequired, safe_next
-from app.web.routes.deps import HtmxDep, SessionDep, SettingsDep, TemplatesDep
+from app.web.routes.deps import HtmxDep, SessionDep, SettingsDep, TemplatesDep, model_or_404
 from app.web.routes.unit_of_work import area_router
 
 router = area_router(include_in_schema=False)
@@ -40,13 +40,6 @@ MODEL_PATH = "/models/{author_slug}/{model_slug}"
 PAGE_PATH = "/account/watches"
 RULE = "watches_per_user"
 TextForm = Annotated[str, Form()]
-
-
-def _model_or_404(session: Session, author_slug: str, model_slug: str) -> ModelRef:
-    model = find_model(session=session, slug=f"{author_slug}/{model_slug}")
-    if model is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such model.")
-    return model
 
 
 def _model_url(request: Request, model: ModelRef) -> str:
@@ -119,7 +112,7 @@ def watch_button(
             block_name="button",
             headers={"Vary": "HX-Request, Cookie"},
         )
-    model = _model_or_404(session, author_slug, model_slug)
+    model = model_or_404(session, f"{author_slug}/{model_slug}")
     return _button(request, session, templates, user, model, htmx=htmx)
 
 
@@ -136,7 +129,7 @@ def toggle_watch(
     next: TextForm = "",
 ) -> Response:
     """Watch (`watch=1`) or stop watching (`watch=0`) the model."""
-    model = _model_or_404(session, author_slug, model_slug)
+    model = model_or_404(session, f"{author_slug}/{model_slug}")
     if watch not in ("0", "1"):
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "watch must be 1 or 0.")
     enforce(request, RULE, key=str(user.id))
