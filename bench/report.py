@@ -238,6 +238,9 @@ def markdown_report(results: Results) -> str:
 
 # Why each of these choices was made is in the module named; the figure is kept here.
 DESIGN_MEASUREMENTS = [
+    "- Signed-in parts on SQLite, `app/web/caching/signed_in_parts.py`: the session lookup "
+    "took about 75 µs, the hop to a worker thread and back about 60 µs more; answering on "
+    "the event loop took the in-process request from 0.83 ms to 0.53 ms p50.",
     "- JSON API, whole catalog (about 1,100 models), "
     "`app/services/publishing/api_queries.py`: "
     "about 25 ms reading plain columns into frozen records, about 75 ms building ORM "

@@ -8,9 +8,14 @@ show them, the request's choices) and the content version, for the requests
 `parts_request` reads, the same function this middleware reads them with. Answering a
 remembered one through the route still cost routing, dependency injection
 and an ORM session lookup: about twice what the answer itself needs. So this
-pure ASGI middleware answers it with one worker-thread hop running one Core
-statement that reads the session, its user and the content version
-together, then the memo.
+pure ASGI middleware answers it with one Core statement that reads the
+session, its user and the content version together, then the memo.
+
+On PostgreSQL that statement is a network round trip, run in a worker thread
+so the event loop serves others meanwhile. On SQLite it is an indexed point
+read in the same process, shorter than the hop to a worker thread and back,
+and never waiting: in WAL mode a reader does not wait for the writer. So
+there it runs on the event loop.
 
 What stays as in the route: the session is looked up on every request, so a
 revoked (deleted) or ended session never gets a remembered answer; the
@@ -197,9 +202,11 @@ async def _remembered(state: Any, asked: PartsRequest, token: str) -> bytes | No
         return None
     try:
         async with state.database_gate.turn():
-            row = await anyio.to_thread.run_sync(
-                _lookup, state.session_factory, token_digest(token)
-            )
+            factory = state.session_factory
+            if state.engine.dialect.name == "sqlite":
+                row = _lookup(factory, token_digest(token))
+            else:
+                row = await anyio.to_thread.run_sync(_lookup, factory, token_digest(token))
     except (SQLAlchemyError, DatabaseBusy):
         logger.warning("signed-in parts: session lookup failed; the route answers", exc_info=True)
         return None

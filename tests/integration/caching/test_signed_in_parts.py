@@ -8,9 +8,10 @@ the route (no htmx, other parameters, an ended session, a touch due, memo off)
 to reach it.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
+import anyio.to_thread
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
@@ -21,6 +22,7 @@ from app.config import Settings
 from app.db import utcnow
 from app.models import Author, User, UserSession
 from app.services.publishing.computed_memo import ComputedMemo
+from app.web.caching import signed_in_parts
 from app.web.caching.signed_in_parts import PartsRequest, _session_token, parts_request
 from tests.support.app_clients import app_client
 from tests.support.auth import htmx_headers, sign_up, unique_email
@@ -82,6 +84,30 @@ def test_a_remembered_answer_is_the_routes_answer_in_one_statement(
     assert remembered.headers["cache-control"] == "private, no-store"
     assert remembered.headers["vary"] == "HX-Request, Cookie"
     assert "content-security-policy" in remembered.headers
+
+
+def test_the_session_is_looked_up_in_a_worker_thread_only_over_the_network(
+    client: TestClient,
+    signed_in_email: str,
+    count_queries: QueryCounter,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _get(client, count_queries)
+    hopped: list[str] = []
+    hop = anyio.to_thread.run_sync
+
+    async def counted_hop(function: Callable[..., object], *args: object, **kwargs: object):
+        hopped.append(function.__name__)
+        return await hop(function, *args, **kwargs)
+
+    monkeypatch.setattr(signed_in_parts.anyio.to_thread, "run_sync", counted_hop)
+
+    remembered = _get(client, count_queries)
+
+    assert remembered.status_code == 200
+    assert _answered_before_routing(count_queries)
+    on_sqlite = client.app.state.engine.dialect.name == "sqlite"
+    assert hopped.count("_lookup") == (0 if on_sqlite else 1)
 
 
 @pytest.mark.parametrize(
