@@ -208,6 +208,7 @@ def scenarios(
             ATLAS_COLD,
             MODEL_PATH,
             1,
+            target=Target("p50", 5),
             must_contain=page,
         ),
         Scenario(
