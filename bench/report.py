@@ -269,6 +269,10 @@ DESIGN_MEASUREMENTS = [
     "third of each statement's cost, which selecting table columns skips.",
     "- Catalog search at ten times the catalog, migration 0008: past 10 ms through the index "
     "on `context_window` alone, before the covering index.",
+    "- Catalog search words on SQLite at ten times the catalog, "
+    "`app/services/catalog/search_index.py` (migration 0012): the count and the page took "
+    "1.3 and 2.1 ms matching LIKE against every model's name and slug, 0.4 and 1.0 ms after "
+    "the trigram index found the word's models; the request in process went from 8.1 to 6.4 ms.",
 ]
 
 

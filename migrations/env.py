@@ -1,11 +1,14 @@
 """Alembic environment: the schema comes from these migrations, never from create_all."""
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import Connection
 
 import app.models  # noqa: F401 - registers every table on Base.metadata
 from app.config import Settings
 from app.db import Base, make_engine
+from app.services.catalog.search_index import is_search_index_table
 
 config = context.config
 target_metadata = Base.metadata
@@ -13,6 +16,12 @@ target_metadata = Base.metadata
 
 def _database_url() -> str:
     return config.attributes.get("database_url") or Settings().database_url
+
+
+def _declared(item: Any, name: str | None, kind: str, reflected: bool, _other: Any) -> bool:
+    """Whether autogenerate compares this object: not SQLite's search index, which 0012
+    makes outside `Base.metadata` (autogenerate would otherwise propose dropping it)."""
+    return not (kind == "table" and reflected and is_search_index_table(name or ""))
 
 
 def _run(connection: Connection) -> None:
@@ -30,6 +39,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=sqlite,
         compare_type=True,
+        include_object=_declared,
     )
     if sqlite:
         connection.exec_driver_sql("PRAGMA foreign_keys=OFF")

@@ -13,11 +13,13 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, column, inspect, select, table
+from sqlalchemy import Engine, column, delete, insert, inspect, select, table, text, update
 
 import app.models  # noqa: F401 - registers every table on Base.metadata
 from app import migrate
 from app.db import Base, make_engine
+from app.models import Author, Model
+from app.services.catalog.search_index import SEARCH_INDEX, is_search_index_table
 from tests.support.databases import throwaway_database
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -31,9 +33,12 @@ def migrations_url(tmp_path: Path):
 
 def _schema_differences(engine: Engine) -> list:
     """What the live schema lacks or has beyond the models; an index the models declare for
-    another backend only (`app.db.postgresql_only`) is not expected here."""
+    another backend only (`app.db.postgresql_only`) is not expected here, and SQLite's search
+    index, made outside the models, is not compared."""
 
-    def expected(item: Any, _name: str | None, kind: str, reflected: bool, _other: Any) -> bool:
+    def expected(item: Any, name: str | None, kind: str, reflected: bool, _other: Any) -> bool:
+        if kind == "table" and reflected and is_search_index_table(name or ""):
+            return False
         only_on = item.info.get("dialect") if kind == "index" and not reflected else None
         return only_on in (None, engine.dialect.name)
 
@@ -45,7 +50,16 @@ def _schema_differences(engine: Engine) -> list:
 
 
 def _tables(engine: Engine) -> set[str]:
+    """The tables, SQLite's search index left out (see `_search_index_tables`)."""
+    return {name for name in _all_tables(engine) if not is_search_index_table(name)}
+
+
+def _all_tables(engine: Engine) -> set[str]:
     return set(inspect(engine).get_table_names())
+
+
+def _search_index_tables(engine: Engine) -> set[str]:
+    return {name for name in _all_tables(engine) if is_search_index_table(name)}
 
 
 def _recorded_revisions(engine: Engine) -> list[str]:
@@ -75,7 +89,7 @@ def test_downgrade_to_base_removes_every_table_and_upgrade_restores_them(
 
     engine = make_engine(migrations_url)
     try:
-        assert _tables(engine) == {"alembic_version"}
+        assert _all_tables(engine) == {"alembic_version"}
         assert _recorded_revisions(engine) == []
 
         migrate.upgrade(migrations_url)
@@ -185,5 +199,83 @@ def test_trigram_indexes_exist_on_postgresql_only_and_go_with_their_downgrade(
         migrate.upgrade(migrations_url, "0011")
         engine.dispose()
         assert (_model_index_names(engine) & trigram) == (trigram if on_postgresql else set())
+    finally:
+        engine.dispose()
+
+
+def _search_triggers(engine: Engine) -> set[str]:
+    if engine.dialect.name != "sqlite":
+        return set()
+    with engine.connect() as connection:
+        return set(
+            connection.scalars(
+                text(
+                    "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'models'"
+                )
+            )
+        )
+
+
+def _indexed_model_ids(engine: Engine, expression: str) -> list[int]:
+    with engine.connect() as connection:
+        return list(
+            connection.scalars(
+                text("SELECT rowid FROM models_search WHERE models_search MATCH :expression"),
+                {"expression": expression},
+            )
+        )
+
+
+def test_the_search_index_is_made_on_sqlite_only_from_the_models_already_there(
+    migrations_url: str,
+) -> None:
+    migrate.upgrade(migrations_url, "0011")
+    engine = make_engine(migrations_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(insert(Author.__table__).values(id=1, slug="acme", name="Acme"))
+            connection.execute(
+                insert(Model.__table__).values(id=7, author_id=1, slug="acme/old-1", name="Old One")
+            )
+
+        migrate.upgrade(migrations_url, "0012")
+        engine.dispose()
+
+        if engine.dialect.name != "sqlite":
+            assert _search_index_tables(engine) == set()
+            assert _schema_differences(engine) == []
+            return
+        assert SEARCH_INDEX in _search_index_tables(engine)
+        assert _search_triggers(engine) == {
+            "models_search_insert",
+            "models_search_update",
+            "models_search_delete",
+        }
+        assert _indexed_model_ids(engine, '"old one"') == [7]
+        assert _indexed_model_ids(engine, '"acme/old"') == [7]
+    finally:
+        engine.dispose()
+
+
+def test_the_search_index_goes_with_its_downgrade_and_the_models_stay_writable(
+    migrations_url: str,
+) -> None:
+    migrate.upgrade(migrations_url, "0012")
+
+    migrate.downgrade(migrations_url, "0011")
+
+    engine = make_engine(migrations_url)
+    try:
+        assert _search_index_tables(engine) == set()
+        assert _search_triggers(engine) == set()
+        with engine.begin() as connection:
+            connection.execute(insert(Author.__table__).values(id=1, slug="acme", name="Acme"))
+            connection.execute(
+                insert(Model.__table__).values(id=7, author_id=1, slug="acme/new-1", name="New")
+            )
+            connection.execute(
+                update(Model.__table__).where(Model.__table__.c.id == 7).values(name="Newer")
+            )
+            connection.execute(delete(Model.__table__).where(Model.__table__.c.id == 7))
     finally:
         engine.dispose()

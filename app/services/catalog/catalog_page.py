@@ -7,6 +7,10 @@ the page never fails. Querying reads only the per-model rollup columns
 (`price_input_min`, `throughput_max`, ...) plus EXISTS subqueries for
 modality and provider, so a page costs the same few statements whatever the
 filters: a COUNT, then the page of models with their labs and modalities.
+A search word matches anywhere in a name or slug, which no B-tree index can
+seek: on SQLite the words' models are first looked up in a trigram index
+(`services.catalog.search_index`), on PostgreSQL the trigram indexes serve
+the ILIKE itself.
 
 Two things are done once rather than on every request, as done each time they
 would cost more than running the search. The lab and provider lists
@@ -61,6 +65,7 @@ from app.services.catalog.directory import (
     list_providers,
 )
 from app.services.catalog.pagination import locate_page, page_links, requested_page
+from app.services.catalog.search_index import in_search_index, indexed_words, match_expression
 from app.services.publishing.snapshot import Snapshot
 
 SORTS: dict[str, str] = {
@@ -268,7 +273,7 @@ def search_catalog(*, session: Session, query: CatalogQuery, page_size: int) -> 
     count comes first so a page number past the end is corrected before the
     page is fetched.
     """
-    shape = _SearchShape.of(query)
+    shape = _SearchShape.of(query, dialect=session.get_bind().dialect.name)
     count, page_rows = _statements(shape)
     parameters = _parameters(query, shape)
     total = session.scalar(count, parameters) or 0
@@ -324,9 +329,15 @@ _model_modality = ModelModality.__table__.c
 
 @dataclass(frozen=True, slots=True)
 class _SearchShape:
-    """What a search's statements are made of: which filters it uses, not their values."""
+    """What a search's statements are made of: which filters it uses, not their values.
+
+    `indexed` says the words' models are looked up in SQLite's trigram index
+    (`services.catalog.search_index`) before LIKE checks them: on SQLite, when
+    some word is long enough for it.
+    """
 
     words: int
+    indexed: bool
     author: bool
     provider: bool
     modality: bool
@@ -337,9 +348,10 @@ class _SearchShape:
     sort: str
 
     @classmethod
-    def of(cls, query: CatalogQuery) -> "_SearchShape":
+    def of(cls, query: CatalogQuery, *, dialect: str) -> "_SearchShape":
         return cls(
             words=len(query.words),
+            indexed=dialect == "sqlite" and bool(indexed_words(query.words)),
             author=bool(query.author),
             provider=bool(query.provider),
             modality=bool(query.modality),
@@ -368,6 +380,8 @@ def _statements(shape: _SearchShape) -> tuple[Select[int], Select[Any]]:
 def _conditions(shape: _SearchShape) -> list[ColumnElement[bool]]:
     """The WHERE clause of a search of this shape; `_parameters` gives the values."""
     conditions: list[ColumnElement[bool]] = []
+    if shape.indexed:
+        conditions.append(in_search_index(_model.id, bindparam("indexed_words")))
     for index in range(shape.words):
         word: BindParameter[str] = bindparam(f"word{index}")
         conditions.append(or_(_Contains(_model.name, word), _Contains(_model.slug, word)))
@@ -441,6 +455,8 @@ def _parameters(query: CatalogQuery, shape: _SearchShape) -> dict[str, Any]:
     parameters: dict[str, Any] = {
         f"word{index}": _like_literal(word) for index, word in enumerate(query.words)
     }
+    if shape.indexed:
+        parameters["indexed_words"] = match_expression(indexed_words(query.words))
     filters = {
         "author": query.author,
         "provider": query.provider,
