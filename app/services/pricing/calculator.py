@@ -4,7 +4,9 @@ Everything here costs a fixed number of statements whatever the number of
 models or endpoints: one statement loads models with every endpoint, provider
 and current standard and batch price (`load_subjects`), and "comparable
 models" adds one indexed pre-selection on the per-model rollup columns plus one
-more `load_subjects` for the candidates. The arithmetic is `pricing`'s.
+more `load_subjects` for the candidates whose cost on the workload is not stored
+(`services.pricing.stored_workload_costs`: on the default workload, none is
+loaded). The arithmetic is `pricing`'s.
 
 Comparable models are those with at least this model's context window (when
 known) and every one of its input modalities. The rollups (cheapest input and
@@ -355,7 +357,8 @@ def model_calculator(
     params: Mapping[str, str],
     presets: Presets,
 ) -> ModelCalculator:
-    """The model page's calculator for the workload in `params` (three statements when valid)."""
+    """The model page's calculator for the workload in `params` (three statements when valid,
+    two when every candidate's cost on it is stored)."""
     subject = load_subjects(session=session, slugs=[slug]).get(slug)
     if subject is None:
         raise LookupError(f"no model {slug}")
