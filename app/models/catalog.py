@@ -109,6 +109,10 @@ class Model(Base):
     price_output_min: Mapped[Decimal | None] = mapped_column(Money)
     throughput_max: Mapped[Decimal | None] = mapped_column(Money)
     provider_count: Mapped[int] = mapped_column(default=0)
+    # What the default workload costs at its cheapest offer, kept by the rollup refresh for
+    # the comparable models (see `services.pricing.stored_workload_costs`); None: not yet.
+    # Deferred: only those statements read it, and an import loads thousands of models.
+    workload_costs: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -26,7 +26,13 @@ from app.models import Author, Endpoint, Model, Price, Provider
 from app.services.pricing.headline_price import API_SELLER, headline
 
 # The Model columns `refresh_rollups` writes.
-_ROLLUP_ATTRIBUTES = ("price_input_min", "price_output_min", "throughput_max", "provider_count")
+_ROLLUP_ATTRIBUTES = (
+    "price_input_min",
+    "price_output_min",
+    "throughput_max",
+    "provider_count",
+    "workload_costs",
+)
 
 
 @dataclass(frozen=True)
@@ -41,12 +47,17 @@ class _StandardOffer:
 
 
 def refresh_rollups(*, session: Session, model_ids: Iterable[int] | None = None) -> None:
-    """Recompute headline prices, best throughput and provider count.
+    """Recompute headline prices, best throughput, provider count and the default
+    workload's cheapest offer (`services.pricing.stored_workload_costs`).
 
     `model_ids=None` recomputes every model (after a bulk import). Two
     statements for the figures SQL computes, one read of the current prices,
-    and one update of the models whose headline price changed.
+    and one update of the models whose headline price changed; then the
+    workload costs' own reads and update (`refresh_workload_costs`).
     """
+    # Imported here: the calculator it runs imports, through the model redirects, this module.
+    from app.services.pricing.workload_costs_refresh import refresh_workload_costs
+
     ids = None if model_ids is None else list(model_ids)
     if ids is not None and not ids:
         return
@@ -69,6 +80,7 @@ def refresh_rollups(*, session: Session, model_ids: Iterable[int] | None = None)
     changed = _changed_headlines(session, ids)
     if changed:
         session.execute(update(Model), changed)
+    refresh_workload_costs(session=session, ids=ids)
     _expire_rollups(session, ids)
 
 

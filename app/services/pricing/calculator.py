@@ -4,7 +4,9 @@ Everything here costs a fixed number of statements whatever the number of
 models or endpoints: one statement loads models with every endpoint, provider
 and current standard and batch price (`load_subjects`), and "comparable
 models" adds one indexed pre-selection on the per-model rollup columns plus one
-more `load_subjects` for the candidates. The arithmetic is `pricing`'s.
+more `load_subjects` for the candidates whose cost on the workload is not stored
+(`services.pricing.stored_workload_costs`: on the default workload, none is
+loaded). The arithmetic is `pricing`'s.
 
 Comparable models are those with at least this model's context window (when
 known) and every one of its input modalities. The rollups (cheapest input and
@@ -43,6 +45,7 @@ from app.services.pricing.headline_price import (
     headline,
     is_free,
 )
+from app.services.pricing.stored_workload_costs import NOT_STORED, stored_cheapest
 from app.services.pricing.workload import Limits, Presets, WorkloadForm, read_workload
 from app.services.pricing.workload_cost import (
     COMPONENT_LABELS,
@@ -151,7 +154,7 @@ class Subject:
 
     def fits(self, workload: Workload) -> bool:
         """False when a request's input exceeds the model's context window."""
-        return self.context_window is None or workload.input_tokens <= self.context_window
+        return _fits_window(self.context_window, workload)
 
     def limits(self) -> Limits:
         return Limits.for_model(
@@ -266,15 +269,21 @@ class ModelEstimate:
 
 @dataclass(frozen=True)
 class ComparableModel:
-    """Another model that can take the same requests, with what the workload costs there."""
+    """Another model that can take the same requests, with what the workload costs there at
+    its cheapest offer (`offer_label`)."""
 
-    subject: Subject
-    best: OfferEstimate
+    id: int
+    slug: str
+    name: str
+    context_window: int | None
+    offer_label: str
+    per_month: Decimal
 
     @property
-    def per_month(self) -> Decimal:
-        assert self.best.per_month is not None, "only known estimates are comparable"
-        return self.best.per_month
+    def url_parts(self) -> tuple[str, str]:
+        """(author slug, model slug) as in the model page's URL."""
+        author, _, model = self.slug.partition("/")
+        return author, model
 
 
 @dataclass(frozen=True)
@@ -298,7 +307,7 @@ class ModelCalculator:
     def compare_query(self) -> str:
         """Query string of `/calculator` comparing this model with its comparable models."""
         assert self.result is not None, "only an estimate can be compared"
-        others = [comparable.subject.slug for comparable in self.comparables]
+        others = [comparable.slug for comparable in self.comparables]
         return _models_query([self.result.subject.slug, *others], self.form)
 
 
@@ -348,7 +357,8 @@ def model_calculator(
     params: Mapping[str, str],
     presets: Presets,
 ) -> ModelCalculator:
-    """The model page's calculator for the workload in `params` (three statements when valid)."""
+    """The model page's calculator for the workload in `params` (three statements when valid,
+    two when every candidate's cost on it is stored)."""
     subject = load_subjects(session=session, slugs=[slug]).get(slug)
     if subject is None:
         raise LookupError(f"no model {slug}")
@@ -481,7 +491,12 @@ def _offer_estimates(subject: Subject, workload: Workload) -> list[OfferEstimate
 
 
 def _offer_fits(offer: Offer, workload: Workload) -> bool:
-    return offer.context_window is None or workload.input_tokens <= offer.context_window
+    return _fits_window(offer.context_window, workload)
+
+
+def _fits_window(context_window: int | None, workload: Workload) -> bool:
+    """False when a request's input exceeds `context_window` (None: not known, so it fits)."""
+    return context_window is None or workload.input_tokens <= context_window
 
 
 def _cheapest_first(row: OfferEstimate) -> tuple[bool, bool, Decimal, str]:
@@ -509,6 +524,10 @@ def comparable_models(
     hundred times cheaper is rarely a like-for-like alternative. A model priced
     only through a free offer (a `:free` variant or a $0 tier) is left out: $0
     there says nothing about what a production workload would cost.
+
+    A candidate's cheapest offer is read from what the rollup refresh stored for
+    it (`services.pricing.stored_workload_costs`) when that was worked out for
+    this workload; the others' offers are loaded and priced, in one statement.
     """
     input_weight = workload.input_tokens
     output_weight = workload.output_tokens + workload.reasoning_tokens
@@ -521,36 +540,79 @@ def comparable_models(
         modality_count=len(input_modalities),
         banded=bool(proxy),
     )
-    ids = list(
-        session.scalars(
-            shortlist,
-            {
-                "subject_id": subject.id,
-                "input_weight": input_weight,
-                "output_weight": output_weight,
-                "context_window": subject.context_window,
-                "lowest": (proxy or Decimal(0)) / COMPARABLE_BAND,
-                "highest": (proxy or Decimal(0)) * COMPARABLE_BAND,
-                **{f"modality_{n}": modality for n, modality in enumerate(input_modalities)},
-            },
-        )
-    )
-    if not ids:
-        return ()
-    candidates = load_subjects(session=session, ids=ids)
-    comparables = []
-    for candidate in candidates.values():
+    rows = session.execute(
+        shortlist,
+        {
+            "subject_id": subject.id,
+            "input_weight": input_weight,
+            "output_weight": output_weight,
+            "context_window": subject.context_window,
+            "lowest": (proxy or Decimal(0)) / COMPARABLE_BAND,
+            "highest": (proxy or Decimal(0)) * COMPARABLE_BAND,
+            **{f"modality_{n}": modality for n, modality in enumerate(input_modalities)},
+        },
+    ).all()
+    # Candidates by id, in id order as `load_subjects` gives them: ties keep that order.
+    found = _stored_comparables(rows, workload)
+    unknown = [row.id for row in rows if row.id not in found]
+    for candidate in load_subjects(session=session, ids=unknown).values():
         best = best_offer(candidate, workload) if candidate.fits(workload) else None
-        if best is not None and not is_free(best.offer):
-            comparable = ComparableModel(subject=candidate, best=best)
-            if cost is None or _in_band(comparable.per_month, cost):
-                comparables.append(comparable)
-    comparables.sort(key=lambda c: (c.per_month, c.subject.name.casefold()))
+        found[candidate.id] = (
+            None if best is None or is_free(best.offer) else _comparable(candidate, best)
+        )
+    comparables = [
+        comparable
+        for _, comparable in sorted(found.items())
+        if comparable is not None and (cost is None or _in_band(comparable.per_month, cost))
+    ]
+    comparables.sort(key=lambda c: (c.per_month, c.name.casefold()))
     distinct: dict[str, ComparableModel] = {}
     for comparable in comparables:
-        distinct.setdefault(_same_model_key(comparable.subject.name), comparable)
+        distinct.setdefault(_same_model_key(comparable.name), comparable)
     distinct.pop(_same_model_key(subject.name), None)
     return tuple(distinct.values())[:COMPARABLE_COUNT]
+
+
+def _stored_comparables(
+    rows: Sequence[Row], workload: Workload
+) -> dict[int, ComparableModel | None]:
+    """The shortlisted candidates whose cheapest offer for `workload` is stored, by id
+    (None: not comparable); those that do not fit it, too."""
+    found: dict[int, ComparableModel | None] = {}
+    for row in rows:
+        if not _fits_window(row.context_window, workload):
+            found[row.id] = None
+            continue
+        stored = stored_cheapest(
+            row.workload_costs, slug=row.slug, reasoning=row.reasoning, workload=workload
+        )
+        if stored is NOT_STORED:
+            continue
+        found[row.id] = (
+            None
+            if stored is None
+            else ComparableModel(
+                id=row.id,
+                slug=row.slug,
+                name=row.name,
+                context_window=row.context_window,
+                offer_label=stored.label,
+                per_month=stored.per_month,
+            )
+        )
+    return found
+
+
+def _comparable(candidate: Subject, best: OfferEstimate) -> ComparableModel:
+    assert best.per_month is not None, "only known estimates are comparable"
+    return ComparableModel(
+        id=candidate.id,
+        slug=candidate.slug,
+        name=candidate.name,
+        context_window=candidate.context_window,
+        offer_label=best.offer.label,
+        per_month=best.per_month,
+    )
 
 
 def _in_band(value: Decimal, cost: Decimal) -> bool:
@@ -585,8 +647,9 @@ _price = Price.__table__.c
 @cache
 def _shortlist_query(
     *, by_input: bool, by_output: bool, min_context: bool, modality_count: int, banded: bool
-) -> Select[int]:
-    """Ids of the models ranked cheapest by their rollup prices, for one shape of workload.
+) -> Select:
+    """The models ranked cheapest by their rollup prices, for one shape of workload: their
+    ids, what the comparable models show of them and their stored workload costs.
 
     Parameters: `subject_id`, `input_weight`, `output_weight`, `context_window`,
     `modality_0`... (the input modalities every candidate must take), and when
@@ -596,7 +659,14 @@ def _shortlist_query(
         "input_weight", type_=BigInteger
     ) + func.coalesce(_model.price_output_min, 0) * bindparam("output_weight", type_=BigInteger)
     shortlist = (
-        select(_model.id)
+        select(
+            _model.id,
+            _model.slug,
+            _model.name,
+            _model.context_window,
+            _model.reasoning,
+            _model.workload_costs,
+        )
         .where(_model.id != bindparam("subject_id"), _model.status.not_in(GONE_STATUSES))
         .order_by(rollup_cost, _model.id)
         .limit(COMPARABLE_SHORTLIST)

@@ -7,26 +7,21 @@ have a context window larger than any real one so that only they can be
 the rolled-back test transaction would outlive the test.
 """
 
-from datetime import UTC, datetime
-from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
 from bs4 import BeautifulSoup, Tag
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Author, Endpoint, Model, ModelModality, Price, Provider
-from app.services.metrics.rollups import refresh_rollups
+from app.models import Author, Model
 from app.services.pricing.calculator import model_calculator
 from tests.support.page_text import text_of
+from tests.support.priced_models import HUGE_WINDOW, add_priced_model
 
 REFERENCE_URL = "/models/mistral/mistral-small-2603"
 ONE_MILLION_EACH_WAY = "requests_per_month=1000&input_tokens=1000&output_tokens=1000"
 HTMX = {"HX-Request": "true"}
-# Larger than any real context window, so the imported catalog has no comparable model.
-HUGE_WINDOW = 50_000_000
 
 
 def soup(html: str) -> BeautifulSoup:
@@ -240,92 +235,38 @@ def test_the_snippet_fragment_still_works(client: TestClient) -> None:
     assert piece.select_one("#calculator") is None
 
 
-def _add_model(
-    session: Session,
-    slug: str,
-    *,
-    input_price: str | None,
-    output_price: str | None,
-    context_window: int = HUGE_WINDOW,
-    modalities: tuple[str, ...] = ("text", "image"),
-    status: str = "active",
-    variant: str = "",
-    reasoning_price: str | None = None,
-    batch: tuple[str, str] | None = None,
-    name: str | None = None,
-) -> Model:
-    """A model at one provider of its own, with a current standard (and maybe batch) price."""
-    author_slug, model_id = slug.split("/")
-    author = session.scalar(select(Author).where(Author.slug == author_slug)) or Author(
-        slug=author_slug, name=author_slug.title()
-    )
-    model = Model(
-        author=author,
-        slug=slug,
-        name=name or model_id.replace("-", " ").title(),
-        status=status,
-        context_window=context_window,
-        modalities=[ModelModality(direction="input", modality=m) for m in modalities],
-    )
-    provider = Provider(slug=f"host-{model_id}", name=f"Host {model_id}", kind="inference")
-    endpoint = Endpoint(model=model, provider=provider, provider_model_id=model_id, variant=variant)
-    since = datetime(2026, 4, 1, tzinfo=UTC)
-    endpoint.prices.append(
-        Price(
-            service_tier="standard",
-            effective_from=since,
-            input=None if input_price is None else Decimal(input_price),
-            output=None if output_price is None else Decimal(output_price),
-            reasoning=None if reasoning_price is None else Decimal(reasoning_price),
-            source="test",
-        )
-    )
-    if batch is not None:
-        endpoint.prices.append(
-            Price(
-                service_tier="batch",
-                effective_from=since,
-                input=Decimal(batch[0]),
-                output=Decimal(batch[1]),
-                source="test",
-            )
-        )
-    session.add(model)
-    session.flush()
-    refresh_rollups(session=session, model_ids=[model.id])
-    return model
-
-
 @pytest.fixture
 def huge_models(catalog_session: Session) -> Session:
     """A model with an enormous window, and neighbours that can or cannot take its requests."""
-    _add_model(catalog_session, "giant/subject", input_price="2", output_price="8")
+    add_priced_model(catalog_session, "giant/subject", input_price="2", output_price="8")
     for number, (input_price, output_price) in enumerate(
         [("1", "4"), ("0.5", "1"), ("3", "3"), ("0.1", "9"), ("0.2", "0.2"), ("4", "4")], start=1
     ):
-        _add_model(
+        add_priced_model(
             catalog_session,
             f"giant/fits-{number}",
             input_price=input_price,
             output_price=output_price,
         )
-    _add_model(
+    add_priced_model(
         catalog_session,
         "giant/too-small",
         input_price="0",
         output_price="0",
         context_window=HUGE_WINDOW - 1,
     )
-    _add_model(
+    add_priced_model(
         catalog_session, "giant/text-only", input_price="0", output_price="0", modalities=("text",)
     )
-    _add_model(
+    add_priced_model(
         catalog_session, "giant/retired", input_price="0", output_price="0", status="deprecated"
     )
-    _add_model(
+    add_priced_model(
         catalog_session, "giant/free-only", input_price="0", output_price="0", variant="free"
     )
-    _add_model(catalog_session, "giant/no-output-price", input_price="0.01", output_price=None)
+    add_priced_model(
+        catalog_session, "giant/no-output-price", input_price="0.01", output_price=None
+    )
     catalog_session.flush()
     return catalog_session
 
@@ -334,9 +275,13 @@ def test_comparable_models_are_the_cheapest_distinct_active_ones_within_a_quarte
     client: TestClient, huge_models: Session
 ) -> None:
     # The subject under another id, a second id of fits-1, and a retired model: all in the band.
-    _add_model(huge_models, "giant/subject-0501", input_price="1", output_price="4", name="Subject")
-    _add_model(huge_models, "giant/fits-1-copy", input_price="1", output_price="4.5", name="Fits 1")
-    _add_model(huge_models, "giant/gone", input_price="1", output_price="4", status="retired")
+    add_priced_model(
+        huge_models, "giant/subject-0501", input_price="1", output_price="4", name="Subject"
+    )
+    add_priced_model(
+        huge_models, "giant/fits-1-copy", input_price="1", output_price="4.5", name="Fits 1"
+    )
+    add_priced_model(huge_models, "giant/gone", input_price="1", output_price="4", status="retired")
     # 1,000 requests a month of 1,000 tokens in and 1,000 out: 1M tokens each way.
     response = client.get(f"/models/giant/subject?{ONE_MILLION_EACH_WAY}")
 
@@ -395,7 +340,7 @@ def test_the_htmx_fragment_costs_the_same_queries_for_few_and_many_providers(
 def test_a_reasoning_model_asks_for_reasoning_tokens_and_bills_them(
     client: TestClient, catalog_session: Session
 ) -> None:
-    _add_model(
+    add_priced_model(
         catalog_session,
         "thinker/deep",
         input_price="1",
@@ -420,7 +365,7 @@ def test_a_reasoning_model_asks_for_reasoning_tokens_and_bills_them(
 def test_a_model_known_not_to_reason_asks_for_no_reasoning_tokens(
     client: TestClient, catalog_session: Session
 ) -> None:
-    model = _add_model(catalog_session, "plain/talker", input_price="1", output_price="2")
+    model = add_priced_model(catalog_session, "plain/talker", input_price="1", output_price="2")
     model.reasoning = False
     catalog_session.flush()
 
@@ -433,7 +378,7 @@ def test_a_model_known_not_to_reason_asks_for_no_reasoning_tokens(
 def test_reasoning_tokens_of_a_model_not_known_to_reason_are_not_billed_and_it_says_so(
     client: TestClient, catalog_session: Session
 ) -> None:
-    model = _add_model(catalog_session, "maybe/thinker", input_price="1", output_price="2")
+    model = add_priced_model(catalog_session, "maybe/thinker", input_price="1", output_price="2")
     assert model.reasoning is None  # no source states whether it reasons
     catalog_session.flush()
 
@@ -457,7 +402,7 @@ def test_reasoning_tokens_of_a_model_not_known_to_reason_are_not_billed_and_it_s
 def test_a_missing_output_price_shows_not_known_rather_than_a_smaller_total(
     client: TestClient, catalog_session: Session
 ) -> None:
-    _add_model(catalog_session, "partial/model", input_price="1", output_price=None)
+    add_priced_model(catalog_session, "partial/model", input_price="1", output_price=None)
     catalog_session.flush()
 
     page = soup(client.get(f"/models/partial/model?{ONE_MILLION_EACH_WAY}").text)
@@ -488,7 +433,7 @@ def test_a_model_nobody_prices_says_there_is_nothing_to_estimate(
 def test_a_tiny_window_shows_why_the_default_does_not_fit_without_failing_the_page(
     client: TestClient, catalog_session: Session
 ) -> None:
-    _add_model(
+    add_priced_model(
         catalog_session, "tiny/model", input_price="1", output_price="1", context_window=1_024
     )
     catalog_session.flush()
