@@ -28,5 +28,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("models") as batch:
-        batch.drop_column("workload_costs")
+    # SQLite drops a column in place since 3.35. Alembic's batch mode would rebuild the
+    # table instead, and a rebuilt `models` has lost the search index's triggers (0012).
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE models DROP COLUMN workload_costs")
+    else:
+        op.drop_column("models", "workload_costs")

@@ -279,3 +279,22 @@ def test_the_search_index_goes_with_its_downgrade_and_the_models_stay_writable(
             connection.execute(delete(Model.__table__).where(Model.__table__.c.id == 7))
     finally:
         engine.dispose()
+
+
+def test_later_downgrades_keep_the_search_index_triggers(migrations_url: str) -> None:
+    """A downgrade that rebuilt `models` (Alembic's batch mode on SQLite) would drop the
+    triggers 0012 made, and the search index would silently stop following the models."""
+    migrate.upgrade(migrations_url, "head")
+
+    migrate.downgrade(migrations_url, "0012")
+
+    engine = make_engine(migrations_url)
+    try:
+        expected = (
+            {"models_search_insert", "models_search_update", "models_search_delete"}
+            if engine.dialect.name == "sqlite"
+            else set()
+        )
+        assert _search_triggers(engine) == expected
+    finally:
+        engine.dispose()
