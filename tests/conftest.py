@@ -28,6 +28,7 @@ from tests.support import database_templates, first_start
 from tests.support.app_clients import app_client
 from tests.support.fake_hub import serving_fake_hub
 from tests.support.query_counts import QueryCounter
+from tests.support.run_order import put_in_run_order
 
 # argon2id's smallest memory and time: still the real algorithm, in about a millisecond.
 QUICK_ARGON2 = Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -50,6 +51,11 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_configure_node(node) -> None:
     """pytest-xdist: tell each worker where the run's templates are."""
     node.workerinput[TEMPLATES_WORKER_INPUT] = str(node.config.stash[TEMPLATES_DIRECTORY])
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the slow blocks first and the short tests last (tests/support/run_order.py)."""
+    put_in_run_order(items, Path(__file__).parent)
 
 
 @pytest.hookimpl(optionalhook=True)

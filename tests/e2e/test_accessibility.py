@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 
 from tests.support.axe import assert_accessible
 from tests.support.page_layout import assert_page_reads_well
+from tests.support.page_settled import wait_until_settled
 from tests.support.served_app import LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -66,7 +67,7 @@ def _open(page: Page, url: str, scheme: str) -> int:
     page.emulate_media(color_scheme=scheme)
     response = page.goto(url)
     assert response is not None
-    page.wait_for_load_state("networkidle")
+    wait_until_settled(page)
     return response.status
 
 
@@ -102,7 +103,7 @@ def test_signed_in_pages_have_no_serious_violation(
     page.get_by_role("button", name="Create account").click()
     expect(page).to_have_url(live_server.url(MODEL_PATH))
     expect(page.locator("#rating-me form")).to_be_visible()
-    page.wait_for_load_state("networkidle")
+    wait_until_settled(page)
     assert_accessible(page, f"the model page signed in ({scheme} scheme)")
 
     _open(page, live_server.url(f"/models/{OTHER_MODEL}"), scheme)
@@ -113,7 +114,7 @@ def test_signed_in_pages_have_no_serious_violation(
     page.get_by_role("button", name="Post comment").click()
     comment = page.locator("#comment-thread .comment").first
     expect(comment.get_by_role("link", name="Edit")).to_be_visible()
-    page.wait_for_load_state("networkidle")
+    wait_until_settled(page)
     assert_accessible(page, f"a model page with one's rating and comment ({scheme} scheme)")
 
     comment.get_by_role("link", name="Edit").click()

@@ -18,6 +18,7 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.support.page_settled import wait_until_settled
 from tests.support.served_app import LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -45,9 +46,7 @@ def _settled(page: Page) -> None:
     htmx wires up swapped-in controls (their hx-get, hx-post) as the swap settles, a few
     milliseconds after they appear; a key pressed before that would follow the plain link.
     """
-    page.wait_for_load_state("networkidle")
-    busy = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
-    page.wait_for_function("(busy) => !document.querySelector(busy)", arg=busy)
+    wait_until_settled(page)
 
 
 def _focused(page: Page, property_name: str) -> str:

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.support.page_layout import assert_page_reads_well
+from tests.support.page_settled import wait_until_settled
 from tests.support.served_app import LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -45,7 +46,7 @@ def phone(browser: Browser, request: pytest.FixtureRequest) -> Page:
 def test_page_fits_a_phone(live_server: LiveServer, phone: Page, name: str) -> None:
     response = phone.goto(live_server.url(PAGES[name]))
     assert response is not None and response.status == 200
-    phone.wait_for_load_state("networkidle")
+    wait_until_settled(phone)
 
     assert_page_reads_well(phone, f"{name} ({PAGES[name]})")
     sign_in = phone.locator(".site-header").get_by_role("link", name="Sign in")

@@ -27,7 +27,7 @@ PROC = Path("/proc")
 WORKERS_STARTED_SECONDS = 60
 STARTED = re.compile(r"INFO uvicorn\.error Started server process \[(\d+)\]")
 LIST_PATH = "/api/v1/models"
-SLOW_START_SECONDS = 7
+SLOW_START_SECONDS = 6
 
 # --- The refusal, before anything is touched ---------------------------------------------
 

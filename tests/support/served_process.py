@@ -61,6 +61,22 @@ def served(
     Only the MODELATLAS_ settings given here reach it (see `cli_environment`);
     its output goes to `directory/<name>.log`.
     """
+    with started(
+        *args, database_url=database_url, directory=directory, name=name, **environment
+    ) as server:
+        wait_until_healthy(server)
+        yield server
+
+
+@contextmanager
+def started(
+    *args: str, database_url: str, directory: Path, name: str = "server", **environment: str
+) -> Iterator[ServedProcess]:
+    """`modelatlas serve *args` as `served` starts it, without waiting for it to be healthy.
+
+    A test that needs several servers starts them all, then waits for each
+    (`wait_until_healthy`): their starts overlap instead of adding up.
+    """
     port = free_port()
     log = directory / f"{name}.log"
     with log.open("wb") as output:
@@ -71,15 +87,14 @@ def served(
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-    server = ServedProcess(process=process, port=port, log=log)
     try:
-        _wait_until_healthy(server)
-        yield server
+        yield ServedProcess(process=process, port=port, log=log)
     finally:
         _stop(process)
 
 
-def _wait_until_healthy(server: ServedProcess) -> None:
+def wait_until_healthy(server: ServedProcess) -> None:
+    """Return once the server's `/healthz` answers 200; fail if it exits or takes too long."""
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if server.process.poll() is not None:

@@ -20,7 +20,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from app import migrate
 from app.config import Settings
 from app.db import make_engine, make_session_factory, session_scope, utcnow
 from app.main import create_app
@@ -42,7 +41,7 @@ from tests.support.auth import (
     unique_email,
 )
 from tests.support.community_data import make_model
-from tests.support.databases import throwaway_database
+from tests.support.database_templates import database_copy
 from tests.support.fake_openrouter import FakeOpenRouter
 from tests.support.metrics_refresh import (
     SeededDatabase,
@@ -307,8 +306,7 @@ def test_a_model_renamed_by_hand_shows_its_new_name(
 
 
 def test_seeding_renders_the_pages_again(tmp_path: Path) -> None:
-    with throwaway_database(tmp_path, "pagecache_seed") as url:
-        migrate.upgrade(url)
+    with database_copy("migrated", tmp_path, "pagecache_seed") as url:
         engine = make_engine(url)
         try:
             factory = make_session_factory(engine)

@@ -17,12 +17,11 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app import migrate
 from app.db import make_engine, session_scope
 from app.models import Rating
 from app.services.community.ratings import rate_model
 from tests.support.community_data import make_model, make_user
-from tests.support.databases import throwaway_database
+from tests.support.database_templates import database_copy
 
 SECOND_WRITER_HEAD_START_SECONDS = 0.5
 
@@ -30,8 +29,7 @@ SECOND_WRITER_HEAD_START_SECONDS = 0.5
 @pytest.fixture(scope="module")
 def race_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     directory: Path = tmp_path_factory.mktemp("ratings-race")
-    with throwaway_database(directory, "ratings_race") as url:
-        migrate.upgrade(url)
+    with database_copy("migrated", directory, "ratings_race") as url:
         engine = make_engine(url)
         try:
             yield engine

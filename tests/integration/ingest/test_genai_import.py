@@ -2,7 +2,9 @@
 
 Read-only checks use `catalog_session` (seeded and imported once per run, as
 `modelatlas serve` does on an empty database). Checks of what an import run
-does — counts, idempotence, price changes — import into the empty `session`.
+does — counts, price changes — import into the empty `session`; checks of a
+run over a catalog already imported (idempotence, names fixed on the next run)
+import again into `catalog_session`, whose first import the run made once.
 Figures are asserted as ranges: the package's data grows with every release.
 """
 
@@ -333,9 +335,8 @@ def test_rollups_are_refreshed(catalog_session: Session) -> None:
 # --- running it again --------------------------------------------------------------------
 
 
-def test_second_run_changes_nothing_and_says_so(session: Session) -> None:
-    seed_reference(session=session)
-    import_genai_prices(session=session)
+def test_second_run_changes_nothing_and_says_so(catalog_session: Session) -> None:
+    session = catalog_session
     before = row_counts(session)
     statements: list[str] = []
     engine = session.get_bind()
@@ -352,8 +353,10 @@ def test_second_run_changes_nothing_and_says_so(session: Session) -> None:
     assert len(statements) < 30  # loads everything up front: no query per model or price
 
 
-def test_a_made_up_lab_name_is_replaced_but_a_chosen_one_is_kept(session: Session) -> None:
-    import_genai_prices(session=session)
+def test_a_made_up_lab_name_is_replaced_but_a_chosen_one_is_kept(
+    catalog_session: Session,
+) -> None:
+    session = catalog_session
     authors = {a.slug: a for a in session.scalars(select(Author))}
     authors["aion-labs"].name = "aion-labs"  # what earlier imports wrote
     authors["qwen"].name = "qwen"

@@ -129,7 +129,15 @@ def test_refresh_command_exits_non_zero_when_the_upstream_fails(
 ) -> None:
     before = database_state(database)
 
-    code, output = finish(start_refresh(database.url, "http://127.0.0.1:9/api/v1", tmp_path))
+    # One attempt: the retries' waits (tests/unit/sources) would only delay the same failure.
+    code, output = finish(
+        start_refresh(
+            database.url,
+            "http://127.0.0.1:9/api/v1",
+            tmp_path,
+            MODELATLAS_OPENROUTER_MAX_ATTEMPTS="1",
+        )
+    )
 
     assert code == 1, output
     assert "Metrics refresh failed" in output
@@ -158,7 +166,8 @@ def test_two_refreshes_at_once_do_the_work_exactly_once(
     assert count_rows(database, MetricSample) == seeded_samples + 9
 
 
-LEASE_SECONDS = 4
+# The shortest lease MODELATLAS_REFRESH_LEASE_SECONDS allows: the waits below are multiples.
+LEASE_SECONDS = 3
 SHORT_LEASE = {
     "MODELATLAS_REFRESH_LEASE_SECONDS": str(LEASE_SECONDS),
     "MODELATLAS_OPENROUTER_TIMEOUT_SECONDS": "120",

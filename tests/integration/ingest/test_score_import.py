@@ -14,7 +14,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import migrate
 from app.config import Settings
 from app.db import make_engine, make_session_factory, session_scope
 from app.main import create_app
@@ -23,7 +22,7 @@ from app.services.ingest.score_import import SOURCE_NAME, ScoreImportReport, imp
 from app.services.publishing.content_version import ContentChange, current_version, subscribe
 from tests.support.cli import run_cli
 from tests.support.community_data import make_model
-from tests.support.databases import throwaway_database
+from tests.support.database_templates import database_copy
 from tests.support.metrics_refresh import seeded_database
 from tests.support.page_cache import primed, settle
 
@@ -339,8 +338,7 @@ class ChangeRecorder:
 
 @pytest.fixture
 def database_with_models(tmp_path: Path) -> str:
-    with throwaway_database(tmp_path, "scores_cli") as url:
-        migrate.upgrade(url)
+    with database_copy("migrated", tmp_path, "scores_cli") as url:
         engine = make_engine(url)
         try:
             with session_scope(make_session_factory(engine)) as session:

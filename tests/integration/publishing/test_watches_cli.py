@@ -7,19 +7,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app import migrate
 from app.db import make_engine, make_session_factory
 from app.models import ChangeEvent, Model, User, Watch, Webhook, WebhookDelivery
 from app.services.ingest.seed import REFERENCE_MODEL_SLUG, seed_reference
 from tests.support.cli import run_cli
-from tests.support.databases import throwaway_database
+from tests.support.database_templates import database_copy
 from tests.support.webhook_receiver import webhook_receiver
 
 
 @pytest.fixture
 def database_url(tmp_path: Path) -> Iterator[str]:
-    with throwaway_database(tmp_path, "deliver") as url:
-        migrate.upgrade(url)
+    with database_copy("migrated", tmp_path, "deliver") as url:
         yield url
 
 
