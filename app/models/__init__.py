@@ -17,6 +17,7 @@ from app.models.community import Comment, Rating
 from app.models.metrics import (
     ContentVersion,
     JobLease,
+    MetricChart,
     MetricHour,
     MetricSample,
     PopularitySignal,
@@ -35,6 +36,7 @@ __all__ = [
     "ExternalId",
     "FeedToken",
     "JobLease",
+    "MetricChart",
     "MetricHour",
     "MetricSample",
     "Model",

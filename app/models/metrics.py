@@ -145,3 +145,20 @@ class ContentVersion(Base):
     name: Mapped[str] = mapped_column(String(80), primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class MetricChart(Base):
+    """A model's endpoints' week of charts, drawn from `metric_hours` for one window.
+
+    Derived data, rewritten with the hourly means (see
+    `services.metrics.stored_metric_charts`); the page falls back to the means
+    when the row is missing or for another window.
+    """
+
+    __tablename__ = "metric_charts"
+
+    model_id: Mapped[int] = mapped_column(
+        ForeignKey("models.id", ondelete="CASCADE"), primary_key=True
+    )
+    window_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    charts: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -754,6 +754,7 @@ class _CatalogWriter:
             endpoint_ids=[row["endpoint_id"] for row in rows],
             start=self.measured_at,
             end=self.measured_at,
+            now=self.measured_at,
         )
         self.counts.samples_written = len(rows)
 

@@ -6,12 +6,18 @@ far fewer. The hourly means are stored in `metric_hours`, kept in step with
 the samples by every write of them (`services.metrics.metric_hours_writer`), and one
 statement returns every endpoint's week by primary key, so the model page's
 query count does not grow with its provider count.
+
+The page does not need the means themselves, only the charts drawn from them:
+the metrics refresh stores those for the window current when it writes
+(`services.metrics.metric_charts_writer`), and `load_metric_history` reads
+them in one row when they are for the page's window, else the means.
 """
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from markupsafe import Markup
 from sqlalchemy import Select, String, bindparam, select, type_coerce
@@ -20,14 +26,13 @@ from sqlalchemy.orm import Session
 from app.db import UTCDateTime
 from app.models import Endpoint, MetricHour
 from app.services.metrics import metric_hours_writer  # noqa: F401 - keeps metric_hours in step (its hook)
-from app.services.metrics.time_buckets import floor_to_hour
+from app.services.metrics.sparkline_geometry import ChartShape, chart_shape
+from app.services.metrics.stored_metric_charts import (
+    stored_chart_query,
+    stored_week_charts,
+)
+from app.services.metrics.week_window import MAX_JOINED_GAP, history_window
 from app.services.publishing.snapshot import Snapshot
-
-HISTORY_SPAN = timedelta(days=7)
-BUCKET = timedelta(hours=1)
-# Buckets further apart than this are not joined by a line: the refresh did
-# not measure in between, and a straight line would invent figures.
-MAX_JOINED_GAP = 3 * BUCKET
 
 Series = tuple[tuple[datetime, float | None], ...]
 
@@ -49,6 +54,9 @@ class HistoryPoint(NamedTuple):
 class EndpointHistory:
     """An endpoint's hourly points over the window, oldest first; may be empty.
 
+    `stored` is the throughput and latency charts' geometry as the metrics
+    refresh stored it for this window (then `points` is not read, and is
+    empty); None when worked out from `points` (`shapes`).
     `charts` keeps the drawn charts of this history by caption (see
     `web.render.sparkline.endpoint_sparklines`): a history remembered across requests
     (`remembered_history`) is drawn once, not on every page view.
@@ -57,6 +65,7 @@ class EndpointHistory:
     start: datetime
     end: datetime
     points: tuple[HistoryPoint, ...]
+    stored: tuple[ChartShape | None, ChartShape | None] | None = None
     charts: dict[str, Markup] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -69,27 +78,67 @@ class EndpointHistory:
         """(hour, ms) pairs for the time-to-first-token chart."""
         return tuple((point.at, point.ttft_p50_ms) for point in self.points)
 
+    @property
+    def has_points(self) -> bool:
+        """Whether any hour of the window was measured (its charts may still have no value)."""
+        return bool(self.points) or self.stored is not None
 
-def history_window(now: datetime) -> tuple[datetime, datetime]:
-    """The charted span: the seven days up to the end of the current hour."""
-    end = floor_to_hour(now) + BUCKET
-    return end - HISTORY_SPAN, end
+    def shapes(self) -> tuple[ChartShape | None, ChartShape | None]:
+        """The geometry of the throughput and the latency chart, stored or worked out."""
+        if self.stored is not None:
+            return self.stored
+        return week_shapes(self)
+
+
+def week_shapes(history: "EndpointHistory") -> tuple[ChartShape | None, ChartShape | None]:
+    """The throughput and latency charts' geometry of `history`'s points, worked out."""
+    return (
+        chart_shape(
+            history.throughput, start=history.start, end=history.end, max_gap=MAX_JOINED_GAP
+        ),
+        chart_shape(history.latency, start=history.start, end=history.end, max_gap=MAX_JOINED_GAP),
+    )
 
 
 def load_metric_history(
+    *, session: Session, model_id: int, endpoint_ids: Iterable[int], now: datetime
+) -> dict[int, EndpointHistory]:
+    """Endpoint id -> its history over the week up to `now`: the stored charts when they are
+    for this window and cover every endpoint in `endpoint_ids`, else the hourly means.
+
+    One statement, two when nothing usable is stored. Endpoints without samples
+    in the window are absent; callers use `empty_history` for them.
+    """
+    start, end = history_window(now)
+    stored_row = session.execute(
+        stored_chart_query(), {"model_id": model_id, "window_end": end}
+    ).first()
+    stored = stored_week_charts(None if stored_row is None else stored_row[0], endpoint_ids)
+    if stored is not None:
+        return {
+            endpoint_id: EndpointHistory(start=start, end=end, points=(), stored=shapes)
+            for endpoint_id, shapes in stored.items()
+        }
+    return computed_metric_history(session=session, model_id=model_id, now=now)
+
+
+def computed_metric_history(
     *, session: Session, model_id: int, now: datetime
 ) -> dict[int, EndpointHistory]:
-    """Endpoint id -> its hourly history over the week up to `now`, in one query.
-
-    Endpoints without samples in the window are absent; callers use
-    `empty_history` for them.
-    """
+    """Endpoint id -> its hourly history over the week up to `now`, from the means, in one query."""
     start, end = history_window(now)
     # Fetched in one call: iterating the result fetches row by row, which cost
     # more than the statement on a page with dozens of endpoints.
     rows = session.execute(
         _history_query(), {"model_id": model_id, "start": start, "end": end}
     ).all()
+    return histories_of(rows, start=start, end=end)
+
+
+def histories_of(
+    rows: Iterable[Sequence[Any]], *, start: datetime, end: datetime
+) -> dict[int, EndpointHistory]:
+    """(endpoint id, hour, throughput, ttft) rows, ordered by endpoint and hour, as histories."""
     points: dict[int, list[HistoryPoint]] = {}
     hours: dict[object, datetime] = {}
     for endpoint_id, hour, throughput, ttft in rows:
@@ -107,7 +156,7 @@ def load_metric_history(
 
 
 def remembered_history(
-    *, snapshot: Snapshot, model_id: int, now: datetime
+    *, snapshot: Snapshot, model_id: int, endpoint_ids: tuple[int, ...], now: datetime
 ) -> dict[int, EndpointHistory]:
     """`load_metric_history`, remembered per model, catalog version and window.
 
@@ -116,8 +165,10 @@ def remembered_history(
     when the hour turns, so both are the key (see `services.publishing.snapshot`).
     """
     return snapshot.remember(
-        ("metric-history", model_id, history_window(now)),
-        lambda: load_metric_history(session=snapshot.session, model_id=model_id, now=now),
+        ("metric-history", model_id, endpoint_ids, history_window(now)),
+        lambda: load_metric_history(
+            session=snapshot.session, model_id=model_id, endpoint_ids=endpoint_ids, now=now
+        ),
         catalog_only=True,
     )
 

@@ -13,7 +13,9 @@ hour, and rewritten wherever samples are written:
   `rebuild_merged_hours` for the hours it merged.
 
 The invariant, tested after each: every row is the mean of its hour's current
-samples (NULLs ignored), and every hour with samples has a row. Rebuilding is
+samples (NULLs ignored), and every hour with samples has a row. Each rebuild
+then redraws the stored charts of the models it touched
+(`services.metrics.metric_charts_writer`). Rebuilding is
 DELETE then INSERT ... SELECT ... GROUP BY for the given endpoints and hours,
 the same statements on SQLite and PostgreSQL.
 """
@@ -25,7 +27,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, delete, event, exists, func, insert, select
 from sqlalchemy.orm import Session, UOWTransaction
 
+from app.db import utcnow
 from app.models import MetricHour, MetricSample
+from app.services.metrics.metric_charts_writer import refresh_metric_charts
 from app.services.metrics.time_buckets import floor_to_hour, hour_start
 
 HOUR = timedelta(hours=1)
@@ -37,15 +41,28 @@ _hours = MetricHour.__table__
 
 
 def rebuild_metric_hours(
-    connection: Connection | Session, *, endpoint_ids: Iterable[int], start: datetime, end: datetime
+    connection: Connection | Session,
+    *,
+    endpoint_ids: Iterable[int],
+    start: datetime,
+    end: datetime,
+    now: datetime | None = None,
 ) -> None:
-    """Recompute the rows of `endpoint_ids` for every hour touching [start, end], from samples."""
-    first, stop = floor_to_hour(start), floor_to_hour(end) + HOUR
+    """Recompute the rows of `endpoint_ids` for every hour touching [start, end], from samples,
+    then their models' stored charts for the window of `now` (default: the clock's)."""
     ids = sorted(set(endpoint_ids))
+    _rebuild_hours(connection, endpoint_ids=ids, start=start, end=end)
+    refresh_metric_charts(connection, endpoint_ids=ids, now=now or utcnow())
+
+
+def _rebuild_hours(
+    connection: Connection | Session, *, endpoint_ids: list[int], start: datetime, end: datetime
+) -> None:
+    first, stop = floor_to_hour(start), floor_to_hour(end) + HOUR
     dialect = _dialect_name(connection)
     hour = hour_start(_samples.c.measured_at, dialect)
-    for index in range(0, len(ids), _CHUNK):
-        chunk = ids[index : index + _CHUNK]
+    for index in range(0, len(endpoint_ids), _CHUNK):
+        chunk = endpoint_ids[index : index + _CHUNK]
         connection.execute(
             delete(_hours).where(
                 _hours.c.endpoint_id.in_(chunk), _hours.c.hour >= first, _hours.c.hour < stop
@@ -74,7 +91,7 @@ def rebuild_merged_hours(session: Session, *, merged_after_id: int, window: str)
     """Recompute the hours retention just merged: those of samples with `window` and id > the bound.
 
     A merged hour holds only its merged rows (one per source, measured at the
-    start of the hour), so its mean is theirs.
+    start of the hour), so its mean is theirs. Then the merged endpoints' models' stored charts.
     """
     merged = select(_samples.c.endpoint_id, _samples.c.measured_at).where(
         _samples.c.id > merged_after_id, _samples.c.window == window
@@ -102,6 +119,12 @@ def rebuild_merged_hours(session: Session, *, merged_after_id: int, window: str)
             .group_by(_samples.c.endpoint_id, _samples.c.measured_at),
         )
     )
+    merged_endpoints = session.scalars(
+        select(_samples.c.endpoint_id)
+        .where(_samples.c.id > merged_after_id, _samples.c.window == window)
+        .distinct()
+    )
+    refresh_metric_charts(session, endpoint_ids=list(merged_endpoints), now=utcnow())
 
 
 def _dialect_name(connection: Connection | Session) -> str:
@@ -124,6 +147,5 @@ def _rebuild_for_flushed_samples(session: Session, _flush: UOWTransaction) -> No
         return
     connection = session.connection()
     for endpoint_id, times in spans.items():
-        rebuild_metric_hours(
-            connection, endpoint_ids=[endpoint_id], start=min(times), end=max(times)
-        )
+        _rebuild_hours(connection, endpoint_ids=[endpoint_id], start=min(times), end=max(times))
+    refresh_metric_charts(connection, endpoint_ids=spans, now=utcnow())

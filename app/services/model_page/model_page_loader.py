@@ -419,7 +419,12 @@ def load_model_page(
         return None
     model, endpoints, facts = stored
     freshness = Freshness(now=now, threshold=stale_after, last_success_at=current.last_success_at)
-    histories = remembered_history(snapshot=snapshot, model_id=model.id, now=now)
+    histories = remembered_history(
+        snapshot=snapshot,
+        model_id=model.id,
+        endpoint_ids=tuple(endpoint.id for endpoint in endpoints),
+        now=now,
+    )
     rows = sorted(_endpoint_rows(endpoints, freshness, histories), key=_by_throughput)
     price = headline(rows, author_slug=model.author_slug)
     rows = [replace(row, far_below_lab_price=price.is_outlier(row)) for row in rows]

@@ -105,6 +105,7 @@ PAGE_CONTENT: Mapping[str, PageContent] = {
     "prices": ON_ANY_PAGE,
     "metric_samples": ON_ANY_PAGE,
     "metric_hours": ON_ANY_PAGE,
+    "metric_charts": ON_ANY_PAGE,
     "benchmark_scores": PageContent(
         data=Data.CATALOG, keys=("model_id", "benchmark"), models_of=_models_sharing_benchmarks
     ),

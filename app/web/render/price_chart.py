@@ -21,9 +21,9 @@ from decimal import Decimal
 
 from markupsafe import Markup
 
+from app.services.metrics.sparkline_geometry import path_data
 from app.services.pricing.price_history_section import ModelPriceHistory, PriceSpan
 from app.web.render.formatting import iso_date, price
-from app.web.render.sparkline import path_data
 
 WIDTH = 240
 HEIGHT = 48

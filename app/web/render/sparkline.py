@@ -1,17 +1,13 @@
 """Small server-rendered SVG line charts: how a provider's figures moved over the week.
 
 No chart JavaScript and no `style` attributes (the CSP allows neither): the
-geometry is computed here, colours come from the stylesheet via classes and
+geometry is worked out on the server, colours come from the stylesheet via classes and
 `currentColor`. Each chart is an image to assistive technology, named by a
 sentence with its lowest, highest and latest value, so the numbers the line
 shows are available without seeing it.
 
-Geometry: time runs left to right across the whole window (so a provider
-measured only lately has a short line at the right, not a stretched one);
-values run bottom (lowest) to top (highest) of the series' own range, and a
-flat series is drawn across the middle. A missing value, or a gap between
-points longer than `max_gap`, breaks the line; a point with no neighbour on
-either side is drawn as a dot.
+The geometry (`services.metrics.sparkline_geometry`) is stored by the metrics
+refresh or worked out from the hourly means; this module wraps it in markup.
 """
 
 from collections.abc import Sequence
@@ -20,15 +16,17 @@ from decimal import Decimal
 
 from markupsafe import Markup, escape
 
-from app.services.metrics.metric_history_reader import MAX_JOINED_GAP, EndpointHistory
+from app.services.metrics.metric_history_reader import EndpointHistory
+from app.services.metrics.sparkline_geometry import (
+    HEIGHT,
+    WIDTH,
+    ChartShape,
+    chart_shape,
+)
+from app.services.metrics.week_window import MAX_JOINED_GAP
 from app.web.render.formatting import number_short
 
-WIDTH = 120
-HEIGHT = 30
-PAD = 2  # keeps the stroke and dots inside the box at the extremes
 DOT_RADIUS = 1.5
-
-Point = tuple[float, float]
 
 
 def sparkline(
@@ -42,25 +40,24 @@ def sparkline(
     max_gap: timedelta = MAX_JOINED_GAP,
 ) -> Markup:
     """An inline `<svg>` of `series` over [start, end], or empty markup when nothing is known."""
-    known = [value for _, value in series if value is not None]
-    if not known:
+    shape = chart_shape(series, start=start, end=end, max_gap=max_gap)
+    return drawn_chart(shape, label=label, unit=unit, css_class=css_class)
+
+
+def drawn_chart(shape: ChartShape | None, *, label: str, unit: str, css_class: str) -> Markup:
+    """The `<svg>` of a chart's geometry, named by `label`; empty markup for no geometry."""
+    if shape is None:
         return Markup("")
-    low, high = min(known), max(known)
-    scaled = _scaled(
-        _segments(series, max_gap=max_gap), start=start, end=end, low=float(low), high=float(high)
-    )
     description = escape(
-        f"{label}: lowest {number_short(low, unit)}, highest {number_short(high, unit)}, "
-        f"latest {number_short(known[-1], unit)}"
+        f"{label}: lowest {number_short(shape.low, unit)}, "
+        f"highest {number_short(shape.high, unit)}, latest {number_short(shape.latest, unit)}"
     )
-    lines = [segment for segment in scaled if len(segment) > 1]
-    dots = [segment[0] for segment in scaled if len(segment) == 1]
     return Markup(  # noqa: S704 - every inserted text is escaped or a number
         _SVG.format(
             css_class=escape(css_class),
             description=description,
-            line=_LINE.format(path_data(lines)) if lines else "",
-            dots="".join(_DOT.format(_n(x), _n(y)) for x, y in dots),
+            line=_LINE.format(shape.line) if shape.line else "",
+            dots="".join(_DOT.format(x, y) for x, y in shape.dots),
         )
     )
 
@@ -93,94 +90,20 @@ def endpoint_sparklines(history: EndpointHistory, provider: str) -> Markup:
 
 
 def _draw_endpoint(history: EndpointHistory, provider: str) -> Markup:
+    throughput, latency = history.shapes()
     return Markup("").join(
         (
-            sparkline(
-                history.throughput,
-                start=history.start,
-                end=history.end,
+            drawn_chart(
+                throughput,
                 label=f"{provider} throughput, last 7 days",
                 unit="tok/s",
                 css_class="sparkline-throughput",
             ),
-            sparkline(
-                history.latency,
-                start=history.start,
-                end=history.end,
+            drawn_chart(
+                latency,
                 label=f"{provider} latency (TTFT), last 7 days",
                 unit="ms",
                 css_class="sparkline-latency",
             ),
         )
     )
-
-
-def path_data(lines: Sequence[Sequence[Point]]) -> str:
-    """SVG path data drawing each run of points as its own polyline: `M x y L x y ...`.
-
-    Coordinates get one decimal, and a whole number loses its `.0` as `_n`
-    does; done once over the whole text, since every number in it is printed
-    with exactly one decimal and followed by a space or the end.
-    """
-    text = " ".join("M" + " L".join(f"{x:.1f} {y:.1f}" for x, y in line) for line in lines)
-    return text.replace(".0 ", " ").removesuffix(".0")
-
-
-def _segments(
-    series: Sequence[tuple[datetime, Decimal | float | None]], *, max_gap: timedelta
-) -> list[list[tuple[datetime, Decimal | float]]]:
-    """Runs of known values whose neighbours are at most `max_gap` apart."""
-    segments: list[list[tuple[datetime, Decimal | float]]] = []
-    current: list[tuple[datetime, Decimal | float]] = []
-    for at, value in series:
-        if value is None or (current and at - current[-1][0] > max_gap):
-            if current:
-                segments.append(current)
-            current = []
-        if value is not None:
-            current.append((at, value))
-    if current:
-        segments.append(current)
-    return segments
-
-
-def _scaled(
-    segments: list[list[tuple[datetime, Decimal | float]]],
-    *,
-    start: datetime,
-    end: datetime,
-    low: float,
-    high: float,
-) -> list[list[Point]]:
-    """Each segment's points in the box: x by time across [start, end], y by value.
-
-    Written as plain float arithmetic in one comprehension because a week has
-    168 points per chart and two charts per provider: per-point function
-    calls and Decimal division made this the model page's slowest template code.
-    """
-    span = end - start
-    inner_width = WIDTH - 2 * PAD
-    inner_height = HEIGHT - 2 * PAD
-    if high == low:
-        middle = HEIGHT / 2
-        return [
-            [(PAD + (at - start) / span * inner_width, middle) for at, _ in segment]
-            for segment in segments
-        ]
-    value_range = high - low
-    return [
-        [
-            (
-                PAD + (at - start) / span * inner_width,
-                PAD + (high - float(value)) / value_range * inner_height,
-            )
-            for at, value in segment
-        ]
-        for segment in segments
-    ]
-
-
-def _n(coordinate: float) -> str:
-    """A coordinate with at most one decimal, without a trailing `.0`."""
-    text = f"{coordinate:.1f}"
-    return text.removesuffix(".0")

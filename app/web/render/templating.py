@@ -25,6 +25,7 @@ from app.services.catalog.model_kind import takes_chat_requests
 from app.web.caching.static_files import StaticManifest
 from app.web.middleware.csrf import csrf_token
 from app.web.render import formatting
+from app.web.render.amount import amount
 from app.web.render.sparkline import endpoint_sparklines
 
 HTMX_SCRIPT = "vendor/htmx-2.0.11.min.js"
@@ -71,6 +72,7 @@ def make_templates(
         HTMX_SCRIPT=HTMX_SCRIPT,
         HTMX_INTEGRITY=HTMX_INTEGRITY,
         endpoint_sparklines=endpoint_sparklines,
+        amount=amount,
         takes_chat_requests=takes_chat_requests,
         csrf_token=csrf_token,
         static_url=static.url,

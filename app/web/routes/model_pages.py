@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from app.services.community.community_page import ModelRef
 from app.services.metrics.freshness import stale_after
-from app.services.metrics.metric_history_reader import history_window
+from app.services.metrics.week_window import history_window
 from app.services.model_page.model_lineage import load_model_lineage
 from app.services.model_page.model_page_loader import (
     ModelPage,

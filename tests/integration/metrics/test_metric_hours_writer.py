@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Endpoint, MetricHour, MetricSample
 from app.services.ingest.refresh_metrics import RunStatus
-from app.services.metrics.metric_history_reader import load_metric_history
+from app.services.metrics.metric_history_reader import computed_metric_history
 from app.services.metrics.metric_hours_writer import rebuild_metric_hours
 from app.services.metrics.retention import downsample_samples
 from tests.support.fake_openrouter import FakeOpenRouter
@@ -158,7 +158,7 @@ def test_the_charts_read_the_hours(session: Session) -> None:
     )
     session.flush()
 
-    history = load_metric_history(session=session, model_id=endpoint.model_id, now=NOW)
+    history = computed_metric_history(session=session, model_id=endpoint.model_id, now=NOW)
 
     points = history[endpoint.id].points
     assert [(point.at, point.throughput_p50) for point in points] == [

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.models import Endpoint, MetricSample, Model, PopularitySignal, Provider, RefreshRun
 from app.services.metrics.freshness import Freshness
-from app.services.metrics.metric_history_reader import load_metric_history
+from app.services.metrics.metric_history_reader import computed_metric_history
 from app.services.model_page.model_page_loader import load_model_page
 from tests.support.model_page import REFERENCE_URL, add_model
 from tests.support.page_text import section, table_rows, text_of
@@ -330,7 +330,7 @@ def test_history_is_averaged_per_endpoint_and_hour_over_the_last_week(
     )
     catalog_session.flush()
 
-    histories = load_metric_history(session=catalog_session, model_id=model.id, now=now)
+    histories = computed_metric_history(session=catalog_session, model_id=model.id, now=now)
 
     assert set(histories) == {first.id, second.id}
     history = histories[first.id]
@@ -381,10 +381,10 @@ def test_loader_query_count_stays_constant_with_history_popularity_and_runs(
         counts[slug] = sum(sql.startswith("SELECT") for sql in count_queries.statements)
         assert page is not None
         assert page.popularity is not None
-        assert all(len(row.history.points) == 3 for row in page.providers)
+        assert all(row.history.shapes()[0] is not None for row in page.providers)
 
     # The content version and last refresh, the model, its endpoints, its facts by source,
-    # their history, scores.
+    # their stored charts, scores.
     assert counts["qfew"] == counts["qmany"] == 6
 
 

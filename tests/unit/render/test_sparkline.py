@@ -11,7 +11,8 @@ from decimal import Decimal
 from bs4 import BeautifulSoup, Tag
 
 from app.services.metrics.metric_history_reader import EndpointHistory, HistoryPoint
-from app.web.render.sparkline import endpoint_sparklines, path_data, sparkline
+from app.services.metrics.sparkline_geometry import path_data
+from app.web.render.sparkline import endpoint_sparklines, sparkline
 
 T0 = datetime(2026, 4, 1, tzinfo=UTC)
 END = T0 + timedelta(hours=4)
