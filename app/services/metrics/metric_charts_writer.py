@@ -80,14 +80,14 @@ def refresh_metric_charts(
                     "model_id": model_id,
                     "window_end": end,
                     "charts": week_charts_value(
-                        endpoint_ids=endpoint_ids,
+                        endpoint_ids=model_endpoint_ids,
                         shapes={
                             endpoint_id: week_shapes(histories[endpoint_id])
-                            for endpoint_id in endpoint_ids
+                            for endpoint_id in model_endpoint_ids
                             if endpoint_id in histories
                         },
                     ),
                 }
-                for model_id, endpoint_ids in endpoints_of.items()
+                for model_id, model_endpoint_ids in endpoints_of.items()
             ],
         )
