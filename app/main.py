@@ -16,6 +16,7 @@ from app.db import ConnectionLimits, make_engine, make_session_factory
 from app.paths import STATIC_DIR
 from app.services.publishing.computed_memo import ComputedMemo
 from app.web.caching.page_cache import install_page_cache
+from app.web.caching.parts_session_reader import PartsSessionReader
 from app.web.caching.signed_in_parts import SignedInPartsMiddleware
 from app.web.caching.static_files import STATIC_URL_PREFIX, HashedStaticFiles, StaticManifest
 from app.web.middleware.body_limit import BodySizeLimitMiddleware
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         _enough_threads(settings)
         yield
+        app.state.parts_session_reader.close()
         engine.dispose()
 
     app = FastAPIWithRequestLog(
@@ -91,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database_gate = DatabaseGate(
         settings.database_max_concurrency, settings.database_queue_timeout_seconds
     )
+    app.state.parts_session_reader = PartsSessionReader()
     static = StaticManifest.of_directory(STATIC_DIR)
     app.state.templates = make_templates(
         static=static, auto_reload=settings.environment == "development"
@@ -169,7 +172,8 @@ def web_connection_limits(settings: Settings) -> ConnectionLimits:
     The gate lets `database_max_concurrency` requests at the database at once;
     each holds one connection, and a template may briefly open a second (the
     visitor's CSRF token), so the pool holds twice as many and a request never
-    waits for one. `pool_timeout` is then only a backstop.
+    waits for one; on SQLite, one more is kept by the signed-in parts' session
+    reader (`PartsSessionReader`). `pool_timeout` is then only a backstop.
     """
     turns = settings.database_max_concurrency
     statement = settings.database_statement_timeout_seconds
@@ -178,7 +182,7 @@ def web_connection_limits(settings: Settings) -> ConnectionLimits:
         lock_timeout=settings.database_lock_timeout_seconds,
         statement_timeout=statement or None,
         pool_size=turns,
-        max_overflow=turns,
+        max_overflow=turns + 1,
         pool_timeout=settings.database_queue_timeout_seconds,
     )
 

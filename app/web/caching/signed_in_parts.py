@@ -9,13 +9,8 @@ show them, the request's choices) and the content version, for the requests
 remembered one through the route still cost routing, dependency injection
 and an ORM session lookup: about twice what the answer itself needs. So this
 pure ASGI middleware answers it with one Core statement that reads the
-session, its user and the content version together, then the memo.
-
-On PostgreSQL that statement is a network round trip, run in a worker thread
-so the event loop serves others meanwhile. On SQLite it is an indexed point
-read in the same process, shorter than the hop to a worker thread and back,
-and never waiting: in WAL mode a reader does not wait for the writer. So
-there it runs on the event loop.
+session, its user and the content version together (`PartsSessionReader`
+says where it runs on each backend), then the memo.
 
 What stays as in the route: the session is looked up on every request, so a
 revoked (deleted) or ended session never gets a remembered answer; the
@@ -41,19 +36,15 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
-import anyio.to_thread
-from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import QueryParams
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.db import utcnow
-from app.models.accounts import User, UserSession
 from app.services.accounts.sessions import has_ended, token_digest, touch_due
 from app.services.publishing.computed_memo import ComputedMemo
-from app.services.publishing.content_version import version_query
+from app.web.caching.parts_session_reader import PartsSessionReader
 from app.web.middleware.database_gate import DatabaseBusy
 from app.web.middleware.visitor import (
     PRIVATE_CACHE_CONTROL,
@@ -68,24 +59,6 @@ PATH_PREFIX = "/models/"
 PATH_SUFFIX = "/community/me"
 QUERY_NAMES = frozenset({"comments_page", "only"})
 ONLY_CHOICES = frozenset({"controls"})
-
-_sessions = UserSession.__table__.c
-_users = User.__table__.c
-# Built once, from table columns: a Core statement builds no ORM objects.
-_LOOKUP = (
-    select(
-        _sessions.token_hash,
-        _sessions.csrf_token,
-        _sessions.last_seen_at,
-        _sessions.expires_at,
-        _users.id.label("user_id"),
-        _users.display_name,
-        _users.is_admin,
-        func.coalesce(version_query().scalar_subquery(), 0).label("content_version"),
-    )
-    .join_from(UserSession.__table__, User.__table__, _sessions.user_id == _users.id)
-    .where(_sessions.token_hash == bindparam("token_hash"))
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,13 +173,9 @@ async def _remembered(state: Any, asked: PartsRequest, token: str) -> bytes | No
     memo: ComputedMemo = state.computed_memo
     if not memo.enabled:
         return None
+    reader: PartsSessionReader = state.parts_session_reader
     try:
-        async with state.database_gate.turn():
-            factory = state.session_factory
-            if state.engine.dialect.name == "sqlite":
-                row = _lookup(factory, token_digest(token))
-            else:
-                row = await anyio.to_thread.run_sync(_lookup, factory, token_digest(token))
+        row = await reader.read(state.session_factory, state.database_gate, token_digest(token))
     except (SQLAlchemyError, DatabaseBusy):
         logger.warning("signed-in parts: session lookup failed; the route answers", exc_info=True)
         return None
@@ -227,9 +196,3 @@ async def _remembered(state: Any, asked: PartsRequest, token: str) -> bytes | No
     )
     found = memo.peek(key, row.content_version)
     return found if isinstance(found, bytes) else None
-
-
-def _lookup(factory: sessionmaker[Session], token_hash: str) -> Row[*tuple[Any, ...]] | None:
-    """The session, its user and the content version, read in one statement."""
-    with factory() as session:
-        return session.connection().execute(_LOOKUP, {"token_hash": token_hash}).first()

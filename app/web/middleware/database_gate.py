@@ -50,10 +50,14 @@ class DatabaseGate:
     async def turn(self) -> AsyncIterator[None]:
         """Hold one of the turns for the body; `DatabaseBusy` if none came in time."""
         slots = self._semaphore()
-        try:
-            await asyncio.wait_for(slots.acquire(), self.timeout)
-        except TimeoutError as waited_too_long:
-            raise DatabaseBusy from waited_too_long
+        if slots.locked():
+            try:
+                await asyncio.wait_for(slots.acquire(), self.timeout)
+            except TimeoutError as waited_too_long:
+                raise DatabaseBusy from waited_too_long
+        else:
+            # A free turn is taken at once; `wait_for` would start a task to take it.
+            await slots.acquire()
         try:
             yield
         finally:

@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = logging.getLogger("app.requests")
@@ -70,8 +71,25 @@ class RequestLogMiddleware:
             )
 
 
+# FastAPI's own OpenTelemetry spans, metrics and logs, all off: nothing here exports
+# them, and checking on every request whether an exporter was configured since costs
+# each answer several environment lookups.
+NO_TELEMETRY: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+}
+
+
 class FastAPIWithRequestLog(FastAPI):
-    """A FastAPI app whose request log sees every answer it sends, the 500 page included."""
+    """A FastAPI app whose request log sees every answer it sends, the 500 page included.
+
+    The request log is the app's record of its requests; FastAPI's telemetry is off.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(telemetry=NO_TELEMETRY, **options)
 
     def build_middleware_stack(self) -> ASGIApp:
         return RequestLogMiddleware(super().build_middleware_stack())

@@ -15,14 +15,14 @@ import anyio.to_thread
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db import utcnow
 from app.models import Author, User, UserSession
 from app.services.publishing.computed_memo import ComputedMemo
-from app.web.caching import signed_in_parts
+from app.web.caching import parts_session_reader
 from app.web.caching.signed_in_parts import PartsRequest, _session_token, parts_request
 from tests.support.app_clients import app_client
 from tests.support.auth import htmx_headers, sign_up, unique_email
@@ -100,14 +100,33 @@ def test_the_session_is_looked_up_in_a_worker_thread_only_over_the_network(
         hopped.append(function.__name__)
         return await hop(function, *args, **kwargs)
 
-    monkeypatch.setattr(signed_in_parts.anyio.to_thread, "run_sync", counted_hop)
+    monkeypatch.setattr(parts_session_reader.anyio.to_thread, "run_sync", counted_hop)
 
     remembered = _get(client, count_queries)
 
     assert remembered.status_code == 200
     assert _answered_before_routing(count_queries)
     on_sqlite = client.app.state.engine.dialect.name == "sqlite"
-    assert hopped.count("_lookup") == (0 if on_sqlite else 1)
+    assert hopped.count("_read_pooled") == (0 if on_sqlite else 1)
+
+
+def test_a_session_deleted_elsewhere_is_never_answered_again(
+    client: TestClient,
+    signed_in_email: str,
+    count_queries: QueryCounter,
+    catalog_session: Session,
+) -> None:
+    _get(client, count_queries)
+    _get(client, count_queries)
+    assert _answered_before_routing(count_queries)
+    user_id = _user_id(catalog_session, signed_in_email)
+    catalog_session.execute(delete(UserSession).where(UserSession.user_id == user_id))
+    catalog_session.commit()
+
+    after = _get(client, count_queries)
+
+    assert not _answered_before_routing(count_queries)
+    assert "Your comment as" not in after.text
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,97 @@
+"""The signed-in parts' session lookup on the app's own engine (`web.caching.parts_session_reader`).
+
+Here the app reads through its own engine, as when served, not through the
+tests' shared rolled-back connection: on SQLite the reader keeps a
+connection of its own, which must see every commit made elsewhere, survive a
+broken connection, and go back to the pool at shutdown; on PostgreSQL it
+borrows a pooled connection per read.
+"""
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, delete, event, select
+
+from app.config import Settings
+from app.main import create_app
+from app.models import User, UserSession
+from tests.support.auth import htmx_headers, sign_up, unique_email
+from tests.support.community_pages import ME_PATH
+
+
+@pytest.fixture
+def served(settings: Settings) -> Iterator[TestClient]:
+    """An app reading through its own engine over the test's copy of the catalog."""
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        yield client
+
+
+def _engine(client: TestClient) -> Engine:
+    return client.app.state.engine
+
+
+def _statements_of_one_get(client: TestClient) -> tuple[int, str]:
+    """How many statements a GET of the parts sent, and what it answered."""
+    sent: list[str] = []
+
+    def seen(_conn, _cursor, statement: str, *_args) -> None:
+        sent.append(statement)
+
+    event.listen(_engine(client), "before_cursor_execute", seen)
+    try:
+        response = client.get(ME_PATH, headers=htmx_headers())
+    finally:
+        event.remove(_engine(client), "before_cursor_execute", seen)
+    assert response.status_code == 200
+    return len(sent), response.text
+
+
+def test_a_remembered_answer_costs_one_statement_and_a_revocation_is_seen_at_once(
+    served: TestClient, catalog_engine: Engine
+) -> None:
+    email = unique_email()
+    sign_up(served, email=email)
+    _statements_of_one_get(served)
+    assert _statements_of_one_get(served)[0] == 1
+
+    with catalog_engine.begin() as elsewhere:
+        user_id = elsewhere.scalar(select(User.id).where(User.email == email))
+        elsewhere.execute(delete(UserSession).where(UserSession.user_id == user_id))
+
+    statements, text = _statements_of_one_get(served)
+    assert statements > 1
+    assert "Your comment as" not in text
+
+
+def test_sqlite_keeps_one_connection_for_the_lookup_and_gives_it_back_at_shutdown(
+    settings: Settings,
+) -> None:
+    app = create_app(settings)
+    engine: Engine = app.state.engine
+    with TestClient(app, raise_server_exceptions=False) as client:
+        sign_up(client)
+        for _ in range(3):
+            _statements_of_one_get(client)
+        kept = 1 if engine.dialect.name == "sqlite" else 0
+        assert engine.pool.checkedout() == kept
+    assert engine.pool.checkedout() == 0
+
+
+def test_a_broken_kept_connection_sends_one_request_to_the_route_then_is_replaced(
+    served: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    if _engine(served).dialect.name != "sqlite":
+        pytest.skip("only SQLite keeps a connection for the lookup")
+    sign_up(served)
+    _statements_of_one_get(served)
+    assert _statements_of_one_get(served)[0] == 1
+    kept = served.app.state.parts_session_reader._kept
+    kept.connection.dbapi_connection.close()
+
+    statements, text = _statements_of_one_get(served)
+
+    assert statements > 1
+    assert "Your comment as" in text
+    assert "session lookup failed" in caplog.text
+    assert _statements_of_one_get(served)[0] == 1
