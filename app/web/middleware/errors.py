@@ -116,7 +116,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
     )
     # Starlette sends this response from outside the middleware stack, past
     # SecurityHeadersMiddleware, so the headers are added here.
-    add_security_headers(response.headers, request.url.scheme)
+    add_security_headers(response.raw_headers, request.url.scheme)
     return response
 
 

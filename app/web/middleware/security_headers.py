@@ -11,7 +11,6 @@ keeps an injected form from posting elsewhere. HSTS is sent only over HTTPS,
 where the browser honours it.
 """
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTENT_SECURITY_POLICY = (
@@ -26,6 +25,8 @@ COMMON_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 
+RawHeaders = list[tuple[bytes, bytes]]
+
 
 def security_headers(scheme: str) -> dict[str, str]:
     """The headers for a response sent over `scheme` (http or https)."""
@@ -34,11 +35,18 @@ def security_headers(scheme: str) -> dict[str, str]:
     return COMMON_HEADERS
 
 
-def add_security_headers(headers: MutableHeaders, scheme: str) -> None:
-    """Add each security header the response does not already carry."""
-    for name, value in security_headers(scheme).items():
-        if name not in headers:
-            headers[name] = value
+def _encoded(headers: dict[str, str]) -> tuple[tuple[bytes, bytes], ...]:
+    return tuple((name.lower().encode(), value.encode()) for name, value in headers.items())
+
+
+# Encoded once: every response of the app passes through here.
+_ENCODED = {scheme: _encoded(security_headers(scheme)) for scheme in ("http", "https")}
+
+
+def add_security_headers(headers: RawHeaders, scheme: str) -> None:
+    """Append to an ASGI header list each security header it does not already carry."""
+    present = {name.lower() for name, _ in headers}
+    headers.extend(header for header in _ENCODED[scheme] if header[0] not in present)
 
 
 class SecurityHeadersMiddleware:
@@ -51,10 +59,14 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        scheme = "https" if scope.get("scheme") == "https" else "http"
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                add_security_headers(MutableHeaders(scope=message), scope.get("scheme", "http"))
+                headers = message.setdefault("headers", [])
+                if not isinstance(headers, list):
+                    headers = message["headers"] = list(headers)
+                add_security_headers(headers, scheme)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
