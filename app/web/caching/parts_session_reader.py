@@ -8,18 +8,26 @@ pooled connection, like any route's statement.
 On SQLite it is an indexed point read in the same process that never waits
 (in WAL mode a reader does not wait for the writer), shorter than the hop to
 a worker thread and back, so it runs on the event loop. It runs there on a
-connection of its own, kept open for it: checking a connection out of the
-pool and back, and an ORM session around it, cost more than the statement.
-That connection starts no transaction for a read (the driver begins one only
-before a write), so each read sees the latest commit. It is not the pool's to
-share, so it takes no turn at the gate; `web_connection_limits` counts it.
+connection of its own, kept open for it, and below SQLAlchemy's execution
+layer: the statement is compiled by SQLAlchemy once, then sent to the driver
+directly and its row converted by the columns' own result processors. An
+ORM session, a pool checkout and SQLAlchemy's per-execution work each cost
+more than the statement itself, and this read is all a remembered answer
+needs. So on SQLite no engine event fires for it (statement counters and
+echo do not see it). The connection starts no transaction for a read (the
+driver begins one only before a write) and the cursor is closed after each
+read, so every read sees the latest commit and holds no snapshot. It is not
+the pool's to share, so it takes no turn at the gate; `web_connection_limits`
+counts it.
 """
 
 import threading
-from typing import Any
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, NamedTuple
 
 import anyio.to_thread
-from sqlalchemy import Connection, Engine, Row, bindparam, func, select
+from sqlalchemy import Connection, Engine, bindparam, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -46,6 +54,52 @@ LOOKUP = (
 )
 
 
+class SessionLookupError(Exception):
+    """The database did not answer the lookup (its error is the cause)."""
+
+
+class SessionFacts(NamedTuple):
+    """A row of `LOOKUP`, in its order."""
+
+    token_hash: str
+    csrf_token: str
+    last_seen_at: datetime
+    expires_at: datetime
+    user_id: int
+    display_name: str
+    is_admin: bool
+    content_version: int
+
+
+class _DriverStatement:
+    """`LOOKUP` compiled for one engine's dialect, run on a driver connection directly."""
+
+    def __init__(self, engine: Engine) -> None:
+        compiled = LOOKUP.compile(dialect=engine.dialect)
+        self.sql = compiled.string
+        fixed = compiled.construct_params({"token_hash": None})
+        self._names = compiled.positiontup or ()
+        self._fixed = fixed
+        processors = (
+            column.type.dialect_impl(engine.dialect).result_processor(engine.dialect, None)
+            for column in LOOKUP.selected_columns
+        )
+        self._processors: list[Callable[[Any], Any] | None] = list(processors)
+
+    def parameters(self, token_hash: str) -> tuple[Any, ...]:
+        return tuple(
+            token_hash if name == "token_hash" else self._fixed[name] for name in self._names
+        )
+
+    def facts(self, raw: tuple[Any, ...]) -> SessionFacts:
+        return SessionFacts(
+            *(
+                value if process is None else process(value)
+                for process, value in zip(self._processors, raw, strict=True)
+            )
+        )
+
+
 class PartsSessionReader:
     """Reads the session a token's hash names, its user and the content version: `LOOKUP`.
 
@@ -56,6 +110,7 @@ class PartsSessionReader:
 
     def __init__(self) -> None:
         self._kept: Connection | None = None
+        self._statement: _DriverStatement | None = None
         # Requests on different event loops (test clients) must not share the kept
         # connection at the same moment; on one loop the read never yields, so this
         # lock is never contended there.
@@ -63,15 +118,22 @@ class PartsSessionReader:
 
     async def read(
         self, factory: sessionmaker[Session], gate: DatabaseGate, token_hash: str
-    ) -> Row[*tuple[Any, ...]] | None:
-        """The statement's first row for `token_hash`, None for no such session."""
+    ) -> SessionFacts | None:
+        """The facts of the session `token_hash` names, None for no such session.
+
+        `SessionLookupError` when the database fails; `DatabaseBusy` when no turn
+        at the gate came in time.
+        """
         bind: Engine | Connection = factory.kw["bind"]
-        if bind.dialect.name != "sqlite":
-            async with gate.turn():
-                return await anyio.to_thread.run_sync(_read_pooled, bind, token_hash)
-        if isinstance(bind, Connection):
-            return _execute(bind, token_hash)
-        return self._read_kept(bind, token_hash)
+        try:
+            if bind.dialect.name != "sqlite":
+                async with gate.turn():
+                    return await anyio.to_thread.run_sync(_read_pooled, bind, token_hash)
+            if isinstance(bind, Connection):
+                return _execute(bind, token_hash)
+            return self._read_kept(bind, token_hash)
+        except SQLAlchemyError as failed:
+            raise SessionLookupError from failed
 
     def close(self) -> None:
         """Give the kept connection back to its pool (at shutdown)."""
@@ -80,30 +142,41 @@ class PartsSessionReader:
                 self._kept.close()
                 self._kept = None
 
-    def _read_kept(self, engine: Engine, token_hash: str) -> Row[*tuple[Any, ...]] | None:
+    def _read_kept(self, engine: Engine, token_hash: str) -> SessionFacts | None:
         with self._lock:
             if self._kept is not None and self._kept.engine is not engine:
                 self._kept.close()
                 self._kept = None
             if self._kept is None:
                 self._kept = engine.connect()
+                self._statement = _DriverStatement(engine)
+            statement = self._statement
+            assert statement is not None
             try:
-                row = _execute(self._kept, token_hash)
-                self._kept.rollback()
-            except SQLAlchemyError:
+                driver = self._kept.connection.dbapi_connection
+                if driver is None:
+                    raise engine.dialect.loaded_dbapi.InterfaceError("connection closed")
+                cursor = driver.cursor()
+                try:
+                    cursor.execute(statement.sql, statement.parameters(token_hash))
+                    raw = cursor.fetchone()
+                finally:
+                    cursor.close()
+            except engine.dialect.loaded_dbapi.Error as failed:
                 # A connection that failed once is not trusted again: the next read opens another.
                 self._kept.invalidate()
                 self._kept = None
-                raise
-            return row
+                raise SessionLookupError from failed
+            return None if raw is None else statement.facts(raw)
 
 
-def _read_pooled(bind: Engine | Connection, token_hash: str) -> Row[*tuple[Any, ...]] | None:
+def _read_pooled(bind: Engine | Connection, token_hash: str) -> SessionFacts | None:
     if isinstance(bind, Connection):
         return _execute(bind, token_hash)
     with bind.connect() as connection:
         return _execute(connection, token_hash)
 
 
-def _execute(connection: Connection, token_hash: str) -> Row[*tuple[Any, ...]] | None:
-    return connection.execute(LOOKUP, {"token_hash": token_hash}).first()
+def _execute(connection: Connection, token_hash: str) -> SessionFacts | None:
+    row = connection.execute(LOOKUP, {"token_hash": token_hash}).first()
+    return None if row is None else SessionFacts(*row)

@@ -36,7 +36,6 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import QueryParams
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -44,7 +43,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app.db import utcnow
 from app.services.accounts.sessions import has_ended, token_digest, touch_due
 from app.services.publishing.computed_memo import ComputedMemo
-from app.web.caching.parts_session_reader import PartsSessionReader
+from app.web.caching.parts_session_reader import PartsSessionReader, SessionLookupError
 from app.web.middleware.database_gate import DatabaseBusy
 from app.web.middleware.visitor import (
     PRIVATE_CACHE_CONTROL,
@@ -176,7 +175,7 @@ async def _remembered(state: Any, asked: PartsRequest, token: str) -> bytes | No
     reader: PartsSessionReader = state.parts_session_reader
     try:
         row = await reader.read(state.session_factory, state.database_gate, token_digest(token))
-    except (SQLAlchemyError, DatabaseBusy):
+    except (SessionLookupError, DatabaseBusy):
         logger.warning("signed-in parts: session lookup failed; the route answers", exc_info=True)
         return None
     if row is None:

@@ -2,20 +2,25 @@
 
 Here the app reads through its own engine, as when served, not through the
 tests' shared rolled-back connection: on SQLite the reader keeps a
-connection of its own, which must see every commit made elsewhere, survive a
-broken connection, and go back to the pool at shutdown; on PostgreSQL it
-borrows a pooled connection per read.
+connection of its own and sends the statement to the driver directly (no
+engine event sees it), which must read what SQLAlchemy reads, see every commit
+made elsewhere, survive a broken connection, and go back to the pool at
+shutdown; on PostgreSQL it borrows a pooled connection per read.
 """
 
+import asyncio
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, delete, event, select
+from sqlalchemy.orm import sessionmaker
 
 from app.config import Settings
 from app.main import create_app
 from app.models import User, UserSession
+from app.web.caching.parts_session_reader import PartsSessionReader
+from app.web.middleware.database_gate import DatabaseGate
 from tests.support.auth import htmx_headers, sign_up, unique_email
 from tests.support.community_pages import ME_PATH
 
@@ -47,13 +52,18 @@ def _statements_of_one_get(client: TestClient) -> tuple[int, str]:
     return len(sent), response.text
 
 
+def _statements_of_a_remembered_answer(client: TestClient) -> int:
+    """None through the engine on SQLite (the driver is called directly), one elsewhere."""
+    return 0 if _engine(client).dialect.name == "sqlite" else 1
+
+
 def test_a_remembered_answer_costs_one_statement_and_a_revocation_is_seen_at_once(
     served: TestClient, catalog_engine: Engine
 ) -> None:
     email = unique_email()
     sign_up(served, email=email)
     _statements_of_one_get(served)
-    assert _statements_of_one_get(served)[0] == 1
+    assert _statements_of_one_get(served)[0] == _statements_of_a_remembered_answer(served)
 
     with catalog_engine.begin() as elsewhere:
         user_id = elsewhere.scalar(select(User.id).where(User.email == email))
@@ -85,7 +95,7 @@ def test_a_broken_kept_connection_sends_one_request_to_the_route_then_is_replace
         pytest.skip("only SQLite keeps a connection for the lookup")
     sign_up(served)
     _statements_of_one_get(served)
-    assert _statements_of_one_get(served)[0] == 1
+    assert _statements_of_one_get(served)[0] == 0
     kept = served.app.state.parts_session_reader._kept
     kept.connection.dbapi_connection.close()
 
@@ -94,4 +104,30 @@ def test_a_broken_kept_connection_sends_one_request_to_the_route_then_is_replace
     assert statements > 1
     assert "Your comment as" in text
     assert "session lookup failed" in caplog.text
-    assert _statements_of_one_get(served)[0] == 1
+    assert _statements_of_one_get(served)[0] == 0
+
+
+def test_the_driver_reads_what_sqlalchemy_reads(served: TestClient) -> None:
+    sign_up(served)
+    engine = _engine(served)
+    with engine.connect() as connection:
+        token_hash = connection.scalar(select(UserSession.token_hash))
+        through_sqlalchemy = asyncio.run(
+            PartsSessionReader().read(sessionmaker(bind=connection), _gate(), token_hash)
+        )
+    reader = PartsSessionReader()
+    try:
+        through_reader = asyncio.run(reader.read(sessionmaker(bind=engine), _gate(), token_hash))
+        nobody = asyncio.run(reader.read(sessionmaker(bind=engine), _gate(), "0" * 64))
+    finally:
+        reader.close()
+
+    assert through_reader == through_sqlalchemy
+    assert through_reader is not None
+    assert through_reader.expires_at.tzinfo is not None
+    assert through_reader.is_admin is False
+    assert nobody is None
+
+
+def _gate() -> DatabaseGate:
+    return DatabaseGate(capacity=1, timeout=1.0)
