@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.logging_config import LOG_FORMAT, configure_logging
+from app.logging_config import LOG_FORMAT, LineFormatter, configure_logging
 
 
 @pytest.fixture
@@ -64,3 +64,12 @@ def test_uvicorn_and_the_app_log_through_one_handler_in_one_format(
     (uvicorn_handler,) = logging.getLogger("uvicorn").handlers
     assert app_handler.formatter is not None and app_handler.formatter._fmt == LOG_FORMAT
     assert uvicorn_handler.formatter is not None and uvicorn_handler.formatter._fmt == LOG_FORMAT
+
+
+def test_the_time_of_day_is_formatted_as_logging_formats_it_across_seconds() -> None:
+    ours, standard = LineFormatter(), logging.Formatter(LOG_FORMAT)
+    created = [1_764_000_000.001, 1_764_000_000.999, 1_764_000_001.5, 1_764_000_000.25]
+    for moment in created:
+        record = logging.makeLogRecord({"msg": "x", "created": moment, "msecs": moment % 1 * 1000})
+
+        assert ours.format(record) == standard.format(record)

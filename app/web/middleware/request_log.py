@@ -34,6 +34,16 @@ def logged_path(path: str) -> str:
     return path
 
 
+def request_line(method: str, path: str, status: int, ms: float, size: int) -> str:
+    """The JSON object of one request, as `json.dumps` writes it, put together directly:
+    only the two strings need encoding, and encoding the whole object was a sixth of a
+    cached page's time."""
+    return (
+        f'{{"event": "request", "method": {json.dumps(method)}, "path": {json.dumps(path)}, '
+        f'"status": {status}, "ms": {ms!r}, "bytes": {size}}}'
+    )
+
+
 class RequestLogMiddleware:
     """Log each HTTP request once it has been answered."""
 
@@ -57,18 +67,16 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, receive, send_and_record)
         finally:
-            logger.info(
-                json.dumps(
-                    {
-                        "event": "request",
-                        "method": scope["method"],
-                        "path": logged_path(scope["path"]),
-                        "status": facts["status"],
-                        "ms": round((time.perf_counter() - started) * 1000, 2),
-                        "bytes": facts["bytes"],
-                    }
-                )
+            line = request_line(
+                scope["method"],
+                logged_path(scope["path"]),
+                facts["status"],
+                round((time.perf_counter() - started) * 1000, 2),
+                facts["bytes"],
             )
+            # Handed to the handlers as `logger.info` would, less the search of the call
+            # stack for the caller's file and line, which no line prints.
+            logger.handle(logger.makeRecord(logger.name, logging.INFO, "", 0, line, None, None))
 
 
 # FastAPI's own OpenTelemetry spans, metrics and logs, all off: nothing here exports

@@ -10,7 +10,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from app.web.middleware.request_log import RequestLogMiddleware
+from app.web.middleware.request_log import RequestLogMiddleware, request_line
 
 
 def _hello(_request: Request) -> PlainTextResponse:
@@ -40,3 +40,20 @@ def test_nothing_is_logged_when_info_is_off(caplog: pytest.LogCaptureFixture) ->
     TestClient(app).get("/hello")
 
     assert not [r for r in caplog.records if r.name == "app.requests"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "ms"),
+    [
+        ("GET", "/models/mistral/mistral-small-2603", 0.12),
+        ("POST", '/a "quoted"\\path\nwith é and \u2028', 1234.5),
+        ("GET", "/", 0.0),
+        ("GET", "/x", 1e-05),
+    ],
+)
+def test_a_line_is_what_json_dumps_writes_for_its_object(method: str, path: str, ms: float) -> None:
+    facts = {"event": "request", "method": method, "path": path, "status": 200, "ms": ms}
+
+    line = request_line(method, path, 200, ms, 59_270)
+
+    assert line == json.dumps({**facts, "bytes": 59_270})
