@@ -15,6 +15,8 @@ import time
 
 _HANDLER_NAME = "modelatlas-stderr"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+# logging's default date and time format, to which the milliseconds are added.
+DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 LOGGER_NAMES = ("app", "uvicorn")
 # uvicorn's own logging config, if anything in the process applied it earlier, gives
 # these their own handlers and stops them propagating: their lines would skip ours.
@@ -36,9 +38,9 @@ class LineFormatter(logging.Formatter):
         second = int(record.created)
         known, formatted = self._second
         if second != known:
-            formatted = time.strftime(self.default_time_format, self.converter(record.created))
+            formatted = time.strftime(DATE_FORMAT, self.converter(record.created))
             self._second = (second, formatted)
-        return self.default_msec_format % (formatted, record.msecs)
+        return f"{formatted},{int(record.msecs):03d}"
 
 
 def configure_logging(level: str) -> None:

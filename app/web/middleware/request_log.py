@@ -76,7 +76,7 @@ class RequestLogMiddleware:
             )
             # Handed to the handlers as `logger.info` would, less the search of the call
             # stack for the caller's file and line, which no line prints.
-            logger.handle(logger.makeRecord(logger.name, logging.INFO, "", 0, line, None, None))
+            logger.handle(logger.makeRecord(logger.name, logging.INFO, "", 0, line, (), None))
 
 
 # FastAPI's own OpenTelemetry spans, metrics and logs, all off: nothing here exports
