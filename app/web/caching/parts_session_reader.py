@@ -109,8 +109,7 @@ class PartsSessionReader:
     """
 
     def __init__(self) -> None:
-        self._kept: Connection | None = None
-        self._statement: _DriverStatement | None = None
+        self._kept: tuple[Connection, _DriverStatement] | None = None
         # Requests on different event loops (test clients) must not share the kept
         # connection at the same moment; on one loop the read never yields, so this
         # lock is never contended there.
@@ -139,21 +138,19 @@ class PartsSessionReader:
         """Give the kept connection back to its pool (at shutdown)."""
         with self._lock:
             if self._kept is not None:
-                self._kept.close()
+                self._kept[0].close()
                 self._kept = None
 
     def _read_kept(self, engine: Engine, token_hash: str) -> SessionFacts | None:
         with self._lock:
-            if self._kept is not None and self._kept.engine is not engine:
-                self._kept.close()
+            if self._kept is not None and self._kept[0].engine is not engine:
+                self._kept[0].close()
                 self._kept = None
             if self._kept is None:
-                self._kept = engine.connect()
-                self._statement = _DriverStatement(engine)
-            statement = self._statement
-            assert statement is not None
+                self._kept = (engine.connect(), _DriverStatement(engine))
+            kept, statement = self._kept
             try:
-                driver = self._kept.connection.dbapi_connection
+                driver = kept.connection.dbapi_connection
                 if driver is None:
                     raise engine.dialect.loaded_dbapi.InterfaceError("connection closed")
                 cursor = driver.cursor()
@@ -164,7 +161,7 @@ class PartsSessionReader:
                     cursor.close()
             except engine.dialect.loaded_dbapi.Error as failed:
                 # A connection that failed once is not trusted again: the next read opens another.
-                self._kept.invalidate()
+                kept.invalidate()
                 self._kept = None
                 raise SessionLookupError from failed
             return None if raw is None else statement.facts(raw)

@@ -96,7 +96,7 @@ def test_a_broken_kept_connection_sends_one_request_to_the_route_then_is_replace
     sign_up(served)
     _statements_of_one_get(served)
     assert _statements_of_one_get(served)[0] == 0
-    kept = served.app.state.parts_session_reader._kept
+    kept, _statement = served.app.state.parts_session_reader._kept
     kept.connection.dbapi_connection.close()
 
     statements, text = _statements_of_one_get(served)
