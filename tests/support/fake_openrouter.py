@@ -9,6 +9,8 @@ Faults are switches on `fake.faults`, each limited to paths ending with
 `faults.paths` (every path by default; `/api/v1/models` is the list only):
 
 - `delay_seconds`: answer late (a client with a shorter timeout times out);
+- `hold`: answer only once this event is set (or after HOLD_LIMIT_SECONDS), so a
+  test decides when a request in flight ends;
 - `status` (+ `fail_times`, `retry_after`): answer 500, 429... instead, for
   the first `fail_times` requests or all of them, with a `Retry-After` header;
 - `truncate`: send only the first half of the JSON, with a matching length;
@@ -53,12 +55,18 @@ GENERATED_PROVIDERS = (
 )
 
 
+# A held request is answered after this long even if never released: a failing test
+# must not leave the fake's threads waiting forever.
+HOLD_LIMIT_SECONDS = 60.0
+
+
 @dataclass
 class Faults:
     """What goes wrong, and where (`paths` ends the request paths it applies to)."""
 
     paths: str = ""
     delay_seconds: float = 0.0
+    hold: threading.Event | None = None
     status: int | None = None
     fail_times: int | None = None
     retry_after: str | None = None
@@ -155,6 +163,8 @@ class FakeOpenRouter:
         applies = path.endswith(faults.paths)
         if applies and faults.delay_seconds:
             time.sleep(faults.delay_seconds)
+        if applies and faults.hold is not None:
+            faults.hold.wait(HOLD_LIMIT_SECONDS)
         if applies and faults.status is not None and self._take_failure():
             headers = {"Retry-After": faults.retry_after} if faults.retry_after else {}
             return faults.status, headers, _error_body(faults.status, "simulated failure")

@@ -234,7 +234,8 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
 def test_serve_refreshes_in_the_background_without_blocking_requests(
     database: SeededDatabase, fake: FakeOpenRouter, tmp_path: Path
 ) -> None:
-    fake.faults.paths, fake.faults.delay_seconds = LIST_PATH, 4.0
+    refresh_may_end = threading.Event()
+    fake.faults.paths, fake.faults.hold = LIST_PATH, refresh_may_end
     port = free_port()
     server = subprocess.Popen(
         [modelatlas_executable(), "serve", "--port", str(port), "--refresh-every", "1h"],
@@ -255,14 +256,15 @@ def test_serve_refreshes_in_the_background_without_blocking_requests(
 
         wait_for(answering, 30, "the server to answer")
         wait_for(lambda: len(fake.requests_to(LIST_PATH)) == 1, 10, "the refresh to start")
-        started = time.monotonic()
-        page = httpx.get(f"{base}{MODEL_PAGE}", timeout=10)
+        page = httpx.get(f"{base}{MODEL_PAGE}", timeout=30)
+        # Answered while the refresh still waits for the upstream's answer.
         assert page.status_code == 200
-        assert time.monotonic() - started < 2.0, "a request waited for the refresh"
         assert [run.status for run in runs(database)] == ["running"]
+        refresh_may_end.set()
         wait_for(lambda: [r.status for r in runs(database)] == ["ok"], 30, "the refresh to end")
         assert re.search(r"\b102\s*tok/s", provider_rows(database.url)["Venice"])
     finally:
+        refresh_may_end.set()
         server.terminate()
         _, stderr = server.communicate(timeout=30)
     assert "Refreshing metrics every 1:00:00 in the background." in stderr
