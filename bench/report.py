@@ -305,8 +305,9 @@ DESIGN_MEASUREMENTS = [
     "rows apart by position, ranking sources from a dict and building each value once "
     "took it from 594 to 390 µs of CPU (best of five, alone).",
     "- Together, the model page without the page cache or the memos on SQLite went from "
-    "15.7 to 14.5 ms of CPU per request in process on a contended machine (13 statements "
-    "either way); the framework, the client and the middleware take some 2 ms of it.",
+    "13.6 to 13.2 ms of CPU per request in `bench.inprocess` (median of five runs "
+    "interleaved with main's on a contended machine; 15.7 to 14.5 ms with each part timed), "
+    "13 statements either way; the framework, the client and the middleware take some 2 ms.",
 ]
 
 
