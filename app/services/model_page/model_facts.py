@@ -59,6 +59,8 @@ from app.models.catalog import MODEL_STATUSES, WEIGHTS
 CURATED_SOURCE = "curated"
 SOURCE_PRECEDENCE = (CURATED_SOURCE, "lab", "models.dev", "openrouter", "genai-prices", "inferred")
 
+_RANKS = {source: rank for rank, source in enumerate(SOURCE_PRECEDENCE)}
+
 SHOWN_FIELDS = (
     "name",
     "description",
@@ -122,10 +124,7 @@ def precedence(source: str) -> int:
     A source named `kind:detail` ranks as `kind`: "inferred:family" is one
     rule of inference, as trusted as any other.
     """
-    try:
-        return SOURCE_PRECEDENCE.index(source.partition(":")[0])
-    except ValueError:
-        return len(SOURCE_PRECEDENCE)
+    return _RANKS.get(source.partition(":")[0], len(SOURCE_PRECEDENCE))
 
 
 def encode(field: str, value: Any) -> Any:
@@ -379,26 +378,38 @@ def facts_of(session: Session, model_ids: Iterable[int]) -> dict[int, dict[str, 
     """Model id -> field -> every source's value, most trusted first, with the disagreement flag.
 
     One query however many models; a model or field no source states is absent.
+    The model page reads its facts on every render: rows are taken apart by
+    position and sorted by plain tuples, as a dozen lookups and a dataclass per
+    row cost more than the statement.
     """
     ids = list(model_ids)
     if not ids:
         return {}
-    grouped: dict[int, dict[str, list[SourcedValue]]] = defaultdict(lambda: defaultdict(list))
-    for fact in session.execute(_FACTS_OF, {"ids": ids}):
-        if fact.field not in SHOWN_FIELDS:
+    grouped: dict[int, dict[str, list[tuple[int, str, Any, datetime]]]] = {}
+    for model_id, field, source, value, seen_at in session.execute(_FACTS_OF, {"ids": ids}).all():
+        if field not in _SHOWN:
             continue
-        value = SourcedValue(
-            source=fact.source, value=decode(fact.field, fact.value), seen_at=fact.seen_at
-        )
-        grouped[fact.model_id][fact.field].append(value)
+        values = grouped.setdefault(model_id, {}).setdefault(field, [])
+        values.append((precedence(source), source, decode(field, value), seen_at))
     result: dict[int, dict[str, FieldFacts]] = {}
     for model_id, fields in grouped.items():
-        result[model_id] = {}
+        found = result[model_id] = {}
         for field, values in fields.items():
-            ordered = tuple(sorted(values, key=lambda v: (precedence(v.source), v.source)))
-            result[model_id][field] = FieldFacts(
+            values.sort(key=_by_rank)
+            ordered = tuple(
+                SourcedValue(source, value, seen_at) for _, source, value, seen_at in values
+            )
+            found[field] = FieldFacts(
                 field=field,
                 values=ordered,
-                disagreement=disagree(field, (v.value for v in ordered)),
+                disagreement=disagree(field, (value for _, _, value, _ in values)),
             )
     return result
+
+
+_SHOWN = frozenset(SHOWN_FIELDS)
+
+
+def _by_rank(value: tuple[int, str, Any, datetime]) -> tuple[int, str]:
+    """Most trusted source first, ties by the source's name (as `precedence` ranks them)."""
+    return value[0], value[1]

@@ -45,7 +45,7 @@ from app.services.pricing.headline_price import (
     headline,
     is_free,
 )
-from app.services.pricing.stored_workload_costs import NOT_STORED, stored_cheapest
+from app.services.pricing.stored_workload_costs import NOT_STORED, stored_cheapest, workload_key
 from app.services.pricing.workload import Limits, Presets, WorkloadForm, read_workload
 from app.services.pricing.workload_cost import (
     COMPONENT_LABELS,
@@ -579,12 +579,13 @@ def _stored_comparables(
     """The shortlisted candidates whose cheapest offer for `workload` is stored, by id
     (None: not comparable); those that do not fit it, too."""
     found: dict[int, ComparableModel | None] = {}
+    key = workload_key(workload)
     for row in rows:
         if not _fits_window(row.context_window, workload):
             found[row.id] = None
             continue
         stored = stored_cheapest(
-            row.workload_costs, slug=row.slug, reasoning=row.reasoning, workload=workload
+            row.workload_costs, slug=row.slug, reasoning=row.reasoning, key=key
         )
         if stored is NOT_STORED:
             continue

@@ -50,20 +50,24 @@ def workload_costs_value(
     return {
         "model": _model_key(slug, reasoning),
         "costs": {
-            _workload_key(workload): None if offer is None else [str(offer.per_month), offer.label]
+            workload_key(workload): None if offer is None else [str(offer.per_month), offer.label]
             for workload, offer in cheapest.items()
         },
     }
 
 
 def stored_cheapest(
-    stored: Mapping[str, Any] | None, *, slug: str, reasoning: bool | None, workload: Workload
+    stored: Mapping[str, Any] | None, *, slug: str, reasoning: bool | None, key: str
 ) -> Stored:
-    """What `stored` (a model's `workload_costs`) says of `workload`, for the model as it is now."""
+    """What `stored` (a model's `workload_costs`) says of the workload whose `workload_key`
+    is `key`, for the model as it is now.
+
+    The key, not the workload: a reader looks up one workload in some two dozen
+    models' costs, and writing the key out once is cheaper than once per model.
+    """
     if not stored or stored.get("model") != _model_key(slug, reasoning):
         return NOT_STORED
     costs = stored.get("costs") or {}
-    key = _workload_key(workload)
     if key not in costs:
         return NOT_STORED
     found = costs[key]
@@ -77,6 +81,6 @@ def _model_key(slug: str, reasoning: bool | None) -> str:
     return f"{slug}|{reasoning}"
 
 
-def _workload_key(workload: Workload) -> str:
+def workload_key(workload: Workload) -> str:
     """Every field of the workload: equal keys, equal workloads."""
     return repr(workload)

@@ -27,6 +27,7 @@ from app.web.middleware.csrf import csrf_token
 from app.web.render import formatting
 from app.web.render.amount import amount
 from app.web.render.sparkline import endpoint_sparklines
+from app.web.render.workload_field import field_error, invalid
 
 HTMX_SCRIPT = "vendor/htmx-2.0.11.min.js"
 HTMX_INTEGRITY = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"
@@ -73,6 +74,8 @@ def make_templates(
         HTMX_INTEGRITY=HTMX_INTEGRITY,
         endpoint_sparklines=endpoint_sparklines,
         amount=amount,
+        workload_field_error=field_error,
+        workload_invalid=invalid,
         takes_chat_requests=takes_chat_requests,
         csrf_token=csrf_token,
         static_url=static.url,

@@ -1,0 +1,36 @@
+"""A model page sums up its ratings from an index, however many ratings the model has.
+
+The summary (how many people gave each number of stars) is read on every render
+that is not cached; through the unique (model_id, user_id) pair it read every
+rating's row for the stars, a thousand on a popular model. SQLite's query plan
+shows it now reads `ix_ratings_model_id_stars` alone.
+"""
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app.services.community.community_page import load_rating_summary
+from tests.support.databases import backend
+
+
+@pytest.mark.skipif(backend() != "sqlite", reason="reads SQLite's query plan")
+def test_the_rating_summary_reads_the_covering_index(catalog_session: Session) -> None:
+    connection = catalog_session.connection()
+    statements: list[tuple[str, tuple]] = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _many) -> None:
+        statements.append((statement, parameters))
+
+    event.listen(connection, "before_cursor_execute", capture)
+    try:
+        load_rating_summary(session=catalog_session, model_id=1)
+    finally:
+        event.remove(connection, "before_cursor_execute", capture)
+
+    assert len(statements) == 1
+    statement, parameters = statements[0]
+    plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+    assert [row[3] for row in plan] == [
+        "SEARCH ratings USING COVERING INDEX ix_ratings_model_id_stars (model_id=?)"
+    ]
