@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import Engine, event
@@ -29,6 +30,12 @@ from tests.support.app_clients import app_client
 from tests.support.fake_hub import serving_fake_hub
 from tests.support.query_counts import QueryCounter
 from tests.support.run_order import put_in_run_order
+
+# Property tests check what the code answers, never how fast: Hypothesis's per-example
+# deadline fails a test when a busy machine (CI runs the suite twice, in parallel
+# workers) slows one example down.
+hypothesis_settings.register_profile("modelatlas", deadline=None)
+hypothesis_settings.load_profile("modelatlas")
 
 # argon2id's smallest memory and time: still the real algorithm, in about a millisecond.
 QUICK_ARGON2 = Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1)
