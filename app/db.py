@@ -89,8 +89,18 @@ POSTGRESQL = "postgresql"
 
 
 def trigram_index(name: str, column: str) -> Index:
-    """A pg_trgm GIN index on `column`: it serves `ILIKE '%word%'`, which no B-tree can seek."""
-    return Index(name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
+    """A pg_trgm GIN index on `column`: it serves `ILIKE '%word%'`, which no B-tree can seek.
+
+    Without GIN's pending list (`fastupdate`), which every search would read in full
+    until the next VACUUM (see migration 0015).
+    """
+    return Index(
+        name,
+        column,
+        postgresql_using="gin",
+        postgresql_ops={column: "gin_trgm_ops"},
+        postgresql_with={"fastupdate": "off"},
+    )
 
 
 def postgresql_only(index: Index) -> Index:

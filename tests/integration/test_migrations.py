@@ -20,7 +20,7 @@ from app import migrate
 from app.db import Base, make_engine
 from app.models import Author, Model
 from app.services.catalog.search_index import SEARCH_INDEX, is_search_index_table
-from tests.support.databases import throwaway_database
+from tests.support.databases import backend, throwaway_database
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -199,6 +199,61 @@ def test_trigram_indexes_exist_on_postgresql_only_and_go_with_their_downgrade(
         migrate.upgrade(migrations_url, "0011")
         engine.dispose()
         assert (_model_index_names(engine) & trigram) == (trigram if on_postgresql else set())
+    finally:
+        engine.dispose()
+
+
+def _trigram_index_options(engine: Engine) -> dict[str, list[str] | None]:
+    """Each trigram index's storage options (`pg_class.reloptions`), by name."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT relname, reloptions FROM pg_class "
+                "WHERE relname IN ('ix_models_name_trgm', 'ix_models_slug_trgm')"
+            )
+        )
+        return {name: options for name, options in rows}
+
+
+@pytest.mark.skipif(backend() != "postgresql", reason="PostgreSQL's trigram indexes")
+def test_the_trigram_indexes_lose_their_pending_list_and_get_it_back_on_downgrade(
+    migrations_url: str,
+) -> None:
+    migrate.upgrade(migrations_url, "0015")
+    engine = make_engine(migrations_url)
+    try:
+        assert _trigram_index_options(engine) == {
+            "ix_models_name_trgm": ["fastupdate=off"],
+            "ix_models_slug_trgm": ["fastupdate=off"],
+        }
+
+        migrate.downgrade(migrations_url, "0014")
+        engine.dispose()
+        assert _trigram_index_options(engine) == {
+            "ix_models_name_trgm": None,
+            "ix_models_slug_trgm": None,
+        }
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.skipif(backend() != "postgresql", reason="PostgreSQL's trigram indexes")
+def test_a_database_without_the_trigram_indexes_upgrades_and_downgrades(
+    migrations_url: str,
+) -> None:
+    """As one whose pg_trgm could not be had: 0015 finds nothing to change."""
+    migrate.upgrade(migrations_url, "0014")
+    engine = make_engine(migrations_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DROP INDEX ix_models_name_trgm"))
+            connection.execute(text("DROP INDEX ix_models_slug_trgm"))
+
+        migrate.upgrade(migrations_url, "0015")
+        migrate.downgrade(migrations_url, "0014")
+        engine.dispose()
+
+        assert _trigram_index_options(engine) == {}
     finally:
         engine.dispose()
 
