@@ -285,6 +285,18 @@ DESIGN_MEASUREMENTS = [
     "`app/services/catalog/search_index.py` (migration 0012): the count and the page took "
     "1.3 and 2.1 ms matching LIKE against every model's name and slug, 0.4 and 1.0 ms after "
     "the trigram index found the word's models; the request in process went from 8.1 to 6.4 ms.",
+    "- Catalog search on PostgreSQL at ten times the catalog, as the growth run leaves it "
+    "(ANALYZE, no VACUUM: the test server runs without autovacuum), "
+    "`app/services/catalog/catalog_page.py` and migration 0015: the count and the page took "
+    "4.7 and 6.2 ms (EXPLAIN ANALYZE of the prepared statements), 3.5 ms of it reading the "
+    "name and slug trigram indexes' pending lists (some 500 pages); with the lists kept to "
+    "64 kB and the page counting its matches with a window, one statement takes 3.2 ms (2.3 ms "
+    "after a VACUUM). Turning the lists off instead made updating every model 4.6 s instead "
+    "of 0.9 s; the 64 kB limit, 1.1 s. Marking the selected lab and provider in options "
+    "escaped once per catalog version (`app/web/render/select_options.py`) saved about 2 ms "
+    "of the route's CPU. In process on a shared machine, p50 (CPU) per request: PostgreSQL "
+    "10x 23.3 ms (11.2) before, 12.1 ms (8.1) after; 1x 10.2 (7.6) to 8.1 (6.8); SQLite 10x "
+    "10.7 (11.7) to 8.1 (8.5); 1x 7.1 (7.5) to 6.4 (6.4).",
     "- Model page without the page cache or the memos, "
     "`app/services/pricing/stored_workload_costs.py`: loading and pricing the comparable "
     "models' two dozen candidates (some 200 offers) took about 6 of its 17 ms of CPU in "

@@ -6,6 +6,7 @@ live schema with `Base.metadata`, downgrade to base, upgrade again.
 """
 
 import ast
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +14,27 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, column, delete, insert, inspect, select, table, text, update
+from sqlalchemy import (
+    Engine,
+    column,
+    delete,
+    insert,
+    inspect,
+    make_url,
+    select,
+    table,
+    text,
+    update,
+)
+from sqlalchemy.orm import Session
 
 import app.models  # noqa: F401 - registers every table on Base.metadata
 from app import migrate
 from app.db import Base, make_engine
 from app.models import Author, Model
+from app.services.catalog.catalog_page import CatalogQuery, search_catalog
 from app.services.catalog.search_index import SEARCH_INDEX, is_search_index_table
-from tests.support.databases import throwaway_database
+from tests.support.databases import backend, drop_database, throwaway_database
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -201,6 +215,108 @@ def test_trigram_indexes_exist_on_postgresql_only_and_go_with_their_downgrade(
         assert (_model_index_names(engine) & trigram) == (trigram if on_postgresql else set())
     finally:
         engine.dispose()
+
+
+def _trigram_index_options(engine: Engine) -> dict[str, list[str] | None]:
+    """Each trigram index's storage options (`pg_class.reloptions`), by name."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT relname, reloptions FROM pg_class "
+                "WHERE relname IN ('ix_models_name_trgm', 'ix_models_slug_trgm')"
+            )
+        )
+        return {name: options for name, options in rows}
+
+
+@pytest.mark.skipif(backend() != "postgresql", reason="PostgreSQL's trigram indexes")
+def test_the_trigram_indexes_pending_lists_are_kept_short_until_the_downgrade(
+    migrations_url: str,
+) -> None:
+    migrate.upgrade(migrations_url, "0015")
+    engine = make_engine(migrations_url)
+    try:
+        assert _trigram_index_options(engine) == {
+            "ix_models_name_trgm": ["gin_pending_list_limit=64"],
+            "ix_models_slug_trgm": ["gin_pending_list_limit=64"],
+        }
+
+        migrate.downgrade(migrations_url, "0014")
+        engine.dispose()
+        assert _trigram_index_options(engine) == {
+            "ix_models_name_trgm": None,
+            "ix_models_slug_trgm": None,
+        }
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.skipif(backend() != "postgresql", reason="PostgreSQL's trigram indexes")
+def test_a_database_without_the_trigram_indexes_upgrades_and_downgrades(
+    migrations_url: str,
+) -> None:
+    """As one whose pg_trgm could not be had: 0015 finds nothing to change."""
+    migrate.upgrade(migrations_url, "0014")
+    engine = make_engine(migrations_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DROP INDEX ix_models_name_trgm"))
+            connection.execute(text("DROP INDEX ix_models_slug_trgm"))
+
+        migrate.upgrade(migrations_url, "0015")
+        migrate.downgrade(migrations_url, "0014")
+        engine.dispose()
+
+        assert _trigram_index_options(engine) == {}
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.skipif(backend() != "postgresql", reason="PostgreSQL's extensions")
+def test_a_role_that_may_not_create_pg_trgm_migrates_without_trigram_indexes(
+    migrations_url: str,
+) -> None:
+    """The search still answers, by reading every model, where pg_trgm cannot be had."""
+    role = f"modelatlas_test_role_{uuid.uuid4().hex[:10]}"
+    owner = make_engine(migrations_url)
+    try:
+        with owner.begin() as connection:
+            connection.execute(text(f"CREATE ROLE {role} LOGIN"))
+            connection.execute(text(f"GRANT ALL ON SCHEMA public TO {role}"))
+        as_role = make_url(migrations_url).set(username=role).render_as_string(False)
+
+        migrate.upgrade(as_role, "head")
+        migrate.downgrade(as_role, "0010")
+        migrate.upgrade(as_role, "head")
+
+        engine = make_engine(as_role)
+        try:
+            assert (
+                _model_index_names(engine) & {"ix_models_name_trgm", "ix_models_slug_trgm"} == set()
+            )
+            with engine.connect() as connection:
+                assert not connection.scalar(
+                    text("SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'")
+                )
+            with Session(engine) as session:
+                page = search_catalog(session=session, query=CatalogQuery(q="llama"), page_size=5)
+                assert page.total == 0
+        finally:
+            engine.dispose()
+    finally:
+        owner.dispose()
+        drop_database(migrations_url)
+        _drop_role(migrations_url, role)
+
+
+def _drop_role(url: str, role: str) -> None:
+    server_url = make_url(url).set(database="postgres").render_as_string(False)
+    server = make_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as connection:
+            connection.execute(text(f"DROP ROLE IF EXISTS {role}"))
+    finally:
+        server.dispose()
 
 
 def _search_triggers(engine: Engine) -> set[str]:

@@ -5,8 +5,8 @@ crawler) can put in the URL is handled in one pure place: a value we cannot
 use is dropped with a message saying why, the other filters still apply, and
 the page never fails. Querying reads only the per-model rollup columns
 (`price_input_min`, `throughput_max`, ...) plus EXISTS subqueries for
-modality and provider, so a page costs the same few statements whatever the
-filters: a COUNT, then the page of models with their labs and modalities.
+modality and provider, so a page costs one statement whatever the filters:
+the page of models with their labs and modalities, and how many match.
 A search word matches anywhere in a name or slug, which no B-tree index can
 seek: on SQLite the words' models are first looked up in a trigram index
 (`services.catalog.search_index`), on PostgreSQL the trigram indexes serve
@@ -41,6 +41,7 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Integer,
+    Row,
     Select,
     and_,
     bindparam,
@@ -269,19 +270,32 @@ def parse_catalog_query(
 def search_catalog(*, session: Session, query: CatalogQuery, page_size: int) -> CatalogPage:
     """The requested page of models matching the query (the last page when it is past the end).
 
-    Two statements (the page's modalities are a subquery of the second): the
-    count comes first so a page number past the end is corrected before the
-    page is fetched.
+    One statement: the page's rows carry the number of matches, counted by a
+    window over the rows the page is sorted from, so the search's conditions
+    are evaluated once. A page past the end has no rows to carry it: the count
+    then runs on its own, and the last page is fetched.
     """
     shape = _SearchShape.of(query, dialect=session.get_bind().dialect.name)
     count, page_rows = _statements(shape)
     parameters = _parameters(query, shape)
-    total = session.scalar(count, parameters) or 0
+
+    def fetch(offset: int) -> list[Row[Any]]:
+        values = {**parameters, "limit": page_size, "offset": offset}
+        return list(session.execute(page_rows, values))
+
+    requested_offset = (query.page - 1) * page_size
+    found = fetch(requested_offset)
+    if found:
+        total = found[0].total
+    elif requested_offset:
+        total = session.scalar(count, parameters) or 0
+    else:
+        total = 0
     place = locate_page(requested=query.page, total=total, page_size=page_size)
-    result = session.execute(page_rows, {**parameters, "limit": page_size, "offset": place.offset})
-    rows = read_catalog_rows(result)
+    if place.offset != requested_offset and total:
+        found = fetch(place.offset)
     return CatalogPage(
-        rows=rows,
+        rows=read_catalog_rows(found),
         total=total,
         number=place.number,
         page_count=place.count,
@@ -365,12 +379,14 @@ class _SearchShape:
 
 @lru_cache(maxsize=STATEMENT_CACHE_SIZE)
 def _statements(shape: _SearchShape) -> tuple[Select[int], Select[Any]]:
-    """The count and the page of rows for searches of this shape (built from table
-    columns: as Core statements they skip the ORM's compilation step)."""
+    """The count and the page of rows, each row with the count as `total`, for searches
+    of this shape (built from table columns: as Core statements they skip the ORM's
+    compilation step)."""
     conditions = _conditions(shape)
     count = select(func.count(_model.id)).where(*conditions)
     rows = (
         catalog_rows_statement(where=conditions, order_by=_order_by(shape.sort))
+        .add_columns(func.count().over().label("total"))
         .limit(bindparam("limit", type_=Integer))
         .offset(bindparam("offset", type_=Integer))
     )

@@ -8,12 +8,12 @@ page of fifty models). Templates get plain rows and never touch the ORM, so
 they cannot trigger a lazy load.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Result, Select, exists, select
+from sqlalchemy import ColumnElement, Row, Select, exists, select
 from sqlalchemy.orm import Session
 
 from app.models import Author, Model, ModelFact
@@ -98,7 +98,7 @@ def catalog_rows_statement(
     )
 
 
-def read_catalog_rows(result: Result[Any]) -> list[CatalogRow]:
+def read_catalog_rows(result: Iterable[Row[Any]]) -> list[CatalogRow]:
     """The rows of a `catalog_rows_statement`'s result, ready to display."""
     return [
         CatalogRow(

@@ -4,6 +4,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.services.catalog.catalog_page import INPUT_MODALITIES, SORTS, STATUSES, catalog_listing
+from app.web.render.select_options import catalog_filter_options
 from app.web.routes.deps import HtmxDep, SessionDep, SettingsDep, SnapshotDep, TemplatesDep
 from app.web.routes.unit_of_work import area_router
 
@@ -21,8 +22,9 @@ def catalog_index(
 ) -> Response:
     """The catalog; an HTMX request gets only the results region, with the URL to push.
 
-    The lab and provider choices are remembered by the request's snapshot (see
-    `services.catalog.catalog_page.catalog_facets`); the search runs every time.
+    The lab and provider choices, and their options' markup, are remembered by the
+    request's snapshot (see `services.catalog.catalog_page.catalog_facets` and
+    `web.render.select_options`); the search runs every time.
     """
     listing = catalog_listing(
         session=session,
@@ -37,6 +39,7 @@ def catalog_index(
         "statuses": STATUSES,
     }
     if not htmx:
+        context["filter_options"] = catalog_filter_options(listing, snapshot)
         response = templates.TemplateResponse(request, "catalog/index.html", context)
     else:
         response = templates.TemplateResponse(
