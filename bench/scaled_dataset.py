@@ -56,13 +56,13 @@ from bench.dataset import (
     OTHER_SAMPLE_EVERY,
     REFERENCE_SAMPLE_EVERY,
     CommentWriters,
-    analyze,
     comment_rows,
     person_rows,
     rating_rows,
     sample_clock,
     sample_rows,
     table_counts,
+    vacuum_analyze,
 )
 
 BUSY_COMMENTS = 100_000
@@ -140,7 +140,7 @@ def scale_up(url: str, factor: int, *, seed: int = 18) -> ScaleReport:
             grow_catalog(session, siblings(factor), generator)
             add_busy_model(session, generator, now, comments=BUSY_COMMENTS, ratings=BUSY_RATINGS)
             add_samples(session, generator, now, total=SAMPLES, history=retention)
-        analyze(engine)
+        vacuum_analyze(engine)
         return ScaleReport(table_counts(engine), time.perf_counter() - started)
     finally:
         engine.dispose()
