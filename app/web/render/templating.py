@@ -26,6 +26,7 @@ from app.web.caching.static_files import StaticManifest
 from app.web.middleware.csrf import csrf_token
 from app.web.render import formatting
 from app.web.render.amount import amount
+from app.web.render.known_columns import known_columns
 from app.web.render.sparkline import endpoint_sparklines
 from app.web.render.workload_field import field_error, invalid
 
@@ -74,6 +75,7 @@ def make_templates(
         HTMX_INTEGRITY=HTMX_INTEGRITY,
         endpoint_sparklines=endpoint_sparklines,
         amount=amount,
+        known_columns=known_columns,
         workload_field_error=field_error,
         workload_invalid=invalid,
         takes_chat_requests=takes_chat_requests,
