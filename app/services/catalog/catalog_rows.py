@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, exists, select
+from sqlalchemy import ColumnElement, Row, Select, select
 from sqlalchemy.orm import Session
 
 from app.models import Author, Model, ModelFact
@@ -23,9 +23,17 @@ from app.services.model_page.model_status import shown_status
 _model = Model.__table__.c
 _author = Author.__table__.c
 _fact = ModelFact.__table__.c
-# Whether any source states the model's status: one probe of `model_facts`' primary key.
+# Whether any source states the model's status: one probe of `model_facts`' primary key per
+# row shown. A scalar subquery, not EXISTS: PostgreSQL may run an EXISTS by hashing the
+# status facts of the whole catalog once per query, which costs more than the page's rows'
+# probes and grows with the catalog; a scalar subquery is always a probe.
 _STATUS_STATED = (
-    exists().where(_fact.model_id == _model.id, _fact.field == "status").label("status_stated")
+    select(_fact.model_id)
+    .where(_fact.model_id == _model.id, _fact.field == "status")
+    .limit(1)
+    .scalar_subquery()
+    .is_not(None)
+    .label("status_stated")
 )
 
 
