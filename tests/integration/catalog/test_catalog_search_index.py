@@ -15,40 +15,29 @@ import string
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, event, insert, update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session
 
 from app.models import Author, Model
 from app.services.catalog.catalog_page import CatalogQuery, parse_catalog_query, search_catalog
 from tests.support.databases import backend
+from tests.support.query_plans import Sent, sqlite_plan, statements_sent
 
 _model = Model.__table__.c
 
 
-def _executed(session: Session, params: dict[str, str]) -> list[tuple[str, tuple]]:
+def _executed(session: Session, params: dict[str, str]) -> list[Sent]:
     """The statements (and their parameters) a search with these URL parameters runs."""
     query, _ = parse_catalog_query(params=params, author_slugs=set(), provider_slugs=set())
-    connection = session.connection()
-    statements: list[tuple[str, tuple]] = []
-
-    def capture(_conn, _cursor, statement, parameters, _context, _many) -> None:
-        statements.append((statement, parameters))
-
-    event.listen(connection, "before_cursor_execute", capture)
-    try:
-        search_catalog(session=session, query=query, page_size=50)
-    finally:
-        event.remove(connection, "before_cursor_execute", capture)
-    return statements
+    return statements_sent(
+        session, lambda: search_catalog(session=session, query=query, page_size=50)
+    )
 
 
 def _sqlite_plans(session: Session, params: dict[str, str]) -> list[list[str]]:
     """SQLite's query plan of each statement of the search, one line per step."""
     connection = session.connection()
-    return [
-        [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", values)]
-        for statement, values in _executed(session, params)
-    ]
+    return [sqlite_plan(connection, *sent) for sent in _executed(session, params)]
 
 
 def _reads_of_models(plan: list[str]) -> list[str]:

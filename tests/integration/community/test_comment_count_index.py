@@ -7,31 +7,22 @@ they now read `ix_comments_model_hidden` alone.
 """
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.services.community.community_page import load_thread
 from tests.support.databases import backend
+from tests.support.query_plans import sqlite_plan, statements_sent
 
 
 @pytest.mark.skipif(backend() != "sqlite", reason="reads SQLite's query plan")
 def test_the_comment_counts_read_the_covering_index(catalog_session: Session) -> None:
-    connection = catalog_session.connection()
-    statements: list[tuple[str, tuple]] = []
-
-    def capture(_conn, _cursor, statement, parameters, _context, _many) -> None:
-        statements.append((statement, parameters))
-
-    event.listen(connection, "before_cursor_execute", capture)
-    try:
-        load_thread(session=catalog_session, model_id=1, page_text=None)
-    finally:
-        event.remove(connection, "before_cursor_execute", capture)
+    statements = statements_sent(
+        catalog_session,
+        lambda: load_thread(session=catalog_session, model_id=1, page_text=None),
+    )
 
     counts = [(s, p) for s, p in statements if "count(comments.hidden_at)" in s]
     assert len(counts) == 1
-    statement, parameters = counts[0]
-    plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
-    assert [row[3] for row in plan] == [
+    assert sqlite_plan(catalog_session.connection(), *counts[0]) == [
         "SEARCH comments USING COVERING INDEX ix_comments_model_hidden (model_id=?)"
     ]

@@ -7,30 +7,20 @@ shows it now reads `ix_ratings_model_id_stars` alone.
 """
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.services.community.community_page import load_rating_summary
 from tests.support.databases import backend
+from tests.support.query_plans import sqlite_plan, statements_sent
 
 
 @pytest.mark.skipif(backend() != "sqlite", reason="reads SQLite's query plan")
 def test_the_rating_summary_reads_the_covering_index(catalog_session: Session) -> None:
-    connection = catalog_session.connection()
-    statements: list[tuple[str, tuple]] = []
-
-    def capture(_conn, _cursor, statement, parameters, _context, _many) -> None:
-        statements.append((statement, parameters))
-
-    event.listen(connection, "before_cursor_execute", capture)
-    try:
-        load_rating_summary(session=catalog_session, model_id=1)
-    finally:
-        event.remove(connection, "before_cursor_execute", capture)
+    statements = statements_sent(
+        catalog_session, lambda: load_rating_summary(session=catalog_session, model_id=1)
+    )
 
     assert len(statements) == 1
-    statement, parameters = statements[0]
-    plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
-    assert [row[3] for row in plan] == [
+    assert sqlite_plan(catalog_session.connection(), *statements[0]) == [
         "SEARCH ratings USING COVERING INDEX ix_ratings_model_id_stars (model_id=?)"
     ]
