@@ -157,17 +157,19 @@ def load_thread(*, session: Session, model_id: int, page_text: str | None) -> Co
     rows = session.execute(
         _COMMENTS_PAGE, {"model_id": model_id, "offset": place.offset, "limit": place.size}
     )
+    # Unpacked by position (`_COMMENTS_PAGE`'s order): a Row's lookup by name costs
+    # an AttributeError built and dropped, seven per comment shown.
     comments = tuple(
         CommentView(
-            id=row.id,
-            author_id=row.user_id,
-            author_name=row.display_name,
-            body_html=render_comment(row.body),
-            created_at=row.created_at,
-            edited_at=row.edited_at,
-            hidden=row.hidden_at is not None,
+            id=comment_id,
+            author_id=author_id,
+            author_name=author_name,
+            body_html=render_comment(body),
+            created_at=created_at,
+            edited_at=edited_at,
+            hidden=hidden_at is not None,
         )
-        for row in rows
+        for comment_id, author_id, body, created_at, edited_at, hidden_at, author_name in rows
     )
     return CommentThread(comments=comments, place=place, visible_count=total - hidden)
 

@@ -15,7 +15,7 @@ statement so the page's statement count stays fixed:
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Row, bindparam, cast, literal, null, or_, select, union_all
+from sqlalchemy import bindparam, cast, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app.db import UTCDateTime
@@ -95,10 +95,12 @@ def load_model_lineage(*, session: Session, model_id: int, slug: str) -> ModelLi
     retired: list[RetiredOffer] = []
     related: list[RelatedModel] = []
     parameters = {"model_id": model_id, "root": root, "root_prefix": _like_prefix(f"{root}-")}
-    for row in session.execute(_STATEMENT, parameters):
-        if row.kind == _OFFER:
-            retired.append(RetiredOffer(row.name, row.detail, row.retired_at))
-        elif row.key != slug and (found := _related(row, root)) is not None:
+    # By position, `_STATEMENT`'s order: a Row's lookup by name builds and drops an
+    # AttributeError each time.
+    for kind, name, detail, key, retired_at in session.execute(_STATEMENT, parameters):
+        if kind == _OFFER:
+            retired.append(RetiredOffer(name, detail, retired_at))
+        elif key != slug and (found := _related(key, name, root)) is not None:
             related.append(found)
     retired.sort(key=lambda offer: (offer.label.casefold(), offer.retired_at or datetime.min))
     dated_from = next((model for model in related if model.slug == root), None)
@@ -110,15 +112,15 @@ def load_model_lineage(*, session: Session, model_id: int, slug: str) -> ModelLi
     )
 
 
-def _related(row: Row, root: str) -> RelatedModel | None:
-    """The model of `row` when it is `root` itself or dated from it; None otherwise."""
-    if row.key == root:
-        return RelatedModel(slug=row.key, name=row.name, snapshot=False)
-    author, _, own = row.key.partition("/")
+def _related(slug: str, name: str, root: str) -> RelatedModel | None:
+    """The model `slug` when it is `root` itself or dated from it; None otherwise."""
+    if slug == root:
+        return RelatedModel(slug=slug, name=name, snapshot=False)
+    author, _, own = slug.partition("/")
     dated = dated_name(own)
     if dated is None or f"{author}/{dated.base}" != root:
         return None
-    return RelatedModel(slug=row.key, name=row.name, snapshot=dated.snapshot)
+    return RelatedModel(slug=slug, name=name, snapshot=dated.snapshot)
 
 
 def _like_prefix(text: str) -> str:

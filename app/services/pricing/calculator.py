@@ -554,7 +554,7 @@ def comparable_models(
     ).all()
     # Candidates by id, in id order as `load_subjects` gives them: ties keep that order.
     found = _stored_comparables(rows, workload)
-    unknown = [row.id for row in rows if row.id not in found]
+    unknown = [row[0] for row in rows if row[0] not in found]
     for candidate in load_subjects(session=session, ids=unknown).values():
         best = best_offer(candidate, workload) if candidate.fits(workload) else None
         found[candidate.id] = (
@@ -577,26 +577,29 @@ def _stored_comparables(
     rows: Sequence[Row], workload: Workload
 ) -> dict[int, ComparableModel | None]:
     """The shortlisted candidates whose cheapest offer for `workload` is stored, by id
-    (None: not comparable); those that do not fit it, too."""
+    (None: not comparable); those that do not fit it, too.
+
+    The rows are `_shortlist_query`'s, unpacked by position: a Row's lookup by name
+    first fails on its class (an AttributeError built and dropped per lookup), and
+    two dozen rows of six columns made that a visible part of a cold page.
+    """
     found: dict[int, ComparableModel | None] = {}
     key = workload_key(workload)
-    for row in rows:
-        if not _fits_window(row.context_window, workload):
-            found[row.id] = None
+    for model_id, slug, name, context_window, reasoning, workload_costs in rows:
+        if not _fits_window(context_window, workload):
+            found[model_id] = None
             continue
-        stored = stored_cheapest(
-            row.workload_costs, slug=row.slug, reasoning=row.reasoning, key=key
-        )
+        stored = stored_cheapest(workload_costs, slug=slug, reasoning=reasoning, key=key)
         if stored is NOT_STORED:
             continue
-        found[row.id] = (
+        found[model_id] = (
             None
             if stored is None
             else ComparableModel(
-                id=row.id,
-                slug=row.slug,
-                name=row.name,
-                context_window=row.context_window,
+                id=model_id,
+                slug=slug,
+                name=name,
+                context_window=context_window,
                 offer_label=stored.label,
                 per_month=stored.per_month,
             )
@@ -650,7 +653,8 @@ def _shortlist_query(
     *, by_input: bool, by_output: bool, min_context: bool, modality_count: int, banded: bool
 ) -> Select:
     """The models ranked cheapest by their rollup prices, for one shape of workload: their
-    ids, what the comparable models show of them and their stored workload costs.
+    ids, what the comparable models show of them and their stored workload costs (in the
+    order `_stored_comparables` unpacks them).
 
     Parameters: `subject_id`, `input_weight`, `output_weight`, `context_window`,
     `modality_0`... (the input modalities every candidate must take), and when
