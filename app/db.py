@@ -5,7 +5,7 @@ SQLite and PostgreSQL alike.
 """
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -67,6 +67,33 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def result_processor(
+        self, dialect: Dialect, coltype: object
+    ) -> Callable[[Any], datetime | None] | None:
+        """On SQLite, the stored text read as UTC in one parse.
+
+        SQLite's `DateTime` parses the text with `datetime.fromisoformat`, and
+        `process_result_value` then attaches UTC with `replace`, whose keyword
+        parsing costs more than the parse: a cold model page reads some eighty
+        datetimes. Text that does not take an offset this way (a bare date, text
+        that carries one already) is read the general way: the result is the same.
+        """
+        general = super().result_processor(dialect, coltype)
+        if dialect.name != "sqlite" or general is None:
+            return general
+
+        def read_utc(value: Any) -> datetime | None:
+            if value is None:
+                return None
+            try:
+                read = datetime.fromisoformat(value + "+00:00")
+            except (TypeError, ValueError):
+                return general(value)
+            # A bare date takes the offset without complaint but stays naive.
+            return read if read.tzinfo is not None else general(value)
+
+        return read_utc
 
 
 class Money(TypeDecorator[Decimal]):
