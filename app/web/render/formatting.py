@@ -71,10 +71,14 @@ def iso_date(value: date | datetime | None) -> str:
 
 
 def utc_timestamp(value: datetime | None) -> str:
-    """A moment as `2026-03-20 14:05 UTC`."""
+    """A moment as `2026-03-20 14:05 UTC`.
+
+    Cut from `isoformat` (`2026-03-20 14:05+00:00`), which costs half of `strftime`:
+    a page of comments prints forty of these.
+    """
     if value is None:
         return NOT_KNOWN
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"{value.astimezone(UTC).isoformat(' ', 'minutes')[:16]} UTC"
 
 
 def money(value: Decimal | None) -> str:

@@ -141,6 +141,11 @@ def test_utc_timestamp_converts_to_utc() -> None:
     assert utc_timestamp(datetime(2026, 3, 20, 13, 5, tzinfo=paris)) == "2026-03-20 12:05 UTC"
 
 
+def test_utc_timestamp_drops_seconds_without_rounding() -> None:
+    moment = datetime(2026, 3, 20, 23, 59, 59, 999999, tzinfo=UTC)
+    assert utc_timestamp(moment) == "2026-03-20 23:59 UTC"
+
+
 @pytest.mark.parametrize(
     ("seconds", "expected"),
     [
