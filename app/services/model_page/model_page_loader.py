@@ -27,7 +27,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Label, Row, Text, and_, bindparam, cast, select
+from sqlalchemy import ColumnElement, Label, Text, and_, bindparam, cast, select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
@@ -40,6 +40,7 @@ from app.models import (
     Price,
     Provider,
 )
+from app.named_rows import NamedRow, named_rows
 from app.services.catalog.modalities import modalities_of, split_modalities
 from app.services.metrics.freshness import Freshness, last_success_query
 from app.services.metrics.metric_history_reader import (
@@ -475,18 +476,21 @@ def load_model_page(
 
 def _load_stored(
     session: Session, author_slug: str, model_slug: str
-) -> tuple[Row, tuple[Row, ...], Mapping[str, FieldFacts]] | None:
+) -> tuple[NamedRow, tuple[NamedRow, ...], Mapping[str, FieldFacts]] | None:
     """The model's row, its endpoints' rows and its facts by source: three statements, or
     None when there is no such model.
 
     Rows as stored, with no clock in them, so they can be remembered per catalog version.
     """
-    model = session.execute(
-        _MODEL_QUERY, {"author_slug": author_slug, "slug": f"{author_slug}/{model_slug}"}
-    ).first()
-    if model is None:
+    found = named_rows(
+        session.execute(
+            _MODEL_QUERY, {"author_slug": author_slug, "slug": f"{author_slug}/{model_slug}"}
+        )
+    )
+    if not found:
         return None
-    endpoints = tuple(session.execute(_ENDPOINTS_QUERY, {"model_id": model.id}))
+    model = found[0]
+    endpoints = tuple(named_rows(session.execute(_ENDPOINTS_QUERY, {"model_id": model.id})))
     return model, endpoints, facts_of(session, [model.id]).get(model.id, {})
 
 
@@ -607,7 +611,7 @@ _ENDPOINTS_QUERY = (
 
 
 def _endpoint_rows(
-    endpoints: Iterable[Row],
+    endpoints: Iterable[NamedRow],
     freshness: Freshness,
     histories: Mapping[int, EndpointHistory],
 ) -> list[EndpointRow]:
@@ -689,7 +693,7 @@ def _snippets(
     return tuple(chosen.values())
 
 
-def _latest_measurement(endpoints: Sequence[Row]) -> Measurement | None:
+def _latest_measurement(endpoints: Sequence[NamedRow]) -> Measurement | None:
     """Source, window and time of the newest metric sample of any of the endpoints."""
     sampled = [endpoint for endpoint in endpoints if endpoint.sample_measured_at is not None]
     if not sampled:
@@ -719,7 +723,7 @@ def _fact_sources(facts: Mapping[str, FieldFacts], *, lab_name: str) -> dict[str
     }
 
 
-def _popularity(model: Row) -> Popularity | None:
+def _popularity(model: NamedRow) -> Popularity | None:
     """The Hugging Face figures, linked to the repository they were read from."""
     if model.popularity_id is None:
         return None

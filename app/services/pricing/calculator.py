@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from app.db import Money
 from app.models import Endpoint, Model, ModelModality, Price, Provider
+from app.named_rows import NamedRow, named_rows
 from app.services.catalog.model_redirects import canonical_slugs
 from app.services.model_page.model_page_loader import SUPPORTED_PARAMETERS_TEXT, features_of_json
 from app.services.pricing.headline_price import (
@@ -751,9 +752,9 @@ def load_subjects(
     One statement (none when nothing is asked for).
     """
     if slugs:
-        rows = session.execute(_SUBJECTS_BY_SLUG, {"slugs": list(slugs)}).all()
+        rows = named_rows(session.execute(_SUBJECTS_BY_SLUG, {"slugs": list(slugs)}))
     elif ids:
-        rows = session.execute(_SUBJECTS_BY_ID, {"ids": list(ids)}).all()
+        rows = named_rows(session.execute(_SUBJECTS_BY_ID, {"ids": list(ids)}))
     else:
         return {}
     by_model: dict[int, list] = {}
@@ -807,7 +808,7 @@ def _offer(rows: Sequence) -> Offer:
     )
 
 
-def _sheet(row: Row) -> PriceSheet:
+def _sheet(row: NamedRow) -> PriceSheet:
     """The row's price columns (the statement's last, in `PriceSheet`'s order) as a sheet.
 
     Taken by position: a dozen lookups by name per row were a third of

@@ -26,11 +26,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import groupby, pairwise
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.models import Endpoint, Price, Provider
+from app.named_rows import NamedRow, named_rows
 from app.services.publishing.snapshot import Snapshot
 
 STANDARD_TIER = "standard"
@@ -196,7 +197,7 @@ def load_price_history(
     An offer with rows only in other tiers than standard has no history to
     chart and is left out; its tiers' notes would have nothing to hang on.
     """
-    rows = session.execute(_PRICES_QUERY, {"model_id": model_id}).all()
+    rows = named_rows(session.execute(_PRICES_QUERY, {"model_id": model_id}))
     offers = [
         offer
         for _, endpoint_rows in groupby(rows, key=lambda row: row.endpoint_id)
@@ -222,7 +223,7 @@ def remembered_price_history(
     return replace(history, now=now)
 
 
-def _offer(rows: list[Row]) -> OfferPriceHistory | None:
+def _offer(rows: list[NamedRow]) -> OfferPriceHistory | None:
     """One endpoint's rows (ordered by tier, then start) as its history, or None if no standard."""
     by_tier = {
         tier: collapse((r.effective_from, r.effective_to, r.input, r.output) for r in tier_rows)
