@@ -550,7 +550,10 @@ def comparable_models(
             "context_window": subject.context_window,
             "lowest": (proxy or Decimal(0)) / COMPARABLE_BAND,
             "highest": (proxy or Decimal(0)) * COMPARABLE_BAND,
-            **{f"modality_{n}": modality for n, modality in enumerate(input_modalities)},
+            **{
+                f"modality_{n}": modality
+                for n, modality in enumerate(_rarest_first(input_modalities))
+            },
         },
     ).all()
     # Candidates by id, in id order as `load_subjects` gives them: ties keep that order.
@@ -618,6 +621,12 @@ def _comparable(candidate: Subject, best: OfferEstimate) -> ComparableModel:
         offer_label=best.offer.label,
         per_month=best.per_month,
     )
+
+
+def _rarest_first(modalities: Sequence[str]) -> list[str]:
+    """The modalities in the order the shortlist probes them: text, which nearly every model
+    takes, last, so that fewer candidates reach its probe."""
+    return sorted(modalities, key=lambda modality: modality == "text")
 
 
 def _in_band(value: Decimal, cost: Decimal) -> bool:
