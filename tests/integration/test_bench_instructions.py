@@ -1,0 +1,37 @@
+"""`bench.instructions`: a request's instructions, counted by callgrind in a real app process."""
+
+import os
+import shutil
+
+import pytest
+
+from app.config import Settings
+from bench.instructions import collected_instructions, instructions_per_request
+
+
+def _require_valgrind() -> None:
+    """Skip without valgrind locally; in CI, where `.ci/run` installs it, fail instead."""
+    if shutil.which("valgrind") is not None:
+        return
+    reason = "counting instructions needs valgrind (apt-get install valgrind)"
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI must run it")
+    pytest.skip(reason)
+
+
+def test_the_count_is_read_from_callgrinds_summary() -> None:
+    stderr = "==12== Events    : Ir\n==12== Collected : 860498213\n==12==\n==12== I   refs: 1\n"
+    assert collected_instructions(stderr) == 860_498_213
+
+
+def test_no_summary_is_an_error_that_shows_what_valgrind_said() -> None:
+    with pytest.raises(ValueError, match="valgrind: command not found"):
+        collected_instructions("bash: valgrind: command not found")
+
+
+def test_counts_only_the_counted_requests(settings: Settings) -> None:
+    """The app's start and warm-up (hundreds of millions of instructions) are not counted:
+    a health check is about a million and a half instructions."""
+    _require_valgrind()
+    per_request = instructions_per_request(settings.database_url, "cached", "/healthz", requests=2)
+    assert 100_000 < per_request < 20_000_000
