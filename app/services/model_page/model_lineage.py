@@ -95,8 +95,7 @@ def load_model_lineage(*, session: Session, model_id: int, slug: str) -> ModelLi
     retired: list[RetiredOffer] = []
     related: list[RelatedModel] = []
     parameters = {"model_id": model_id, "root": root, "root_prefix": _like_prefix(f"{root}-")}
-    # By position, `_STATEMENT`'s order: a Row's lookup by name builds and drops an
-    # AttributeError each time.
+    # By position, `_STATEMENT`'s order: cheaper than a Row's lookup by name (`app.named_rows`).
     for kind, name, detail, key, retired_at in session.execute(_STATEMENT, parameters):
         if kind == _OFFER:
             retired.append(RetiredOffer(name, detail, retired_at))

@@ -551,8 +551,7 @@ def comparable_models(
             "lowest": (proxy or Decimal(0)) / COMPARABLE_BAND,
             "highest": (proxy or Decimal(0)) * COMPARABLE_BAND,
             **{
-                f"modality_{n}": modality
-                for n, modality in enumerate(_rarest_first(input_modalities))
+                f"modality_{n}": modality for n, modality in enumerate(_text_last(input_modalities))
             },
         },
     ).all()
@@ -583,9 +582,8 @@ def _stored_comparables(
     """The shortlisted candidates whose cheapest offer for `workload` is stored, by id
     (None: not comparable); those that do not fit it, too.
 
-    The rows are `_shortlist_query`'s, unpacked by position: a Row's lookup by name
-    first fails on its class (an AttributeError built and dropped per lookup), and
-    two dozen rows of six columns made that a visible part of a cold page.
+    The rows are `_shortlist_query`'s, unpacked by position: cheaper than a Row's
+    lookup by name (see `app.named_rows`).
     """
     found: dict[int, ComparableModel | None] = {}
     key = workload_key(workload)
@@ -623,9 +621,9 @@ def _comparable(candidate: Subject, best: OfferEstimate) -> ComparableModel:
     )
 
 
-def _rarest_first(modalities: Sequence[str]) -> list[str]:
+def _text_last(modalities: Sequence[str]) -> list[str]:
     """The modalities in the order the shortlist probes them: text, which nearly every model
-    takes, last, so that fewer candidates reach its probe."""
+    takes, last (SQLite tests the conditions in order), so fewer candidates reach its probe."""
     return sorted(modalities, key=lambda modality: modality == "text")
 
 
