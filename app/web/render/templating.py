@@ -10,11 +10,11 @@ has built: Starlette's tries the app's routes one by one (an exception per
 miss), about 30 µs a call, and a model page makes some twenty calls.
 """
 
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, pass_context
+from jinja2 import FileSystemLoader, pass_context
 from jinja2.runtime import Context
 from jinja2_fragments.fastapi import Jinja2Blocks
 from starlette.datastructures import URL, URLPath
@@ -28,6 +28,7 @@ from app.web.render import formatting
 from app.web.render.amount import amount
 from app.web.render.known_columns import known_columns
 from app.web.render.sparkline import endpoint_sparklines
+from app.web.render.template_runtime import AtlasEnvironment
 from app.web.render.workload_field import field_error, invalid
 
 HTMX_SCRIPT = "vendor/htmx-2.0.11.min.js"
@@ -45,7 +46,7 @@ def make_templates(
     `static` names the content-hashed static files (read from `static/` when
     not given); `auto_reload` re-reads changed template files (development).
     """
-    env = FlatGlobalsEnvironment(
+    env = AtlasEnvironment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=True,
         trim_blocks=True,
@@ -84,22 +85,6 @@ def make_templates(
         url_for=_remembering_url_for(),
     )
     return templates
-
-
-class FlatGlobalsEnvironment(Environment):
-    """An environment whose templates' globals are one dict, not a chain over its own.
-
-    Jinja gives each template a `ChainMap` of its globals over the environment's,
-    so that a later change to the environment's shows in templates already
-    loaded. Every render, include and imported macro module then copies that
-    chain, key by key in Python, into a new context: some two dozen contexts
-    on a model page, a twentieth of rendering it cold. Our globals are all set
-    in `make_templates`, before any template loads, so a flat copy made at load
-    time holds the same names and values.
-    """
-
-    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
-        return {**self.globals, **(d or {})}
 
 
 def _remembering_url_for() -> Callable[..., URL]:
