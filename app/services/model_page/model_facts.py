@@ -369,9 +369,11 @@ def _key_of(fact: _Fact) -> tuple[ColumnElement[bool], ...]:
 # Built once from table columns (run as a Core statement): the model page reads its facts
 # on every render, and ORM objects cost more than the statement.
 _fact = ModelFact.__table__.c
-_FACTS_OF = select(_fact.model_id, _fact.field, _fact.source, _fact.value, _fact.seen_at).where(
-    _fact.model_id.in_(bindparam("ids", expanding=True))
-)
+_FACT_COLUMNS = (_fact.model_id, _fact.field, _fact.source, _fact.value, _fact.seen_at)
+_FACTS_OF = select(*_FACT_COLUMNS).where(_fact.model_id.in_(bindparam("ids", expanding=True)))
+# The model page's one model: an IN list is an expanding parameter, whose statement
+# SQLAlchemy rewrites on every execution, for a fifth of the statement's cost.
+_FACTS_OF_ONE = select(*_FACT_COLUMNS).where(_fact.model_id == bindparam("id"))
 
 
 def facts_of(session: Session, model_ids: Iterable[int]) -> dict[int, dict[str, FieldFacts]]:
@@ -386,7 +388,12 @@ def facts_of(session: Session, model_ids: Iterable[int]) -> dict[int, dict[str, 
     if not ids:
         return {}
     grouped: dict[int, dict[str, list[tuple[int, str, Any, datetime]]]] = {}
-    for model_id, field, source, value, seen_at in session.execute(_FACTS_OF, {"ids": ids}).all():
+    rows = (
+        session.execute(_FACTS_OF_ONE, {"id": ids[0]})
+        if len(ids) == 1
+        else session.execute(_FACTS_OF, {"ids": ids})
+    )
+    for model_id, field, source, value, seen_at in rows.all():
         if field not in _SHOWN:
             continue
         values = grouped.setdefault(model_id, {}).setdefault(field, [])

@@ -30,6 +30,7 @@ from sqlalchemy import (
     bindparam,
     exists,
     func,
+    or_,
     select,
 )
 from sqlalchemy.orm import Session
@@ -680,7 +681,11 @@ def _shortlist_query(
             _model.reasoning,
             _model.workload_costs,
         )
-        .where(_model.id != bindparam("subject_id"), _model.status.not_in(GONE_STATUSES))
+        .where(
+            _model.id != bindparam("subject_id"),
+            # Not NOT IN: an IN list is an expanding parameter, rewritten on every execution.
+            *(_model.status != status for status in GONE_STATUSES),
+        )
         .order_by(rollup_cost, _model.id)
         .limit(COMPARABLE_SHORTLIST)
     )
@@ -739,7 +744,8 @@ def _subjects_query(condition: ColumnElement[bool]) -> Select:
             and_(
                 _price.endpoint_id == _endpoint.id,
                 _price.effective_to.is_(None),
-                _price.service_tier.in_(ESTIMATED_TIERS),
+                # Not IN: an IN list is an expanding parameter, rewritten on every execution.
+                or_(*(_price.service_tier == tier for tier in ESTIMATED_TIERS)),
             ),
         )
         .where(condition)
@@ -748,6 +754,9 @@ def _subjects_query(condition: ColumnElement[bool]) -> Select:
 
 
 _SUBJECTS_BY_SLUG = _subjects_query(_model.slug.in_(bindparam("slugs", expanding=True)))
+# The model page's one model: an IN list is an expanding parameter, whose statement
+# SQLAlchemy rewrites on every execution.
+_SUBJECT_BY_SLUG = _subjects_query(_model.slug == bindparam("slug"))
 _SUBJECTS_BY_ID = _subjects_query(_model.id.in_(bindparam("ids", expanding=True)))
 
 
@@ -758,7 +767,9 @@ def load_subjects(
 
     One statement (none when nothing is asked for).
     """
-    if slugs:
+    if len(slugs) == 1:
+        rows = named_rows(session.execute(_SUBJECT_BY_SLUG, {"slug": next(iter(slugs))}))
+    elif slugs:
         rows = named_rows(session.execute(_SUBJECTS_BY_SLUG, {"slugs": list(slugs)}))
     elif ids:
         rows = named_rows(session.execute(_SUBJECTS_BY_ID, {"ids": list(ids)}))
