@@ -28,6 +28,7 @@ from app.db import make_engine, make_session_factory, session_scope, utcnow
 from app.models import (
     Comment,
     Endpoint,
+    MetricHour,
     MetricSample,
     Model,
     Price,
@@ -39,6 +40,7 @@ from app.services.accounts.passwords import hash_password
 from app.services.accounts.sessions import create_session
 from app.services.ingest.bootstrap import prepare_database
 from app.services.ingest.seed import REFERENCE_MODEL_SLUG
+from app.services.metrics.metric_charts_writer import refresh_metric_charts
 from app.services.metrics.metric_hours_writer import rebuild_metric_hours
 from app.services.metrics.rollups import refresh_rollups
 from app.web.middleware.visitor import SESSION_COOKIE, session_policy
@@ -143,6 +145,24 @@ def build_database(url: str) -> Dataset:
                 for each in writing
             ),
         )
+    finally:
+        engine.dispose()
+
+
+def redraw_metric_charts(url: str) -> None:
+    """Store every sampled model's charts for the window current now, as the metrics refresh
+    keeps them every few minutes in production.
+
+    The charts the build stored are for the hour it ran in; once that hour has
+    turned, a cold model page works them out from the hourly means instead, a
+    page half as costly again, and a row measured then would not be measuring
+    the page people are served. So every run redraws them before it starts.
+    """
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            sampled = connection.execute(select(MetricHour.endpoint_id).distinct()).scalars()
+            refresh_metric_charts(connection, endpoint_ids=list(sampled), now=utcnow())
     finally:
         engine.dispose()
 

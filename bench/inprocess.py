@@ -37,7 +37,7 @@ from app.main import create_app
 from app.models import Model, User
 from app.services.community.ratings import rate_model
 from app.services.ingest.seed import REFERENCE_MODEL_SLUG
-from bench.dataset import build_database
+from bench.dataset import build_database, redraw_metric_charts
 from bench.scenarios import MODEL_PATH, MY_PARTS_PATH
 
 WARMUP = 20
@@ -88,7 +88,9 @@ def rating_writer(database_url: str) -> Callable[[], None]:
 def build_app(
     database_url: str, *, page_cache: bool, computed_memo: bool = True
 ) -> httpx.AsyncClient:
-    """The production app over `database_url`, wrapped in an in-process client."""
+    """The production app over `database_url`, wrapped in an in-process client; the stored
+    charts redrawn first (`bench.dataset.redraw_metric_charts`)."""
+    redraw_metric_charts(database_url)
     settings = Settings(
         database_url=database_url,
         environment="production",
