@@ -18,6 +18,7 @@ from markupsafe import Markup
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
+from app.execute_core import execute_core
 from app.models import Comment, Model, ModelRedirect, Rating, User
 from app.services.catalog.pagination import PagePlace, locate_page, requested_page
 from app.services.community.markdown_render import render_comment
@@ -129,7 +130,7 @@ def load_community(
 
 def load_rating_summary(*, session: Session, model_id: int) -> RatingSummary:
     """Count, average and histogram from one GROUP BY stars statement."""
-    counts = session.execute(_RATINGS_BY_STARS, {"model_id": model_id}).all()
+    counts = execute_core(session, _RATINGS_BY_STARS, {"model_id": model_id}).all()
     return summarise_ratings(dict(counts))
 
 
@@ -150,12 +151,12 @@ def summarise_ratings(counts: Mapping[int, int]) -> RatingSummary:
 def load_thread(*, session: Session, model_id: int, page_text: str | None) -> CommentThread:
     """The requested page of comments; a bad or too-large page number falls back with a message."""
     requested, problem = requested_page(page_text)
-    total, hidden = session.execute(_COMMENT_COUNTS, {"model_id": model_id}).one()
+    total, hidden = execute_core(session, _COMMENT_COUNTS, {"model_id": model_id}).one()
     place = locate_page(requested=requested, total=total, page_size=COMMENTS_PER_PAGE)
     if problem and not place.message:
         place = replace(place, message=problem)
-    rows = session.execute(
-        _COMMENTS_PAGE, {"model_id": model_id, "offset": place.offset, "limit": place.size}
+    rows = execute_core(
+        session, _COMMENTS_PAGE, {"model_id": model_id, "offset": place.offset, "limit": place.size}
     )
     # Unpacked by position (`_COMMENTS_PAGE`'s order): cheaper than a Row's lookup by
     # name (see `app.named_rows`).

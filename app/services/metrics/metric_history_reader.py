@@ -24,6 +24,7 @@ from sqlalchemy import Select, String, bindparam, select, type_coerce
 from sqlalchemy.orm import Session
 
 from app.db import UTCDateTime
+from app.execute_core import execute_core
 from app.models import Endpoint, MetricHour
 from app.services.metrics import metric_hours_writer  # noqa: F401 - keeps metric_hours in step (its hook)
 from app.services.metrics.sparkline_geometry import ChartShape, chart_shape
@@ -110,8 +111,8 @@ def load_metric_history(
     in the window are absent; callers use `empty_history` for them.
     """
     start, end = history_window(now)
-    stored_row = session.execute(
-        stored_chart_query(), {"model_id": model_id, "window_end": end}
+    stored_row = execute_core(
+        session, stored_chart_query(), {"model_id": model_id, "window_end": end}
     ).first()
     stored = stored_week_charts(None if stored_row is None else stored_row[0], endpoint_ids)
     if stored is not None:
@@ -129,8 +130,8 @@ def computed_metric_history(
     start, end = history_window(now)
     # Fetched in one call: iterating the result fetches row by row, which cost
     # more than the statement on a page with dozens of endpoints.
-    rows = session.execute(
-        _history_query(), {"model_id": model_id, "start": start, "end": end}
+    rows = execute_core(
+        session, _history_query(), {"model_id": model_id, "start": start, "end": end}
     ).all()
     return histories_of(rows, start=start, end=end)
 

@@ -53,6 +53,7 @@ from sqlalchemy import ColumnElement, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
+from app.execute_core import execute_core
 from app.models import Model, ModelFact, ModelModality
 from app.models.catalog import MODEL_STATUSES, WEIGHTS
 
@@ -389,9 +390,9 @@ def facts_of(session: Session, model_ids: Iterable[int]) -> dict[int, dict[str, 
         return {}
     grouped: dict[int, dict[str, list[tuple[int, str, Any, datetime]]]] = {}
     rows = (
-        session.execute(_FACTS_OF_ONE, {"id": ids[0]})
+        execute_core(session, _FACTS_OF_ONE, {"id": ids[0]})
         if len(ids) == 1
-        else session.execute(_FACTS_OF, {"ids": ids})
+        else execute_core(session, _FACTS_OF, {"ids": ids})
     )
     for model_id, field, source, value, seen_at in rows.all():
         if field not in _SHOWN:

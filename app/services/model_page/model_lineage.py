@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, cast, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app.db import UTCDateTime
+from app.execute_core import execute_core
 from app.models import Endpoint, Model, Provider
 from app.models.catalog import ENDPOINT_RETIRED
 from app.services.catalog.model_keys import dated_name
@@ -96,7 +97,7 @@ def load_model_lineage(*, session: Session, model_id: int, slug: str) -> ModelLi
     related: list[RelatedModel] = []
     parameters = {"model_id": model_id, "root": root, "root_prefix": _like_prefix(f"{root}-")}
     # By position, `_STATEMENT`'s order: cheaper than a Row's lookup by name (`app.named_rows`).
-    for kind, name, detail, key, retired_at in session.execute(_STATEMENT, parameters):
+    for kind, name, detail, key, retired_at in execute_core(session, _STATEMENT, parameters):
         if kind == _OFFER:
             retired.append(RetiredOffer(name, detail, retired_at))
         elif key != slug and (found := _related(key, name, root)) is not None:

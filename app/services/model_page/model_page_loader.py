@@ -31,6 +31,7 @@ from sqlalchemy import ColumnElement, Label, Text, and_, bindparam, cast, select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
+from app.execute_core import execute_core
 from app.models import (
     Author,
     Endpoint,
@@ -483,14 +484,16 @@ def _load_stored(
     Rows as stored, with no clock in them, so they can be remembered per catalog version.
     """
     found = named_rows(
-        session.execute(
-            _MODEL_QUERY, {"author_slug": author_slug, "slug": f"{author_slug}/{model_slug}"}
+        execute_core(
+            session,
+            _MODEL_QUERY,
+            {"author_slug": author_slug, "slug": f"{author_slug}/{model_slug}"},
         )
     )
     if not found:
         return None
     model = found[0]
-    endpoints = tuple(named_rows(session.execute(_ENDPOINTS_QUERY, {"model_id": model.id})))
+    endpoints = tuple(named_rows(execute_core(session, _ENDPOINTS_QUERY, {"model_id": model.id})))
     return model, endpoints, facts_of(session, [model.id]).get(model.id, {})
 
 

@@ -22,6 +22,7 @@ from decimal import Decimal
 from sqlalchemy import Row, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.execute_core import execute_core
 from app.models import Author, BenchmarkScore, Model
 from app.services.model_page.quality_chart import Candidate, Chart, build_chart
 
@@ -57,8 +58,8 @@ def load_price_vs_quality(
     *, session: Session, model_id: int, model_slug: str, benchmark: str | None = None
 ) -> PriceVsQuality:
     """The section of the model `model_id` (slug `model_slug`), charting `benchmark` if it can."""
-    rows = session.execute(
-        _SECTION_QUERY, {"model_id": model_id, "requested": benchmark or ""}
+    rows = execute_core(
+        session, _SECTION_QUERY, {"model_id": model_id, "requested": benchmark or ""}
     ).all()
     if not rows:
         return NO_SCORES

@@ -36,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from app.db import Money
+from app.execute_core import execute_core
 from app.models import Endpoint, Model, ModelModality, Price, Provider
 from app.named_rows import NamedRow, named_rows
 from app.services.catalog.model_redirects import canonical_slugs
@@ -542,7 +543,8 @@ def comparable_models(
         modality_count=len(input_modalities),
         banded=bool(proxy),
     )
-    rows = session.execute(
+    rows = execute_core(
+        session,
         shortlist,
         {
             "subject_id": subject.id,
@@ -768,11 +770,11 @@ def load_subjects(
     One statement (none when nothing is asked for).
     """
     if len(slugs) == 1:
-        rows = named_rows(session.execute(_SUBJECT_BY_SLUG, {"slug": next(iter(slugs))}))
+        rows = named_rows(execute_core(session, _SUBJECT_BY_SLUG, {"slug": next(iter(slugs))}))
     elif slugs:
-        rows = named_rows(session.execute(_SUBJECTS_BY_SLUG, {"slugs": list(slugs)}))
+        rows = named_rows(execute_core(session, _SUBJECTS_BY_SLUG, {"slugs": list(slugs)}))
     elif ids:
-        rows = named_rows(session.execute(_SUBJECTS_BY_ID, {"ids": list(ids)}))
+        rows = named_rows(execute_core(session, _SUBJECTS_BY_ID, {"ids": list(ids)}))
     else:
         return {}
     by_model: dict[int, list] = {}

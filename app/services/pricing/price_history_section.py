@@ -30,6 +30,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
+from app.execute_core import execute_core
 from app.models import Endpoint, Price, Provider
 from app.named_rows import NamedRow, named_rows
 from app.services.publishing.snapshot import Snapshot
@@ -197,7 +198,7 @@ def load_price_history(
     An offer with rows only in other tiers than standard has no history to
     chart and is left out; its tiers' notes would have nothing to hang on.
     """
-    rows = named_rows(session.execute(_PRICES_QUERY, {"model_id": model_id}))
+    rows = named_rows(execute_core(session, _PRICES_QUERY, {"model_id": model_id}))
     offers = [
         offer
         for _, endpoint_rows in groupby(rows, key=lambda row: row.endpoint_id)
