@@ -8,9 +8,12 @@
    --repetitions runs whose medians are reported.
 3. Weighs the model page (HTML, gzipped HTML, gzipped JavaScript) and checks
    where its assets come from and how they may be cached.
-4. Prints the table and writes it as JSON (--json) and as bench/RESULTS.md.
+4. Counts the machine instructions of a cold and of a cache-miss model page
+   (`bench.instructions`, when valgrind is installed): unlike the times,
+   which drift with the machine's other load, they compare across runs.
+5. Prints the table and writes it as JSON (--json) and as bench/RESULTS.md.
 
-Not part of the test suite: it takes about three minutes and both cores.
+Not part of the test suite: it takes about five minutes and both cores.
 With `--scale N` it measures how the costs grow instead (`bench.growth`):
 today's catalog, then N times it, side by side in bench/RESULTS-growth.md.
 """
@@ -25,6 +28,7 @@ from typing import Any
 from app.config import Settings
 from bench.dataset import build_database
 from bench.growth import run_growth
+from bench.instructions import counted_rows
 from bench.machine import describe_machine
 from bench.page_weight import GZIP_LEVEL, PageWeight, weigh_page
 from bench.report import (
@@ -192,6 +196,10 @@ def main() -> None:
         writers=[(writer.cookie, writer.csrf_token) for writer in dataset.writers],
     )
     runs, weight = measure_all(database_url, all_scenarios, args)
+    print("Counting instructions per request under valgrind…")
+    instructions = counted_rows(database_url)
+    if instructions is None:
+        print("  valgrind is not installed (apt-get install valgrind): no counts in the report")
     results = assemble(
         all_scenarios,
         runs,
@@ -200,6 +208,8 @@ def main() -> None:
         dataset=dataset.counts,
         args=args,
     )
+    if instructions is not None:
+        results["instructions"] = {"path": MODEL_PATH, "millions": instructions}
     write_results(results, json_path=args.json, markdown_path=args.markdown)
     print()
     print(terminal_report(results))

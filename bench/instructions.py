@@ -21,6 +21,7 @@ import asyncio
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,6 +33,9 @@ from bench.scenarios import MODEL_PATH
 # Row name: page cache on, computed memo on (as in `bench.inprocess`).
 ROWS = {"cold": (False, False), "miss": (False, True), "cached": (True, True)}
 WARMUP = 5
+# Counted requests per row in `python -m bench`'s report: the count per request repeats to
+# 0.2% with ten as with more, and each counted request costs valgrind some seconds.
+REPORTED_REQUESTS = 10
 _COUNTING_CHILD = "BENCH_INSTRUCTIONS_CHILD"
 _COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 
@@ -73,6 +77,17 @@ def instructions_per_request(database_url: str, row: str, path: str, requests: i
     if finished.returncode != 0:
         raise SystemExit(f"the {row} row failed under valgrind:\n{finished.stderr[-3000:]}")
     return collected_instructions(finished.stderr) / requests
+
+
+def counted_rows(database_url: str, path: str = MODEL_PATH) -> dict[str, float] | None:
+    """Instructions per request of every row on `path` (millions), as `python -m bench` reports
+    them; None without valgrind."""
+    if shutil.which("valgrind") is None:
+        return None
+    return {
+        row: instructions_per_request(database_url, row, path, REPORTED_REQUESTS) / 1e6
+        for row in ROWS
+    }
 
 
 def _count_instructions(on: bool) -> None:

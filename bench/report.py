@@ -162,9 +162,34 @@ def summary_line(results: Results) -> str:
     return f"{sum(verdicts)} of {len(verdicts)} targets met."
 
 
+# How the report names `bench.instructions`' rows.
+INSTRUCTION_ROWS = {
+    "cold": "Model page, cold (no cache, no memo)",
+    "miss": "Model page, cache miss",
+    "cached": "Model page, anonymous (cached)",
+}
+
+
+def instructions_table(results: Results) -> str:
+    """Millions of instructions per request of each counted row; empty when none were counted."""
+    counted = results.get("instructions")
+    if not counted:
+        return ""
+    rows = [
+        [INSTRUCTION_ROWS.get(row, row), f"{millions:.2f} M"]
+        for row, millions in counted["millions"].items()
+    ]
+    return aligned_table(["Request", "Instructions"], rows, right={1})
+
+
 def terminal_report(results: Results) -> str:
     """What `python -m bench` prints at the end."""
-    parts = [load_table(results), page_table(results), page_offenders(results)]
+    parts = [
+        load_table(results),
+        instructions_table(results),
+        page_table(results),
+        page_offenders(results),
+    ]
     return "\n\n".join([part for part in parts if part] + [summary_line(results)])
 
 
@@ -214,6 +239,7 @@ def markdown_report(results: Results) -> str:
             "",
             load_table(results),
             "",
+            *_instructions_section(results),
             "## Model page weight",
             "",
             f"Bodies gzipped at level {method['gzip_level']}. "
@@ -341,6 +367,24 @@ DESIGN_MEASUREMENTS = [
     "interleaved with main's on a contended machine; 15.7 to 14.5 ms with each part timed), "
     "13 statements either way; the framework, the client and the middleware take some 2 ms.",
 ]
+
+
+def _instructions_section(results: Results) -> list[str]:
+    """RESULTS.md's lines on the counted instructions, none when none were counted."""
+    table = instructions_table(results)
+    if not table:
+        return []
+    return [
+        "## Instructions per request",
+        "",
+        f"`{results['instructions']['path']}` in process, counted by callgrind "
+        "(`python -m bench.instructions`, the app's own work, not the database server's): "
+        "the same to 0.2% from run to run, where the times above move with the machine's "
+        "other load, so these are the figures to compare between runs.",
+        "",
+        table,
+        "",
+    ]
 
 
 def write_results(results: Results, *, json_path: Path, markdown_path: Path) -> None:

@@ -2,11 +2,12 @@
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
 from app.config import Settings
-from bench.instructions import collected_instructions, instructions_per_request
+from bench.instructions import collected_instructions, counted_rows, instructions_per_request
 
 
 def _require_valgrind() -> None:
@@ -35,3 +36,11 @@ def test_counts_only_the_counted_requests(settings: Settings) -> None:
     _require_valgrind()
     per_request = instructions_per_request(settings.database_url, "cached", "/healthz", requests=2)
     assert 100_000 < per_request < 20_000_000
+
+
+def test_without_valgrind_the_bench_reports_no_counts(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`python -m bench` leaves the section out rather than failing on a machine without it."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert counted_rows(settings.database_url) is None

@@ -350,3 +350,22 @@ def test_every_row_has_a_ceiling_at_its_own_connection_count(connections: int) -
     rows = scenarios(connections=connections, session_cookie="session=x", writers=[("s", "t")])
     ceilings = {row.connections for row in rows if row.server == HELLO}
     assert {row.connections for row in rows} <= ceilings
+
+
+def test_instruction_counts_get_a_section_of_their_own() -> None:
+    hello = summarise(Scenario("hello", "Hello", "hello", "/", 32), [run(9000, 2.0)], 9000)
+    results = results_with([hello])
+    results["instructions"] = {"path": "/models/a/b", "millions": {"cold": 33.671, "miss": 7.2}}
+
+    markdown = markdown_report(results)
+
+    assert "## Instructions per request" in markdown
+    section = markdown.split("## Instructions per request")[1].split("## ")[0]
+    assert "`/models/a/b`" in section
+    assert "| Model page, cold (no cache, no memo) |      33.67 M |" in section
+    assert "| Model page, cache miss               |       7.20 M |" in section
+
+
+def test_a_run_without_counts_has_no_instructions_section() -> None:
+    hello = summarise(Scenario("hello", "Hello", "hello", "/", 32), [run(9000, 2.0)], 9000)
+    assert "Instructions per request" not in markdown_report(results_with([hello]))
