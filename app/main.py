@@ -96,7 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.parts_session_reader = PartsSessionReader()
     static = StaticManifest.of_directory(STATIC_DIR)
     app.state.templates = make_templates(
-        static=static, auto_reload=settings.environment == "development"
+        static=static, auto_reload=settings.environment == "development", router=app.router
     )
     app.state.rate_limiter = make_rate_limiter(settings)
     app.state.password_checks = PasswordChecks(

@@ -5,9 +5,15 @@ how an HTMX request and a plain request share a route and a template.
 
 Two settings are about speed, measured on the model page. Jinja checks every
 template file's modification time on each use unless `auto_reload` is off, so
-it is on only in development. And templates' `url_for` remembers the paths it
-has built: Starlette's tries the app's routes one by one (an exception per
-miss), about 30 µs a call, and a model page makes some twenty calls.
+it is on only in development. And templates' `path_for` and `url_for` remember
+the paths they have built: Starlette's tries the app's routes one by one (an
+exception per miss), about 30 µs a call, and a model page makes some twenty calls.
+
+`path_for(name, **params)` is the path alone, as `url_for(...).path` is (the
+app is served at the root: no `root_path`). It needs no request, so macros that
+only link to routes can be imported without context: Jinja keeps such a module
+once per template, where an import with context runs the whole macro file again
+on every render.
 """
 
 from collections.abc import Callable
@@ -17,8 +23,9 @@ from typing import Any
 from jinja2 import FileSystemLoader, pass_context
 from jinja2.runtime import Context
 from jinja2_fragments.fastapi import Jinja2Blocks
-from starlette.datastructures import URL, URLPath
+from starlette.datastructures import URL
 from starlette.requests import Request
+from starlette.routing import Router
 
 from app.paths import STATIC_DIR, TEMPLATES_DIR
 from app.services.catalog.model_kind import takes_chat_requests
@@ -39,12 +46,17 @@ URL_CACHE_SIZE = 4096
 
 
 def make_templates(
-    *, static: StaticManifest | None = None, auto_reload: bool = False
+    *,
+    static: StaticManifest | None = None,
+    auto_reload: bool = False,
+    router: Router | None = None,
 ) -> Jinja2Blocks:
     """Templates with autoescaping on and our filters and globals installed.
 
     `static` names the content-hashed static files (read from `static/` when
-    not given); `auto_reload` re-reads changed template files (development).
+    not given); `auto_reload` re-reads changed template files (development);
+    `router` is the app's, whose routes `path_for` and `url_for` name (without
+    it, templates have no `path_for`, and Starlette's own `url_for`).
     """
     env = AtlasEnvironment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -82,47 +94,35 @@ def make_templates(
         takes_chat_requests=takes_chat_requests,
         csrf_token=csrf_token,
         static_url=static.url,
-        url_for=_remembering_url_for(),
     )
+    if router is not None:
+        path_for = _remembering_path_for(router)
+        env.globals.update(path_for=path_for, url_for=_absolute_url_for(path_for))
     return templates
 
 
-def _remembering_url_for() -> Callable[..., URL]:
-    """A template `url_for` (same signature and result as Starlette's) with a path cache.
-
-    Paths are remembered per router, and routes do not change once the app
-    serves, so a remembered path is always the one the router would build.
-    """
+def _remembering_path_for(router: Router) -> Callable[..., str]:
+    """A template `path_for(name, **path_params)`: the path of one of `router`'s routes,
+    remembered (routes do not change once the app serves)."""
 
     @lru_cache(maxsize=URL_CACHE_SIZE)
-    def url_path(router: "_RouterKey", name: str, params: tuple[tuple[str, Any], ...]) -> URLPath:
-        return router.url_path_for(name, **dict(params))
+    def remembered(name: str, params: tuple[tuple[str, Any], ...]) -> str:
+        return str(router.url_path_for(name, **dict(params)))
+
+    def path_for(name: str, /, **path_params: Any) -> str:
+        return remembered(name, tuple(sorted(path_params.items())))
+
+    return path_for
+
+
+def _absolute_url_for(path_for: Callable[..., str]) -> Callable[..., URL]:
+    """A template `url_for`: Starlette's (the absolute URL, on the request's host), with
+    `path_for`'s remembered paths."""
 
     @pass_context
     def url_for(context: Context, name: str, /, **path_params: Any) -> URL:
         request: Request = context["request"]
-        key = tuple(sorted(path_params.items()))
-        path = url_path(_RouterKey(request.scope["router"]), name, key)
         # What `URLPath.make_absolute_url` makes, without taking both URLs apart again.
-        return URL(str(request.base_url).rstrip("/") + path)
+        return URL(str(request.base_url).rstrip("/") + path_for(name, **path_params))
 
     return url_for
-
-
-class _RouterKey:
-    """A router as a cache key, by identity (FastAPI routers compare by value and are
-    unhashable). The key holds the router, so its id cannot be reused while cached."""
-
-    __slots__ = ("router",)
-
-    def __init__(self, router: Any) -> None:
-        self.router = router
-
-    def __hash__(self) -> int:
-        return id(self.router)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _RouterKey) and other.router is self.router
-
-    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
-        return self.router.url_path_for(name, **path_params)
