@@ -18,6 +18,12 @@ from app.logging_config import configure_logging
 from app.main import create_app
 
 WORKER_APP_FACTORY = "app.served_app:create_worker_app"
+# Net allocations of container objects between two young collections (Python's default
+# is 700). A request's objects are nearly all freed by its end: collected every 700, those
+# alive at that moment are walked, promoted and walked again in the next generation. At
+# 20,000, 1.2% fewer instructions a cold model page (`python -m bench.instructions`), and
+# the young generation a collection walks is still a few MB.
+YOUNG_COLLECTION_THRESHOLD = 20_000
 
 
 def create_worker_app() -> FastAPI:
@@ -30,7 +36,8 @@ def create_worker_app() -> FastAPI:
 
 
 def freeze_startup_objects() -> None:
-    """Leave everything that exists now out of the garbage collector's full passes.
+    """Leave everything that exists now out of the garbage collector's full passes, and
+    collect the young generation less often (`YOUNG_COLLECTION_THRESHOLD`).
 
     What exists when serving starts lives as long as the process. Frozen, it is
     not walked by the collector's full passes, which otherwise walk it every
@@ -38,3 +45,4 @@ def freeze_startup_objects() -> None:
     """
     gc.collect()
     gc.freeze()
+    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD)

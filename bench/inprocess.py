@@ -35,6 +35,7 @@ from app.db import make_engine, make_session_factory
 from app.logging_config import configure_logging
 from app.main import create_app
 from app.models import Model, User
+from app.served_app import freeze_startup_objects
 from app.services.community.ratings import rate_model
 from app.services.ingest.seed import REFERENCE_MODEL_SLUG
 from bench.dataset import build_database, redraw_metric_charts
@@ -89,7 +90,8 @@ def build_app(
     database_url: str, *, page_cache: bool, computed_memo: bool = True
 ) -> httpx.AsyncClient:
     """The production app over `database_url`, wrapped in an in-process client; the stored
-    charts redrawn first (`bench.dataset.redraw_metric_charts`)."""
+    charts redrawn first (`bench.dataset.redraw_metric_charts`), and what exists once it is
+    built frozen, as `modelatlas serve` does (`app.served_app.freeze_startup_objects`)."""
     redraw_metric_charts(database_url)
     settings = Settings(
         database_url=database_url,
@@ -100,6 +102,7 @@ def build_app(
         computed_memo=computed_memo,
     )
     app = create_app(settings)
+    freeze_startup_objects()
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench")
 
 
