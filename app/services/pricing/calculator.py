@@ -71,6 +71,8 @@ GONE_STATUSES = ("deprecated", "retired")
 MAX_COMPARED_MODELS = 10
 SLUG_HINT = "Use the slugs in model page addresses, such as mistral/mistral-small-2603."
 _MODEL_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._:-]*")
+# What is not a letter or digit: `\W` is everything but `str.isalnum` and the underscore.
+_NOT_ALNUM = re.compile(r"[\W_]+")
 _SHEET_FIELDS = tuple(name for name in PriceSheet.__dataclass_fields__ if name != "tier")
 
 
@@ -635,8 +637,11 @@ def _in_band(value: Decimal, cost: Decimal) -> bool:
 
 
 def _same_model_key(name: str) -> str:
-    """A model's name reduced to letters and digits: two ids with one name are one model."""
-    return "".join(character for character in name.casefold() if character.isalnum())
+    """A model's name reduced to letters and digits: two ids with one name are one model.
+
+    One regular expression, not a test per character: a page sorts some two dozen names.
+    """
+    return _NOT_ALNUM.sub("", name.casefold())
 
 
 def _rollup_cost(subject: Subject, input_weight: int, output_weight: int) -> Decimal | None:
