@@ -26,6 +26,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from app.idle_connection_ping import ping_when_idle
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -173,6 +175,9 @@ class ConnectionLimits:
 def make_engine(url: str, limits: ConnectionLimits | None = None, **kwargs: Any) -> Engine:
     """Create an engine with the per-backend settings we rely on.
 
+    A connection that sat idle in the pool is pinged before use, one used in the
+    last seconds is not (`app.idle_connection_ping`).
+
     Two caches do the work on hot pages, both on by default and left so:
     SQLAlchemy's compiled-statement cache (the pages' statements are built
     once with bound parameters, so each compiles once), and on PostgreSQL
@@ -196,11 +201,14 @@ def make_engine(url: str, limits: ConnectionLimits | None = None, **kwargs: Any)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _configure_sqlite)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     if url.startswith("postgresql"):
         kwargs.setdefault("connect_args", _postgresql_timeouts(limits))
     _pool_options(kwargs, url, limits)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        # A connection idle in the pool is asked before use; see the module for why not all.
+        ping_when_idle(engine)
+    return engine
 
 
 def _pool_options(kwargs: dict[str, Any], url: str, limits: ConnectionLimits) -> None:

@@ -3,7 +3,9 @@ backend allows.
 
 On PostgreSQL it is a network round trip: it runs in a worker thread, so the
 event loop serves others meanwhile, with a turn at the database gate and a
-pooled connection, like any route's statement.
+pooled connection, like any route's statement, but in autocommit: a single
+read needs no transaction, whose BEGIN and ROLLBACK would be two more round
+trips.
 
 On SQLite it is an indexed point read in the same process that never waits
 (in WAL mode a reader does not wait for the writer), shorter than the hop to
@@ -171,6 +173,8 @@ def _read_pooled(bind: Engine | Connection, token_hash: str) -> SessionFacts | N
     if isinstance(bind, Connection):
         return _execute(bind, token_hash)
     with bind.connect() as connection:
+        # One read: no BEGIN before it and no ROLLBACK after, two round trips of three.
+        connection.execution_options(isolation_level="AUTOCOMMIT")
         return _execute(connection, token_hash)
 
 

@@ -131,3 +131,30 @@ def test_the_driver_reads_what_sqlalchemy_reads(served: TestClient) -> None:
 
 def _gate() -> DatabaseGate:
     return DatabaseGate(capacity=1, timeout=1.0)
+
+
+def test_on_postgresql_the_lookup_runs_outside_a_transaction_on_a_connection_given_back_as_it_was(
+    served: TestClient,
+) -> None:
+    """Autocommit for the one read (no BEGIN and ROLLBACK round trips), and the pooled
+    connection back in transactions for the next borrower."""
+    engine = _engine(served)
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite reads on a kept connection of its own")
+    sign_up(served)
+    _statements_of_one_get(served)
+    autocommit_at_lookup: list[bool] = []
+
+    def seen(conn, _cursor, statement: str, *_args) -> None:
+        if "user_sessions" in statement:
+            autocommit_at_lookup.append(conn.connection.driver_connection.autocommit)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert _statements_of_one_get(served)[0] == 1
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert autocommit_at_lookup == [True]
+    for _ in range(engine.pool.size()):
+        with engine.connect() as connection:
+            assert connection.connection.driver_connection.autocommit is False
