@@ -202,7 +202,7 @@ def make_engine(url: str, limits: ConnectionLimits | None = None, **kwargs: Any)
         event.listen(engine, "connect", _configure_sqlite)
         return engine
     if url.startswith("postgresql"):
-        kwargs.setdefault("connect_args", _postgresql_timeouts(limits))
+        kwargs.setdefault("connect_args", postgresql_connect_args(limits))
     _pool_options(kwargs, url, limits)
     engine = create_engine(url, **kwargs)
     if not kwargs.get("pool_pre_ping"):
@@ -220,7 +220,7 @@ def _pool_options(kwargs: dict[str, Any], url: str, limits: ConnectionLimits) ->
     kwargs.setdefault("pool_timeout", limits.pool_timeout)
 
 
-def _postgresql_timeouts(limits: ConnectionLimits) -> dict[str, Any]:
+def postgresql_connect_args(limits: ConnectionLimits) -> dict[str, Any]:
     """libpq's connect timeout (whole seconds, at least 1) and the server-side timeouts."""
     options = [f"-c lock_timeout={_milliseconds(limits.lock_timeout)}"]
     if limits.statement_timeout is not None:

@@ -12,7 +12,7 @@ from anyio import to_thread
 from fastapi import Depends, FastAPI
 
 from app.config import Settings
-from app.db import ConnectionLimits, make_engine, make_session_factory
+from app.db import ConnectionLimits, make_engine, make_session_factory, postgresql_connect_args
 from app.paths import STATIC_DIR
 from app.services.publishing.computed_memo import ComputedMemo
 from app.web.caching.page_cache import install_page_cache
@@ -64,7 +64,8 @@ OPENAPI_TAGS = [
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the Model Atlas ASGI app for the given settings (environment by default)."""
     settings = settings or Settings()
-    engine = make_engine(settings.database_url, web_connection_limits(settings))
+    limits = web_connection_limits(settings)
+    engine = make_engine(settings.database_url, limits)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -93,7 +94,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database_gate = DatabaseGate(
         settings.database_max_concurrency, settings.database_queue_timeout_seconds
     )
-    app.state.parts_session_reader = PartsSessionReader()
+    app.state.parts_session_reader = PartsSessionReader(
+        postgresql_connect_args(limits), wait_seconds=settings.database_queue_timeout_seconds
+    )
     static = StaticManifest.of_directory(STATIC_DIR)
     app.state.templates = make_templates(
         static=static, auto_reload=settings.environment == "development", router=app.router
@@ -172,8 +175,9 @@ def web_connection_limits(settings: Settings) -> ConnectionLimits:
     The gate lets `database_max_concurrency` requests at the database at once;
     each holds one connection, and a template may briefly open a second (the
     visitor's CSRF token), so the pool holds twice as many and a request never
-    waits for one; on SQLite, one more is kept by the signed-in parts' session
-    reader (`PartsSessionReader`). `pool_timeout` is then only a backstop.
+    waits for one. The signed-in parts' session reader (`PartsSessionReader`)
+    keeps one more on SQLite, and on PostgreSQL `KEPT_CONNECTIONS` of its own
+    beside the pool. `pool_timeout` is then only a backstop.
     """
     turns = settings.database_max_concurrency
     statement = settings.database_statement_timeout_seconds

@@ -1,11 +1,14 @@
 """The signed-in parts' one statement (session, user, content version), read as cheaply as each
 backend allows.
 
-On PostgreSQL it is a network round trip: it runs in a worker thread, so the
-event loop serves others meanwhile, with a turn at the database gate and a
-pooled connection, like any route's statement, but in autocommit: a single
-read needs no transaction, whose BEGIN and ROLLBACK would be two more round
-trips.
+On PostgreSQL (psycopg) it is a network round trip, awaited on the event loop
+on one of a few async connections in autocommit kept for it
+(`kept_async_connections`): no hop to a worker thread, no pool checkout, and
+no transaction, whose BEGIN and ROLLBACK would be two more round trips. The
+statement is compiled by SQLAlchemy once and its row converted by the
+columns' result processors, as on SQLite. A factory bound to one connection
+(the tests' rolled-back transaction) is read through that connection in a
+worker thread, with a turn at the database gate, like any route's statement.
 
 On SQLite it is an indexed point read in the same process that never waits
 (in WAL mode a reader does not wait for the writer), shorter than the hop to
@@ -24,17 +27,19 @@ counts it.
 """
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
 
 import anyio.to_thread
+import psycopg
 from sqlalchemy import Connection, Engine, bindparam, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.models.accounts import User, UserSession
 from app.services.publishing.content_version import version_query
+from app.web.caching.kept_async_connections import KeptAsyncConnections
 from app.web.middleware.database_gate import DatabaseGate
 
 _sessions = UserSession.__table__.c
@@ -88,7 +93,10 @@ class _DriverStatement:
         )
         self._processors: list[Callable[[Any], Any] | None] = list(processors)
 
-    def parameters(self, token_hash: str) -> tuple[Any, ...]:
+    def parameters(self, token_hash: str) -> tuple[Any, ...] | dict[str, Any]:
+        """In the order of the statement's placeholders, or by name where they have names."""
+        if not self._names:
+            return {**self._fixed, "token_hash": token_hash}
         return tuple(
             token_hash if name == "token_hash" else self._fixed[name] for name in self._names
         )
@@ -110,7 +118,17 @@ class PartsSessionReader:
     is read through that connection, as its sessions are.
     """
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        postgresql_connect_args: Mapping[str, Any] | None = None,
+        *,
+        wait_seconds: float = 30.0,
+    ) -> None:
+        """`postgresql_connect_args` are the pool's own (timeouts), for the kept async
+        connections; `wait_seconds` bounds the wait for one of them."""
+        self._postgresql_connect_args = postgresql_connect_args or {}
+        self._wait_seconds = wait_seconds
+        self._kept_async: tuple[KeptAsyncConnections, _DriverStatement] | None = None
         self._kept: tuple[Connection, _DriverStatement] | None = None
         # Requests on different event loops (test clients) must not share the kept
         # connection at the same moment; on one loop the read never yields, so this
@@ -127,21 +145,38 @@ class PartsSessionReader:
         """
         bind: Engine | Connection = factory.kw["bind"]
         try:
+            if isinstance(bind, Engine) and bind.dialect.driver == "psycopg":
+                return await self._read_async(bind, token_hash)
             if bind.dialect.name != "sqlite":
                 async with gate.turn():
                     return await anyio.to_thread.run_sync(_read_pooled, bind, token_hash)
             if isinstance(bind, Connection):
                 return _execute(bind, token_hash)
             return self._read_kept(bind, token_hash)
-        except SQLAlchemyError as failed:
+        except (SQLAlchemyError, psycopg.Error) as failed:
             raise SessionLookupError from failed
 
     def close(self) -> None:
-        """Give the kept connection back to its pool (at shutdown)."""
+        """Give the kept connection back to its pool, and close the kept async ones (at
+        shutdown)."""
+        if self._kept_async is not None:
+            self._kept_async[0].close()
         with self._lock:
             if self._kept is not None:
                 self._kept[0].close()
                 self._kept = None
+
+    async def _read_async(self, engine: Engine, token_hash: str) -> SessionFacts | None:
+        if self._kept_async is None or self._kept_async[0].engine is not engine:
+            if self._kept_async is not None:
+                self._kept_async[0].close()
+            connections = KeptAsyncConnections(
+                engine, self._postgresql_connect_args, wait_seconds=self._wait_seconds
+            )
+            self._kept_async = (connections, _DriverStatement(engine))
+        connections, statement = self._kept_async
+        raw = await connections.fetch_one(statement.sql, statement.parameters(token_hash))
+        return None if raw is None else statement.facts(raw)
 
     def _read_kept(self, engine: Engine, token_hash: str) -> SessionFacts | None:
         with self._lock:

@@ -5,7 +5,8 @@ tests' shared rolled-back connection: on SQLite the reader keeps a
 connection of its own and sends the statement to the driver directly (no
 engine event sees it), which must read what SQLAlchemy reads, see every commit
 made elsewhere, survive a broken connection, and go back to the pool at
-shutdown; on PostgreSQL it borrows a pooled connection per read.
+shutdown; on PostgreSQL it reads the same way on a few async connections kept
+beside the pool, in autocommit, and closes them at shutdown.
 """
 
 import asyncio
@@ -19,6 +20,7 @@ from sqlalchemy.orm import sessionmaker
 from app.config import Settings
 from app.main import create_app
 from app.models import User, UserSession
+from app.web.caching.kept_async_connections import KEPT_CONNECTIONS
 from app.web.caching.parts_session_reader import PartsSessionReader
 from app.web.middleware.database_gate import DatabaseGate
 from tests.support.auth import htmx_headers, sign_up, unique_email
@@ -53,8 +55,8 @@ def _statements_of_one_get(client: TestClient) -> tuple[int, str]:
 
 
 def _statements_of_a_remembered_answer(client: TestClient) -> int:
-    """None through the engine on SQLite (the driver is called directly), one elsewhere."""
-    return 0 if _engine(client).dialect.name == "sqlite" else 1
+    """None through the engine on SQLite and PostgreSQL (the driver is called directly)."""
+    return 0
 
 
 def test_a_remembered_answer_costs_one_statement_and_a_revocation_is_seen_at_once(
@@ -88,16 +90,26 @@ def test_sqlite_keeps_one_connection_for_the_lookup_and_gives_it_back_at_shutdow
     assert engine.pool.checkedout() == 0
 
 
+def _break_kept_connections(client: TestClient) -> None:
+    """Close the lookup's kept connections under it, as a server restart would."""
+    reader = client.app.state.parts_session_reader
+    if _engine(client).dialect.name == "sqlite":
+        kept, _statement = reader._kept
+        kept.connection.dbapi_connection.close()
+        return
+    connections, _statement = reader._kept_async
+    assert connections._idle, "the lookup keeps its connections between reads"
+    for connection in connections._idle:
+        connection.pgconn.finish()
+
+
 def test_a_broken_kept_connection_sends_one_request_to_the_route_then_is_replaced(
     served: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    if _engine(served).dialect.name != "sqlite":
-        pytest.skip("only SQLite keeps a connection for the lookup")
     sign_up(served)
     _statements_of_one_get(served)
     assert _statements_of_one_get(served)[0] == 0
-    kept, _statement = served.app.state.parts_session_reader._kept
-    kept.connection.dbapi_connection.close()
+    _break_kept_connections(served)
 
     statements, text = _statements_of_one_get(served)
 
@@ -133,28 +145,21 @@ def _gate() -> DatabaseGate:
     return DatabaseGate(capacity=1, timeout=1.0)
 
 
-def test_on_postgresql_the_lookup_runs_outside_a_transaction_on_a_connection_given_back_as_it_was(
-    served: TestClient,
+def test_on_postgresql_the_lookup_keeps_a_few_connections_in_autocommit_and_closes_them(
+    settings: Settings,
 ) -> None:
-    """Autocommit for the one read (no BEGIN and ROLLBACK round trips), and the pooled
-    connection back in transactions for the next borrower."""
-    engine = _engine(served)
-    if engine.dialect.name != "postgresql":
+    """No BEGIN and ROLLBACK round trips around the one read, at most `KEPT_CONNECTIONS`
+    beside the pool, none left open after shutdown."""
+    app = create_app(settings)
+    if app.state.engine.dialect.name != "postgresql":
         pytest.skip("SQLite reads on a kept connection of its own")
-    sign_up(served)
-    _statements_of_one_get(served)
-    autocommit_at_lookup: list[bool] = []
-
-    def seen(conn, _cursor, statement: str, *_args) -> None:
-        if "user_sessions" in statement:
-            autocommit_at_lookup.append(conn.connection.driver_connection.autocommit)
-
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        assert _statements_of_one_get(served)[0] == 1
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
-    assert autocommit_at_lookup == [True]
-    for _ in range(engine.pool.size()):
-        with engine.connect() as connection:
-            assert connection.connection.driver_connection.autocommit is False
+    with TestClient(app, raise_server_exceptions=False) as client:
+        sign_up(client)
+        for _ in range(3):
+            _statements_of_one_get(client)
+        connections, _statement = client.app.state.parts_session_reader._kept_async
+        kept = list(connections._idle)
+        assert 1 <= len(kept) <= KEPT_CONNECTIONS
+        assert all(connection.autocommit for connection in kept)
+        assert app.state.engine.pool.checkedout() == 0
+    assert all(connection.closed for connection in kept)
