@@ -3,12 +3,13 @@
 The signed-in parts' session lookup (`parts_session_reader`) is one indexed read.
 Through the pool it costs a hop to a worker thread and back, a pool checkout and
 return, and SQLAlchemy's execution around the round trip itself: at 32
-connections on the benchmark's machine about 2,100 answers a second, where the
-same read on psycopg's async connections, awaited on the event loop, gives
-some 3,150. So the lookup keeps `KEPT_CONNECTIONS` of them: opened on first
-use (with the engine's address, and the pool's connect, lock and statement
-timeouts), handed to one read at a time, closed and forgotten after any error,
-and left out of SQLAlchemy's pool (`web_connection_limits` counts them).
+connections on the benchmark's machine, 0.07 times the bare ASGI app's answers
+a second, where the same read on psycopg's async connections, awaited on the
+event loop, gives 0.11 times. So the lookup keeps `KEPT_CONNECTIONS` of them:
+opened on first use (with the engine's address, and the pool's connect, lock
+and statement timeouts), handed to one read at a time, closed and forgotten
+after any error, and left out of SQLAlchemy's pool (`web_connection_limits`
+counts them).
 
 They belong to the event loop that opened them. A read on another loop (each
 test client runs its own) forgets them and opens its own: a socket cannot move
