@@ -48,25 +48,21 @@ def _driver_connection(engine: Engine) -> Any:
         return connection.connection.driver_connection
 
 
-def test_a_connection_back_in_the_pool_moments_ago_is_not_asked(
-    database_url: str, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("idle_seconds", "pings"),
+    [
+        pytest.param(60, 0, id="fresh or just returned: not asked"),
+        pytest.param(0, 2, id="idle longer: asked at every checkout"),
+    ],
+)
+def test_a_connection_is_pinged_only_after_sitting_idle(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, idle_seconds: float, pings: int
 ) -> None:
-    engine = _pool_of_one(database_url, idle_seconds=60)
+    engine = _pool_of_one(database_url, idle_seconds=idle_seconds)
     pinged = _counting_pings(engine, monkeypatch)
     first = _driver_connection(engine)
     assert _driver_connection(engine) is first
-    assert pinged == [], "neither a fresh connection nor one just returned is pinged"
-    engine.dispose()
-
-
-def test_a_connection_idle_longer_is_asked_at_every_checkout(
-    database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    engine = _pool_of_one(database_url, idle_seconds=0)
-    pinged = _counting_pings(engine, monkeypatch)
-    first = _driver_connection(engine)
-    assert _driver_connection(engine) is first
-    assert pinged == [first, first]
+    assert pinged == [first] * pings
     engine.dispose()
 
 

@@ -8,8 +8,8 @@ a second, where the same read on psycopg's async connections, awaited on the
 event loop, gives 0.11 times. So the lookup keeps `KEPT_CONNECTIONS` of them:
 opened on first use (with the engine's address, and the pool's connect, lock
 and statement timeouts), handed to one read at a time, closed and forgotten
-after any error, and left out of SQLAlchemy's pool (`web_connection_limits`
-counts them).
+after any error, and left out of SQLAlchemy's pool (the README's production
+section counts them with each worker's connections).
 
 They belong to the event loop that opened them. A read on another loop (each
 test client runs its own) forgets them and opens its own: a socket cannot move

@@ -208,8 +208,6 @@ def _read_pooled(bind: Engine | Connection, token_hash: str) -> SessionFacts | N
     if isinstance(bind, Connection):
         return _execute(bind, token_hash)
     with bind.connect() as connection:
-        # One read: no BEGIN before it and no ROLLBACK after, two round trips of three.
-        connection.execution_options(isolation_level="AUTOCOMMIT")
         return _execute(connection, token_hash)
 
 
