@@ -33,6 +33,7 @@ from app.web.caching.static_files import StaticManifest
 from app.web.middleware.csrf import csrf_token
 from app.web.render import formatting
 from app.web.render.amount import amount
+from app.web.render.compiled_templates import COMPILED_TEMPLATES
 from app.web.render.known_columns import known_columns
 from app.web.render.sparkline import endpoint_sparklines
 from app.web.render.template_runtime import AtlasEnvironment
@@ -64,6 +65,7 @@ def make_templates(
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=auto_reload,
+        bytecode_cache=COMPILED_TEMPLATES,
     )
     templates = Jinja2Blocks(env=env)
     static = static or StaticManifest.of_directory(STATIC_DIR)
