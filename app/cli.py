@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from app import migrate
 from app.config import Settings
+from app.console import collector_paused
 from app.db import make_engine, make_session_factory, session_scope
 from app.logging_config import configure_logging
 from app.services.accounts.account_actions import AccountDetailsError, create_user
@@ -128,13 +129,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     background refresh (`--refresh-every`) also runs here, once, whatever the
     number of workers.
     """
-    import uvicorn
-
-    from app.main import create_app
-    from app.served_app import WORKER_APP_FACTORY, freeze_startup_objects
-    from app.services.ingest.bootstrap import prepare_database
-    from app.services.pricing.workload import PresetsFileError
-
     settings = _load_settings()
     if args.refresh_every is not None:
         settings = _with_refresh_interval(settings, args.refresh_every)
@@ -143,6 +137,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if refusal is not None and not args.allow_per_process_limits:
         console.print(f"[red]Configuration error:[/red] {escape(refusal)}")
         return 2
+    # The web app's modules, imported once the settings are known to be served.
+    with collector_paused():
+        import uvicorn
+
+        from app.main import create_app
+        from app.served_app import WORKER_APP_FACTORY, freeze_startup_objects
+        from app.services.ingest.bootstrap import prepare_database
+        from app.services.pricing.workload import PresetsFileError
+
     try:
         # Built even when the workers build their own: a bad setting is refused before
         # anything is migrated.
