@@ -40,6 +40,14 @@ def session(catalog: SeededDatabase) -> Iterator[Session]:
         yield session
 
 
+@pytest.fixture(scope="module")
+def catalog_writer(catalog: SeededDatabase) -> Iterator[CatalogWriter]:
+    """One writer for every curated entry's lookup: it loads the catalog's models once, on
+    its first lookup, where a writer per entry loaded them a hundred times."""
+    with catalog.factory() as session:
+        yield CatalogWriter(session=session)
+
+
 def model(session: Session, slug: str) -> Model:
     return session.scalars(select(Model).where(Model.slug == slug)).one()
 
@@ -157,9 +165,9 @@ def test_a_model_a_hugging_face_provider_serves_has_open_weights(session: Sessio
 
 @pytest.mark.parametrize("entry", curated(), ids=lambda e: f"{e.provider}:{e.id}")
 def test_every_curated_entry_finds_its_model_and_shows_its_facts(
-    session: Session, entry: CuratedEntry
+    catalog_writer: CatalogWriter, entry: CuratedEntry
 ) -> None:
-    place = CatalogWriter(session=session).find_model_for_offer(entry.provider, entry.id)
+    place = catalog_writer.find_model_for_offer(entry.provider, entry.id)
 
     assert place is not None
     for field, value in entry.facts.items():
