@@ -12,9 +12,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import httpx
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
@@ -26,19 +25,19 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from sqlalchemy.orm import Session
 
-from app import migrate
+# Each command imports the rest of what it uses when it runs: the database layer, the
+# importers and the web app are about a second of CPU, which `--help`, a usage error or a
+# refused setting need not pay.
 from app.config import Settings
 from app.console import collector_paused
-from app.db import make_engine, make_session_factory, session_scope
 from app.logging_config import configure_logging
-from app.services.accounts.account_actions import AccountDetailsError, create_user
-from app.services.ingest.genai_import import ProgressCallback, import_genai_prices
-from app.services.ingest.refresh_metrics import PeriodicRefresh, parse_interval, run_refresh
-from app.services.ingest.seed import seed_reference
-from app.services.publishing.webhook_delivery import deliver_after_job
 from app.worker_processes import page_cache_note, rate_limit_refusal
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from app.services.ingest.genai_import import ProgressCallback
 
 console = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
@@ -60,7 +59,7 @@ Exit status: 0 all rows imported or already present, 1 some rows rejected,
 
 
 @contextmanager
-def progress_bar(label: str) -> Iterator[ProgressCallback]:
+def progress_bar(label: str) -> Iterator["ProgressCallback"]:
     """A progress callback drawing one bar for one import on a terminal (rich hides it
     when not a TTY).
 
@@ -144,6 +143,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from app.main import create_app
         from app.served_app import WORKER_APP_FACTORY, freeze_startup_objects
         from app.services.ingest.bootstrap import prepare_database
+        from app.services.ingest.refresh_metrics import PeriodicRefresh
         from app.services.pricing.workload import PresetsFileError
 
     try:
@@ -192,6 +192,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _interval(text: str) -> timedelta:
     """argparse type for --refresh-every: `30s`, `10m`, `1h`."""
+    from app.services.ingest.refresh_metrics import parse_interval
+
     try:
         return parse_interval(text)
     except ValueError as error:
@@ -211,15 +213,21 @@ def _worker_count(text: str) -> int:
 
 def cmd_db_upgrade(_args: argparse.Namespace) -> int:
     """Apply every pending migration."""
+    from app import migrate
+
     settings = _load_settings()
     migrate.upgrade(settings.database_url)
     console.print("Database schema is up to date.")
     return 0
 
 
-def _with_session(work: Callable[[Session], T], *, then_deliver: bool = False) -> T:
+def _with_session(work: Callable[["Session"], T], *, then_deliver: bool = False) -> T:
     """Run `work` in one committed transaction; `then_deliver`: then send the webhook
     deliveries it queued (an import's change events), in this process."""
+    from app import migrate
+    from app.db import make_engine, make_session_factory, session_scope
+    from app.services.publishing.webhook_delivery import deliver_after_job
+
     settings = _load_settings()
     migrate.upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
@@ -236,6 +244,8 @@ def _with_session(work: Callable[[Session], T], *, then_deliver: bool = False) -
 
 def cmd_seed(_args: argparse.Namespace) -> int:
     """Insert (or restore) the reference model entry."""
+    from app.services.ingest.seed import seed_reference
+
     created = _with_session(lambda session: seed_reference(session=session))
     console.print("Seeded the reference model." if created else "Reference model already present.")
     return 0
@@ -243,6 +253,8 @@ def cmd_seed(_args: argparse.Namespace) -> int:
 
 def cmd_import_genai_prices(_args: argparse.Namespace) -> int:
     """Import or update the catalog from the genai-prices package."""
+    from app.services.ingest.genai_import import import_genai_prices
+
     with progress_bar("Importing genai-prices") as progress:
         report = _with_session(
             lambda session: import_genai_prices(session=session, progress=progress),
@@ -258,6 +270,8 @@ def cmd_import_models_dev(args: argparse.Namespace) -> int:
     Exit 0 on success, 2 when the data could not be read or is not a
     models.dev catalog (nothing is written then).
     """
+    import httpx
+
     from app.services.ingest.models_dev_import import import_models_dev
     from app.sources.models_dev import ModelsDevFormatError, load_catalog
 
@@ -334,6 +348,8 @@ def _read_new_password(from_stdin: bool) -> str:
 
 def cmd_user_create(args: argparse.Namespace) -> int:
     """Create an account (an administrator with --admin) under the sign-up rules."""
+    from app.services.accounts.account_actions import AccountDetailsError, create_user
+
     password = _read_new_password(args.password_stdin)
     try:
         _with_session(
@@ -364,6 +380,7 @@ def cmd_refresh(_args: argparse.Namespace) -> int:
     says so), 1 when it failed or aborted (the run log says why).
     """
     from app.services.ingest.bootstrap import prepare_database
+    from app.services.ingest.refresh_metrics import run_refresh
 
     settings = _load_settings()
     configure_logging(settings.log_level)
@@ -375,6 +392,8 @@ def cmd_refresh(_args: argparse.Namespace) -> int:
 
 def cmd_deliver(_args: argparse.Namespace) -> int:
     """Send the webhook deliveries that are due (for cron); exit 1 when any attempt failed."""
+    from app import migrate
+    from app.db import make_engine, make_session_factory
     from app.services.publishing.webhook_delivery import deliver_due
 
     settings = _load_settings()
