@@ -7,7 +7,13 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.main import create_app
 from app.models import Model
-from app.services.community.community_page import COMMENTS_PER_PAGE, find_model, load_community
+from app.services.community.community_page import (
+    COMMENTS_PER_PAGE,
+    find_model,
+    load_community,
+    load_rating_summary,
+    load_thread,
+)
 from app.services.community.ratings import rate_model
 from tests.support.auth import make_admin, other_client, sign_up, unique_email
 from tests.support.community_data import add_comments, make_user
@@ -181,7 +187,7 @@ def test_community_block_queries_do_not_grow(
     assert me_queries() == one_me
 
 
-def test_the_block_is_four_statements(
+def test_the_block_is_three_statements(
     catalog_session: Session, count_queries: QueryCounter
 ) -> None:
     model = reference_model(catalog_session)
@@ -194,12 +200,15 @@ def test_the_block_is_four_statements(
     found = find_model(session=catalog_session, slug=model.slug)
     assert found is not None
     block = load_community(session=catalog_session, model=found, comments_page="2")
-    assert count_queries.count - before == 4  # model, ratings by stars, comment counts, a page
+    # The model; the ratings by stars with the comment counts; a page of comments.
+    assert count_queries.count - before == 3
     assert (block.ratings.count, block.thread.visible_count, len(block.thread.comments)) == (
         5,
         25,
         5,
     )
+    assert block.ratings == load_rating_summary(session=catalog_session, model_id=model.id)
+    assert block.thread == load_thread(session=catalog_session, model_id=model.id, page_text="2")
 
 
 def test_too_many_comments_get_429(
