@@ -66,6 +66,10 @@ def make_templates(
         lstrip_blocks=True,
         auto_reload=auto_reload,
         bytecode_cache=COMPILED_TEMPLATES,
+        # Every template, loaded once, in a plain dict: they are a fixed few dozen, and
+        # Jinja's bounded cache moves each one to the front of a queue under a lock on
+        # every include, import and render, some forty times a model page.
+        cache_size=-1,
     )
     templates = Jinja2Blocks(env=env)
     static = static or StaticManifest.of_directory(STATIC_DIR)
