@@ -27,7 +27,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Label, Text, and_, bindparam, cast, select
+from sqlalchemy import ColumnElement, FromClause, Label, Text, and_, bindparam, cast, select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
@@ -61,6 +61,7 @@ from app.services.pricing.headline_price import (
     headline,
     quoted_prices,
 )
+from app.services.pricing.workload_cost import PRICE_SHEET_COLUMNS
 from app.services.publishing.snapshot import Snapshot
 from app.sources.huggingface import SOURCE_NAME as HUGGING_FACE
 
@@ -273,6 +274,10 @@ class ModelPage(ModelSummary):
     freshness: Freshness
     popularity: Popularity | None
     price_vs_quality: PriceVsQuality
+    # The endpoint rows as read, in id order, with every current standard and batch price
+    # column: the offers the cost calculator prices (`calculator.page_subject`), so a page
+    # reads its model's offers once.
+    offer_rows: tuple[NamedRow, ...]
 
     @property
     def provider_count(self) -> int:
@@ -472,6 +477,7 @@ def load_model_page(
             ),
             catalog_only=True,
         ),
+        offer_rows=endpoints,
     )
 
 
@@ -579,7 +585,17 @@ def _latest_sample(column: ColumnElement[_T]) -> Label[_T]:
     )
 
 
-# The model's endpoints with provider, current standard-tier price and newest sample.
+def _sheet_columns(prices: FromClause, prefix: str) -> tuple[Label[Any], ...]:
+    """A current price row's tier and its `PRICE_SHEET_COLUMNS`, labelled `prefix_...`."""
+    return (
+        prices.c.service_tier.label(f"{prefix}_tier"),
+        *(prices.c[name].label(f"{prefix}_{name}") for name in PRICE_SHEET_COLUMNS),
+    )
+
+
+_batch_price = Price.__table__.alias("batch_prices")
+# The model's endpoints (in id order) with provider, newest sample and current standard
+# and batch price rows: the page shows the standard price, the calculator prices both.
 _ENDPOINTS_QUERY = (
     select(
         _endpoint.id,
@@ -598,18 +614,35 @@ _ENDPOINTS_QUERY = (
         _provider.name.label("provider_name"),
         _provider.kind.label("provider_kind"),
         _provider.api_base,
-        _price.input.label("input_price"),
-        _price.output.label("output_price"),
-        _price.cache_read.label("cache_read_price"),
-        _price.cache_write.label("cache_write_price"),
-        _price.reasoning.label("reasoning_price"),
         _latest_sample(_sample.measured_at),
         _latest_sample(_sample.source),
         _latest_sample(_sample.window),
+        *_sheet_columns(Price.__table__, "standard"),
+        *_sheet_columns(_batch_price, "batch"),
     )
     .join_from(Endpoint.__table__, Provider.__table__, _provider.id == _endpoint.provider_id)
     .outerjoin(Price.__table__, Price.current_standard_of(_endpoint.id))
+    .outerjoin(
+        _batch_price,
+        and_(
+            _batch_price.c.endpoint_id == _endpoint.id,
+            _batch_price.c.effective_to.is_(None),
+            _batch_price.c.service_tier == "batch",
+        ),
+    )
     .where(_endpoint.model_id == bindparam("model_id"), Endpoint.on_sale(_endpoint.status))
+    .order_by(_endpoint.id)
+)
+_ENDPOINT_COLUMNS = list(_ENDPOINTS_QUERY.selected_columns.keys())
+# Where each current price row sits in an endpoint row: its tier (None: no such row), then
+# its `PRICE_SHEET_COLUMNS`, as `calculator.page_subject` makes the page's offers from them.
+STANDARD_SHEET = slice(
+    _ENDPOINT_COLUMNS.index("standard_tier"),
+    _ENDPOINT_COLUMNS.index("standard_tier") + 1 + len(PRICE_SHEET_COLUMNS),
+)
+BATCH_SHEET = slice(
+    _ENDPOINT_COLUMNS.index("batch_tier"),
+    _ENDPOINT_COLUMNS.index("batch_tier") + 1 + len(PRICE_SHEET_COLUMNS),
 )
 
 
@@ -636,11 +669,11 @@ def _endpoint_rows(
             measured_at=endpoint.measured_at,
             stale=freshness.is_stale(endpoint.measured_at),
             history=histories.get(endpoint.id, no_history),
-            input_price=endpoint.input_price,
-            output_price=endpoint.output_price,
-            cache_read_price=endpoint.cache_read_price,
-            cache_write_price=endpoint.cache_write_price,
-            reasoning_price=endpoint.reasoning_price,
+            input_price=endpoint.standard_input,
+            output_price=endpoint.standard_output,
+            cache_read_price=endpoint.standard_cache_read,
+            cache_write_price=endpoint.standard_cache_write,
+            reasoning_price=endpoint.standard_reasoning,
             context_window=endpoint.context_window,
             quantization=endpoint.quantization,
             features=features_of_json(endpoint.supported_parameters),

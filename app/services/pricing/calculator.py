@@ -40,7 +40,13 @@ from app.execute_core import execute_core
 from app.models import Endpoint, Model, ModelModality, Price, Provider
 from app.named_rows import NamedRow, named_rows
 from app.services.catalog.model_redirects import canonical_slugs
-from app.services.model_page.model_page_loader import SUPPORTED_PARAMETERS_TEXT, features_of_json
+from app.services.model_page.model_page_loader import (
+    BATCH_SHEET,
+    STANDARD_SHEET,
+    SUPPORTED_PARAMETERS_TEXT,
+    ModelPage,
+    features_of_json,
+)
 from app.services.pricing.headline_price import (
     API_SELLER,
     OUTLIER_NOTE,
@@ -52,6 +58,7 @@ from app.services.pricing.stored_workload_costs import NOT_STORED, stored_cheape
 from app.services.pricing.workload import Limits, Presets, WorkloadForm, read_workload
 from app.services.pricing.workload_cost import (
     COMPONENT_LABELS,
+    PRICE_SHEET_COLUMNS,
     Estimate,
     PriceSheet,
     Workload,
@@ -73,7 +80,6 @@ SLUG_HINT = "Use the slugs in model page addresses, such as mistral/mistral-smal
 _MODEL_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._:-]*")
 # What is not a letter or digit: `\W` is everything but `str.isalnum` and the underscore.
 _NOT_ALNUM = re.compile(r"[\W_]+")
-_SHEET_FIELDS = tuple(name for name in PriceSheet.__dataclass_fields__ if name != "tier")
 
 
 @dataclass(frozen=True)
@@ -361,10 +367,12 @@ def model_calculator(
     input_modalities: Sequence[str],
     params: Mapping[str, str],
     presets: Presets,
+    subject: Subject | None = None,
 ) -> ModelCalculator:
     """The model page's calculator for the workload in `params` (three statements when valid,
-    two when every candidate's cost on it is stored)."""
-    subject = load_subjects(session=session, slugs=[slug]).get(slug)
+    two when every candidate's cost on it is stored; one fewer when the model's `subject`
+    is given, as the model page gives it: `page_subject`)."""
+    subject = subject or load_subjects(session=session, slugs=[slug]).get(slug)
     if subject is None:
         raise LookupError(f"no model {slug}")
     form = read_workload(params, presets=presets, limits=subject.limits())
@@ -738,7 +746,7 @@ def _subjects_query(condition: ColumnElement[bool]) -> Select:
             _provider.kind,
             _price.service_tier,
             # Last, in `PriceSheet`'s order: `_sheet` takes them by position.
-            *(_price[name].label(f"price_{name}") for name in _SHEET_FIELDS),
+            *(_price[name].label(f"price_{name}") for name in PRICE_SHEET_COLUMNS),
         )
         .select_from(Model.__table__)
         .outerjoin(
@@ -794,22 +802,55 @@ def _subject(rows: Sequence) -> Subject:
     for row in rows:
         if row.endpoint_id is not None and row.kind in (API_SELLER, ROUTER):
             by_endpoint.setdefault(row.endpoint_id, []).append(row)
-    offers = tuple(_offer(endpoint_rows) for endpoint_rows in by_endpoint.values())
-    price = headline(offers, author_slug=first.slug.partition("/")[0])
+    return _priced_subject(
+        first, tuple(_offer(endpoint_rows) for endpoint_rows in by_endpoint.values())
+    )
+
+
+def page_subject(page: ModelPage) -> Subject:
+    """The page's model as the calculator sees it, from the endpoint rows the page read
+    (`ModelPage.offer_rows`): what `load_subjects` reads again in a statement of its own."""
+    offers = tuple(
+        Offer(
+            provider_slug=row.provider_slug,
+            provider_name=row.provider_name,
+            variant=row.variant,
+            provider_kind=row.provider_kind,
+            context_window=row.context_window,
+            features=features_of_json(row.supported_parameters),
+            standard=_sheet_at(row, STANDARD_SHEET),
+            batch=_sheet_at(row, BATCH_SHEET),
+        )
+        for row in page.offer_rows
+        if row.provider_kind in (API_SELLER, ROUTER)
+    )
+    return _priced_subject(page, offers)
+
+
+def _priced_subject(model: ModelPage | NamedRow, offers: tuple[Offer, ...]) -> Subject:
+    """`model` (anything with its id, slug, name, context window, maximum output and stated
+    reasoning) with `offers`, those far below the lab's price marked as such."""
+    price = headline(offers, author_slug=model.slug.partition("/")[0])
     offers = tuple(
         replace(offer, far_below_lab_price=True) if price.is_outlier(offer) else offer
         for offer in offers
     )
-    reasoning = True if any(_reveals_reasoning(offer) for offer in offers) else first.reasoning
+    reasoning = True if any(_reveals_reasoning(offer) for offer in offers) else model.reasoning
     return Subject(
-        id=first.id,
-        slug=first.slug,
-        name=first.name,
-        context_window=first.context_window,
-        max_output=first.max_output,
+        id=model.id,
+        slug=model.slug,
+        name=model.name,
+        context_window=model.context_window,
+        max_output=model.max_output,
         reasoning=reasoning,
         offers=offers,
     )
+
+
+def _sheet_at(row: NamedRow, columns: slice) -> PriceSheet | None:
+    """The price row at `columns` of `row` (its tier, then `PRICE_SHEET_COLUMNS`), or None."""
+    tier, *values = row[columns]
+    return None if tier is None else PriceSheet(tier, *values)
 
 
 def _reveals_reasoning(offer: Offer) -> bool:
@@ -839,4 +880,4 @@ def _sheet(row: NamedRow) -> PriceSheet:
     Taken by position: a dozen lookups by name per row were a third of
     loading the comparable models' offers.
     """
-    return PriceSheet(row.service_tier, *row[-len(_SHEET_FIELDS) :])
+    return PriceSheet(row.service_tier, *row[-len(PRICE_SHEET_COLUMNS) :])

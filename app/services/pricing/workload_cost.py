@@ -186,6 +186,9 @@ class PriceSheet:
 # The sheet's prices: every field but the tier and the long-context threshold.
 _NOT_PRICES = ("tier", "long_context_threshold")
 _PRICE_FIELDS = tuple(name for name in PriceSheet.__dataclass_fields__ if name not in _NOT_PRICES)
+# A price row's columns as `PriceSheet` takes them after its tier, in its order: statements
+# that read sheets select them so, and the sheet is made from the row by position.
+PRICE_SHEET_COLUMNS = tuple(name for name in PriceSheet.__dataclass_fields__ if name != "tier")
 
 
 @dataclass(frozen=True)

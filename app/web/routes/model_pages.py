@@ -29,7 +29,7 @@ from app.services.model_page.model_page_loader import (
     load_model_page,
     load_model_summary,
 )
-from app.services.pricing.calculator import ModelCalculator, model_calculator
+from app.services.pricing.calculator import ModelCalculator, model_calculator, page_subject
 from app.services.pricing.price_history_section import remembered_price_history
 from app.web.render.price_chart import price_charts
 from app.web.routes.calculator import PresetsDep, calculator_fragment
@@ -213,7 +213,8 @@ def _page_calculator(
 
     Its estimate and comparable models depend only on stored prices and
     models, catalog data: every write that changes them bumps the catalog
-    version, and ratings and comments leave it where it is.
+    version, and ratings and comments leave it where it is. The model's offers
+    are the ones the page read (`page_subject`).
     """
 
     def calculate() -> ModelCalculator:
@@ -223,6 +224,7 @@ def _page_calculator(
             input_modalities=page.input_modalities,
             params=request.query_params,
             presets=presets,
+            subject=page_subject(page),
         )
 
     if request.query_params:
