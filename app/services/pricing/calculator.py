@@ -811,13 +811,10 @@ def page_subject(page: ModelPage) -> Subject:
     """The page's model as the calculator sees it, from the endpoint rows the page read
     (`ModelPage.offer_rows`): what `load_subjects` reads again in a statement of its own."""
     offers = tuple(
-        Offer(
-            provider_slug=row.provider_slug,
-            provider_name=row.provider_name,
-            variant=row.variant,
+        _offer_of(
+            row,
             provider_kind=row.provider_kind,
             context_window=row.context_window,
-            features=features_of_json(row.supported_parameters),
             standard=_sheet_at(row, STANDARD_SHEET),
             batch=_sheet_at(row, BATCH_SHEET),
         )
@@ -862,15 +859,34 @@ def _reveals_reasoning(offer: Offer) -> bool:
 def _offer(rows: Sequence) -> Offer:
     first = rows[0]
     sheets = {row.service_tier: _sheet(row) for row in rows if row.service_tier is not None}
-    return Offer(
-        provider_slug=first.provider_slug,
-        provider_name=first.provider_name,
-        variant=first.variant,
+    return _offer_of(
+        first,
         provider_kind=first.kind,
         context_window=first.endpoint_context_window,
-        features=features_of_json(first.supported_parameters),
         standard=sheets.get("standard"),
         batch=sheets.get("batch"),
+    )
+
+
+def _offer_of(
+    row: NamedRow,
+    *,
+    provider_kind: str,
+    context_window: int | None,
+    standard: PriceSheet | None,
+    batch: PriceSheet | None,
+) -> Offer:
+    """An offer from an endpoint row with its provider's slug, name and the endpoint's
+    variant and supported parameters; the rest as the row's statement names them."""
+    return Offer(
+        provider_slug=row.provider_slug,
+        provider_name=row.provider_name,
+        variant=row.variant,
+        provider_kind=provider_kind,
+        context_window=context_window,
+        features=features_of_json(row.supported_parameters),
+        standard=standard,
+        batch=batch,
     )
 
 
