@@ -37,6 +37,9 @@ from app.services.pricing.price_rows_writer import start_of
 from app.services.pricing.workload_cost import PriceSheet
 
 STANDARD_TIER = "standard"
+# No stored id holds a NUL character, and PostgreSQL cannot even be asked for one (its text
+# cannot contain U+0000): a log's id with one in it is an unknown model, looked up nowhere.
+_NUL = "\x00"
 _SHEET_FIELDS = tuple(name for name in PriceSheet.__dataclass_fields__ if name != "tier")
 
 
@@ -55,7 +58,7 @@ def resolve_model_ids(*, session: Session, ids: Collection[str]) -> Resolution:
     prefix (`openai/gpt-4o`, as LiteLLM writes it) also by what follows the
     prefix. One statement per kind of id.
     """
-    candidates = {text: _spellings(text) for text in ids}
+    candidates = {text: _spellings(text) for text in ids if _NUL not in text}
     every = sorted({spelling for spellings in candidates.values() for spelling in spellings})
     if not every:
         return Resolution(models={}, ambiguous=frozenset())
@@ -88,7 +91,7 @@ def resolve_model_ids(*, session: Session, ids: Collection[str]) -> Resolution:
             else:
                 models[text] = found
             break
-    unknown = [text for text in ids if text not in models and text not in ambiguous]
+    unknown = [text for text in candidates if text not in models and text not in ambiguous]
     if unknown:
         _resolve_by_rules(session, unknown, models, ambiguous)
     return Resolution(models=models, ambiguous=frozenset(ambiguous))

@@ -255,6 +255,20 @@ def test_unknown_models_and_days_without_a_price_are_reported(
     )
 
 
+def test_an_id_with_a_nul_character_is_not_in_the_catalog(client: TestClient) -> None:
+    """Found by `test_no_input_gives_a_server_error` on PostgreSQL, which cannot be sent a
+    NUL character: looking the id up failed there (a 500); on SQLite it was not found."""
+    line = response_line(CONTRACT_MODEL, yesterday(), 1_000_000, 1_000_000)
+
+    page = replay(client, line, alternatives="replaylab/replay\x00model")
+
+    rows = [
+        [text_of(cell) for cell in row.select("th, td")]
+        for row in page.select("table.replay-alternatives tbody tr")
+    ]
+    assert rows == [["replaylab/replay\x00model", "Not in the catalog."]]
+
+
 def test_ids_resolve_as_logs_write_them_and_dated_snapshots_as_their_model(
     catalog_session: Session,
 ) -> None:
