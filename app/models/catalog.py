@@ -75,6 +75,19 @@ class Model(Base):
             "price_output_min",
             "throughput_max",
         ),
+        # The comparable models' shortlist ranks ids by the columns it filters on. SQLite's
+        # entries of the catalog search index carry the id; PostgreSQL's only the row's
+        # address, so there this index holds them with the id (see its migration).
+        postgresql_only(
+            Index(
+                "ix_models_shortlist",
+                "context_window",
+                "price_input_min",
+                "price_output_min",
+                "status",
+                postgresql_include=["id"],
+            )
+        ),
         Index("ix_models_throughput_max", "throughput_max"),
         Index("ix_models_api_available_at", "api_available_at"),
         Index("ix_models_author_id", "author_id"),

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, event, select
+from sqlalchemy import Connection, Engine, event, inspect, select
 from sqlalchemy.engine.default import CACHE_HIT
 from sqlalchemy.orm import Session
 
@@ -34,6 +34,7 @@ from app.services.catalog.catalog_page import SORTS
 from app.services.community.ratings import rate_model
 from app.services.ingest.seed import REFERENCE_MODEL_SLUG
 from tests.support.community_data import add_comments, make_user
+from tests.support.databases import backend
 
 BIG_TABLES = frozenset({"models", "endpoints", "prices", "metric_samples", "ratings", "comments"})
 MODEL_PAGE = f"/models/{REFERENCE_MODEL_SLUG}"
@@ -161,6 +162,53 @@ def test_the_model_page_reads_big_tables_through_indexes(
     for table in BIG_TABLES:
         assert f"FROM {table}" in read_tables or f"JOIN {table}" in read_tables, table
     assert {sql: found for sql, found in problems.items() if found} == {}
+
+
+# What the comparable models' shortlist ranks models by and filters them on.
+SHORTLIST_RANKING_COLUMNS = frozenset(
+    {"id", "context_window", "price_input_min", "price_output_min", "status"}
+)
+
+
+@pytest.mark.skipif(backend() != "sqlite", reason="SQLite's plan; PostgreSQL's index below")
+def test_the_comparable_models_are_ranked_from_an_index_alone(
+    client: TestClient,
+    catalog_session: Session,
+    captured: list[Statement],
+    busy_reference_model: Model,
+) -> None:
+    """The shortlist ranks every model that fits by cost from the search index's entries,
+    not from the models' rows (wide ones: descriptions, stored costs), which it reads
+    for the shortlisted models alone."""
+    statements = _statements_of(client, captured, MODEL_PAGE)
+    (shortlist,) = [s for s in statements if "workload_costs" in s.sql and "shortlist" in s.sql]
+
+    plan = catalog_session.connection().exec_driver_sql(
+        f"EXPLAIN QUERY PLAN {shortlist.sql}", shortlist.parameters
+    )
+
+    model_reads = [detail for *_ids, detail in plan if re.match(r"(SCAN|SEARCH) models\b", detail)]
+    assert len(model_reads) == 2, model_reads
+    assert "USING COVERING INDEX" in model_reads[0]
+    assert "USING INTEGER PRIMARY KEY" in model_reads[1]
+
+
+@pytest.mark.skipif(backend() != "postgresql", reason="PostgreSQL's index entries")
+def test_an_index_holds_every_column_the_comparable_models_are_ranked_by(
+    catalog_session: Session,
+) -> None:
+    """What lets PostgreSQL rank them from an index alone (an index-only scan), once the
+    table is vacuumed: a test database's few rows are read from the table whatever
+    indexes it has, so the plan would not tell."""
+    indexes = inspect(catalog_session.connection()).get_indexes("models")
+
+    covering = [
+        index["name"]
+        for index in indexes
+        if {*index["column_names"], *index.get("dialect_options", {}).get("postgresql_include", ())}
+        >= SHORTLIST_RANKING_COLUMNS
+    ]
+    assert covering == ["ix_models_shortlist"]
 
 
 @pytest.mark.parametrize("sort", ["", *(f"&sort={key}" for key in SORTS)])

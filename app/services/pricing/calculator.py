@@ -678,7 +678,13 @@ def _shortlist_query(
 ) -> Select:
     """The models ranked cheapest by their rollup prices, for one shape of workload: their
     ids, what the comparable models show of them and their stored workload costs (in the
-    order `_stored_comparables` unpacks them).
+    order `_stored_comparables` unpacks them), in no particular order.
+
+    Ranked by id alone, then joined to their rows: the ranking reads the
+    search index's columns (SQLite's indexes carry the row id; PostgreSQL's
+    `ix_models_shortlist` holds it), so the sort holds a cost and an id per
+    candidate rather than the candidate's whole row with its stored costs, and
+    only the kept rows are read from the table.
 
     Parameters: `subject_id`, `input_weight`, `output_weight`, `context_window`,
     `modality_0`... (the input modalities every candidate must take), and when
@@ -687,15 +693,8 @@ def _shortlist_query(
     rollup_cost = func.coalesce(_model.price_input_min, 0) * bindparam(
         "input_weight", type_=BigInteger
     ) + func.coalesce(_model.price_output_min, 0) * bindparam("output_weight", type_=BigInteger)
-    shortlist = (
-        select(
-            _model.id,
-            _model.slug,
-            _model.name,
-            _model.context_window,
-            _model.reasoning,
-            _model.workload_costs,
-        )
+    ranked = (
+        select(_model.id)
         .where(
             _model.id != bindparam("subject_id"),
             # Not NOT IN: an IN list is an expanding parameter, rewritten on every execution.
@@ -705,25 +704,33 @@ def _shortlist_query(
         .limit(COMPARABLE_SHORTLIST)
     )
     if banded:
-        shortlist = shortlist.where(
+        ranked = ranked.where(
             rollup_cost >= bindparam("lowest", type_=Money),
             rollup_cost <= bindparam("highest", type_=Money),
         )
     if by_input:
-        shortlist = shortlist.where(_model.price_input_min.is_not(None))
+        ranked = ranked.where(_model.price_input_min.is_not(None))
     if by_output:
-        shortlist = shortlist.where(_model.price_output_min.is_not(None))
+        ranked = ranked.where(_model.price_output_min.is_not(None))
     if min_context:
-        shortlist = shortlist.where(_model.context_window >= bindparam("context_window"))
+        ranked = ranked.where(_model.context_window >= bindparam("context_window"))
     for number in range(modality_count):
-        shortlist = shortlist.where(
+        ranked = ranked.where(
             exists().where(
                 _modality.model_id == _model.id,
                 _modality.direction == "input",
                 _modality.modality == bindparam(f"modality_{number}"),
             )
         )
-    return shortlist
+    shortlist = ranked.subquery("shortlist")
+    return select(
+        _model.id,
+        _model.slug,
+        _model.name,
+        _model.context_window,
+        _model.reasoning,
+        _model.workload_costs,
+    ).join_from(shortlist, Model.__table__, _model.id == shortlist.c.id)
 
 
 def _subjects_query(condition: ColumnElement[bool]) -> Select:
