@@ -2,11 +2,13 @@
 
 import os
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from app.config import Settings
+from bench import instructions
 from bench.instructions import collected_instructions, counted_rows, instructions_per_request
 
 
@@ -44,3 +46,18 @@ def test_without_valgrind_the_bench_reports_no_counts(
     """`python -m bench` leaves the section out rather than failing on a machine without it."""
     monkeypatch.setenv("PATH", str(tmp_path))
     assert counted_rows(settings.database_url) is None
+
+
+def test_a_row_counted_across_the_turn_of_an_hour_is_counted_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its pages' charts were drawn for the hour it started in; after the turn they are
+    worked out again, which a page people are served does not do."""
+    hours = iter([datetime(2026, 12, 3, 18, tzinfo=UTC), datetime(2026, 12, 3, 19, tzinfo=UTC)])
+    monkeypatch.setattr(
+        instructions, "utcnow", lambda: next(hours, datetime(2026, 12, 3, 19, 30, tzinfo=UTC))
+    )
+    counts = iter([11_130_000.0, 8_460_000.0])
+    monkeypatch.setattr(instructions, "_counted_instructions", lambda *_args: next(counts))
+
+    assert instructions_per_request("sqlite://", "miss", "/", requests=10) == 8_460_000.0
