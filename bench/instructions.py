@@ -25,10 +25,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from datetime import datetime
 
 from app.db import utcnow
 from app.logging_config import configure_logging
+from app.services.metrics.week_window import history_window
 from bench.inprocess import build_app
 from bench.scenarios import MODEL_PATH
 
@@ -60,14 +60,10 @@ def instructions_per_request(database_url: str, row: str, path: str, requests: i
     instructions across a turn, 8.5 M before and after it).
     """
     while True:
-        hour = _this_hour()
+        window = history_window(utcnow())
         counted = _counted_instructions(database_url, row, path, requests)
-        if _this_hour() == hour:
+        if history_window(utcnow()) == window:
             return counted
-
-
-def _this_hour() -> datetime:
-    return utcnow().replace(minute=0, second=0, microsecond=0)
 
 
 def _counted_instructions(database_url: str, row: str, path: str, requests: int) -> float:
