@@ -6,9 +6,10 @@ two reference providers sorted by throughput.
 """
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, Request, expect
 
 from tests.support.served_app import LiveServer
 
@@ -56,9 +57,19 @@ def test_search_the_catalog_then_read_the_providers_table(
         "typing reloaded the page instead of updating the results in place"
     )
 
+    catalog_requests: list[str] = []
+
+    def note_catalog_request(request: Request) -> None:
+        if urlsplit(request.url).path == "/":
+            catalog_requests.append(request.url)
+
+    page.on("request", note_catalog_request)
     result.click()
 
     expect(page).to_have_url(live_server.url(MODEL_PATH))
+    assert catalog_requests == [], (
+        "leaving the search box asked the catalog again, swapping the results under the click"
+    )
     table = _providers_table(page)
     expect(table).to_have_count(1)
     headers = table.locator("thead th").all_inner_texts()
@@ -72,3 +83,21 @@ def test_search_the_catalog_then_read_the_providers_table(
         assert shown["Latency"] == expected["Latency"]
 
     page.screenshot(path=artifact_path("model-page.png"), full_page=True)
+
+
+def test_a_typed_filter_applies_when_the_visitor_leaves_it(
+    live_server: LiveServer, page: Page
+) -> None:
+    page.goto(live_server.url("/"))
+    total = page.locator("#catalog-total")
+    every_model = total.inner_text()
+    page.evaluate("window.modelAtlasTestDocument = 'catalog'")
+
+    page.locator("#catalog-min-context").fill("1000000")
+    page.locator("#catalog-min-context").press("Tab")
+
+    expect(page).to_have_url(re.compile(r"[?&]min_context=1000000(&|$)"))
+    expect(total).not_to_have_text(every_model)
+    assert page.evaluate("window.modelAtlasTestDocument") == "catalog", (
+        "leaving the field reloaded the page instead of updating the results in place"
+    )
