@@ -347,9 +347,7 @@ def _add_samples(
     figures = (endpoint.throughput_p50, endpoint.ttft_p50_ms)
     rows = sample_rows(endpoint.id, figures, times, generator)
     session.execute(insert(MetricSample), rows)
-    rebuild_metric_hours(
-        session, endpoint_ids=[endpoint.id], start=rows[0]["measured_at"], end=newest
-    )
+    rebuild_metric_hours(session, endpoint_ids=[endpoint.id], start=times[0], end=newest)
     return rows[-1]
 
 

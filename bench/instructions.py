@@ -18,7 +18,6 @@ counted one more so: a row of 20 requests takes some half a minute.
 
 import argparse
 import asyncio
-import logging
 import os
 import re
 import shutil
@@ -27,9 +26,8 @@ import sys
 import tempfile
 
 from app.db import utcnow
-from app.logging_config import configure_logging
 from app.services.metrics.week_window import history_window
-from bench.inprocess import build_app
+from bench.inprocess import build_app, log_as_served_to_nowhere
 from bench.scenarios import MODEL_PATH
 
 # Row name: page cache on, computed memo on (as in `bench.inprocess`).
@@ -152,9 +150,7 @@ def parse_args() -> argparse.Namespace:
 
 if __name__ == "__main__":
     arguments = parse_args()
-    configure_logging("INFO")
-    # Logged as when served, but to nowhere: formatting the lines is part of the count.
-    logging.getLogger("app").handlers[0].setStream(open(os.devnull, "w"))  # noqa: SIM115
+    log_as_served_to_nowhere()
     if os.environ.get(_COUNTING_CHILD):
         asyncio.run(
             run_counted_row(

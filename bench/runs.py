@@ -87,14 +87,19 @@ def load(base_url: str, scenario: Scenario, args: argparse.Namespace) -> list[Wr
     if scenario.script:
         script = SCRATCH / f"{scenario.key}.lua"
         script.write_text(scenario.script)
-    options = {
-        "connections": scenario.connections,
-        "headers": scenario.headers,
-        "cpu": LOAD_CPU,
-        "script": script,
-    }
-    run_wrk(url, seconds=args.warmup, **options)
-    runs = [run_wrk(url, seconds=args.duration, **options) for _ in range(args.repetitions)]
+
+    def measure(seconds: int) -> WrkRun:
+        return run_wrk(
+            url,
+            connections=scenario.connections,
+            seconds=seconds,
+            headers=scenario.headers,
+            cpu=LOAD_CPU,
+            script=script,
+        )
+
+    measure(args.warmup)
+    runs = [measure(args.duration) for _ in range(args.repetitions)]
     if any(run.non_2xx for run in runs):
         raise SystemExit(f"{scenario.label}: non-2xx answers under load; see {SCRATCH}/*.log")
     if errors := sum(run.socket_errors for run in runs):
