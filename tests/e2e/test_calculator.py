@@ -85,3 +85,20 @@ def test_an_invalid_field_gets_its_message_in_place(live_server: LiveServer, pag
     expect(page.locator("#workload-input_tokens")).not_to_have_attribute("aria-invalid", "true")
     expect(page.locator('#calculator-result tr[data-provider="mistral"]')).to_be_visible()
     assert page.evaluate("window.modelAtlasTestDocument") == "model page"
+
+
+def test_a_comparable_model_opens_with_a_held_click_right_after_an_edit(
+    live_server: LiveServer, page: Page
+) -> None:
+    page.goto(live_server.url(f"{MODEL_PATH}?preset=chatbot"))
+    page.locator("#workload-output_tokens").fill("1000")
+    expect(page).to_have_url(re.compile(r"&output_tokens=1000$"))
+    comparable = page.locator("table.comparables tbody a").first
+    expect(comparable).to_have_attribute("href", re.compile(r"output_tokens=1000#cost-calculator$"))
+    href = comparable.get_attribute("href")
+
+    # Held as a person holds a click: leaving the edited field must not swap the estimate
+    # (and the link in it) away between the press and the release.
+    comparable.click(delay=250)
+
+    expect(page).to_have_url(live_server.url(href or ""))

@@ -64,7 +64,9 @@ def test_search_the_catalog_then_read_the_providers_table(
             catalog_requests.append(request.url)
 
     page.on("request", note_catalog_request)
-    result.click()
+    # Held as a person holds a click: leaving the search box must not swap the link away
+    # between the press and the release (the click would then open nothing).
+    result.click(delay=250)
 
     expect(page).to_have_url(live_server.url(MODEL_PATH))
     assert catalog_requests == [], (
