@@ -56,4 +56,50 @@
     if (!destination.matches(FOCUSABLE)) destination.tabIndex = -1;
     destination.focus();
   });
+
+  // A link is not swapped away under a click. A click is a press and a release on one
+  // element: an answer swapped in between the two (results for the last few letters typed,
+  // arriving mid-click) would take the pressed link with it, and the click would open
+  // nothing. While a pointer is pressed on a link, a form's GET answer that would replace
+  // it is dropped; if the press then does not open the link here (released elsewhere, or
+  // opened in a new tab), the form asks again, so its results still catch up. Only GET
+  // forms: asking again must not write twice, and other answers are never dropped.
+  let pressed = null;
+  let dropped = null;
+  let opened = false;
+  document.addEventListener(
+    "pointerdown",
+    (event) => {
+      pressed = event.target.closest("a[href]");
+      dropped = null;
+      opened = false;
+    },
+    true,
+  );
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const request = event.detail.requestConfig;
+    const form = request?.verb === "get" ? request.elt?.closest("form") : null;
+    if (!form || !pressed || !event.detail.target.contains(pressed)) return;
+    event.detail.shouldSwap = false;
+    dropped = form;
+  });
+  document.addEventListener("click", (event) => {
+    const plain = !(event.ctrlKey || event.metaKey || event.shiftKey || event.altKey);
+    opened =
+      pressed !== null &&
+      event.target.closest("a[href]") === pressed &&
+      plain &&
+      !event.defaultPrevented &&
+      !pressed.target;
+  });
+  const release = () => {
+    // After the click the release may cause, which runs in the same task.
+    setTimeout(() => {
+      if (dropped && !opened) htmx.trigger(dropped, "submit");
+      pressed = null;
+      dropped = null;
+    });
+  };
+  document.addEventListener("pointerup", release, true);
+  document.addEventListener("pointercancel", release, true);
 })();

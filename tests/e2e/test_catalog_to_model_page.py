@@ -6,10 +6,11 @@ two reference providers sorted by throughput.
 """
 
 import re
-from urllib.parse import urlsplit
+from collections.abc import Callable
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import Locator, Page, Request, expect
+from playwright.sync_api import Locator, Page, Request, Response, expect
 
 from tests.support.served_app import LiveServer
 
@@ -103,3 +104,58 @@ def test_a_typed_filter_applies_when_the_visitor_leaves_it(
     assert page.evaluate("window.modelAtlasTestDocument") == "catalog", (
         "leaving the field reloaded the page instead of updating the results in place"
     )
+
+
+def _search_answer(query: str) -> Callable[[Response], bool]:
+    """Whether a response is the catalog's answer to the search `query`."""
+    wanted = [query]
+
+    def is_answer(response: Response) -> bool:
+        parts = urlsplit(response.url)
+        return parts.path == "/" and parse_qs(parts.query).get("q") == wanted
+
+    return is_answer
+
+
+def _press_a_result_while_the_search_is_answered(page: Page, live_server: LiveServer) -> Locator:
+    """Type "mistral small", then " 4" and press on the Mistral Small 4 result at once,
+    holding it while the answer to the whole query arrives (it would replace the result)."""
+    page.goto(live_server.url("/"))
+    search = page.locator('input[name="q"]')
+    search.press_sequentially("mistral small", delay=40)
+    result = page.get_by_role("link", name="Mistral Small 4", exact=True)
+    expect(result).to_be_visible()
+    expect(page).to_have_url(re.compile(r"[?&]q=mistral(\+|%20)small(&|$)"))
+
+    with page.expect_response(_search_answer("mistral small 4")):
+        search.press_sequentially(" 4")
+        result.hover()
+        page.mouse.down()
+    # Still held a moment after the answer: its swap, had it run, has run by now.
+    page.wait_for_timeout(200)
+    return result
+
+
+def test_a_result_pressed_while_its_search_is_answered_still_opens(
+    live_server: LiveServer, page: Page
+) -> None:
+    _press_a_result_while_the_search_is_answered(page, live_server)
+
+    page.mouse.up()
+
+    expect(page).to_have_url(live_server.url(MODEL_PATH))
+
+
+def test_a_press_that_opens_nothing_lets_the_results_catch_up(
+    live_server: LiveServer, page: Page
+) -> None:
+    _press_a_result_while_the_search_is_answered(page, live_server)
+    heading = page.get_by_role("heading", level=1)
+    box = heading.bounding_box()
+    assert box is not None
+
+    page.mouse.move(box["x"] + 2, box["y"] + 2)
+    page.mouse.up()
+
+    expect(page).to_have_url(re.compile(r"[?&]q=mistral(\+|%20)small(\+|%20)4(&|$)"))
+    expect(page.locator("#catalog-q")).to_have_value("mistral small 4")
