@@ -10,6 +10,7 @@ from app.models.catalog import (
     ModelFact,
     ModelModality,
     ModelRedirect,
+    ModelWorkloadCost,
     Price,
     Provider,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "ModelFact",
     "ModelModality",
     "ModelRedirect",
+    "ModelWorkloadCost",
     "PopularitySignal",
     "Price",
     "Provider",

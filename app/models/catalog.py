@@ -122,10 +122,6 @@ class Model(Base):
     price_output_min: Mapped[Decimal | None] = mapped_column(Money)
     throughput_max: Mapped[Decimal | None] = mapped_column(Money)
     provider_count: Mapped[int] = mapped_column(default=0)
-    # What the default workload costs at its cheapest offer, kept by the rollup refresh for
-    # the comparable models (see `services.pricing.stored_workload_costs`); None: not yet.
-    # Deferred: only those statements read it, and an import loads thousands of models.
-    workload_costs: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -147,6 +143,29 @@ class Model(Base):
         """Modalities in one direction ("input" or "output"), text first."""
         found = {m.modality for m in self.modalities if m.direction == direction}
         return sorted(found, key=lambda m: (m != "text", m))
+
+
+class ModelWorkloadCost(Base):
+    """What a stored workload costs a month at a model's cheapest offer, and which offer that is.
+
+    Kept by the rollup refresh for the comparable models, which it lets the
+    database rank (see `services.pricing.stored_workload_costs`). A model without
+    a row for a workload has no offer to compare on it: none priced, or the
+    cheapest free.
+    """
+
+    __tablename__ = "model_workload_costs"
+    __table_args__ = (
+        # The comparable models: one workload's costs in a band, cheapest first.
+        Index("ix_model_workload_costs_ranking", "workload_key", "per_month", "model_id"),
+    )
+
+    model_id: Mapped[int] = mapped_column(
+        ForeignKey("models.id", ondelete="CASCADE"), primary_key=True
+    )
+    workload_key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    per_month: Mapped[Decimal] = mapped_column(Money)
+    offer_label: Mapped[str] = mapped_column(String(400))
 
 
 class ModelModality(Base):

@@ -415,3 +415,39 @@ def test_later_downgrades_keep_the_search_index_triggers(migrations_url: str) ->
         assert _search_triggers(engine) == expected
     finally:
         engine.dispose()
+
+
+def test_stored_workload_costs_move_from_a_json_column_to_their_table_and_back(
+    migrations_url: str,
+) -> None:
+    """0018 keeps every model row; the costs are worked out again by the next refresh."""
+    migrate.upgrade(migrations_url, "0017")
+    engine = make_engine(migrations_url)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO authors (id, slug, name) VALUES (1, 'openai', 'OpenAI')"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO models (id, author_id, slug, name, status, reasoning,"
+                " recommended_for, discovered, provider_count, workload_costs, created_at,"
+                " updated_at) VALUES (1, 1, 'openai/gpt-4o', 'GPT-4o', 'active', false, '[]',"
+                ' false, 0, \'{"model": "openai/gpt-4o|False", "costs": {}}\','
+                " '2026-01-01', '2026-01-01')"
+            )
+
+        migrate.upgrade(migrations_url)
+
+        assert "workload_costs" not in {c["name"] for c in inspect(engine).get_columns("models")}
+        assert "model_workload_costs" in _tables(engine)
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT slug FROM models").scalars().all() == [
+                "openai/gpt-4o"
+            ]
+
+        migrate.downgrade(migrations_url, "0017")
+
+        assert "model_workload_costs" not in _tables(engine)
+        assert "workload_costs" in {c["name"] for c in inspect(engine).get_columns("models")}
+    finally:
+        engine.dispose()

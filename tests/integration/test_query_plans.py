@@ -8,7 +8,8 @@ a test database: with a few hundred rows a sequential scan is the right plan,
 and PostgreSQL would rightly pick it; with them off, it still picks one only
 when no index can serve the statement at all.
 
-A big table (models, endpoints, prices, metric samples, ratings, comments)
+A big table (models, endpoints, prices, metric samples, ratings, comments,
+the models' stored workload costs)
 may be read by an index search, or walked in the order of an index to find
 the first rows of a LIMIT (the catalog sorted by price takes the cheapest
 fifty that match). Reading it whole is a failure. Small tables (labs,
@@ -36,8 +37,20 @@ from app.services.ingest.seed import REFERENCE_MODEL_SLUG
 from tests.support.community_data import add_comments, make_user
 from tests.support.databases import backend
 
-BIG_TABLES = frozenset({"models", "endpoints", "prices", "metric_samples", "ratings", "comments"})
+BIG_TABLES = frozenset(
+    {
+        "models",
+        "endpoints",
+        "prices",
+        "metric_samples",
+        "ratings",
+        "comments",
+        "model_workload_costs",
+    }
+)
 MODEL_PAGE = f"/models/{REFERENCE_MODEL_SLUG}"
+# A workload whose costs are not stored: the comparable models are shortlisted by rollup prices.
+MODEL_PAGE_OTHER_WORKLOAD = f"{MODEL_PAGE}?preset=rag"
 # A search word and two filters, as someone after a cheap long-context Llama would type.
 CATALOG_SEARCH = "/?q=llama&min_context=128000&max_price=1"
 _SQLITE_TABLE_READ = re.compile(r"^(?P<how>SCAN|SEARCH) (?P<table>\w+)(?P<rest>.*)$")
@@ -171,26 +184,53 @@ SHORTLIST_RANKING_COLUMNS = frozenset(
 
 
 @pytest.mark.skipif(backend() != "sqlite", reason="SQLite's plan; PostgreSQL's index below")
-def test_the_comparable_models_are_ranked_from_an_index_alone(
+def test_the_comparable_models_are_shortlisted_from_an_index_alone(
     client: TestClient,
     catalog_session: Session,
     captured: list[Statement],
     busy_reference_model: Model,
 ) -> None:
-    """The shortlist ranks every model that fits by cost from the search index's entries,
-    not from the models' rows (wide ones: descriptions, stored costs), which it reads
-    for the shortlisted models alone."""
-    statements = _statements_of(client, captured, MODEL_PAGE)
-    (shortlist,) = [s for s in statements if "workload_costs" in s.sql and "shortlist" in s.sql]
+    """On a workload whose costs are not stored, the shortlist ranks every model that fits
+    by its rollup prices from the search index's entries, not from the models' rows (wide
+    ones: descriptions, facts)."""
+    statements = _statements_of(client, captured, MODEL_PAGE_OTHER_WORKLOAD)
+    (shortlist,) = [s for s in statements if "ORDER BY coalesce(models.price_input_min" in s.sql]
 
     plan = catalog_session.connection().exec_driver_sql(
         f"EXPLAIN QUERY PLAN {shortlist.sql}", shortlist.parameters
     )
 
     model_reads = [detail for *_ids, detail in plan if re.match(r"(SCAN|SEARCH) models\b", detail)]
-    assert len(model_reads) == 2, model_reads
+    assert len(model_reads) == 1, model_reads
     assert "USING COVERING INDEX" in model_reads[0]
-    assert "USING INTEGER PRIMARY KEY" in model_reads[1]
+
+
+@pytest.mark.skipif(backend() != "sqlite", reason="SQLite's plan")
+def test_the_stored_costs_are_ranked_in_the_order_of_their_index(
+    client: TestClient,
+    catalog_session: Session,
+    captured: list[Statement],
+    busy_reference_model: Model,
+) -> None:
+    """The default workload's comparable models are read cheapest first from the index on
+    workload and cost, so the database stops at the first that qualify: no sort."""
+    statements = _statements_of(client, captured, MODEL_PAGE)
+    (ranking,) = [s for s in statements if "FROM model_workload_costs" in s.sql]
+
+    plan = [
+        detail
+        for *_ids, detail in catalog_session.connection().exec_driver_sql(
+            f"EXPLAIN QUERY PLAN {ranking.sql}", ranking.parameters
+        )
+    ]
+
+    (costs_read,) = [detail for detail in plan if "model_workload_costs" in detail]
+    assert re.match(
+        r"SEARCH model_workload_costs USING INDEX ix_model_workload_costs_ranking "
+        r"\(workload_key=\? AND per_month>\? AND per_month<\?\)",
+        costs_read,
+    ), plan
+    assert not [detail for detail in plan if "TEMP B-TREE" in detail], plan
 
 
 @pytest.mark.skipif(backend() != "postgresql", reason="PostgreSQL's index entries")

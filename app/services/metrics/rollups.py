@@ -31,7 +31,6 @@ _ROLLUP_ATTRIBUTES = (
     "price_output_min",
     "throughput_max",
     "provider_count",
-    "workload_costs",
 )
 
 
@@ -48,7 +47,7 @@ class _StandardOffer:
 
 def refresh_rollups(*, session: Session, model_ids: Iterable[int] | None = None) -> None:
     """Recompute headline prices, best throughput, provider count and the default
-    workload's cheapest offer (`services.pricing.stored_workload_costs`).
+    workloads' cheapest offers (`services.pricing.stored_workload_costs`).
 
     `model_ids=None` recomputes every model (after a bulk import). Two
     statements for the figures SQL computes, one read of the current prices,

@@ -3,15 +3,16 @@
 Everything here costs a fixed number of statements whatever the number of
 models or endpoints: one statement loads models with every endpoint, provider
 and current standard and batch price (`load_subjects`), and "comparable
-models" adds one indexed pre-selection on the per-model rollup columns plus one
-more `load_subjects` for the candidates whose cost on the workload is not stored
-(`services.pricing.stored_workload_costs`: on the default workload, none is
-loaded). The arithmetic is `pricing`'s.
+models" adds one: on the stored workloads an indexed ranking of what the
+rollup refresh stored (`services.pricing.stored_workload_costs`), on others
+an indexed pre-selection on the per-model rollup columns, then one more
+`load_subjects` for those candidates. The arithmetic is `pricing`'s.
 
 Comparable models are those with at least this model's context window (when
-known) and every one of its input modalities. The rollups (cheapest input and
-output price) rank them roughly, which is enough to pick a shortlist;
-their actual current price rows then decide the five cheapest for the workload.
+known) and every one of its input modalities. On a workload not stored, the
+rollups (cheapest input and output price) rank them roughly, which is enough
+to pick a shortlist; their actual current price rows then decide the five
+cheapest for the workload.
 """
 
 import re
@@ -24,7 +25,6 @@ from urllib.parse import urlencode
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
-    Row,
     Select,
     and_,
     bindparam,
@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from app.db import Money
 from app.execute_core import execute_core
-from app.models import Endpoint, Model, ModelModality, Price, Provider
+from app.models import Endpoint, Model, ModelModality, ModelWorkloadCost, Price, Provider
 from app.named_rows import NamedRow, named_rows
 from app.services.catalog.model_redirects import canonical_slugs
 from app.services.model_page.model_page_loader import (
@@ -54,7 +54,11 @@ from app.services.pricing.headline_price import (
     headline,
     is_free,
 )
-from app.services.pricing.stored_workload_costs import NOT_STORED, stored_cheapest, workload_key
+from app.services.pricing.stored_workload_costs import (
+    stored_per_month,
+    stored_workload_keys,
+    workload_key,
+)
 from app.services.pricing.workload import Limits, Presets, WorkloadForm, read_workload
 from app.services.pricing.workload_cost import (
     COMPONENT_LABELS,
@@ -71,6 +75,10 @@ COMPARABLE_COUNT = 5
 # Rollup prices only approximate a workload's cost (no cache, batch or
 # long-context terms), so a few times more candidates than shown are priced exactly.
 COMPARABLE_SHORTLIST = 25
+# Ranked by their stored cost, the candidates are in their final order: enough are read to
+# list five after dropping other ids of one model (same name), the database's walk of its
+# index stopping there.
+COMPARABLE_STORED_ROWS = 2 * COMPARABLE_COUNT
 # Comparable models cost at least 1/COMPARABLE_BAND and at most COMPARABLE_BAND times as much.
 COMPARABLE_BAND = Decimal(4)
 # Statuses of models no longer offered: never suggested as an alternative.
@@ -538,49 +546,18 @@ def comparable_models(
     only through a free offer (a `:free` variant or a $0 tier) is left out: $0
     there says nothing about what a production workload would cost.
 
-    A candidate's cheapest offer is read from what the rollup refresh stored for
-    it (`services.pricing.stored_workload_costs`) when that was worked out for
-    this workload; the others' offers are loaded and priced, in one statement.
+    On a stored workload the database ranks the candidates by what the rollup
+    refresh stored (`services.pricing.stored_workload_costs`), one statement;
+    on any other, or before the first refresh stored anything, the rollup
+    prices pick a shortlist whose offers are loaded and priced.
     """
-    input_weight = workload.input_tokens
-    output_weight = workload.output_tokens + workload.reasoning_tokens
     cost = cost or None
-    proxy = _rollup_cost(subject, input_weight, output_weight) if cost else None
-    shortlist = _shortlist_query(
-        by_input=bool(input_weight),
-        by_output=bool(output_weight),
-        min_context=subject.context_window is not None,
-        modality_count=len(input_modalities),
-        banded=bool(proxy),
-    )
-    rows = execute_core(
-        session,
-        shortlist,
-        {
-            "subject_id": subject.id,
-            "input_weight": input_weight,
-            "output_weight": output_weight,
-            "context_window": subject.context_window,
-            "lowest": (proxy or Decimal(0)) / COMPARABLE_BAND,
-            "highest": (proxy or Decimal(0)) * COMPARABLE_BAND,
-            **{
-                f"modality_{n}": modality for n, modality in enumerate(_text_last(input_modalities))
-            },
-        },
-    ).all()
-    # Candidates by id, in id order as `load_subjects` gives them: ties keep that order.
-    found = _stored_comparables(rows, workload)
-    unknown = [row[0] for row in rows if row[0] not in found]
-    for candidate in load_subjects(session=session, ids=unknown).values():
-        best = best_offer(candidate, workload) if candidate.fits(workload) else None
-        found[candidate.id] = (
-            None if best is None or is_free(best.offer) else _comparable(candidate, best)
-        )
-    comparables = [
-        comparable
-        for _, comparable in sorted(found.items())
-        if comparable is not None and (cost is None or _in_band(comparable.per_month, cost))
-    ]
+    found: list[ComparableModel] = []
+    if workload_key(workload) in stored_workload_keys():
+        found = _stored_comparables(session, subject, input_modalities, workload, cost)
+    if not found:
+        found = _worked_out_comparables(session, subject, input_modalities, workload, cost)
+    comparables = [c for c in found if cost is None or _in_band(c.per_month, cost)]
     comparables.sort(key=lambda c: (c.per_month, c.name.casefold()))
     distinct: dict[str, ComparableModel] = {}
     for comparable in comparables:
@@ -589,40 +566,96 @@ def comparable_models(
     return tuple(distinct.values())[:COMPARABLE_COUNT]
 
 
-def _stored_comparables(
-    rows: Sequence[Row], workload: Workload
-) -> dict[int, ComparableModel | None]:
-    """The shortlisted candidates whose cheapest offer for `workload` is stored, by id
-    (None: not comparable); those that do not fit it, too.
+def _candidate_parameters(
+    subject: Subject, input_modalities: Sequence[str], workload: Workload
+) -> dict[str, object]:
+    """What both ways of finding candidates bind (`_candidate_conditions`): the subject,
+    its window, the workload's input and the input modalities."""
+    return {
+        "subject_id": subject.id,
+        "context_window": subject.context_window,
+        "input_tokens": workload.input_tokens,
+        **{f"modality_{n}": modality for n, modality in enumerate(_text_last(input_modalities))},
+    }
 
-    The rows are `_shortlist_query`'s, unpacked by position: cheaper than a Row's
-    lookup by name (see `app.named_rows`).
-    """
-    found: dict[int, ComparableModel | None] = {}
-    key = workload_key(workload)
-    for model_id, slug, name, context_window, reasoning, workload_costs in rows:
-        if not _fits_window(context_window, workload):
-            found[model_id] = None
-            continue
-        stored = stored_cheapest(workload_costs, slug=slug, reasoning=reasoning, key=key)
-        if stored is NOT_STORED:
-            continue
-        found[model_id] = (
-            None
-            if stored is None
-            else ComparableModel(
-                id=model_id,
-                slug=slug,
-                name=name,
-                context_window=context_window,
-                offer_label=stored.label,
-                per_month=stored.per_month,
-            )
+
+def _stored_comparables(
+    session: Session,
+    subject: Subject,
+    input_modalities: Sequence[str],
+    workload: Workload,
+    cost: Decimal | None,
+) -> list[ComparableModel]:
+    """The cheapest candidates by their stored cost on `workload`, in the band when `cost`."""
+    statement = _stored_ranking_query(
+        min_context=subject.context_window is not None,
+        modality_count=len(input_modalities),
+        banded=cost is not None,
+    )
+    rows = execute_core(
+        session,
+        statement,
+        {
+            **_candidate_parameters(subject, input_modalities, workload),
+            "workload_key": workload_key(workload),
+            "lowest": (cost or Decimal(0)) / COMPARABLE_BAND,
+            "highest": (cost or Decimal(0)) * COMPARABLE_BAND,
+        },
+    )
+    # By position, the statement's order: cheaper than a Row's lookup by name (`app.named_rows`).
+    return [
+        ComparableModel(
+            id=model_id,
+            slug=slug,
+            name=name,
+            context_window=context_window,
+            offer_label=offer_label,
+            per_month=per_month,
         )
+        for model_id, slug, name, context_window, offer_label, per_month in rows
+    ]
+
+
+def _worked_out_comparables(
+    session: Session,
+    subject: Subject,
+    input_modalities: Sequence[str],
+    workload: Workload,
+    cost: Decimal | None,
+) -> list[ComparableModel]:
+    """The shortlisted candidates with their cheapest offer, worked out from their offers."""
+    input_weight = workload.input_tokens
+    output_weight = workload.output_tokens + workload.reasoning_tokens
+    proxy = _rollup_cost(subject, input_weight, output_weight) if cost else None
+    shortlist = _shortlist_query(
+        by_input=bool(input_weight),
+        by_output=bool(output_weight),
+        min_context=subject.context_window is not None,
+        modality_count=len(input_modalities),
+        banded=bool(proxy),
+    )
+    ids = execute_core(
+        session,
+        shortlist,
+        {
+            **_candidate_parameters(subject, input_modalities, workload),
+            "input_weight": input_weight,
+            "output_weight": output_weight,
+            "lowest": (proxy or Decimal(0)) / COMPARABLE_BAND,
+            "highest": (proxy or Decimal(0)) * COMPARABLE_BAND,
+        },
+    ).scalars()
+    found = []
+    # In id order, as `load_subjects` gives them: ties keep that order.
+    for candidate in load_subjects(session=session, ids=list(ids)).values():
+        best = best_offer(candidate, workload)
+        if best is not None and not is_free(best.offer):
+            found.append(_comparable(candidate, best))
     return found
 
 
 def _comparable(candidate: Subject, best: OfferEstimate) -> ComparableModel:
+    """The candidate as listed, its cost to the places a stored one has."""
     assert best.per_month is not None, "only known estimates are comparable"
     return ComparableModel(
         id=candidate.id,
@@ -630,7 +663,7 @@ def _comparable(candidate: Subject, best: OfferEstimate) -> ComparableModel:
         name=candidate.name,
         context_window=candidate.context_window,
         offer_label=best.offer.label,
-        per_month=best.per_month,
+        per_month=stored_per_month(best.per_month),
     )
 
 
@@ -670,36 +703,88 @@ _modality = ModelModality.__table__.c
 _endpoint = Endpoint.__table__.c
 _provider = Provider.__table__.c
 _price = Price.__table__.c
+_workload_cost = ModelWorkloadCost.__table__.c
+
+
+def _candidate_conditions(*, min_context: bool, modality_count: int) -> list[ColumnElement[bool]]:
+    """What a model must be to be compared with the subject, on both ways of ranking them.
+
+    Parameters: `subject_id`, `context_window` (the subject's, when `min_context`),
+    `input_tokens` (a request's input, which must fit) and `modality_0`... (the
+    input modalities every candidate must take).
+    """
+    conditions = [
+        _model.id != bindparam("subject_id"),
+        # Not NOT IN: an IN list is an expanding parameter, rewritten on every execution.
+        *(_model.status != status for status in GONE_STATUSES),
+        or_(_model.context_window.is_(None), _model.context_window >= bindparam("input_tokens")),
+    ]
+    if min_context:
+        conditions.append(_model.context_window >= bindparam("context_window"))
+    conditions.extend(
+        exists().where(
+            _modality.model_id == _model.id,
+            _modality.direction == "input",
+            _modality.modality == bindparam(f"modality_{number}"),
+        )
+        for number in range(modality_count)
+    )
+    return conditions
+
+
+@cache
+def _stored_ranking_query(*, min_context: bool, modality_count: int, banded: bool) -> Select:
+    """The candidates cheapest by their stored cost on one workload (`workload_key`), in the
+    order `_stored_comparables` unpacks them, cheapest first.
+
+    Read through `ix_model_workload_costs_ranking` in cost order, so the database
+    stops after the first `COMPARABLE_STORED_ROWS` that qualify. When `banded`,
+    only costs from `lowest` to `highest`; other parameters: `_candidate_conditions`.
+    """
+    statement = (
+        select(
+            _model.id,
+            _model.slug,
+            _model.name,
+            _model.context_window,
+            _workload_cost.offer_label,
+            _workload_cost.per_month,
+        )
+        .join_from(
+            ModelWorkloadCost.__table__, Model.__table__, _model.id == _workload_cost.model_id
+        )
+        .where(
+            _workload_cost.workload_key == bindparam("workload_key"),
+            *_candidate_conditions(min_context=min_context, modality_count=modality_count),
+        )
+        .order_by(_workload_cost.per_month, _workload_cost.model_id)
+        .limit(COMPARABLE_STORED_ROWS)
+    )
+    if banded:
+        statement = statement.where(
+            _workload_cost.per_month >= bindparam("lowest", type_=Money),
+            _workload_cost.per_month <= bindparam("highest", type_=Money),
+        )
+    return statement
 
 
 @cache
 def _shortlist_query(
     *, by_input: bool, by_output: bool, min_context: bool, modality_count: int, banded: bool
 ) -> Select:
-    """The models ranked cheapest by their rollup prices, for one shape of workload: their
-    ids, what the comparable models show of them and their stored workload costs (in the
-    order `_stored_comparables` unpacks them), in no particular order.
+    """The ids of the models ranked cheapest by their rollup prices, for one shape of
+    workload: ranked from the search index's columns (SQLite's indexes carry the row id;
+    PostgreSQL's `ix_models_shortlist` holds it), not the models' rows.
 
-    Ranked by id alone, then joined to their rows: the ranking reads the
-    search index's columns (SQLite's indexes carry the row id; PostgreSQL's
-    `ix_models_shortlist` holds it), so the sort holds a cost and an id per
-    candidate rather than the candidate's whole row with its stored costs, and
-    only the kept rows are read from the table.
-
-    Parameters: `subject_id`, `input_weight`, `output_weight`, `context_window`,
-    `modality_0`... (the input modalities every candidate must take), and when
-    `banded`, `lowest` and `highest` (the band of rollup cost to pick from).
+    Parameters: `input_weight`, `output_weight`, when `banded` `lowest` and
+    `highest` (the band of rollup cost to pick from), and `_candidate_conditions`'.
     """
     rollup_cost = func.coalesce(_model.price_input_min, 0) * bindparam(
         "input_weight", type_=BigInteger
     ) + func.coalesce(_model.price_output_min, 0) * bindparam("output_weight", type_=BigInteger)
     ranked = (
         select(_model.id)
-        .where(
-            _model.id != bindparam("subject_id"),
-            # Not NOT IN: an IN list is an expanding parameter, rewritten on every execution.
-            *(_model.status != status for status in GONE_STATUSES),
-        )
+        .where(*_candidate_conditions(min_context=min_context, modality_count=modality_count))
         .order_by(rollup_cost, _model.id)
         .limit(COMPARABLE_SHORTLIST)
     )
@@ -712,25 +797,7 @@ def _shortlist_query(
         ranked = ranked.where(_model.price_input_min.is_not(None))
     if by_output:
         ranked = ranked.where(_model.price_output_min.is_not(None))
-    if min_context:
-        ranked = ranked.where(_model.context_window >= bindparam("context_window"))
-    for number in range(modality_count):
-        ranked = ranked.where(
-            exists().where(
-                _modality.model_id == _model.id,
-                _modality.direction == "input",
-                _modality.modality == bindparam(f"modality_{number}"),
-            )
-        )
-    shortlist = ranked.subquery("shortlist")
-    return select(
-        _model.id,
-        _model.slug,
-        _model.name,
-        _model.context_window,
-        _model.reasoning,
-        _model.workload_costs,
-    ).join_from(shortlist, Model.__table__, _model.id == shortlist.c.id)
+    return ranked
 
 
 def _subjects_query(condition: ColumnElement[bool]) -> Select:

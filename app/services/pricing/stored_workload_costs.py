@@ -1,28 +1,31 @@
-"""A model's cheapest offer for a workload, as the rollup refresh stores it and pages read it.
+"""A model's cheapest offer for a workload, as the rollup refresh stores it and pages rank it.
 
-The model page's comparable models are the cheapest for its workload among
-some two dozen candidates (`calculator.comparable_models`). Working out each
-candidate's cheapest offer means loading its every endpoint and price and
-pricing the workload on each: most of a page rendered without the memos. For
-the default workload, the one a page shows before anyone chooses, the rollup
-refresh stores that result in `Model.workload_costs`, refreshed with the
-headline prices by every write path that changes offers or prices.
+The model page's comparable models are the models cheapest for its workload.
+Working out each candidate's cheapest offer means loading its every endpoint
+and price and pricing the workload on each: most of a page rendered without
+the memos, for some two dozen candidates a coarse ranking by rollup prices
+picked. For the stored workloads, the bundled default preset's with and
+without reasoning tokens (the one a page shows before anyone chooses), the
+rollup refresh keeps each model's result in `model_workload_costs`,
+refreshed with the headline prices by every write path that changes a model's
+offers, prices, slug or stated reasoning; the database then ranks the
+candidates by what the workload costs there, exactly, from an index.
 
-What is stored says what it was worked out from besides the offers: the
-model's slug (its lab, which decides the headline price and so which offers
-are regular) and its stated reasoning (whether the reasoning tokens are
-billed), and the workload itself. A reader whose model or workload differs
-finds nothing stored (`NOT_STORED`) and works the figure out as before, so a
-stored figure is only ever used for exactly what it was computed for.
+Only comparable results are stored: a model with no priced offer, or whose
+cheapest is free, has no row for the workload.
 """
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import Enum
-from typing import Any, Literal
+from functools import cache
 
+from app.db import without_trailing_zeros
+from app.services.pricing.workload import Limits, load_presets, read_workload
 from app.services.pricing.workload_cost import Workload
+
+# The places `model_workload_costs.per_month` keeps (`app.db.Money`): a figure worked out
+# from the offers is rounded to them too, so both ways give the same comparable models.
+STORED_PLACES = Decimal("1e-9")
 
 
 @dataclass(frozen=True)
@@ -33,52 +36,27 @@ class CheapestOffer:
     label: str
 
 
-class _Missing(Enum):
-    NOT_STORED = "not stored"
+def stored_per_month(per_month: Decimal) -> Decimal:
+    """`per_month` as the store gives it back: to `STORED_PLACES`, without trailing zeros."""
+    return without_trailing_zeros(per_month.quantize(STORED_PLACES))
 
 
-NOT_STORED = _Missing.NOT_STORED
-# What a model's stored costs hold: the cheapest offer, None (no offer to compare:
-# none priced, or the cheapest is free), or NOT_STORED (work it out).
-Stored = CheapestOffer | None | Literal[_Missing.NOT_STORED]
+@cache
+def stored_workloads() -> tuple[Workload, ...]:
+    """The bundled default preset's workload, with and without its reasoning tokens.
 
-
-def workload_costs_value(
-    *, slug: str, reasoning: bool | None, cheapest: Mapping[Workload, CheapestOffer | None]
-) -> dict[str, Any]:
-    """The JSON stored in `Model.workload_costs` for these results of a model's offers."""
-    return {
-        "model": _model_key(slug, reasoning),
-        "costs": {
-            workload_key(workload): None if offer is None else [str(offer.per_month), offer.label]
-            for workload, offer in cheapest.items()
-        },
-    }
-
-
-def stored_cheapest(
-    stored: Mapping[str, Any] | None, *, slug: str, reasoning: bool | None, key: str
-) -> Stored:
-    """What `stored` (a model's `workload_costs`) says of the workload whose `workload_key`
-    is `key`, for the model as it is now.
-
-    The key, not the workload: a reader looks up one workload in some two dozen
-    models' costs, and writing the key out once is cheaper than once per model.
+    A deployment with presets of its own finds its workloads not stored, and its
+    pages work the comparable models out from the offers.
     """
-    if not stored or stored.get("model") != _model_key(slug, reasoning):
-        return NOT_STORED
-    costs = stored.get("costs") or {}
-    if key not in costs:
-        return NOT_STORED
-    found = costs[key]
-    if found is None:
-        return None
-    per_month, label = found
-    return CheapestOffer(per_month=Decimal(per_month), label=label)
+    workload = read_workload({}, presets=load_presets(), limits=Limits()).workload
+    if workload is None:
+        return ()
+    return tuple(dict.fromkeys((workload, workload.without_reasoning())))
 
 
-def _model_key(slug: str, reasoning: bool | None) -> str:
-    return f"{slug}|{reasoning}"
+@cache
+def stored_workload_keys() -> frozenset[str]:
+    return frozenset(workload_key(workload) for workload in stored_workloads())
 
 
 def workload_key(workload: Workload) -> str:

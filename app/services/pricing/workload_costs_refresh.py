@@ -1,77 +1,96 @@
-"""Keeps `Model.workload_costs` (see `services.pricing.stored_workload_costs`) current.
+"""Keeps `model_workload_costs` (see `services.pricing.stored_workload_costs`) current.
 
 Run by `services.metrics.rollups.refresh_rollups`, so by every write path that
-changes a model's offers or prices. The workloads are the bundled default
-preset's, as a page whose model may reason asks for it and as one whose model
-does not; a deployment with presets of its own finds them not stored and
-works its figures out on each page (as without this store).
+changes a model's offers or prices.
 """
 
-from collections.abc import Iterator, Sequence
-from functools import cache
+from collections.abc import Sequence
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, delete, insert, select, tuple_
 from sqlalchemy.orm import Session
 
-from app.models import Model
+from app.models import Model, ModelWorkloadCost
 from app.services.pricing.calculator import Subject, best_offer, load_subjects
 from app.services.pricing.headline_price import is_free
-from app.services.pricing.stored_workload_costs import CheapestOffer, workload_costs_value
-from app.services.pricing.workload import Limits, load_presets, read_workload
+from app.services.pricing.stored_workload_costs import (
+    CheapestOffer,
+    stored_per_month,
+    stored_workloads,
+    workload_key,
+)
 from app.services.pricing.workload_cost import Workload
 
 # Models whose offers are loaded per statement (bound parameters of one IN list).
 MODELS_PER_STATEMENT = 500
 
+_Stored = dict[tuple[int, str], CheapestOffer]
+
 
 def refresh_workload_costs(*, session: Session, ids: Sequence[int] | None) -> None:
-    """Store the default workloads' cheapest offers of the models in `ids` (None: every model).
+    """Store the stored workloads' cheapest offers of the models in `ids` (None: every model).
 
-    One read of the stored values, one `load_subjects` per `MODELS_PER_STATEMENT`
-    models, and one update of the models whose value changed.
+    One read of the stored rows, one `load_subjects` per `MODELS_PER_STATEMENT`
+    models, then the rows that changed deleted and written again: an import
+    that changes a few prices rewrites a few rows, not thousands.
     """
-    stored = session.execute(_stored_query(ids)).all()
-    workloads = default_workloads()
-    changed = []
-    for start in range(0, len(stored), MODELS_PER_STATEMENT):
-        rows = stored[start : start + MODELS_PER_STATEMENT]
-        subjects = load_subjects(session=session, ids=[row.id for row in rows])
-        for row in rows:
-            subject = subjects[row.slug]
-            value = workload_costs_value(
-                slug=row.slug,
-                reasoning=row.reasoning,
-                cheapest={workload: cheapest_offer(subject, workload) for workload in workloads},
+    stored = _stored_rows(session, ids)
+    model_ids = session.scalars(_ids_query(ids)).all()
+    worked_out: _Stored = {}
+    for start in range(0, len(model_ids), MODELS_PER_STATEMENT):
+        batch = model_ids[start : start + MODELS_PER_STATEMENT]
+        for subject in load_subjects(session=session, ids=batch).values():
+            for workload in stored_workloads():
+                offer = cheapest_offer(subject, workload)
+                if offer is not None:
+                    worked_out[subject.id, workload_key(workload)] = offer
+    stale = [key for key, offer in stored.items() if worked_out.get(key) != offer]
+    new = [key for key, offer in worked_out.items() if stored.get(key) != offer]
+    for start in range(0, len(stale), MODELS_PER_STATEMENT):
+        keys = stale[start : start + MODELS_PER_STATEMENT]
+        session.execute(
+            delete(ModelWorkloadCost).where(
+                tuple_(ModelWorkloadCost.model_id, ModelWorkloadCost.workload_key).in_(keys)
             )
-            if value != row.workload_costs:
-                changed.append({"id": row.id, "workload_costs": value})
-    if changed:
-        session.execute(update(Model), changed)
+        )
+    if new:
+        session.execute(
+            insert(ModelWorkloadCost),
+            [
+                {
+                    "model_id": model_id,
+                    "workload_key": key,
+                    "per_month": worked_out[model_id, key].per_month,
+                    "offer_label": worked_out[model_id, key].label,
+                }
+                for model_id, key in new
+            ],
+        )
 
 
 def cheapest_offer(subject: Subject, workload: Workload) -> CheapestOffer | None:
     """What the comparable models list for `subject` (fitting aside): its best offer, unless
-    it has none or the best is free."""
+    it has none or the best is free; its cost as the store keeps it."""
     best = best_offer(subject, workload)
     if best is None or best.per_month is None or is_free(best.offer):
         return None
-    return CheapestOffer(per_month=best.per_month, label=best.offer.label)
+    return CheapestOffer(per_month=stored_per_month(best.per_month), label=best.offer.label)
 
 
-@cache
-def default_workloads() -> tuple[Workload, ...]:
-    """The bundled default preset's workload, with and without its reasoning tokens."""
-    workload = read_workload({}, presets=load_presets(), limits=Limits()).workload
-    return () if workload is None else tuple(dict.fromkeys(_variants(workload)))
-
-
-def _variants(workload: Workload) -> Iterator[Workload]:
-    yield workload
-    yield workload.without_reasoning()
-
-
-def _stored_query(ids: Sequence[int] | None) -> Select:
-    statement = select(Model.id, Model.slug, Model.reasoning, Model.workload_costs).order_by(
-        Model.id
+def _stored_rows(session: Session, ids: Sequence[int] | None) -> _Stored:
+    statement = select(
+        ModelWorkloadCost.model_id,
+        ModelWorkloadCost.workload_key,
+        ModelWorkloadCost.per_month,
+        ModelWorkloadCost.offer_label,
     )
+    if ids is not None:
+        statement = statement.where(ModelWorkloadCost.model_id.in_(ids))
+    return {
+        (model_id, key): CheapestOffer(per_month=per_month, label=label)
+        for model_id, key, per_month, label in session.execute(statement)
+    }
+
+
+def _ids_query(ids: Sequence[int] | None) -> Select:
+    statement = select(Model.id).order_by(Model.id)
     return statement if ids is None else statement.where(Model.id.in_(ids))

@@ -96,6 +96,8 @@ COMMUNITY_ON_THEIR_MODELS_PAGES = PageContent(
 PAGE_CONTENT: Mapping[str, PageContent] = {
     "authors": ON_ANY_PAGE,
     "models": ON_ANY_PAGE,
+    # A model's cost on a stored workload lists it among other models' comparable models.
+    "model_workload_costs": ON_ANY_PAGE,
     "model_modalities": ON_ANY_PAGE,
     "model_facts": ON_ANY_PAGE,
     "model_redirects": ON_ANY_PAGE,

@@ -1,4 +1,4 @@
-"""Comparable models read each candidate's cheapest offer as the rollup refresh stored it.
+"""Comparable models ranked by the database from each model's cost as the rollup refresh stored it.
 
 Models with a window larger than any real one (`tests.support.priced_models`),
 so only they are comparable, priced on the default workload.
@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from app.models import Endpoint, Model, Price
+from app.models import Endpoint, Model, ModelWorkloadCost, Price
 from app.services.metrics.rollups import refresh_rollups
 from app.services.pricing.calculator import ComparableModel, model_calculator
+from app.services.pricing.stored_workload_costs import stored_workload_keys
 from tests.support.priced_models import add_priced_model
 
 MODALITIES = ("text", "image")
@@ -53,16 +54,24 @@ def comparables(client: TestClient, session: Session, slug: str) -> list[dict[st
 
 
 def worked_out(client: TestClient, session: Session, slug: str) -> list[dict[str, Any]]:
-    """The comparables with nothing stored: every candidate's offers loaded and priced."""
-    session.execute(update(Model).values(workload_costs=None))
-    session.expire_all()
+    """The comparables with nothing stored (as before the first refresh): every shortlisted
+    candidate's offers loaded and priced."""
+    session.execute(delete(ModelWorkloadCost))
     return comparables(client, session, slug)
 
 
-def stored_costs(session: Session, slug: str) -> dict[str, Any]:
-    costs = session.scalar(select(Model.workload_costs).where(Model.slug == slug))
-    assert costs is not None, f"nothing stored for {slug}"
-    return costs
+def stored_costs(session: Session, slug: str) -> dict[str, tuple[Decimal, str]]:
+    """The model's stored rows: cost and offer label by workload key."""
+    rows = session.execute(
+        select(
+            ModelWorkloadCost.workload_key,
+            ModelWorkloadCost.per_month,
+            ModelWorkloadCost.offer_label,
+        )
+        .join(Model, Model.id == ModelWorkloadCost.model_id)
+        .where(Model.slug == slug)
+    )
+    return {key: (per_month, label) for key, per_month, label in rows}
 
 
 def test_stored_costs_give_the_comparables_that_working_them_out_gives_in_fewer_statements(
@@ -74,45 +83,51 @@ def test_stored_costs_give_the_comparables_that_working_them_out_gives_in_fewer_
 
     count_queries.statements.clear()
     computed = worked_out(client, huge_models, "giant/subject")
-    without = count_queries.count - 1  # the update clearing them
+    without = count_queries.count - 1  # the delete
 
     assert stored
     assert stored == computed
-    # The model's offers and the shortlist with its stored costs; then the candidates' offers.
-    assert (with_stored, without) == (2, 3)
+    # The model's offers and the ranking of stored costs; without them, the ranking
+    # (which finds nothing), the shortlist and the candidates' offers.
+    assert (with_stored, without) == (2, 4)
+
+
+def test_every_stored_workload_of_a_priced_model_is_stored(huge_models: Session) -> None:
+    assert set(stored_costs(huge_models, "giant/fits-1")) == stored_workload_keys()
+    assert len(stored_workload_keys()) == 2
+
+
+def test_a_model_priced_only_through_a_free_offer_has_no_stored_cost(
+    huge_models: Session,
+) -> None:
+    assert stored_costs(huge_models, "giant/free-only") == {}
 
 
 def test_a_stored_cost_is_what_the_page_lists(client: TestClient, huge_models: Session) -> None:
-    shown = comparables(client, huge_models, "giant/subject")
-    first: ComparableModel = ComparableModel(**shown[0])
-    costs = stored_costs(huge_models, first.slug)
-    for key in costs["costs"]:
-        costs["costs"][key] = [str(first.per_month), "Stored Provider"]
-    huge_models.execute(update(Model).where(Model.id == first.id).values(workload_costs=costs))
+    first = ComparableModel(**comparables(client, huge_models, "giant/subject")[0])
+    huge_models.execute(
+        update(ModelWorkloadCost)
+        .where(ModelWorkloadCost.model_id == first.id)
+        .values(offer_label="Stored Provider")
+    )
 
     assert comparables(client, huge_models, "giant/subject")[0]["offer_label"] == "Stored Provider"
 
 
-@pytest.mark.parametrize(
-    "change",
-    [{"reasoning": True}, {"slug": "giant/renamed"}],
-    ids=["stated reasoning", "slug (its lab)"],
-)
-def test_a_cost_stored_before_the_model_changed_is_worked_out_again(
-    client: TestClient, huge_models: Session, change: dict[str, object]
+def test_the_database_ranks_the_candidates_by_their_stored_cost(
+    client: TestClient, huge_models: Session
 ) -> None:
-    first = ComparableModel(**comparables(client, huge_models, "giant/subject")[0])
-    costs = stored_costs(huge_models, first.slug)
-    for key in costs["costs"]:
-        costs["costs"][key] = [str(first.per_month), "Stale Provider"]
+    listed = [ComparableModel(**row) for row in comparables(client, huge_models, "giant/subject")]
+    last, first = listed[-1], listed[0]
     huge_models.execute(
-        update(Model).where(Model.id == first.id).values(workload_costs=costs, **change)
+        update(ModelWorkloadCost)
+        .where(ModelWorkloadCost.model_id == last.id)
+        .values(per_month=first.per_month - Decimal("0.01"))
     )
 
-    listed = comparables(client, huge_models, "giant/subject")
+    ranked = comparables(client, huge_models, "giant/subject")
 
-    assert "Stale Provider" not in [comparable["offer_label"] for comparable in listed]
-    assert listed == worked_out(client, huge_models, "giant/subject")
+    assert [row["slug"] for row in ranked][:2] == [last.slug, first.slug]
 
 
 def test_a_new_price_refreshes_the_stored_cost(client: TestClient, huge_models: Session) -> None:
@@ -130,3 +145,33 @@ def test_a_new_price_refreshes_the_stored_cost(client: TestClient, huge_models: 
     assert comparables(client, huge_models, "giant/subject") == worked_out(
         client, huge_models, "giant/subject"
     )
+
+
+def test_stated_reasoning_refreshes_the_stored_cost(
+    client: TestClient, huge_models: Session
+) -> None:
+    """The default workload's reasoning tokens are billed only on a model that reasons."""
+    first = ComparableModel(**comparables(client, huge_models, "giant/subject")[0])
+    before = stored_costs(huge_models, first.slug)
+    huge_models.execute(update(Model).where(Model.id == first.id).values(reasoning=True))
+    refresh_rollups(session=huge_models, model_ids=[first.id])
+
+    after = stored_costs(huge_models, first.slug)
+    assert {key: cost for key, (cost, _label) in after.items()} != {
+        key: cost for key, (cost, _label) in before.items()
+    }
+    assert comparables(client, huge_models, "giant/subject") == worked_out(
+        client, huge_models, "giant/subject"
+    )
+
+
+def test_a_refresh_that_changes_nothing_writes_nothing(huge_models: Session, count_queries) -> None:
+    count_queries.statements.clear()
+    refresh_rollups(session=huge_models)
+
+    written = [
+        sql
+        for sql in count_queries.statements
+        if "model_workload_costs" in sql and not sql.lstrip().upper().startswith("SELECT")
+    ]
+    assert written == []
