@@ -9,8 +9,9 @@ dozen candidates from `models.workload_costs` (0013), a JSON value per model,
 after ranking every model by its rollup prices, an approximation. With a row
 per model and workload, indexed by workload and cost, the database picks the
 cheapest candidates by what the workload actually costs there, reading only
-them. Empty until the next rollup refresh (an import): the page works the
-figures out from the offers meanwhile, as it did before 0013.
+them. Empty here: the next start of `serve` fills it
+(`workload_costs_refresh.store_if_missing`), and until then the page works the
+figures out from the offers, as it did before 0013.
 """
 
 from collections.abc import Sequence

@@ -5,6 +5,8 @@ dated prices), then models.dev (facts for those models, and offers of
 providers genai-prices lacks), each in its own transaction.
 
 `serve` calls this on every start; it is cheap when there is nothing to do.
+On a catalog that has models, it only works out the models' stored workload
+costs when none is stored (`workload_costs_refresh.store_if_missing`).
 Each import of the first start runs inside `track(label)`, which the command
 line turns into one progress bar per import (and tests or scripts into
 nothing), and reports itself in one sentence through `echo` once done.
@@ -25,6 +27,7 @@ from app.services.ingest.genai_import import ImportReport, ProgressCallback, imp
 from app.services.ingest.models_dev_import import import_models_dev
 from app.services.ingest.run_counts import import_summary
 from app.services.ingest.seed import seed_reference
+from app.services.pricing.workload_costs_refresh import store_if_missing
 from app.sources.models_dev import load_catalog
 
 logger = logging.getLogger("app.bootstrap")
@@ -58,7 +61,11 @@ def prepare_database(
     try:
         factory = make_session_factory(engine)
         with session_scope(factory) as session:
-            if not settings.auto_populate or not catalog_is_empty(session):
+            if not catalog_is_empty(session):
+                if store_if_missing(session=session):
+                    echo("Worked out each model's cost on the default workload.")
+                return None
+            if not settings.auto_populate:
                 return None
             echo("Empty catalog: seeding the reference model…")
             seed_reference(session=session)

@@ -15,6 +15,7 @@ from app.services.pricing.headline_price import is_free
 from app.services.pricing.stored_workload_costs import (
     CheapestOffer,
     stored_per_month,
+    stored_workload_keys,
     stored_workloads,
     workload_key,
 )
@@ -65,6 +66,25 @@ def refresh_workload_costs(*, session: Session, ids: Sequence[int] | None) -> No
                 for model_id, key in new
             ],
         )
+
+
+def store_if_missing(*, session: Session) -> bool:
+    """Work out every model's stored costs when there are models but no cost is stored for
+    the stored workloads; True when it did.
+
+    So a database migrated to 0018, or one whose bundled default preset changed,
+    has its comparable models ranked by the database from its next start, not
+    from the next import.
+    """
+    current = select(ModelWorkloadCost.model_id).where(
+        ModelWorkloadCost.workload_key.in_(sorted(stored_workload_keys()))
+    )
+    if session.scalar(current.limit(1)) is not None:
+        return False
+    if session.scalar(select(Model.id).limit(1)) is None:
+        return False
+    refresh_workload_costs(session=session, ids=None)
+    return True
 
 
 def cheapest_offer(subject: Subject, workload: Workload) -> CheapestOffer | None:

@@ -12,9 +12,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sqlalchemy import delete, select
+
 from app.config import Settings
+from app.db import make_engine
+from app.models import ModelWorkloadCost
 from app.services.ingest.bootstrap import prepare_database
 from app.services.ingest.genai_import import ProgressCallback
+from app.services.pricing.stored_workload_costs import stored_workload_keys
+from tests.support.database_templates import database_copy
 from tests.support.databases import throwaway_database
 
 SUMMARY = re.compile(
@@ -64,3 +70,27 @@ def test_each_import_gets_a_bar_and_then_one_sentence(tmp_path: Path) -> None:
     assert first.events[5] == ("bar", "Importing models.dev")
     assert first.events[7][1].startswith("models.dev: ")
     assert again.events == [("line", "Upgrading the database schema…")]
+
+
+def test_a_start_works_out_the_stored_workload_costs_when_none_is_stored(tmp_path: Path) -> None:
+    """As after the upgrade that made their table (migration 0018): then once, not every start."""
+    with database_copy("seeded", tmp_path, "no-stored-costs") as url:
+        engine = make_engine(url)
+        try:
+            with engine.begin() as connection:
+                connection.execute(delete(ModelWorkloadCost))
+            settings = Settings(database_url=url, environment="test")
+            first, again = Recorder(), Recorder()
+
+            report = prepare_database(settings, echo=first.echo, track=first.track)
+            repeat = prepare_database(settings, echo=again.echo, track=again.track)
+
+            with engine.connect() as connection:
+                keys = set(connection.scalars(select(ModelWorkloadCost.workload_key)))
+        finally:
+            engine.dispose()
+
+    assert report is None and repeat is None
+    assert first.events[-1] == ("line", "Worked out each model's cost on the default workload.")
+    assert again.events == [("line", "Upgrading the database schema…")]
+    assert keys == stored_workload_keys()
