@@ -15,6 +15,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import (
+    Connection,
     Engine,
     column,
     delete,
@@ -136,6 +137,23 @@ def test_no_application_code_creates_tables_outside_migrations() -> None:
     assert calls == [], f"create_all called outside tests: {calls}"
 
 
+def _insert_gpt_4o(connection: Connection, **columns: str) -> None:
+    """OpenAI and its model `openai/gpt-4o` (id 1), as an old schema holds them, with
+    `columns` (text values) besides the ones every revision has."""
+    connection.exec_driver_sql(
+        "INSERT INTO authors (id, slug, name) VALUES (1, 'openai', 'OpenAI')"
+    )
+    names = "".join(f", {name}" for name in columns)
+    placeholders = "".join(f", :{name}" for name in columns)
+    statement = text(
+        "INSERT INTO models (id, author_id, slug, name, status, reasoning, recommended_for,"
+        f" discovered, provider_count, created_at, updated_at{names}) VALUES (1, 1,"
+        " 'openai/gpt-4o', 'GPT-4o', 'active', false, '[]', false, 0, '2026-01-01',"
+        f" '2026-01-01'{placeholders})"
+    )
+    connection.execute(statement, columns)
+
+
 def test_catalog_identity_names_who_created_each_endpoint_and_retires_subscriptions(
     migrations_url: str,
 ) -> None:
@@ -143,15 +161,7 @@ def test_catalog_identity_names_who_created_each_endpoint_and_retires_subscripti
     engine = make_engine(migrations_url)
     try:
         with engine.begin() as connection:
-            connection.exec_driver_sql(
-                "INSERT INTO authors (id, slug, name) VALUES (1, 'openai', 'OpenAI')"
-            )
-            connection.exec_driver_sql(
-                "INSERT INTO models (id, author_id, slug, name, status, reasoning,"
-                " recommended_for, discovered, provider_count, created_at, updated_at)"
-                " VALUES (1, 1, 'openai/gpt-4o', 'GPT-4o', 'active', false, '[]', false, 0,"
-                " '2026-01-01', '2026-01-01')"
-            )
+            _insert_gpt_4o(connection)
             connection.exec_driver_sql(
                 "INSERT INTO providers (id, slug, name, kind) VALUES"
                 " (1, 'openai', 'OpenAI', 'inference'),"
@@ -425,15 +435,8 @@ def test_stored_workload_costs_move_from_a_json_column_to_their_table_and_back(
     engine = make_engine(migrations_url)
     try:
         with engine.begin() as connection:
-            connection.exec_driver_sql(
-                "INSERT INTO authors (id, slug, name) VALUES (1, 'openai', 'OpenAI')"
-            )
-            connection.exec_driver_sql(
-                "INSERT INTO models (id, author_id, slug, name, status, reasoning,"
-                " recommended_for, discovered, provider_count, workload_costs, created_at,"
-                " updated_at) VALUES (1, 1, 'openai/gpt-4o', 'GPT-4o', 'active', false, '[]',"
-                ' false, 0, \'{"model": "openai/gpt-4o|False", "costs": {}}\','
-                " '2026-01-01', '2026-01-01')"
+            _insert_gpt_4o(
+                connection, workload_costs='{"model": "openai/gpt-4o|False", "costs": {}}'
             )
 
         migrate.upgrade(migrations_url)
