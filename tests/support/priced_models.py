@@ -28,6 +28,7 @@ def add_priced_model(
     status: str = "active",
     variant: str = "",
     reasoning_price: str | None = None,
+    cache_read_price: str | None = None,
     batch: tuple[str, str] | None = None,
     name: str | None = None,
 ) -> Model:
@@ -54,6 +55,7 @@ def add_priced_model(
             input=None if input_price is None else Decimal(input_price),
             output=None if output_price is None else Decimal(output_price),
             reasoning=None if reasoning_price is None else Decimal(reasoning_price),
+            cache_read=None if cache_read_price is None else Decimal(cache_read_price),
             source="test",
         )
     )

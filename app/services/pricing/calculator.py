@@ -377,9 +377,10 @@ def model_calculator(
     presets: Presets,
     subject: Subject | None = None,
 ) -> ModelCalculator:
-    """The model page's calculator for the workload in `params` (three statements when valid,
-    two when every candidate's cost on it is stored; one fewer when the model's `subject`
-    is given, as the model page gives it: `page_subject`)."""
+    """The model page's calculator for the workload in `params` (three statements when valid;
+    on a stored workload two, or four when nothing stored qualifies and the candidates are
+    worked out; one fewer when the model's `subject` is given, as the model page gives it:
+    `page_subject`)."""
     subject = subject or load_subjects(session=session, slugs=[slug]).get(slug)
     if subject is None:
         raise LookupError(f"no model {slug}")

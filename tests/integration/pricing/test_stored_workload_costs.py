@@ -15,7 +15,11 @@ from sqlalchemy.orm import Session
 
 from app.models import Endpoint, Model, ModelWorkloadCost, Price
 from app.services.metrics.rollups import refresh_rollups
-from app.services.pricing.calculator import ComparableModel, model_calculator
+from app.services.pricing.calculator import (
+    COMPARABLE_SHORTLIST,
+    ComparableModel,
+    model_calculator,
+)
 from app.services.pricing.stored_workload_costs import stored_workload_keys
 from tests.support.priced_models import add_priced_model
 
@@ -128,6 +132,27 @@ def test_the_database_ranks_the_candidates_by_their_stored_cost(
     ranked = comparables(client, huge_models, "giant/subject")
 
     assert [row["slug"] for row in ranked][:2] == [last.slug, first.slug]
+
+
+def test_the_cheapest_on_the_workload_is_listed_whatever_its_rollup_prices(
+    client: TestClient, huge_models: Session
+) -> None:
+    """Cheap cached input makes the default workload (60% cached) cheapest on a model whose
+    list input price ranks it behind two dozen others: a shortlist by rollup prices left it
+    out, the ranking of stored costs does not."""
+    for number in range(COMPARABLE_SHORTLIST):
+        add_priced_model(huge_models, f"giant/uncached-{number}", input_price="1", output_price="1")
+    add_priced_model(
+        huge_models,
+        "giant/cached",
+        input_price="1.5",
+        output_price="1",
+        cache_read_price="0.2",
+    )
+
+    listed = comparables(client, huge_models, "giant/subject")
+
+    assert listed[0]["slug"] == "giant/cached"
 
 
 def test_a_new_price_refreshes_the_stored_cost(client: TestClient, huge_models: Session) -> None:
