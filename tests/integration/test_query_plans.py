@@ -49,8 +49,9 @@ BIG_TABLES = frozenset(
     }
 )
 MODEL_PAGE = f"/models/{REFERENCE_MODEL_SLUG}"
-# A workload whose costs are not stored: the comparable models are shortlisted by rollup prices.
-MODEL_PAGE_OTHER_WORKLOAD = f"{MODEL_PAGE}?preset=rag"
+# A workload whose costs are not stored (a preset edited): the comparable models are
+# shortlisted by rollup prices.
+MODEL_PAGE_OTHER_WORKLOAD = f"{MODEL_PAGE}?preset=rag&output_tokens=777"
 # A search word and two filters, as someone after a cheap long-context Llama would type.
 CATALOG_SEARCH = "/?q=llama&min_context=128000&max_price=1"
 _SQLITE_TABLE_READ = re.compile(r"^(?P<how>SCAN|SEARCH) (?P<table>\w+)(?P<rest>.*)$")

@@ -4,12 +4,13 @@ The model page's comparable models are the models cheapest for its workload.
 Working out each candidate's cheapest offer means loading its every endpoint
 and price and pricing the workload on each: most of a page rendered without
 the memos, for some two dozen candidates a coarse ranking by rollup prices
-picked. For the stored workloads, the bundled default preset's with and
-without reasoning tokens (the one a page shows before anyone chooses), the
-rollup refresh keeps each model's result in `model_workload_costs`,
-refreshed with the headline prices by every write path that changes a model's
-offers, prices, slug or stated reasoning; the database then ranks the
-candidates by what the workload costs there, exactly, from an index.
+picked. For the stored workloads, the bundled presets' with and without
+reasoning tokens (the default one a page shows before anyone chooses, and
+those its preset links open), the rollup refresh keeps each model's result
+in `model_workload_costs`, refreshed with the headline prices by every write
+path that changes a model's offers, prices, slug or stated reasoning; the
+database then ranks the candidates by what the workload costs there,
+exactly, from an index.
 
 Only comparable results are stored: a model with no priced offer, or whose
 cheapest is free, has no row for the workload.
@@ -43,15 +44,25 @@ def stored_per_month(per_month: Decimal) -> Decimal:
 
 @cache
 def stored_workloads() -> tuple[Workload, ...]:
-    """The bundled default preset's workload, with and without its reasoning tokens.
+    """Every bundled preset's workload, with and without its reasoning tokens: the default
+    one a page shows before anyone chooses, and the ones its preset links open.
 
     A deployment with presets of its own finds its workloads not stored, and its
     pages work the comparable models out from the offers.
     """
-    workload = read_workload({}, presets=load_presets(), limits=Limits()).workload
-    if workload is None:
-        return ()
-    return tuple(dict.fromkeys((workload, workload.without_reasoning())))
+    presets = load_presets()
+    workloads = (
+        read_workload({"preset": preset.slug}, presets=presets, limits=Limits()).workload
+        for preset in presets.items
+    )
+    return tuple(
+        dict.fromkeys(
+            variant
+            for workload in workloads
+            if workload is not None
+            for variant in (workload, workload.without_reasoning())
+        )
+    )
 
 
 @cache
