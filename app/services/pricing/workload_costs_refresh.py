@@ -30,27 +30,30 @@ _Stored = dict[tuple[int, str], CheapestOffer]
 def refresh_workload_costs(*, session: Session, ids: Sequence[int] | None) -> None:
     """Store the stored workloads' cheapest offers of the models in `ids` (None: every model).
 
-    One read of the stored rows, one `load_subjects` per `MODELS_PER_STATEMENT`
-    models, then the rows that changed deleted and written again: an import
-    that changes a few prices rewrites a few rows, not thousands.
+    By `MODELS_PER_STATEMENT` models: one read of their stored rows, one
+    `load_subjects`, then the rows that changed deleted and written again. An
+    import that changes a few prices rewrites a few rows, not thousands, and
+    memory holds one batch's figures however many models are refreshed.
     """
-    stored = _stored_rows(session, ids)
     model_ids = session.scalars(_ids_query(ids)).all()
-    worked_out: _Stored = {}
     for start in range(0, len(model_ids), MODELS_PER_STATEMENT):
-        batch = model_ids[start : start + MODELS_PER_STATEMENT]
-        for subject in load_subjects(session=session, ids=batch).values():
-            for workload in stored_workloads():
-                offer = cheapest_offer(subject, workload)
-                if offer is not None:
-                    worked_out[subject.id, workload_key(workload)] = offer
+        _refresh_batch(session, model_ids[start : start + MODELS_PER_STATEMENT])
+
+
+def _refresh_batch(session: Session, ids: Sequence[int]) -> None:
+    stored = _stored_rows(session, ids)
+    worked_out: _Stored = {}
+    for subject in load_subjects(session=session, ids=ids).values():
+        for workload in stored_workloads():
+            offer = cheapest_offer(subject, workload)
+            if offer is not None:
+                worked_out[subject.id, workload_key(workload)] = offer
     stale = [key for key, offer in stored.items() if worked_out.get(key) != offer]
     new = [key for key, offer in worked_out.items() if stored.get(key) != offer]
-    for start in range(0, len(stale), MODELS_PER_STATEMENT):
-        keys = stale[start : start + MODELS_PER_STATEMENT]
+    if stale:
         session.execute(
             delete(ModelWorkloadCost).where(
-                tuple_(ModelWorkloadCost.model_id, ModelWorkloadCost.workload_key).in_(keys)
+                tuple_(ModelWorkloadCost.model_id, ModelWorkloadCost.workload_key).in_(stale)
             )
         )
     if new:
@@ -96,15 +99,13 @@ def cheapest_offer(subject: Subject, workload: Workload) -> CheapestOffer | None
     return CheapestOffer(per_month=stored_per_month(best.per_month), label=best.offer.label)
 
 
-def _stored_rows(session: Session, ids: Sequence[int] | None) -> _Stored:
+def _stored_rows(session: Session, ids: Sequence[int]) -> _Stored:
     statement = select(
         ModelWorkloadCost.model_id,
         ModelWorkloadCost.workload_key,
         ModelWorkloadCost.per_month,
         ModelWorkloadCost.offer_label,
-    )
-    if ids is not None:
-        statement = statement.where(ModelWorkloadCost.model_id.in_(ids))
+    ).where(ModelWorkloadCost.model_id.in_(ids))
     return {
         (model_id, key): CheapestOffer(per_month=per_month, label=label)
         for model_id, key, per_month, label in session.execute(statement)
