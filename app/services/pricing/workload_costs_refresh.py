@@ -72,17 +72,16 @@ def _refresh_batch(session: Session, ids: Sequence[int]) -> None:
 
 
 def store_if_missing(*, session: Session) -> bool:
-    """Work out every model's stored costs when there are models but no cost is stored for
-    the stored workloads; True when it did.
+    """Work out every model's stored costs when there are models but some stored workload
+    has no cost stored at all; True when it did.
 
-    So a database migrated to 0018, or one whose bundled default preset changed,
-    has its comparable models ranked by the database from its next start, not
-    from the next import.
+    So a database migrated to 0018, or one whose bundled presets changed, has
+    its comparable models ranked by the database from its next start, not from
+    the next import. Reading which workloads have costs walks the ranking
+    index: some milliseconds, once a start.
     """
-    current = select(ModelWorkloadCost.model_id).where(
-        ModelWorkloadCost.workload_key.in_(sorted(stored_workload_keys()))
-    )
-    if session.scalar(current.limit(1)) is not None:
+    present = set(session.scalars(select(ModelWorkloadCost.workload_key).distinct()))
+    if stored_workload_keys() <= present:
         return False
     if session.scalar(select(Model.id).limit(1)) is None:
         return False

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from sqlalchemy import delete, select
 
 from app.config import Settings
@@ -72,13 +73,20 @@ def test_each_import_gets_a_bar_and_then_one_sentence(tmp_path: Path) -> None:
     assert again.events == [("line", "Upgrading the database schema…")]
 
 
-def test_a_start_works_out_the_stored_workload_costs_when_none_is_stored(tmp_path: Path) -> None:
-    """As after the upgrade that made their table (migration 0018): then once, not every start."""
+@pytest.mark.parametrize("missing", ["every workload", "one workload"])
+def test_a_start_works_out_the_stored_workload_costs_when_a_workload_has_none(
+    tmp_path: Path, missing: str
+) -> None:
+    """As after the upgrade that made their table (migration 0018), or after a preset was added
+    to the bundled ones: then once, not every start."""
     with database_copy("seeded", tmp_path, "no-stored-costs") as url:
         engine = make_engine(url)
         try:
             with engine.begin() as connection:
-                connection.execute(delete(ModelWorkloadCost))
+                gone = delete(ModelWorkloadCost)
+                if missing == "one workload":
+                    gone = gone.where(ModelWorkloadCost.workload_key == min(stored_workload_keys()))
+                connection.execute(gone)
             settings = Settings(database_url=url, environment="test")
             first, again = Recorder(), Recorder()
 
