@@ -42,12 +42,13 @@ def refresh_workload_costs(*, session: Session, ids: Sequence[int] | None) -> No
 
 def _refresh_batch(session: Session, ids: Sequence[int]) -> None:
     stored = _stored_rows(session, ids)
+    keyed = [(workload_key(workload), workload) for workload in stored_workloads()]
     worked_out: _Stored = {}
     for subject in load_subjects(session=session, ids=ids).values():
-        for workload in stored_workloads():
+        for key, workload in keyed:
             offer = cheapest_offer(subject, workload)
             if offer is not None:
-                worked_out[subject.id, workload_key(workload)] = offer
+                worked_out[subject.id, key] = offer
     stale = [key for key, offer in stored.items() if worked_out.get(key) != offer]
     new = [key for key, offer in worked_out.items() if stored.get(key) != offer]
     if stale:
