@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support.axe import assert_accessible
+from tests.support.page_settled import wait_until_settled
 from tests.support.served_app import LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -34,6 +35,7 @@ def test_save_a_workload_and_reprice_it_on_another_model(
     page.get_by_label("Password").fill("a long and unusual passphrase")
     page.get_by_role("button", name="Create account").click()
     expect(page).to_have_url(live_server.url(MODEL_PATH))
+    wait_until_settled(page)
 
     page.get_by_label("Input tokens per request").fill("12345")
     expect(page).to_have_url(re.compile(r"input_tokens=12345"))
