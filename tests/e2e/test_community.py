@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
 from app.services.community.community_page import COMMENTS_PER_PAGE
+from tests.support.page_settled import wait_until_settled
 from tests.support.served_app import LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -28,6 +29,7 @@ def test_sign_up_rate_and_comment_without_reload(
     page.on("console", lambda message: _record_error(message, problems))
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.goto(live_server.url(MODEL_PATH))
+    wait_until_settled(page)
 
     page.locator("#rating-me").get_by_role("link", name="Sign in to rate and review.").click()
     expect(page).to_have_url(re.compile(r"/login\?next=/models/mistral/mistral-small-2603$"))
@@ -39,6 +41,7 @@ def test_sign_up_rate_and_comment_without_reload(
     page.get_by_role("button", name="Create account").click()
 
     expect(page).to_have_url(live_server.url(MODEL_PATH))
+    wait_until_settled(page)
     page.evaluate("window.modelAtlasTestDocument = 'model page'")
     rating_form = page.locator("#rating-me form")
     expect(rating_form).to_be_visible()
@@ -109,6 +112,7 @@ def test_paging_keeps_the_visitors_controls_and_draft(live_server: LiveServer, p
         )
         assert posted.status == 303, posted.text()
     page.reload()
+    wait_until_settled(page)
     page.evaluate("window.modelAtlasTestDocument = 'model page'")
     page.get_by_label("Your comment as Pager").fill("a draft")
 

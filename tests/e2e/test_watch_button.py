@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support.axe import assert_accessible
+from tests.support.page_settled import wait_until_settled
 from tests.support.served_app import LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -28,6 +29,7 @@ def test_watch_then_unwatch_a_model_in_place(live_server: LiveServer, page: Page
     page.get_by_label("Password").fill("a long and unusual passphrase")
     page.get_by_role("button", name="Create account").click()
     expect(page).to_have_url(live_server.url(MODEL_PATH))
+    wait_until_settled(page)
     page.evaluate("window.modelAtlasTestDocument = 'model page'")
     slot = page.locator("#watch-model")
 
@@ -49,6 +51,8 @@ def test_the_watches_page_with_a_feed_and_a_webhook_is_accessible(
     page.get_by_label("Display name").fill("Hooked")
     page.get_by_label("Password").fill("a long and unusual passphrase")
     page.get_by_role("button", name="Create account").click()
+    expect(page).to_have_url(live_server.url(MODEL_PATH))
+    wait_until_settled(page)
     page.locator("#watch-model").get_by_role("button", name="Watch Mistral Small 4").click()
     expect(page.locator("#watch-model").get_by_role("status")).to_contain_text("Watching")
 
