@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.web.render.formatting import money
+from tests.support.page_settled import wait_until_settled
 from tests.support.served_app import LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -44,6 +45,7 @@ def test_choose_a_preset_edit_a_field_and_reload_the_same_estimate(
     input_tokens = _number(page, "input_tokens")
     assert page.locator("#workload-per").input_value() == "day"
     assert page.locator("#workload-cache_share").input_value() == "0"
+    wait_until_settled(page)
 
     page.locator("#workload-output_tokens").fill("1000")
 

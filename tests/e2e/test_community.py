@@ -69,14 +69,17 @@ def test_sign_up_rate_and_comment_without_reload(
     page.locator("#ratings").screenshot(path=artifact_path("community-ratings.png"))
     page.locator("#comments").screenshot(path=artifact_path("community-comments.png"))
 
+    wait_until_settled(page)
     comment.get_by_role("link", name="Edit").click()
     editor = comment.get_by_label("Edit your comment")
     expect(editor).to_have_value(COMMENT)
     editor.fill("Quick, cheap and `exact`.")
+    wait_until_settled(page)
     comment.get_by_role("button", name="Save changes").click()
     expect(comment.locator(".comment-body")).to_have_text("Quick, cheap and exact.")
     expect(comment.locator(".comment-edited")).to_have_text("edited")
 
+    wait_until_settled(page)
     page.once("dialog", lambda dialog: dialog.accept())
     comment.get_by_role("button", name="Delete").click()
     expect(page.locator("#comment-thread .comment-count")).to_have_text("0 comments")

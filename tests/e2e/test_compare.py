@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support.axe import assert_accessible
+from tests.support.page_settled import wait_until_settled
 from tests.support.served_app import LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -39,6 +40,7 @@ def test_tick_two_models_compare_them_and_change_the_workload(
     # The catalog sends repeated `models` parameters in its order; the address bar shows the
     # canonical list.
     expect(page).to_have_url(re.compile(rf"/compare\?models={BOTH}$"))
+    wait_until_settled(page)
     names = page.locator("table.compare-table thead a.compare-model")
     expect(names).to_have_count(2)
     assert sorted(names.all_inner_texts()) == ["Mistral Small 3.2 24B", "Mistral Small 4"]
@@ -54,6 +56,7 @@ def test_tick_two_models_compare_them_and_change_the_workload(
     expect(page.locator('.preset-link[aria-current="true"]')).to_have_text("RAG / long documents")
     expect(cost).not_to_have_text(chatbot_cost)
     rag_cost = cost.inner_text()
+    wait_until_settled(page)
 
     # A field edit swaps in only the cost rows: the field being typed in stays put.
     page.evaluate("document.querySelector('#workload-requests').dataset.testMark = 'kept'")

@@ -125,6 +125,7 @@ def test_calculator_preset_and_fields_by_keyboard(live_server: LiveServer, page:
     expect(preset).to_be_focused()
     expect(page.locator("#workload-batch")).to_be_checked()
     before = monthly.inner_text()
+    _settled(page)
 
     _tab_to(page, "#workload-output_tokens")
     page.keyboard.press("Control+A")
@@ -169,6 +170,7 @@ def _sign_up_by_keyboard(live_server: LiveServer, page: Page) -> str:
 def test_rate_and_comment_by_keyboard(live_server: LiveServer, page: Page) -> None:
     name = _sign_up_by_keyboard(live_server, page)
     expect(page.locator("#rating-me form")).to_be_visible()
+    _settled(page)
     page.evaluate("window.modelAtlasTestDocument = 'model page'")
 
     # The stars are a native radio group: Tab enters it, arrow keys choose, Tab leaves it.

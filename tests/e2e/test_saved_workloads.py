@@ -50,6 +50,7 @@ def test_save_a_workload_and_reprice_it_on_another_model(
     assert_accessible(page, "a model page with My workloads")
 
     page.goto(live_server.url(OTHER_MODEL_PATH))
+    wait_until_settled(page)
     expect(page.get_by_label("Input tokens per request")).not_to_have_value("12345")
     page.evaluate("window.modelAtlasTestDocument = 'other model'")
     page.locator("#my-workloads").get_by_role("link", name="Long prompts").click()
@@ -70,13 +71,16 @@ def test_rename_then_delete_in_place(live_server: LiveServer, page: Page) -> Non
     page.get_by_role("button", name="Create account").click()
     mine = page.locator("#my-workloads")
     mine.get_by_label("Save the workload above as").fill("Draft")
+    wait_until_settled(page)
     mine.get_by_role("button", name="Save workload").click()
     expect(mine.get_by_role("link", name="Draft")).to_be_visible()
+    wait_until_settled(page)
 
     mine.get_by_text("Rename or delete").click()
     mine.get_by_label("New name").fill("Final")
     mine.get_by_role("button", name="Rename").click()
     expect(mine.get_by_role("status")).to_have_text("Renamed “Final”.")
+    wait_until_settled(page)
     mine.get_by_text("Rename or delete").click()
     mine.get_by_role("button", name="Delete Final").click()
 

@@ -37,6 +37,7 @@ def test_watch_then_unwatch_a_model_in_place(live_server: LiveServer, page: Page
 
     expect(slot.get_by_role("status")).to_contain_text("Watching")
     expect(slot.get_by_role("button", name="Unwatch Mistral Small 4")).to_be_visible()
+    wait_until_settled(page)
     slot.get_by_role("button", name="Unwatch Mistral Small 4").click()
     expect(slot.get_by_role("status")).to_have_text("Not watching.")
     assert page.evaluate("window.modelAtlasTestDocument") == "model page"
