@@ -10,6 +10,7 @@ Every test runs inside a transaction that is rolled back, so tests never see
 each other's writes.
 """
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -233,3 +234,28 @@ def hub_url() -> Iterator[str]:
     """The base URL of a fake Hugging Face Hub (`tests.support.fake_hub`)."""
     with serving_fake_hub() as url:
         yield url
+
+
+@pytest.fixture
+def clean_loggers() -> Iterator[None]:
+    """Loggers are process-wide: put back what the test changes (`configure_logging`)."""
+    names = ("app", "app.requests", "uvicorn", "uvicorn.error", "uvicorn.access")
+    saved = {
+        name: (
+            logger.handlers[:],
+            logger.filters[:],
+            logger.level,
+            logger.propagate,
+            logger.disabled,
+        )
+        for name in names
+        for logger in [logging.getLogger(name)]
+    }
+    yield
+    for name, (handlers, filters, level, propagate, disabled) in saved.items():
+        logger = logging.getLogger(name)
+        logger.handlers[:] = handlers
+        logger.filters[:] = filters
+        logger.setLevel(level)
+        logger.propagate = propagate
+        logger.disabled = disabled

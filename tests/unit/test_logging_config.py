@@ -1,28 +1,17 @@
 """One log format: uvicorn's lines go through the handler and formatter of the request log."""
 
+import io
 import logging
-from collections.abc import Iterator
 
 import pytest
 
-from app.logging_config import LOG_FORMAT, LineFormatter, configure_logging
-
-
-@pytest.fixture
-def clean_loggers() -> Iterator[None]:
-    """Loggers are process-wide: put back what the test changes."""
-    saved = {
-        name: (logger.handlers[:], logger.level, logger.propagate, logger.disabled)
-        for name in ("app", "uvicorn", "uvicorn.error", "uvicorn.access")
-        for logger in [logging.getLogger(name)]
-    }
-    yield
-    for name, (handlers, level, propagate, disabled) in saved.items():
-        logger = logging.getLogger(name)
-        logger.handlers[:] = handlers
-        logger.setLevel(level)
-        logger.propagate = propagate
-        logger.disabled = disabled
+from app.logging_config import (
+    LOG_FORMAT,
+    LineFormatter,
+    LineHandler,
+    configure_logging,
+    plain_line_writer,
+)
 
 
 @pytest.mark.usefixtures("clean_loggers")
@@ -73,3 +62,55 @@ def test_the_time_of_day_is_formatted_as_logging_formats_it_across_seconds() -> 
         record = logging.makeLogRecord({"msg": "x", "created": moment, "msecs": moment % 1 * 1000})
 
         assert ours.format(record) == standard.format(record)
+
+
+def test_a_plain_line_written_directly_is_the_line_emit_writes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stream = io.StringIO()
+    handler = LineHandler()
+    handler.setStream(stream)
+    for moment in (1_764_000_000.001, 1_764_000_000.999, 1_764_000_001.5):
+        monkeypatch.setattr("app.logging_config.time.time", lambda moment=moment: moment)
+        record = logging.makeLogRecord(
+            {
+                "name": "app.requests",
+                "levelno": logging.INFO,
+                "levelname": "INFO",
+                "msg": '{"event": "request"}',
+                "created": moment,
+                "msecs": (moment - int(moment)) * 1000,
+            }
+        )
+
+        handler.write_info("app.requests", '{"event": "request"}')
+        handler.emit(record)
+
+        direct, emitted = stream.getvalue().splitlines()
+        assert direct == emitted == logging.Formatter(LOG_FORMAT).format(record)
+        stream.seek(0)
+        stream.truncate()
+
+
+@pytest.mark.usefixtures("clean_loggers")
+def test_lines_go_straight_to_the_handler_only_when_nothing_else_would_see_them() -> None:
+    requests = logging.getLogger("app.requests")
+    app_logger = logging.getLogger("app")
+    app_logger.handlers.clear()
+    assert plain_line_writer(requests) is None, "logging not configured by us"
+
+    configure_logging("info")
+    writer = plain_line_writer(requests)
+    assert writer is not None and writer.__self__ is app_logger.handlers[0]
+
+    app_logger.addFilter(lambda record: True)
+    assert plain_line_writer(requests) is None, "a filter on the way"
+    app_logger.filters.clear()
+    app_logger.addHandler(logging.NullHandler())
+    assert plain_line_writer(requests) is None, "another handler"
+    app_logger.handlers.pop()
+    app_logger.propagate = True
+    assert plain_line_writer(requests) is None, "the root's handlers too"
+    app_logger.propagate = False
+    app_logger.setLevel(logging.WARNING)
+    assert plain_line_writer(requests) is None, "INFO is off"

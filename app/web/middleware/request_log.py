@@ -9,14 +9,16 @@ error, and `add_middleware` can only place a middleware inside it, where the
 error passes by before any answer is sent and its size is unknown.
 """
 
-import json
 import logging
 import time
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.logging_config import plain_line_writer
 
 logger = logging.getLogger("app.requests")
 
@@ -37,9 +39,11 @@ def logged_path(path: str) -> str:
 def request_line(method: str, path: str, status: int, ms: float, size: int) -> str:
     """The JSON object of one request, as `json.dumps` writes it, put together directly:
     only the two strings need encoding, and encoding the whole object was a sixth of a
-    cached page's time."""
+    cached page's time. The strings go straight to the encoder `json.dumps` ends in for a
+    string (its default `ensure_ascii`), a third of the cost of calling `json.dumps`."""
     return (
-        f'{{"event": "request", "method": {json.dumps(method)}, "path": {json.dumps(path)}, '
+        f'{{"event": "request", "method": {encode_basestring_ascii(method)}, '
+        f'"path": {encode_basestring_ascii(path)}, '
         f'"status": {status}, "ms": {ms!r}, "bytes": {size}}}'
     )
 
@@ -55,13 +59,15 @@ class RequestLogMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        facts: dict[str, Any] = {"status": 500, "bytes": 0}
+        status = 500
+        size = 0
 
         async def send_and_record(message: Message) -> None:
+            nonlocal status, size
             if message["type"] == "http.response.start":
-                facts["status"] = message["status"]
+                status = message["status"]
             elif message["type"] == "http.response.body":
-                facts["bytes"] += len(message.get("body", b""))
+                size += len(message.get("body", b""))
             await send(message)
 
         try:
@@ -70,13 +76,22 @@ class RequestLogMiddleware:
             line = request_line(
                 scope["method"],
                 logged_path(scope["path"]),
-                facts["status"],
+                status,
                 round((time.perf_counter() - started) * 1000, 2),
-                facts["bytes"],
+                size,
             )
-            # Handed to the handlers as `logger.info` would, less the search of the call
-            # stack for the caller's file and line, which no line prints.
-            logger.handle(logger.makeRecord(logger.name, logging.INFO, "", 0, line, (), None))
+            _log(line)
+
+
+def _log(line: str) -> None:
+    """Write a request's line straight to the one handler that prints it when logging is
+    configured as served (`plain_line_writer`); else hand it to logging as `logger.info`
+    would, less the search of the call stack for the caller's file and line."""
+    write = plain_line_writer(logger)
+    if write is not None:
+        write(logger.name, line)
+    else:
+        logger.handle(logger.makeRecord(logger.name, logging.INFO, "", 0, line, (), None))
 
 
 # FastAPI's own OpenTelemetry spans, metrics and logs, all off: nothing here exports

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 
 import pytest
 from starlette.applications import Starlette
@@ -10,6 +11,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from app.logging_config import configure_logging
 from app.web.middleware.request_log import RequestLogMiddleware, request_line
 
 
@@ -57,3 +59,37 @@ def test_a_line_is_what_json_dumps_writes_for_its_object(method: str, path: str,
     line = request_line(method, path, 200, ms, 59_270)
 
     assert line == json.dumps({**facts, "bytes": 59_270})
+
+
+@pytest.mark.usefixtures("clean_loggers")
+def test_served_the_line_is_written_in_the_one_log_format(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging("info")
+    app = RequestLogMiddleware(Starlette(routes=[Route("/hello", _hello)]))
+
+    TestClient(app).get("/hello")
+
+    (line,) = [line for line in capsys.readouterr().err.splitlines() if "app.requests" in line]
+    found = re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO app\.requests (.*)", line)
+    assert found is not None, line
+    assert json.loads(found.group(1))["status"] == 201
+
+
+@pytest.mark.usefixtures("clean_loggers")
+def test_a_filter_on_the_request_log_still_sees_every_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging("info")
+    seen: list[str] = []
+    logging.getLogger("app.requests").addFilter(
+        lambda record: seen.append(record.getMessage()) or "/private" not in record.getMessage()
+    )
+    app = RequestLogMiddleware(Starlette(routes=[Route("/hello", _hello)]))
+
+    TestClient(app).get("/hello")
+    TestClient(app).get("/private")
+
+    assert [json.loads(message)["path"] for message in seen] == ["/hello", "/private"]
+    logged = [line for line in capsys.readouterr().err.splitlines() if "app.requests" in line]
+    assert len(logged) == 1 and '"/hello"' in logged[0]
