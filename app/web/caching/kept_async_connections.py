@@ -23,7 +23,7 @@ from typing import Any
 import psycopg
 from sqlalchemy import Engine
 
-from app.web.middleware.database_gate import DatabaseBusy
+from app.web.middleware.database_gate import acquire_within
 
 # Connections a worker keeps for the lookup: reads in flight at once, each a round trip.
 KEPT_CONNECTIONS = 4
@@ -56,10 +56,7 @@ class KeptAsyncConnections:
         connection is then closed and forgotten); `DatabaseBusy` when every connection
         stayed busy for `wait_seconds`."""
         turns = self._turns_of_this_loop()
-        try:
-            await asyncio.wait_for(turns.acquire(), self._wait_seconds)
-        except TimeoutError as waited:
-            raise DatabaseBusy from waited
+        await acquire_within(turns, self._wait_seconds)
         try:
             connection = self._idle.pop() if self._idle else await self._open()
             try:
