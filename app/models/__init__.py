@@ -14,7 +14,7 @@ from app.models.catalog import (
     Price,
     Provider,
 )
-from app.models.community import Comment, Rating
+from app.models.community import Comment, ModelCommunityCounts, Rating
 from app.models.metrics import (
     ContentVersion,
     JobLease,
@@ -41,6 +41,7 @@ __all__ = [
     "MetricHour",
     "MetricSample",
     "Model",
+    "ModelCommunityCounts",
     "ModelFact",
     "ModelModality",
     "ModelRedirect",

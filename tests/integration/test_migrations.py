@@ -7,6 +7,7 @@ live schema with `Base.metadata`, downgrade to base, upgrade again.
 
 import ast
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +33,10 @@ from sqlalchemy.orm import Session
 import app.models  # noqa: F401 - registers every table on Base.metadata
 from app import migrate
 from app.db import Base, make_engine
-from app.models import Author, Model
+from app.models import Author, Comment, Model, Rating, User
 from app.services.catalog.catalog_page import CatalogQuery, search_catalog
 from app.services.catalog.search_index import SEARCH_INDEX, is_search_index_table
+from tests.support.community_counts import assert_counts_exact, stored_counts
 from tests.support.databases import backend, drop_database, throwaway_database
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -452,5 +454,122 @@ def test_stored_workload_costs_move_from_a_json_column_to_their_table_and_back(
 
         assert "model_workload_costs" not in _tables(engine)
         assert "workload_costs" in {c["name"] for c in inspect(engine).get_columns("models")}
+    finally:
+        engine.dispose()
+
+
+COMMUNITY_COUNT_TRIGGERS = {
+    f"{table}_community_counts_{event}"
+    for table in ("comments", "ratings")
+    for event in ("insert", "delete", "update")
+}
+
+
+def _community_count_triggers(engine: Engine) -> set[str]:
+    """The triggers on comments and ratings (not PostgreSQL's own, for foreign keys), and on
+    PostgreSQL the functions they call, as `name()`."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            statement = (
+                "SELECT name FROM sqlite_master"
+                " WHERE type = 'trigger' AND tbl_name IN ('comments', 'ratings')"
+            )
+            return set(connection.scalars(text(statement)))
+        triggers = connection.scalars(
+            text(
+                "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+                " AND tgrelid IN ('comments'::regclass, 'ratings'::regclass)"
+            )
+        )
+        functions = connection.scalars(
+            text("SELECT proname || '()' FROM pg_proc WHERE proname LIKE '%community_counts%'")
+        )
+        return {*triggers, *functions}
+
+
+def _index_names(engine: Engine, table_name: str) -> set[str]:
+    return {index["name"] or "" for index in inspect(engine).get_indexes(table_name)}
+
+
+def test_the_community_counts_start_from_the_comments_and_ratings_already_there(
+    migrations_url: str,
+) -> None:
+    """0019 counts what 0018 left, then its triggers count every write from there; its
+    downgrade takes the table and the triggers away and gives the indexes back."""
+    migrate.upgrade(migrations_url, "0018")
+    engine = make_engine(migrations_url)
+    comments, ratings = Comment.__table__, Rating.__table__
+    try:
+        with engine.begin() as connection:
+            connection.execute(insert(Author.__table__).values(id=1, slug="acme", name="Acme"))
+            connection.execute(
+                insert(Model.__table__),
+                [
+                    {"id": number, "author_id": 1, "slug": f"acme/m-{number}", "name": f"M{number}"}
+                    for number in (1, 2, 3)
+                ],
+            )
+            connection.execute(
+                insert(User.__table__),
+                [
+                    {
+                        "id": number,
+                        "email": f"u{number}@example.test",
+                        "display_name": f"U{number}",
+                        "password_hash": "not-a-hash",
+                    }
+                    for number in (1, 2, 3)
+                ],
+            )
+            hidden_at = datetime(2026, 1, 2, tzinfo=UTC)
+            connection.execute(
+                insert(comments),
+                [
+                    {"model_id": model_id, "user_id": 1, "body": "Hi", "hidden_at": hidden}
+                    for model_id, hidden in ((1, None), (1, hidden_at), (1, None), (2, hidden_at))
+                ],
+            )
+            connection.execute(
+                insert(ratings),
+                [
+                    {"model_id": model_id, "user_id": user_id, "stars": stars}
+                    for model_id, user_id, stars in ((1, 1, 5), (1, 2, 5), (1, 3, 3), (2, 1, 1))
+                ],
+            )
+
+        migrate.upgrade(migrations_url)
+        engine.dispose()
+
+        assert _community_count_triggers(engine) == COMMUNITY_COUNT_TRIGGERS | (
+            set()
+            if engine.dialect.name == "sqlite"
+            else {f"{name}()" for name in COMMUNITY_COUNT_TRIGGERS}
+        )
+        with engine.begin() as connection:
+            assert stored_counts(connection) == {
+                1: (3, 1, 0, 0, 1, 0, 2),
+                2: (1, 1, 1, 0, 0, 0, 0),
+            }
+            connection.execute(insert(comments).values(model_id=3, user_id=2, body="Later"))
+            connection.execute(delete(ratings).where(ratings.c.model_id == 1, ratings.c.stars == 3))
+            assert stored_counts(connection) == {
+                1: (3, 1, 0, 0, 0, 0, 2),
+                2: (1, 1, 1, 0, 0, 0, 0),
+                3: (1, 0, 0, 0, 0, 0, 0),
+            }
+            assert_counts_exact(connection)
+
+        migrate.downgrade(migrations_url, "0018")
+        engine.dispose()
+
+        assert "model_community_counts" not in _tables(engine)
+        assert _community_count_triggers(engine) == set()
+        assert "ix_comments_model_hidden" in _index_names(engine, "comments")
+        assert "ix_ratings_model_id_stars" in _index_names(engine, "ratings")
+        with engine.begin() as connection:
+            connection.execute(insert(comments).values(model_id=3, user_id=2, body="After"))
+            connection.execute(update(comments).values(hidden_at=hidden_at))
+            connection.execute(update(ratings).values(stars=2))
+            connection.execute(delete(Model.__table__).where(Model.__table__.c.id == 1))
     finally:
         engine.dispose()

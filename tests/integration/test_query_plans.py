@@ -8,12 +8,13 @@ a test database: with a few hundred rows a sequential scan is the right plan,
 and PostgreSQL would rightly pick it; with them off, it still picks one only
 when no index can serve the statement at all.
 
-A big table (models, endpoints, prices, metric samples, ratings, comments,
-the models' stored workload costs)
-may be read by an index search, or walked in the order of an index to find
-the first rows of a LIMIT (the catalog sorted by price takes the cheapest
-fifty that match). Reading it whole is a failure. Small tables (labs,
-providers, modalities, the refresh log) may be scanned: they stay small.
+A big table (models, endpoints, prices, metric samples, comments, the
+models' stored workload costs and community counts; the page reads a model's
+ratings only as its row of counts) may be read by an index search, or walked
+in the order of an index to find the first rows of a LIMIT (the catalog
+sorted by price takes the cheapest fifty that match). Reading it whole is a
+failure. Small tables (labs, providers, modalities, the refresh log) may be
+scanned: they stay small.
 """
 
 import json
@@ -43,9 +44,9 @@ BIG_TABLES = frozenset(
         "endpoints",
         "prices",
         "metric_samples",
-        "ratings",
         "comments",
         "model_workload_costs",
+        "model_community_counts",
     }
 )
 MODEL_PAGE = f"/models/{REFERENCE_MODEL_SLUG}"

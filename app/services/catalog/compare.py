@@ -9,7 +9,7 @@ fixed number of statements whatever the number of models or endpoints:
    and current standard and batch prices; the cost row estimates from these very
    offers, so capabilities, cheapest prices and the cost cannot disagree;
 3. every endpoint's latest throughput and latency;
-4. the ratings, grouped by model and stars.
+4. the ratings by stars, each model's row of counts (`model_community_counts`).
 
 Each figure means what it means on the model page: a capability is supported
 when some provider's or router's endpoint takes its parameters (the
@@ -33,14 +33,16 @@ from operator import attrgetter
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import Row, bindparam, func, select, union_all
+from sqlalchemy import Row, bindparam, select, union_all
 from sqlalchemy.orm import Session
 
-from app.models import Author, Endpoint, Model, ModelRedirect, Provider, Rating
+from app.models import Author, Endpoint, Model, ModelCommunityCounts, ModelRedirect, Provider
+from app.models.community import RATINGS_BY_STARS_COLUMNS
 from app.services.catalog.catalog_page import parse_catalog_query, search_catalog
 from app.services.catalog.catalog_rows import CatalogRow
 from app.services.catalog.modalities import modalities_of, split_modalities
 from app.services.community.community_page import RatingSummary, summarise_ratings
+from app.services.community.ratings import STAR_CHOICES
 from app.services.pricing.calculator import (
     Comparison,
     ModelEstimate,
@@ -420,10 +422,12 @@ def _load_figures(session: Session, model_ids: Sequence[int]) -> dict[int, list[
 
 
 def _load_ratings(session: Session, model_ids: Sequence[int]) -> dict[int, dict[int, int]]:
-    by_model: dict[int, dict[int, int]] = {}
-    for model_id, stars, count in session.execute(_RATINGS_QUERY, {"ids": list(model_ids)}):
-        by_model.setdefault(model_id, {})[stars] = count
-    return by_model
+    """How many ratings give each model each number of stars; a model without counts is
+    not in the result (no ratings, as on the model page)."""
+    return {
+        model_id: dict(zip(STAR_CHOICES, counts, strict=True))
+        for model_id, *counts in session.execute(_RATINGS_QUERY, {"ids": list(model_ids)})
+    }
 
 
 # Built once with bound parameters from table columns (run as Core statements),
@@ -432,7 +436,7 @@ _model = Model.__table__.c
 _author = Author.__table__.c
 _endpoint = Endpoint.__table__.c
 _provider = Provider.__table__.c
-_rating = Rating.__table__.c
+_counted = ModelCommunityCounts.__table__.c
 _redirect = ModelRedirect.__table__.c
 
 _FACTS_COLUMNS = (
@@ -472,8 +476,7 @@ _FIGURES_QUERY = (
         _endpoint.model_id.in_(bindparam("ids", expanding=True)), Endpoint.on_sale(_endpoint.status)
     )
 )
-_RATINGS_QUERY = (
-    select(_rating.model_id, _rating.stars, func.count())
-    .where(_rating.model_id.in_(bindparam("ids", expanding=True)))
-    .group_by(_rating.model_id, _rating.stars)
-)
+# The models' rows of counts, which triggers keep: the model page reads the same numbers.
+_RATINGS_QUERY = select(
+    _counted.model_id, *(_counted[RATINGS_BY_STARS_COLUMNS[stars]] for stars in STAR_CHOICES)
+).where(_counted.model_id.in_(bindparam("ids", expanding=True)))

@@ -1,12 +1,12 @@
 """The public community block of a model page: ratings summary and a page of comments.
 
 Everything here is the same for every visitor, because the model page is
-(its per-user parts load separately). The loader issues a fixed number of
-statements whatever the number of ratings and comments: the ratings grouped
-by stars (count, sum and histogram come from that one GROUP BY) with the
-comment counts, in one statement, then one page of comments joined to their
-authors' names. Templates get frozen dataclasses, so they can neither query
-nor see an ORM object.
+(its per-user parts load separately). The loader issues two statements
+whatever the number of ratings and comments: the model's counts, one row of
+`model_community_counts` (how many comments, how many of them hidden, how
+many ratings of each number of stars: count, average and histogram come from
+it), then one page of comments joined to their authors' names. Templates get
+frozen dataclasses, so they can neither query nor see an ORM object.
 """
 
 from collections.abc import Mapping
@@ -15,11 +15,12 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from markupsafe import Markup
-from sqlalchemy import bindparam, func, null, select, union_all
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.execute_core import execute_core
-from app.models import Comment, Model, ModelRedirect, Rating, User
+from app.models import Comment, Model, ModelCommunityCounts, ModelRedirect, User
+from app.models.community import RATINGS_BY_STARS_COLUMNS
 from app.services.catalog.pagination import PagePlace, locate_page, requested_page
 from app.services.community.markdown_render import render_comment
 from app.services.community.ratings import STAR_CHOICES
@@ -122,21 +123,13 @@ def load_community(
 ) -> CommunityBlock:
     """Ratings summary and the requested page of comments (text from the URL, any value).
 
-    Two statements: the counts of both (`_COMMUNITY_COUNTS`), then the page. On
-    PostgreSQL a statement is a round trip, and a cold model page makes a dozen.
+    Two statements: the counts of both (`_COUNTS`), then the page. On PostgreSQL
+    a statement is a round trip, and a cold model page makes a dozen.
     """
-    total = hidden = 0
-    by_stars: dict[int, int] = {}
-    for stars, count, hidden_count in execute_core(
-        session, _COMMUNITY_COUNTS, {"model_id": model.id}
-    ):
-        if stars is None:
-            total, hidden = count, hidden_count
-        else:
-            by_stars[stars] = count
+    total, hidden, *by_stars = _counts(session, model.id)
     return CommunityBlock(
         model=model,
-        ratings=summarise_ratings(by_stars),
+        ratings=summarise_ratings(dict(zip(STAR_CHOICES, by_stars, strict=True))),
         thread=_thread_page(
             session, model_id=model.id, page_text=comments_page, total=total, hidden=hidden
         ),
@@ -144,9 +137,9 @@ def load_community(
 
 
 def load_rating_summary(*, session: Session, model_id: int) -> RatingSummary:
-    """Count, average and histogram from one GROUP BY stars statement."""
-    counts = execute_core(session, _RATINGS_BY_STARS, {"model_id": model_id}).all()
-    return summarise_ratings(dict(counts))
+    """Count, average and histogram from the model's row of counts."""
+    _total, _hidden, *by_stars = _counts(session, model_id)
+    return summarise_ratings(dict(zip(STAR_CHOICES, by_stars, strict=True)))
 
 
 def summarise_ratings(counts: Mapping[int, int]) -> RatingSummary:
@@ -165,8 +158,15 @@ def summarise_ratings(counts: Mapping[int, int]) -> RatingSummary:
 
 def load_thread(*, session: Session, model_id: int, page_text: str | None) -> CommentThread:
     """The requested page of comments; a bad or too-large page number falls back with a message."""
-    total, hidden = execute_core(session, _COMMENT_COUNTS, {"model_id": model_id}).one()
+    total, hidden, *_by_stars = _counts(session, model_id)
     return _thread_page(session, model_id=model_id, page_text=page_text, total=total, hidden=hidden)
+
+
+def _counts(session: Session, model_id: int) -> tuple[int, ...]:
+    """The model's comments, hidden comments, then its ratings giving 1 to 5 stars: its row
+    of `model_community_counts` (which triggers keep), zeros when it has none."""
+    row = execute_core(session, _COUNTS, {"model_id": model_id}).first()
+    return tuple(row) if row is not None else _NO_COUNTS
 
 
 def _thread_page(
@@ -201,9 +201,9 @@ def _thread_page(
 # on the model page, building them per request and the ORM's result machinery
 # cost more than the queries.
 _model = Model.__table__.c
-_rating = Rating.__table__.c
 _comment = Comment.__table__.c
 _user = User.__table__.c
+_counted = ModelCommunityCounts.__table__.c
 
 _MODEL_BY_SLUG = select(_model.id, _model.slug, _model.name).where(_model.slug == bindparam("slug"))
 _MODEL_BY_OLD_SLUG = (
@@ -211,25 +211,14 @@ _MODEL_BY_OLD_SLUG = (
     .join(ModelRedirect.__table__, ModelRedirect.__table__.c.model_id == _model.id)
     .where(ModelRedirect.__table__.c.old_slug == bindparam("slug"))
 )
-_RATINGS_BY_STARS = (
-    select(_rating.stars, func.count())
-    .where(_rating.model_id == bindparam("model_id"))
-    .group_by(_rating.stars)
-)
-_COMMENT_COUNTS = select(func.count(), func.count(_comment.hidden_at)).where(
-    _comment.model_id == bindparam("model_id")
-)
-# The comment counts (all, hidden) in a row whose stars are NULL, then one row per number
-# of stars given with how many ratings gave it, each read from its covering index as the
-# two statements it replaces read them.
-_COMMUNITY_COUNTS = union_all(
-    select(null().label("stars"), func.count(), func.count(_comment.hidden_at)).where(
-        _comment.model_id == bindparam("model_id")
-    ),
-    select(_rating.stars, func.count(), null())
-    .where(_rating.model_id == bindparam("model_id"))
-    .group_by(_rating.stars),
-)
+# One row by its key, however many comments and ratings the model has (`_counts` reads
+# the columns in this order).
+_COUNTS = select(
+    _counted.comments,
+    _counted.hidden_comments,
+    *(_counted[RATINGS_BY_STARS_COLUMNS[stars]] for stars in STAR_CHOICES),
+).where(_counted.model_id == bindparam("model_id"))
+_NO_COUNTS = (0,) * (2 + len(STAR_CHOICES))
 _COMMENTS_PAGE = (
     select(
         _comment.id,

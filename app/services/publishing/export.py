@@ -2,9 +2,9 @@
 
 `load_catalog_export` gives a `CatalogExport` whose sections are read as
 they are written, in a fixed number of queries whatever the catalog's size
-(for the JSON document eleven: authors, providers, modalities, external ids,
+(for the JSON document ten: authors, providers, modalities, external ids,
 popularity, models, endpoints with their prices in force, price history,
-scores, ratings, comment counts). The large sections are streamed a fetch
+scores, ratings with comment counts). The large sections are streamed a fetch
 at a time, so memory stays flat as the catalog grows: only small lookups
 (slugs, modalities, names) are held. The web layer turns the records into
 JSON or CSV text. Values keep their Python types here (`Decimal`, `date`,
@@ -36,23 +36,23 @@ from importlib import metadata
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, case, or_, select
 from sqlalchemy.orm import Session
 
 from app.models import (
     Author,
     BenchmarkScore,
-    Comment,
     Endpoint,
     ExternalId,
     Model,
+    ModelCommunityCounts,
     ModelModality,
     PopularitySignal,
     Price,
     Provider,
-    Rating,
 )
 from app.models.catalog import SERVICE_TIERS
+from app.models.community import RATINGS_BY_STARS_COLUMNS
 from app.models.metrics import FIGURE_COLUMNS
 from app.services.community.ratings import STAR_CHOICES
 from app.services.ingest.seed import PRICE_SOURCE as REFERENCE_SOURCE
@@ -502,27 +502,20 @@ def _prices(session: Session) -> Iterator[Record]:
 
 
 def _ratings(session: Session) -> list[Record]:
-    stars: dict[str, dict[int, int]] = defaultdict(dict)
-    for slug, star, count in session.execute(
-        select(Model.slug, Rating.stars, func.count())
-        .select_from(Rating)
-        .join(Model, Model.id == Rating.model_id)
-        .group_by(Model.slug, Rating.stars)
-    ):
-        stars[slug][star] = count
-    comments = {
-        slug: count
-        for slug, count in session.execute(
-            select(Model.slug, func.count())
-            .select_from(Comment)
-            .join(Model, Model.id == Comment.model_id)
-            .where(Comment.hidden_at.is_(None))
-            .group_by(Model.slug)
-        )
-    }
+    """One statement: the rows of counts that triggers keep (`ModelCommunityCounts`, the
+    figures the model page shows) of the models with a rating or a visible comment."""
+    by_stars = [
+        getattr(ModelCommunityCounts, RATINGS_BY_STARS_COLUMNS[stars]) for stars in STAR_CHOICES
+    ]
+    visible = ModelCommunityCounts.comments - ModelCommunityCounts.hidden_comments
+    rows = session.execute(
+        select(Model.slug, visible, *by_stars)
+        .join(Model, Model.id == ModelCommunityCounts.model_id)
+        .where(or_(visible > 0, *(column > 0 for column in by_stars)))
+    ).all()
     records = []
-    for slug in sorted(stars.keys() | comments.keys()):
-        counts = stars.get(slug, {})
+    for slug, visible_comments, *stars_counts in sorted(rows, key=lambda row: row[0]):
+        counts = dict(zip(STAR_CHOICES, stars_counts, strict=True))
         total = sum(counts.values())
         average = None
         if total:
@@ -533,8 +526,8 @@ def _ratings(session: Session) -> list[Record]:
                 "model": slug,
                 "ratings": total,
                 "average_stars": average,
-                "histogram": {str(s): counts.get(s, 0) for s in STAR_CHOICES},
-                "visible_comments": comments.get(slug, 0),
+                "histogram": {str(s): counts[s] for s in STAR_CHOICES},
+                "visible_comments": visible_comments,
                 "source": COMMUNITY_SOURCE,
             }
         )

@@ -114,6 +114,9 @@ PAGE_CONTENT: Mapping[str, PageContent] = {
     "popularity_signals": ON_THEIR_MODELS_PAGES,
     "ratings": COMMUNITY_ON_THEIR_MODELS_PAGES,
     "comments": COMMUNITY_ON_THEIR_MODELS_PAGES,
+    # Written by the database's triggers, in the statement that writes a comment or rating
+    # (which moves the version); declared for a write of its own, such as a recount.
+    "model_community_counts": COMMUNITY_ON_THEIR_MODELS_PAGES,
     "users": PageContent(
         data=Data.COMMUNITY,
         keys=("id",),

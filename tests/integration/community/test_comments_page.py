@@ -200,7 +200,7 @@ def test_the_block_is_three_statements(
     found = find_model(session=catalog_session, slug=model.slug)
     assert found is not None
     block = load_community(session=catalog_session, model=found, comments_page="2")
-    # The model; the ratings by stars with the comment counts; a page of comments.
+    # The model; its row of counts (comments, hidden ones, ratings by stars); a page of comments.
     assert count_queries.count - before == 3
     assert (block.ratings.count, block.thread.visible_count, len(block.thread.comments)) == (
         5,

@@ -372,7 +372,7 @@ def test_the_export_takes_the_same_queries_however_big_the_catalog(
 
     assert {f: len(s) for f, s in after.items()} == {f: len(s) for f, s in before.items()}
     selects = [s for s in before["json"] if s.lstrip().upper().startswith("SELECT")]
-    assert len(selects) == 12, selects  # the content version (for the ETag), then 11
+    assert len(selects) == 11, selects  # the content version (for the ETag), then 10
 
 
 def test_the_api_reference_describes_and_links_the_export(client: TestClient) -> None:

@@ -41,5 +41,5 @@ def test_each_content_table_says_whether_it_is_catalog_or_community_data() -> No
     community = {table for table, content in PAGE_CONTENT.items() if content.data is Data.COMMUNITY}
     catalog = {table for table, content in PAGE_CONTENT.items() if content.data is Data.CATALOG}
 
-    assert community == {"ratings", "comments", "users"}
+    assert community == {"ratings", "comments", "model_community_counts", "users"}
     assert catalog | community == set(PAGE_CONTENT)
