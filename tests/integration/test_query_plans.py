@@ -257,6 +257,10 @@ def test_an_index_holds_every_column_the_comparable_models_are_ranked_by(
 def test_the_catalog_search_reads_models_through_indexes(
     client: TestClient, catalog_session: Session, captured: list[Statement], sort: str
 ) -> None:
+    """What each search reads. The catalog is viewed once first: its facets (every lab's
+    model count, every provider's offer and model counts) count whole tables by design,
+    once per catalog version (`catalog_page.catalog_facets`), not once per search."""
+    assert client.get("/").status_code == 200
     statements = _statements_of(client, captured, f"{CATALOG_SEARCH}{sort}")
     connection = catalog_session.connection()
 

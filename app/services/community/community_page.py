@@ -15,10 +15,11 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from markupsafe import Markup
-from sqlalchemy import bindparam, select
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.execute_core import execute_core
+from app.literal_limits import literal_count
 from app.models import Comment, Model, ModelCommunityCounts, ModelRedirect, User
 from app.models.community import RATINGS_BY_STARS_COLUMNS
 from app.services.catalog.pagination import PagePlace, locate_page, requested_page
@@ -177,9 +178,7 @@ def _thread_page(
     place = locate_page(requested=requested, total=total, page_size=COMMENTS_PER_PAGE)
     if problem and not place.message:
         place = replace(place, message=problem)
-    rows = execute_core(
-        session, _COMMENTS_PAGE, {"model_id": model_id, "offset": place.offset, "limit": place.size}
-    )
+    rows = execute_core(session, _COMMENTS_PAGE, {"model_id": model_id, "offset": place.offset})
     # Unpacked by position (`_COMMENTS_PAGE`'s order): cheaper than a Row's lookup by
     # name (see `app.named_rows`).
     comments = tuple(
@@ -233,6 +232,8 @@ _COMMENTS_PAGE = (
     .outerjoin(User.__table__, _user.id == _comment.user_id)
     .where(_comment.model_id == bindparam("model_id"))
     .order_by(_comment.created_at.desc(), _comment.id.desc())
-    .offset(bindparam("offset"))
-    .limit(bindparam("limit"))
+    # Counts in the text, not bound, so PostgreSQL plans the page once (`app.literal_limits`);
+    # the offset written in at each run, a prepared statement for each page asked for.
+    .offset(bindparam("offset", type_=Integer, literal_execute=True))
+    .limit(literal_count(COMMENTS_PER_PAGE))
 )

@@ -390,7 +390,8 @@ class _ScoreWriter:
                 unknown[ref] = ("unmatched model id", f"model: no model has the id {_quoted(ref)}")
                 self.report.unmatched_ids.append(ref)
             else:
-                named = "; ".join(", ".join(sorted(at)) for at in models.values())
+                # Sorted, not in the order the database returned them, which a plan may change.
+                named = "; ".join(sorted(", ".join(sorted(at)) for at in models.values()))
                 unknown[ref] = (
                     "ambiguous model id",
                     f"model: {_quoted(ref)} is an external id of several models ({named}); "

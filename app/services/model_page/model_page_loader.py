@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.execute_core import execute_core
+from app.literal_limits import literal_count
 from app.models import (
     Author,
     Endpoint,
@@ -579,7 +580,7 @@ def _latest_sample(column: ColumnElement[_T]) -> Label[_T]:
         select(column)
         .where(_sample.endpoint_id == _endpoint.id)
         .order_by(_sample.measured_at.desc())
-        .limit(1)
+        .limit(literal_count(1))
         .scalar_subquery()
         .label(f"sample_{column.name}")
     )

@@ -23,6 +23,7 @@ from sqlalchemy import Row, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.execute_core import execute_core
+from app.literal_limits import literal_count
 from app.models import Author, BenchmarkScore, Model
 from app.services.model_page.quality_chart import Candidate, Chart, build_chart
 
@@ -124,7 +125,7 @@ _CHARTED = (
         func.count(func.distinct(_counted.model_id)).desc(),
         _counted.benchmark,
     )
-    .limit(1)
+    .limit(literal_count(1))
     .scalar_subquery()
 )
 

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from app.db import Money
 from app.execute_core import execute_core
+from app.literal_limits import literal_count
 from app.models import Endpoint, Model, ModelModality, ModelWorkloadCost, Price, Provider
 from app.named_rows import NamedRow, named_rows
 from app.services.catalog.model_redirects import canonical_slugs
@@ -759,7 +760,7 @@ def _stored_ranking_query(*, min_context: bool, modality_count: int, banded: boo
             *_candidate_conditions(min_context=min_context, modality_count=modality_count),
         )
         .order_by(_workload_cost.per_month, _workload_cost.model_id)
-        .limit(COMPARABLE_STORED_ROWS)
+        .limit(literal_count(COMPARABLE_STORED_ROWS))
     )
     if banded:
         statement = statement.where(
