@@ -72,91 +72,75 @@ COUNT_COLUMNS = (
     "five_star_ratings",
 )
 
-SQLITE_TRIGGERS = {
-    "comments_community_counts_insert": """
-        CREATE TRIGGER comments_community_counts_insert AFTER INSERT ON comments BEGIN
+# What a comment or rating row adds to its model's counts (`new`) and takes from them
+# (`old`), as SQLite trigger statements; each trigger below is made of them.
+_SQLITE_COMMENT_ADDED = """
             INSERT INTO model_community_counts (model_id, comments, hidden_comments)
             VALUES (new.model_id, 1, new.hidden_at IS NOT NULL)
             ON CONFLICT (model_id) DO UPDATE SET
                 comments = comments + excluded.comments,
-                hidden_comments = hidden_comments + excluded.hidden_comments;
-        END""",
-    "comments_community_counts_delete": """
-        CREATE TRIGGER comments_community_counts_delete AFTER DELETE ON comments BEGIN
+                hidden_comments = hidden_comments + excluded.hidden_comments;"""
+_SQLITE_COMMENT_REMOVED = """
             UPDATE model_community_counts SET
                 comments = comments - 1,
                 hidden_comments = hidden_comments - (old.hidden_at IS NOT NULL)
-            WHERE model_id = old.model_id;
+            WHERE model_id = old.model_id;"""
+_SQLITE_RATING_ADDED = """
+            INSERT INTO model_community_counts (
+                model_id, one_star_ratings, two_star_ratings, three_star_ratings,
+                four_star_ratings, five_star_ratings
+            )
+            VALUES (
+                new.model_id, new.stars = 1, new.stars = 2, new.stars = 3, new.stars = 4,
+                new.stars = 5
+            )
+            ON CONFLICT (model_id) DO UPDATE SET
+                one_star_ratings = one_star_ratings + excluded.one_star_ratings,
+                two_star_ratings = two_star_ratings + excluded.two_star_ratings,
+                three_star_ratings = three_star_ratings + excluded.three_star_ratings,
+                four_star_ratings = four_star_ratings + excluded.four_star_ratings,
+                five_star_ratings = five_star_ratings + excluded.five_star_ratings;"""
+_SQLITE_RATING_REMOVED = """
+            UPDATE model_community_counts SET
+                one_star_ratings = one_star_ratings - (old.stars = 1),
+                two_star_ratings = two_star_ratings - (old.stars = 2),
+                three_star_ratings = three_star_ratings - (old.stars = 3),
+                four_star_ratings = four_star_ratings - (old.stars = 4),
+                five_star_ratings = five_star_ratings - (old.stars = 5)
+            WHERE model_id = old.model_id;"""
+SQLITE_TRIGGERS = {
+    "comments_community_counts_insert": f"""
+        CREATE TRIGGER comments_community_counts_insert AFTER INSERT ON comments BEGIN
+            {_SQLITE_COMMENT_ADDED}
         END""",
-    "comments_community_counts_update": """
+    "comments_community_counts_delete": f"""
+        CREATE TRIGGER comments_community_counts_delete AFTER DELETE ON comments BEGIN
+            {_SQLITE_COMMENT_REMOVED}
+        END""",
+    "comments_community_counts_update": f"""
         CREATE TRIGGER comments_community_counts_update
         AFTER UPDATE OF model_id, hidden_at ON comments
         WHEN old.model_id IS NOT new.model_id
             OR (old.hidden_at IS NULL) IS NOT (new.hidden_at IS NULL)
         BEGIN
-            UPDATE model_community_counts SET
-                comments = comments - 1,
-                hidden_comments = hidden_comments - (old.hidden_at IS NOT NULL)
-            WHERE model_id = old.model_id;
-            INSERT INTO model_community_counts (model_id, comments, hidden_comments)
-            VALUES (new.model_id, 1, new.hidden_at IS NOT NULL)
-            ON CONFLICT (model_id) DO UPDATE SET
-                comments = comments + excluded.comments,
-                hidden_comments = hidden_comments + excluded.hidden_comments;
+            {_SQLITE_COMMENT_REMOVED}
+            {_SQLITE_COMMENT_ADDED}
         END""",
-    "ratings_community_counts_insert": """
+    "ratings_community_counts_insert": f"""
         CREATE TRIGGER ratings_community_counts_insert AFTER INSERT ON ratings BEGIN
-            INSERT INTO model_community_counts (
-                model_id, one_star_ratings, two_star_ratings, three_star_ratings,
-                four_star_ratings, five_star_ratings
-            )
-            VALUES (
-                new.model_id, new.stars = 1, new.stars = 2, new.stars = 3, new.stars = 4,
-                new.stars = 5
-            )
-            ON CONFLICT (model_id) DO UPDATE SET
-                one_star_ratings = one_star_ratings + excluded.one_star_ratings,
-                two_star_ratings = two_star_ratings + excluded.two_star_ratings,
-                three_star_ratings = three_star_ratings + excluded.three_star_ratings,
-                four_star_ratings = four_star_ratings + excluded.four_star_ratings,
-                five_star_ratings = five_star_ratings + excluded.five_star_ratings;
+            {_SQLITE_RATING_ADDED}
         END""",
-    "ratings_community_counts_delete": """
+    "ratings_community_counts_delete": f"""
         CREATE TRIGGER ratings_community_counts_delete AFTER DELETE ON ratings BEGIN
-            UPDATE model_community_counts SET
-                one_star_ratings = one_star_ratings - (old.stars = 1),
-                two_star_ratings = two_star_ratings - (old.stars = 2),
-                three_star_ratings = three_star_ratings - (old.stars = 3),
-                four_star_ratings = four_star_ratings - (old.stars = 4),
-                five_star_ratings = five_star_ratings - (old.stars = 5)
-            WHERE model_id = old.model_id;
+            {_SQLITE_RATING_REMOVED}
         END""",
-    "ratings_community_counts_update": """
+    "ratings_community_counts_update": f"""
         CREATE TRIGGER ratings_community_counts_update
         AFTER UPDATE OF model_id, stars ON ratings
         WHEN old.model_id IS NOT new.model_id OR old.stars IS NOT new.stars
         BEGIN
-            UPDATE model_community_counts SET
-                one_star_ratings = one_star_ratings - (old.stars = 1),
-                two_star_ratings = two_star_ratings - (old.stars = 2),
-                three_star_ratings = three_star_ratings - (old.stars = 3),
-                four_star_ratings = four_star_ratings - (old.stars = 4),
-                five_star_ratings = five_star_ratings - (old.stars = 5)
-            WHERE model_id = old.model_id;
-            INSERT INTO model_community_counts (
-                model_id, one_star_ratings, two_star_ratings, three_star_ratings,
-                four_star_ratings, five_star_ratings
-            )
-            VALUES (
-                new.model_id, new.stars = 1, new.stars = 2, new.stars = 3, new.stars = 4,
-                new.stars = 5
-            )
-            ON CONFLICT (model_id) DO UPDATE SET
-                one_star_ratings = one_star_ratings + excluded.one_star_ratings,
-                two_star_ratings = two_star_ratings + excluded.two_star_ratings,
-                three_star_ratings = three_star_ratings + excluded.three_star_ratings,
-                four_star_ratings = four_star_ratings + excluded.four_star_ratings,
-                five_star_ratings = five_star_ratings + excluded.five_star_ratings;
+            {_SQLITE_RATING_REMOVED}
+            {_SQLITE_RATING_ADDED}
         END""",
 }
 

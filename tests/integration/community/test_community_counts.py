@@ -8,16 +8,14 @@ with what counting its comments and ratings gives
 takes its ratings and a deleted model everything it had.
 """
 
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, case, delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db import make_engine, session_scope
+from app.db import session_scope
 from app.models import Comment, Model, ModelCommunityCounts, Rating, User
 from app.services.accounts import passwords
 from app.services.accounts.account_actions import delete_account
@@ -32,10 +30,9 @@ from app.services.community.community_page import (
 from app.services.community.ratings import rate_model
 from tests.support.community_counts import NO_COUNTS, assert_counts_exact, stored_counts
 from tests.support.community_data import make_model, make_user
-from tests.support.database_templates import database_copy
+from tests.support.overlapping_writes import engine_of_its_own, second_waits_for_first
 
 PASSWORD = "a passphrase for deleting"
-SECOND_WRITER_HEAD_START_SECONDS = 0.5
 
 _comment = Comment.__table__
 _rating = Rating.__table__
@@ -238,13 +235,8 @@ def test_a_model_whose_comments_and_ratings_all_went_reads_as_none(session: Sess
 
 @pytest.fixture(scope="module")
 def race_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    directory: Path = tmp_path_factory.mktemp("counts-race")
-    with database_copy("migrated", directory, "counts_race") as url:
-        engine = make_engine(url)
-        try:
-            yield engine
-        finally:
-            engine.dispose()
+    with engine_of_its_own(tmp_path_factory.mktemp("counts-race"), "counts_race") as engine:
+        yield engine
 
 
 def test_two_first_comments_on_a_model_at_once_both_count(race_engine: Engine) -> None:
@@ -255,43 +247,16 @@ def test_two_first_comments_on_a_model_at_once_both_count(race_engine: Engine) -
     with session_scope(factory) as session:
         model_id = make_model(session, "race/model").id
         writers = [make_user(session, name) for name in ("First", "Second")]
-    errors: list[BaseException] = []
-    first_written = threading.Event()
-    release_first = threading.Event()
-    second_started = threading.Event()
+    second_waits_for_first(
+        factory,
+        lambda session: add_comment(
+            session=session, model_id=model_id, author=writers[0], body="1st"
+        ),
+        lambda session: add_comment(
+            session=session, model_id=model_id, author=writers[1], body="2nd"
+        ),
+    )
 
-    def first() -> None:
-        try:
-            with session_scope(factory) as session:
-                add_comment(session=session, model_id=model_id, author=writers[0], body="1st")
-                first_written.set()
-                release_first.wait(timeout=30)
-        except BaseException as error:
-            errors.append(error)
-            first_written.set()
-
-    def second() -> None:
-        try:
-            with session_scope(factory) as session:
-                second_started.set()
-                add_comment(session=session, model_id=model_id, author=writers[1], body="2nd")
-        except BaseException as error:
-            errors.append(error)
-
-    first_thread = threading.Thread(target=first)
-    second_thread = threading.Thread(target=second)
-    first_thread.start()
-    assert first_written.wait(timeout=30)
-    second_thread.start()
-    assert second_started.wait(timeout=30)
-    second_thread.join(timeout=SECOND_WRITER_HEAD_START_SECONDS)
-    second_was_waiting = second_thread.is_alive()
-    release_first.set()
-    first_thread.join(timeout=30)
-    second_thread.join(timeout=30)
-
-    assert errors == []
-    assert second_was_waiting, "the second comment did not overlap the first's transaction"
     with factory() as session:
         assert stored_counts(session)[model_id] == (2, 0, 0, 0, 0, 0, 0)
         assert_counts_exact(session)
