@@ -21,7 +21,7 @@ model), `scale_up` adds, so the same pages can be measured before and after:
 Rows go in with Core `executemany` in chunks of CHUNK (never one ORM object
 per row), so ten times the catalog and a million samples take tens of
 seconds, not an afternoon; comments and ratings go in many rows a statement
-(`_insert_counted`). A seeded generator makes every build the same.
+(`_insert`'s `rows_a_statement`). A seeded generator makes every build the same.
 """
 
 import random
@@ -324,7 +324,12 @@ def add_busy_model(
     )
     rated = session.scalar(select(func.count()).where(Rating.model_id == model_id)) or 0
     wanted = unrated[: max(ratings - rated, 0)]
-    _insert_counted(session, Rating.__table__, rating_rows(model_id, wanted, generator, now))
+    _insert(
+        session,
+        Rating.__table__,
+        rating_rows(model_id, wanted, generator, now),
+        rows_a_statement=True,
+    )
     _add_older_comments(session, model_id, admin.id, generator, comments)
 
 
@@ -347,8 +352,11 @@ def _add_older_comments(
     for start in range(0, len(times), CHUNK):
         chunk = times[start : start + CHUNK]
         hidden = {index for index in range(len(chunk)) if generator.random() < HIDDEN_SHARE}
-        _insert_counted(
-            session, Comment.__table__, comment_rows(model_id, chunk, writers, hidden, generator)
+        _insert(
+            session,
+            Comment.__table__,
+            comment_rows(model_id, chunk, writers, hidden, generator),
+            rows_a_statement=True,
         )
 
 
@@ -419,28 +427,25 @@ def _rows(session: Session, table: Table) -> list[dict]:
     return [dict(row._mapping) for row in session.execute(select(table))]
 
 
-def _insert(session: Session, table: Table, rows: Iterable[dict]) -> None:
-    """Core executemany of `rows` into `table`, CHUNK rows per statement."""
-    iterator = iter(rows)
-    while chunk := list(islice(iterator, CHUNK)):
-        session.execute(insert(table), chunk)
+def _insert(
+    session: Session, table: Table, rows: Iterable[dict], *, rows_a_statement: bool = False
+) -> None:
+    """Core executemany of `rows` into `table`, CHUNK rows per call.
 
-
-def _insert_counted(session: Session, table: Table, rows: Iterable[dict]) -> None:
-    """`_insert` for comments and ratings: many rows a statement, not one.
-
-    Asking for the ids back (RETURNING) makes SQLAlchemy send an executemany as
-    INSERTs of many rows each ("insertmanyvalues"). On PostgreSQL the triggers
-    that keep the models' community counts (migration 0019) run once per
-    statement, so the busy model's row of counts is updated once per thousand
-    rows. Row by row, 110,000 updates of that one row in one transaction, which
-    PostgreSQL keeps every version of until it ends, took the busy model's
-    comments and ratings from 4.6 s (before the triggers) to 97 s; this way, 9.2 s.
-    SQLite, whose triggers run per row, takes 2.2 s either way.
+    With `rows_a_statement` (comments and ratings) the ids are asked back
+    (RETURNING), which makes SQLAlchemy send the chunk as INSERTs of many rows
+    each ("insertmanyvalues"). On PostgreSQL the triggers that keep the models'
+    community counts (migration 0019) run once per statement, so the busy
+    model's row of counts is updated once per thousand rows. Row by row,
+    110,000 updates of that one row in one transaction, which PostgreSQL keeps
+    every version of until it ends, took the busy model's comments and ratings
+    from 4.6 s (before the triggers) to 97 s; this way, 9.2 s. SQLite, whose
+    triggers run per row, takes 2.2 s either way.
     """
+    statement = insert(table).returning(table.c.id) if rows_a_statement else insert(table)
     iterator = iter(rows)
     while chunk := list(islice(iterator, CHUNK)):
-        session.execute(insert(table).returning(table.c.id), chunk).all()
+        session.execute(statement, chunk).close()
 
 
 def _noise(generator: random.Random, spread: float) -> Decimal:
