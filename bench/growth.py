@@ -92,6 +92,8 @@ MEASURES = (
     Measure("model_page_cold", "Model page, cold (no cache, no memo), p50", "ms"),
     Measure("catalog_search", "Catalog: search + 2 filters, p50", "ms", Bound(10, "ms")),
     Measure("api_models", "`/api/v1/models` (every model), one answer", "s"),
+    Measure("api_models_size", "`/api/v1/models`: size", "MB"),
+    Measure("api_models_peak_rss", "`/api/v1/models`: server's peak RSS", "MB"),
     Measure("feed_models", "Atom feed: new models, p50", "ms"),
     Measure("feed_prices", "Atom feed: price changes, p50", "ms"),
     Measure("feed_model", "Atom feed: the busy model, p50", "ms"),
@@ -199,15 +201,20 @@ def timed_downloads(url: str, count: int) -> tuple[float, int]:
 
 
 def measure_downloads(server: RunningServer) -> dict[str, float]:
-    """The export (time, size, then the server's peak RSS) and `/api/v1/models` (time)."""
+    """The export, then `/api/v1/models`: each one's time, size, and the server's peak RSS
+    after it (the list's peak includes the export's, which comes first)."""
     export_seconds, export_bytes = timed_downloads(f"{server.url}{EXPORT_PATH}", DOWNLOADS)
     figures = {
         "export_seconds": export_seconds,
         "export_size": export_bytes / MB,
         "export_peak_rss": peak_rss_mb(server.pid),
     }
-    figures["api_models"], _ = timed_downloads(f"{server.url}{API_MODELS_PATH}", DOWNLOADS)
-    return figures
+    api_seconds, api_bytes = timed_downloads(f"{server.url}{API_MODELS_PATH}", DOWNLOADS)
+    return figures | {
+        "api_models": api_seconds,
+        "api_models_size": api_bytes / MB,
+        "api_models_peak_rss": peak_rss_mb(server.pid),
+    }
 
 
 def measure_refresh(models: int) -> dict[str, float]:
@@ -247,7 +254,9 @@ def measure_size(database_url: str, size: int, args: argparse.Namespace) -> dict
                 print(
                     f"  export: {figures['export_seconds']:.2f} s, {figures['export_size']:.1f} "
                     f"MB, server peak RSS {figures['export_peak_rss']:.0f} MB; "
-                    f"/api/v1/models: {figures['api_models']:.2f} s"
+                    f"/api/v1/models: {figures['api_models']:.2f} s, "
+                    f"{figures['api_models_size']:.1f} MB, server peak RSS "
+                    f"{figures['api_models_peak_rss']:.0f} MB"
                 )
             for scenario in [each for each in latency_scenarios() if each.server == server]:
                 check_answer(running.url, scenario)

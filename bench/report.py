@@ -478,8 +478,9 @@ def growth_markdown(results: Results) -> str:
             "the median p50. Page cache off (figures computed from the database remembered "
             "until the next write), except the cold row: every cache off.",
             f"- Export and `/api/v1/models`: {method['downloads']} downloads each, read to the "
-            "end and dropped; the median time. Peak RSS is the server's VmHWM after the "
-            "export's: the most it ever held, start-up included.",
+            "end and dropped, the export first; the median time. Peak RSS is the server's "
+            "VmHWM after each one's downloads: the most it ever held, start-up included (the "
+            "list's includes the export's).",
             f"- Refresh: {method['refresh_models_per_size']:,} models x size, 3 endpoints each, "
             "from the fake OpenRouter in its own process, into a new SQLite database; peak RSS "
             "is the refreshing process's VmHWM after the first two runs (the third runs under "

@@ -1,11 +1,14 @@
-"""What the OpenRouter-shaped JSON API shows, read in a fixed number of queries.
+"""What the OpenRouter-shaped JSON API shows, read in a fixed number of queries a chunk.
 
-OpenRouter clients ask for every model at once, so the whole list is read in
-three queries whatever its size (models, modalities, endpoints with their
-provider and current price) and assembled in memory; one model's endpoints
-take the same queries narrowed to it. The queries select plain columns into
+OpenRouter clients ask for every model at once. The list is read in order
+first (ids and the dates that order them, one query), then a chunk of models
+at a time in three queries (models, modalities, endpoints with their
+provider and current price), so the answer can be written out as it is read
+and its memory does not grow with the catalog: read whole, ten times today's
+catalog took the server from 150 MB to 251 MB. One model's endpoints take the
+same three queries narrowed to it. The queries select plain columns into
 small frozen records rather than ORM objects, which cost several times as
-much to build for the whole catalog and make garbage collection slower still.
+much to build and make garbage collection slower still.
 
 Choices that decide what a client sees — which offer sets a model's price,
 when a model counts as created — are made here; turning them into
@@ -13,7 +16,7 @@ OpenRouter's wire format (USD per token as strings) is the web layer's job.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -31,6 +34,8 @@ if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 OPENROUTER_SOURCE = "openrouter"
+# Models read and written out at a time: three queries each, a few megabytes of records.
+LISTINGS_PER_CHUNK = 500
 
 R = TypeVar("R", bound="DataclassInstance")
 
@@ -107,10 +112,7 @@ class ModelListing:
         by it to find new models; our nearest equivalent is the day it reached
         an API, which the import time (the same for a whole import) is not.
         """
-        day = self.api_available_at or self.released_at
-        if day is None:
-            return self.created_at
-        return datetime(day.year, day.month, day.day, tzinfo=UTC)
+        return available_since(self.api_available_at, self.released_at, self.created_at)
 
     @property
     def context_window(self) -> int | None:
@@ -148,14 +150,51 @@ class ModelListing:
         )
 
 
-def list_model_listings(*, session: Session) -> list[ModelListing]:
-    """Every model in the catalog, newest first, in three queries."""
-    listings = _assemble(
-        models=session.execute(_models_query()).all(),
-        modalities=session.execute(_modalities_query()).all(),
-        offers=session.execute(_offers_query()).all(),
+def available_since(
+    api_available_at: date | None, released_at: date | None, created_at: datetime
+) -> datetime:
+    """`ModelListing.available_since` from the three dates it is decided by."""
+    day = api_available_at or released_at
+    if day is None:
+        return created_at
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def model_ids_newest_first(*, session: Session) -> list[int]:
+    """Every model's id in the list's order: newest first (`available_since`), then by slug.
+
+    Ordered here rather than in SQL, where the dates would have to be
+    compared as the backends store them (SQLite keeps dates and times as text).
+    """
+    rows = session.execute(
+        select(Model.id, Model.slug, Model.api_available_at, Model.released_at, Model.created_at)
+    ).all()
+    newest_first = sorted(
+        rows,
+        key=lambda row: (
+            -available_since(row.api_available_at, row.released_at, row.created_at).timestamp(),
+            row.slug,
+        ),
     )
-    return sorted(listings, key=lambda li: (-li.available_since.timestamp(), li.slug))
+    return [row.id for row in newest_first]
+
+
+def listings_in_chunks(
+    *, session: Session, model_ids: Sequence[int]
+) -> Iterator[list[ModelListing]]:
+    """The listings of `model_ids` in their order, LISTINGS_PER_CHUNK at a time, three queries
+    each. A model deleted since its id was read is left out."""
+    for start in range(0, len(model_ids), LISTINGS_PER_CHUNK):
+        chunk = model_ids[start : start + LISTINGS_PER_CHUNK]
+        position = {model_id: index for index, model_id in enumerate(chunk)}
+        models = session.execute(_models_query().where(Model.id.in_(chunk))).all()
+        yield _assemble(
+            models=sorted(models, key=lambda row: position[row.id]),
+            modalities=session.execute(
+                _modalities_query().where(ModelModality.model_id.in_(chunk))
+            ).all(),
+            offers=session.execute(_offers_query().where(Endpoint.model_id.in_(chunk))).all(),
+        )
 
 
 def find_model_listing(*, session: Session, slug: str) -> ModelListing | None:

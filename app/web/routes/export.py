@@ -32,17 +32,16 @@ Decimals (prices, figures, scores) are written as plain decimal strings
 exactly. Both formats are streamed in chunks as the records are read, a
 fetch at a time, in a fixed number of queries per fetch: neither the text nor the
 records are ever held whole, so a download's memory does not grow with the
-catalog. The reading happens after the route has returned, when the
-request's session has already ended (see `app.web.routes.deps`), so the download
-reads through a session of its own, during a turn at the database gate.
+catalog. The reading happens after the route has returned, through a
+session of its own (`app.web.routes.streamed_reads`).
 """
 
 import csv
 import io
 import json
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from functools import partial
@@ -51,7 +50,7 @@ from typing import Annotated, Any
 
 from fastapi import Query, Request, Response
 from fastapi.responses import StreamingResponse
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.services.publishing.content_version import current_version
@@ -63,11 +62,11 @@ from app.services.publishing.export import (
     table_rows,
 )
 from app.web.caching.etags import IfNoneMatch, etag_matches
-from app.web.middleware.database_gate import DatabaseGate
 from app.web.middleware.rate_limit import client_ip, enforce
 from app.web.render.api_schemas import API_UNAVAILABLE, RETRY_AFTER, json_error
 from app.web.routes.calculator import FORMULA_PREFIXES
-from app.web.routes.deps import SessionDep, end_session
+from app.web.routes.deps import SessionDep
+from app.web.routes.streamed_reads import read_while_streaming
 from app.web.routes.unit_of_work import area_router
 
 router = area_router(prefix="/api/v1", tags=["api"])
@@ -171,30 +170,15 @@ def export_catalog(
     else:
         write = partial(_json_table_chunks, table=table)
         filename, media_type = f"model-atlas-{table}-{day}.json", "application/json"
+
+    def chunks(session: Session) -> Iterator[str]:
+        yield from write(load_catalog_export(session=session, generated_at=generated_at))
+
     return StreamingResponse(
-        _read_while_writing(request, generated_at, write),
+        read_while_streaming(request, chunks),
         media_type=media_type,
         headers={"Content-Disposition": f'attachment; filename="{filename}"', **cache_headers},
     )
-
-
-async def _read_while_writing(
-    request: Request, generated_at: datetime, write: Callable[[CatalogExport], Iterator[str]]
-) -> AsyncIterator[str]:
-    """The download's chunks, read from a session of its own during a turn at the database gate.
-
-    `write` runs in worker threads, a chunk at a time, as the client takes
-    them: its queries block, and the event loop must not.
-    """
-    gate: DatabaseGate = request.app.state.database_gate
-    async with gate.turn():
-        session = request.app.state.session_factory()
-        try:
-            export = load_catalog_export(session=session, generated_at=generated_at)
-            async for chunk in iterate_in_threadpool(write(export)):
-                yield chunk
-        finally:
-            await run_in_threadpool(end_session, session, commit=False)
 
 
 def _etag(request: Request, version: int, export_format: ExportFormat, table: Table | None) -> str:

@@ -5,6 +5,7 @@ is the real genai-prices import. Pure conversions (per-token strings, which
 offer sets a model's price) are checked directly on in-memory objects.
 """
 
+import math
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -17,8 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Author, Endpoint, Model, ModelModality, Price, Provider
+from app.services.community.ratings import rate_model
+from app.services.publishing import api_queries
 from app.services.publishing.api_queries import CurrentPrice, ModelListing, Offer
 from app.web.render.api_schemas import per_token
+from tests.support.community_data import make_user
 
 REFERENCE_ID = "mistral/mistral-small-2603"
 REFERENCE_OPENROUTER_ID = "mistralai/mistral-small-2603"
@@ -147,26 +151,65 @@ def test_models_list_is_newest_first(client: TestClient) -> None:
     assert created == sorted(created, reverse=True)
 
 
-def test_models_list_takes_the_same_queries_however_many_models(
-    client: TestClient, catalog_session: Session, count_queries
+def test_models_list_reads_three_queries_a_chunk_of_models_whatever_its_size(
+    client: TestClient, catalog_session: Session, count_queries, monkeypatch
 ) -> None:
-    def queries_to_list_models() -> list[str]:
+    monkeypatch.setattr(api_queries, "LISTINGS_PER_CHUNK", 100)
+
+    def selects_to_list_models() -> tuple[int, list[str]]:
         start = count_queries.count
-        assert client.get("/api/v1/models").status_code == 200
-        return count_queries.statements[start:]
+        listed = client.get("/api/v1/models").json()["data"]
+        statements = count_queries.statements[start:]
+        return len(listed), [s for s in statements if s.lstrip().upper().startswith("SELECT")]
 
-    with_the_catalog = queries_to_list_models()
-    for number in range(25):
-        _add_model(
-            catalog_session,
-            f"extra-{number}",
-            offers=[("api-test-a", Decimal(1), Decimal(2)), ("api-test-b", None, None)],
-        )
-    with_more_models = queries_to_list_models()
+    for extra in (0, 150):
+        for number in range(extra):
+            _add_model(
+                catalog_session,
+                f"extra-{number}",
+                offers=[("api-test-a", Decimal(1), Decimal(2)), ("api-test-b", None, None)],
+            )
+        models, selects = selects_to_list_models()
+        # The catalog version (for the ETag), the ordered ids, then three per chunk.
+        assert len(selects) == 2 + 3 * math.ceil(models / 100), (models, selects)
 
-    assert len(with_more_models) == len(with_the_catalog)
-    selects = [s for s in with_the_catalog if s.lstrip().upper().startswith("SELECT")]
-    assert len(selects) <= 3, selects
+
+def test_models_list_is_the_same_whatever_the_chunk_size(client: TestClient, monkeypatch) -> None:
+    whole = client.get("/api/v1/models")
+    monkeypatch.setattr(api_queries, "LISTINGS_PER_CHUNK", 7)
+    chunked = client.get("/api/v1/models")
+
+    assert chunked.headers["content-type"] == "application/json"
+    assert chunked.content == whole.content
+    assert len(whole.json()["data"]) > 7 * 10
+
+
+def test_models_list_answers_304_until_the_catalog_changes(
+    client: TestClient, catalog_session: Session
+) -> None:
+    first = client.get("/api/v1/models")
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "no-cache"
+
+    unchanged = client.get("/api/v1/models", headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304
+    assert unchanged.headers["ETag"] == etag
+    assert unchanged.content == b""
+
+    person = make_user(catalog_session, "Rater")
+    reference = catalog_session.scalars(select(Model.id).where(Model.slug == REFERENCE_ID)).one()
+    rate_model(session=catalog_session, model_id=reference, user_id=person.id, stars=4)
+    catalog_session.commit()
+    rated = client.get("/api/v1/models", headers={"If-None-Match": etag})
+    assert rated.status_code == 304, "a rating is not in the list, and leaves it current"
+
+    _add_model(catalog_session, "newly-added", offers=[("api-test-a", Decimal(1), Decimal(2))])
+    catalog_session.commit()
+    changed = client.get("/api/v1/models", headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["ETag"] != etag
+    assert REFERENCE_ID in {entry["id"] for entry in changed.json()["data"]}
+    assert "api-test-lab/newly-added" in {entry["id"] for entry in changed.json()["data"]}
 
 
 def test_model_price_is_the_cheapest_priced_offer(
