@@ -311,6 +311,14 @@ class Price(Base):
             sqlite_where=text("effective_to IS NULL"),
             postgresql_where=text("effective_to IS NULL"),
         ),
+        # The endpoints with price history: only they can have a price change
+        # (`services.publishing.feeds`).
+        Index(
+            "ix_prices_closed",
+            "endpoint_id",
+            sqlite_where=text("effective_to IS NOT NULL"),
+            postgresql_where=text("effective_to IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

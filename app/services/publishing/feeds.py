@@ -7,6 +7,13 @@ re-opened by a re-import, say) is not a change, the same rule the model
 page's price history follows (`services.pricing.price_history_section`). The first row of an
 endpoint is when it was first seen, not a change.
 
+So only an endpoint with a closed price row can have a change: at most one
+row of an endpoint and tier is open (`ix_prices_current`). The catalog-wide
+feed compares the rows of those endpoints alone, found through
+`ix_prices_closed`, so its cost follows the price history, not the catalog's
+size: comparing every row took 18 ms on today's catalog and 117 ms on ten
+times it.
+
 Every feed is capped at `FEED_LIMIT` entries, newest first: the first import
 adds some 1,100 models at the same moment, and a feed reader wants news, not
 the catalog.
@@ -225,24 +232,18 @@ def _changes_query(*, one_model: bool) -> Select:
         rows = rows.join_from(
             Price.__table__, Endpoint.__table__, _endpoint.id == _price.endpoint_id
         ).where(_endpoint.model_id == bindparam("model_id"))
-    changes = rows.subquery("changes")
-    return (
-        select(
-            changes.c.id,
-            changes.c.service_tier,
-            changes.c.effective_from,
-            changes.c.input,
-            changes.c.output,
-            changes.c.input_before,
-            changes.c.output_before,
-            _endpoint.variant,
-            _provider.name.label("provider_name"),
-            *_MODEL_COLUMNS,
+    else:
+        closed = Price.__table__.alias("closed")
+        rows = rows.where(
+            _price.endpoint_id.in_(
+                select(closed.c.endpoint_id).where(closed.c.effective_to.is_not(None))
+            )
         )
-        .join_from(changes, Endpoint.__table__, _endpoint.id == changes.c.endpoint_id)
-        .join(Provider.__table__, _provider.id == _endpoint.provider_id)
-        .join(Model.__table__, _model.id == _endpoint.model_id)
-        .join(Author.__table__, _author.id == _model.author_id)
+    changes = rows.subquery("changes")
+    # The latest changes first, then their offers and models: joined before the limit, every
+    # change of the catalog would be.
+    latest = (
+        select(changes)
         .where(
             changes.c.previous_from.is_not(None),
             or_(
@@ -252,6 +253,26 @@ def _changes_query(*, one_model: bool) -> Select:
         )
         .order_by(changes.c.effective_from.desc(), changes.c.id.desc())
         .limit(bindparam("limit"))
+        .subquery("latest")
+    )
+    return (
+        select(
+            latest.c.id,
+            latest.c.service_tier,
+            latest.c.effective_from,
+            latest.c.input,
+            latest.c.output,
+            latest.c.input_before,
+            latest.c.output_before,
+            _endpoint.variant,
+            _provider.name.label("provider_name"),
+            *_MODEL_COLUMNS,
+        )
+        .join_from(latest, Endpoint.__table__, _endpoint.id == latest.c.endpoint_id)
+        .join(Provider.__table__, _provider.id == _endpoint.provider_id)
+        .join(Model.__table__, _model.id == _endpoint.model_id)
+        .join(Author.__table__, _author.id == _model.author_id)
+        .order_by(latest.c.effective_from.desc(), latest.c.id.desc())
     )
 
 
