@@ -91,6 +91,8 @@ class Model(Base):
         Index("ix_models_throughput_max", "throughput_max"),
         Index("ix_models_api_available_at", "api_available_at"),
         Index("ix_models_author_id", "author_id"),
+        # The new-models feed, newest first: read backwards to its first fifty.
+        Index("ix_models_created_at", "created_at", "id"),
         # The search's words match anywhere in the name or slug (ILIKE '%word%'): on
         # PostgreSQL trigram indexes find those rows without reading every model.
         postgresql_only(trigram_index("ix_models_name_trgm", "name")),

@@ -307,6 +307,16 @@ def test_the_price_changes_feed_compares_only_the_prices_of_endpoints_with_histo
     assert "ix_prices_closed" in used
 
 
+def test_the_new_models_feed_reads_the_newest_models_from_an_index(
+    client: TestClient, catalog_session: Session, captured: list[Statement]
+) -> None:
+    """Walked backwards through `ix_models_created_at` to its fiftieth, not every model sorted."""
+    (feed,) = _statements_of(client, captured, "/feeds/models.atom")
+
+    assert "ix_models_created_at" in indexes_used(catalog_session.connection(), feed)
+    assert full_reads(catalog_session.connection(), feed) == []
+
+
 @pytest.mark.parametrize("path", [MODEL_PAGE, CATALOG_SEARCH, f"{CATALOG_SEARCH}&sort=price"])
 def test_each_statement_is_compiled_once(
     client: TestClient, captured: list[Statement], path: str
