@@ -11,8 +11,8 @@ So only an endpoint with a closed price row can have a change: at most one
 row of an endpoint and tier is open (`ix_prices_current`). The catalog-wide
 feed compares the rows of those endpoints alone, found through
 `ix_prices_closed`, so its cost follows the price history, not the catalog's
-size: comparing every row took 18 ms on today's catalog and 117 ms on ten
-times it.
+size: comparing every row, its statement took 196 ms on ten times today's
+catalog (SQLite), and 17 ms comparing those endpoints' rows.
 
 Every feed is capped at `FEED_LIMIT` entries, newest first: the first import
 adds some 1,100 models at the same moment, and a feed reader wants news, not
