@@ -3,6 +3,7 @@
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
+from app.db import read_without_a_transaction
 from app.services.catalog.catalog_page import INPUT_MODALITIES, SORTS, STATUSES, catalog_listing
 from app.web.render.select_options import catalog_filter_options
 from app.web.routes.deps import HtmxDep, SessionDep, SettingsDep, SnapshotDep, TemplatesDep
@@ -24,8 +25,10 @@ def catalog_index(
 
     The lab and provider choices, and their options' markup, are remembered by the
     request's snapshot (see `services.catalog.catalog_page.catalog_facets` and
-    `web.render.select_options`); the search runs every time.
+    `web.render.select_options`); the search runs every time. It only reads, outside a
+    transaction (`app.db.read_without_a_transaction`).
     """
+    read_without_a_transaction(session)
     listing = catalog_listing(
         session=session,
         params=request.query_params,

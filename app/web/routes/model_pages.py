@@ -19,6 +19,7 @@ from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
+from app.db import read_without_a_transaction
 from app.services.community.community_page import ModelRef
 from app.services.metrics.freshness import stale_after
 from app.services.metrics.week_window import history_window
@@ -72,8 +73,10 @@ def model_page(
     An HTMX request for another provider's snippet gets only the quick-start block,
     one for another benchmark only the price-vs-quality block; any other HTMX
     request gets the calculator's fragment, for which only the model's identity
-    is loaded, not the whole page.
+    is loaded, not the whole page. It only reads, outside a transaction
+    (`app.db.read_without_a_transaction`).
     """
+    read_without_a_transaction(session)
     if htmx and snippet is None and benchmark is None:
         return _calculator_response(request, author_slug, model_slug, session, templates, presets)
     page = load_model_page(
