@@ -48,8 +48,7 @@ def statements_seen() -> Iterator[list[tuple[str, bool]]]:
     was open once it had run."""
     seen: list[tuple[str, bool]] = []
 
-    def record(connection: Any, *_args: Any) -> None:
-        statement = _args[1]
+    def record(connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
         seen.append((statement.split()[0].upper(), _in_transaction(connection)))
 
     event.listen(Engine, "after_cursor_execute", record)
