@@ -29,6 +29,7 @@ from app.services.accounts import passwords
 from tests.support import database_templates, first_start
 from tests.support.app_clients import app_client
 from tests.support.fake_hub import serving_fake_hub
+from tests.support.listening import listening
 from tests.support.query_counts import QueryCounter
 from tests.support.run_order import put_in_run_order
 
@@ -222,11 +223,8 @@ def memo_clients(
 def count_queries(catalog_engine: Engine) -> Iterator[QueryCounter]:
     """Record every statement the catalog engine executes during the test."""
     counter = QueryCounter()
-    event.listen(catalog_engine, "before_cursor_execute", counter)
-    try:
+    with listening(catalog_engine, "before_cursor_execute", counter):
         yield counter
-    finally:
-        event.remove(catalog_engine, "before_cursor_execute", counter)
 
 
 @pytest.fixture(scope="module")

@@ -20,11 +20,12 @@ from typing import Any
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from app.services.ingest.seed import REFERENCE_MODEL_SLUG
 from tests.support.databases import backend
+from tests.support.listening import listening
 
 pytestmark = pytest.mark.skipif(backend() != "postgresql", reason="PostgreSQL's plan cache")
 
@@ -48,11 +49,8 @@ def page_statements(catalog_engine: Engine) -> Iterator[dict[str, list[Any]]]:
             names = dict.fromkeys(_NAMED_PARAMETER.findall(sql))
             statements[_as_prepared(sql)] = [parameters[name] for name in names]
 
-    event.listen(catalog_engine, "before_cursor_execute", record)
-    try:
+    with listening(catalog_engine, "before_cursor_execute", record):
         yield statements
-    finally:
-        event.remove(catalog_engine, "before_cursor_execute", record)
 
 
 def _as_prepared(sql: str) -> str:

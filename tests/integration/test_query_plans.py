@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, event, inspect, select
+from sqlalchemy import Connection, Engine, inspect, select
 from sqlalchemy.engine.default import CACHE_HIT
 from sqlalchemy.orm import Session
 
@@ -37,6 +37,7 @@ from app.services.community.ratings import rate_model
 from app.services.ingest.seed import REFERENCE_MODEL_SLUG
 from tests.support.community_data import add_comments, make_user
 from tests.support.databases import backend
+from tests.support.listening import listening
 
 BIG_TABLES = frozenset(
     {
@@ -81,11 +82,8 @@ def captured(catalog_engine: Engine) -> Iterator[list[Statement]]:
             cached = getattr(context, "cache_hit", None) is CACHE_HIT
             statements.append(Statement(sql, parameters, compiled_before=cached))
 
-    event.listen(catalog_engine, "before_cursor_execute", record)
-    try:
+    with listening(catalog_engine, "before_cursor_execute", record):
         yield statements
-    finally:
-        event.remove(catalog_engine, "before_cursor_execute", record)
 
 
 def full_reads(connection: Connection, statement: Statement) -> list[str]:

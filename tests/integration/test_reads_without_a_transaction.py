@@ -19,11 +19,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from psycopg.pq import TransactionStatus
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 
 from app.config import Settings
 from app.main import create_app
 from tests.support.auth import session_token, sign_up
+from tests.support.listening import listening
 from tests.support.metrics_refresh import MODEL_PAGE, SeededDatabase, seeded_database
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
@@ -51,11 +52,8 @@ def statements_seen() -> Iterator[list[tuple[str, bool]]]:
     def record(connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
         seen.append((statement.split()[0].upper(), _in_transaction(connection)))
 
-    event.listen(Engine, "after_cursor_execute", record)
-    try:
+    with listening(Engine, "after_cursor_execute", record):
         yield seen
-    finally:
-        event.remove(Engine, "after_cursor_execute", record)
 
 
 def _in_transaction(connection: Any) -> bool:

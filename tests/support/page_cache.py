@@ -11,9 +11,10 @@ from contextlib import contextmanager
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 
 from app.web.caching.page_cache import PageCache
+from tests.support.listening import listening
 
 
 class FakeClock:
@@ -58,11 +59,8 @@ def statements_on(engine: Engine) -> Iterator[list[str]]:
     def record(_conn, _cursor, statement, _params, _context, _executemany) -> None:
         statements.append(statement)
 
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with listening(engine, "before_cursor_execute", record):
         yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def fetch(

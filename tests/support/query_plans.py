@@ -7,8 +7,10 @@ of SQLite's `EXPLAIN QUERY PLAN` for one of them, one string per step.
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
+
+from tests.support.listening import listening
 
 Sent = tuple[str, tuple]
 
@@ -21,11 +23,8 @@ def statements_sent(session: Session, run: Callable[[], object]) -> list[Sent]:
     def capture(_conn, _cursor, statement, parameters, _context, _many) -> None:
         sent.append((statement, parameters))
 
-    event.listen(connection, "before_cursor_execute", capture)
-    try:
+    with listening(connection, "before_cursor_execute", capture):
         run()
-    finally:
-        event.remove(connection, "before_cursor_execute", capture)
     return sent
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, delete, event, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import sessionmaker
 
 from app.config import Settings
@@ -25,6 +25,7 @@ from app.web.caching.parts_session_reader import PartsSessionReader
 from app.web.middleware.database_gate import DatabaseGate
 from tests.support.auth import htmx_headers, sign_up, unique_email
 from tests.support.community_pages import ME_PATH
+from tests.support.listening import listening
 
 
 @pytest.fixture
@@ -45,11 +46,8 @@ def _statements_of_one_get(client: TestClient) -> tuple[int, str]:
     def seen(_conn, _cursor, statement: str, *_args) -> None:
         sent.append(statement)
 
-    event.listen(_engine(client), "before_cursor_execute", seen)
-    try:
+    with listening(_engine(client), "before_cursor_execute", seen):
         response = client.get(ME_PATH, headers=htmx_headers())
-    finally:
-        event.remove(_engine(client), "before_cursor_execute", seen)
     assert response.status_code == 200
     return len(sent), response.text
 

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from genai_prices.types import ConditionalPrice, ModelPrice, StartDateConstraint
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.models import (
@@ -33,6 +33,7 @@ from app.services.ingest.genai_import import import_genai_prices
 from app.services.ingest.seed import REFERENCE_MODEL_SLUG, seed_reference
 from app.services.pricing.price_rows_writer import start_of
 from app.sources.genai_prices import default_providers, read_providers
+from tests.support.listening import listening
 
 CATALOG_TABLES = (Author, Provider, Model, ModelModality, Endpoint, Price, ExternalId)
 
@@ -341,11 +342,8 @@ def test_second_run_changes_nothing_and_says_so(catalog_session: Session) -> Non
     statements: list[str] = []
     engine = session.get_bind()
     listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with listening(engine, "before_cursor_execute", listener):
         report = import_genai_prices(session=session)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
 
     assert not report.changed
     assert "no changes" in report.summary()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import (
@@ -34,6 +34,7 @@ from app.services.ingest.models_dev_import import ModelsDevReport, import_models
 from app.services.ingest.seed import REFERENCE_MODEL_SLUG, seed_reference
 from app.services.model_page.model_facts import facts_of
 from app.sources.models_dev import ModelsDevCatalog, ModelsDevProvider, Offer, load_catalog
+from tests.support.listening import listening
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "models_dev"
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -75,11 +76,8 @@ def written_tables(session: Session) -> Iterator[list[str]]:
         if match := re.match(r"^\s*(?:INSERT INTO|UPDATE|DELETE FROM)\s+(\w+)", statement, re.I):
             tables.append(match[1])
 
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with listening(engine, "before_cursor_execute", record):
         yield tables
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def test_offers_become_models_endpoints_and_prices(session: Session) -> None:

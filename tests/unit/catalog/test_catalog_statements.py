@@ -8,10 +8,10 @@ is past the end.
 """
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.services.catalog.catalog_page import CatalogQuery, search_catalog
+from tests.support.listening import listening
 from tests.support.sample_catalog import build_sample_catalog
 
 ZETA = ["zeta/delta-large-4", "zeta/delta-small-4", "zeta/gamma-mini"]
@@ -79,11 +79,8 @@ def _statements_run(session: Session, query: CatalogQuery, page_size: int) -> li
     def record(_conn, _cursor, statement, _parameters, _context, _many) -> None:
         sent.append(statement)
 
-    event.listen(connection, "before_cursor_execute", record)
-    try:
+    with listening(connection, "before_cursor_execute", record):
         search_catalog(session=session, query=query, page_size=page_size)
-    finally:
-        event.remove(connection, "before_cursor_execute", record)
     return sent
 
 
