@@ -14,6 +14,7 @@ from fastapi import Depends, FastAPI
 from app.config import Settings
 from app.db import ConnectionLimits, make_engine, make_session_factory, postgresql_connect_args
 from app.paths import STATIC_DIR
+from app.release import release_fingerprint
 from app.services.publishing.computed_memo import ComputedMemo
 from app.web.caching.page_cache import install_page_cache
 from app.web.caching.parts_session_reader import PartsSessionReader
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         postgresql_connect_args(limits), wait_seconds=settings.database_queue_timeout_seconds
     )
     static = StaticManifest.of_directory(STATIC_DIR)
+    app.state.release = release_fingerprint(static)
     app.state.templates = make_templates(
         static=static, auto_reload=settings.environment == "development", router=app.router
     )

@@ -321,7 +321,7 @@ def install_page_cache(app: FastAPI, settings: Settings) -> None:
             return content_version.current_version(session)
 
     cache = PageCache(
-        store=_store(settings, database),
+        store=_store(settings, database, app.state.release),
         database=database,
         read_version=read_version,
         check_seconds=settings.page_cache_check_seconds,
@@ -330,11 +330,12 @@ def install_page_cache(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(PageCacheMiddleware, cache=cache)
 
 
-def _store(settings: Settings, database: str) -> PageStore:
+def _store(settings: Settings, database: str, release: str) -> PageStore:
     if settings.page_cache_url:
         return RedisPageStore(
             settings.page_cache_url,
             namespace=_namespace(database),
+            release=release,
             max_bytes=settings.page_cache_max_bytes,
             max_age=settings.page_cache_max_age_seconds,
         )

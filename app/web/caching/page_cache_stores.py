@@ -232,7 +232,9 @@ class RedisPageStore:
 
     Keys live under `modelatlas:page-cache:<namespace>:` (the namespace names
     the database, so two sites on one Redis stay apart): `page:<digest>` per
-    page, with a time to live of `max_age`; `generation` and
+    page and release (`app.release`: a deploy's processes never serve the
+    previous release's pages, while the two share their evictions), with a
+    time to live of `max_age`; `generation` and
     `generation:<path>`, the eviction counters; and `version`, the content
     version the pages reflect. Memory is bounded by the Redis server: give it
     a `maxmemory` and `maxmemory-policy volatile-lru`, which evicts pages (they
@@ -240,9 +242,17 @@ class RedisPageStore:
     """
 
     def __init__(
-        self, url: str, *, namespace: str, max_bytes: int, max_age: float, timeout: float = 1.0
+        self,
+        url: str,
+        *,
+        namespace: str,
+        release: str,
+        max_bytes: int,
+        max_age: float,
+        timeout: float = 1.0,
     ) -> None:
         self.url = url
+        self.release = release
         self.max_bytes = max_bytes
         self.max_age_ms = max(1, int(max_age * 1000))
         self.timeout = timeout
@@ -297,7 +307,7 @@ class RedisPageStore:
         return self._async[1]
 
     def _page_key(self, key: CacheKey) -> str:
-        digest = hashlib.blake2b(repr(key).encode(), digest_size=20).hexdigest()
+        digest = hashlib.blake2b(repr((self.release, key)).encode(), digest_size=20).hexdigest()
         return f"{self.prefix}page:{digest}"
 
     def _generation_key(self, path: str | None = None) -> str:

@@ -57,7 +57,7 @@ def list_models(
     Send the ETag of an earlier answer in `If-None-Match` to get 304 while the
     catalog has not changed.
     """
-    etag = f'W/"models-{request.app.version}-{current_version(session, CATALOG)}"'
+    etag = f'W/"models-{request.app.state.release}-{current_version(session, CATALOG)}"'
     headers = {"ETag": etag, "Cache-Control": MODEL_LIST_CACHE_CONTROL}
     if etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)

@@ -184,7 +184,7 @@ def export_catalog(
 def _etag(request: Request, version: int, export_format: ExportFormat, table: Table | None) -> str:
     """Weak, as `generated_at` differs between two downloads of the same content."""
     shape = export_format if table is None else f"{export_format}-{table}"
-    return f'W/"export-{request.app.version}-{version}-{shape}"'
+    return f'W/"export-{request.app.state.release}-{version}-{shape}"'
 
 
 def _head(export: CatalogExport) -> str:

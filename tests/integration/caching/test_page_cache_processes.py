@@ -22,6 +22,7 @@ import redis
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
+from app import main
 from app.config import Settings
 from app.db import session_scope
 from app.main import create_app
@@ -31,7 +32,14 @@ from app.services.ingest.seed import REFERENCE_MODEL_SLUG
 from app.web.caching.page_cache import STORE_RETRY_SECONDS
 from tests.support.community_data import make_model, make_user
 from tests.support.metrics_refresh import SeededDatabase, seeded_database
-from tests.support.page_cache import FakeClock, fetch, page_cache_of, primed, settle
+from tests.support.page_cache import (
+    FakeClock,
+    fetch,
+    page_cache_of,
+    primed,
+    served_from_cache,
+    settle,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -209,3 +217,22 @@ def test_a_rating_evicts_only_its_model_from_the_shared_cache(
     assert "1 rating" in second.get(MODEL_PATH).text
     _, statements = fetch(second, other_path, _engine(second))
     assert statements == []
+
+
+def test_a_new_release_renders_its_own_pages_and_shares_evictions(
+    database: SeededDatabase, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    previous, _ = serving(database, page_cache_url=redis_url)
+    primed(previous, MODEL_PATH, _engine(previous))
+    monkeypatch.setattr(main, "release_fingerprint", lambda _static: "0123456789ab")
+    deployed, _ = serving(database, page_cache_url=redis_url)
+
+    _, statements = fetch(deployed, MODEL_PATH, _engine(deployed))
+    assert statements, "the previous release's page is not served"
+    served_from_cache(deployed, MODEL_PATH, _engine(deployed))
+
+    with session_scope(database.factory) as session:
+        model = session.scalars(select(Model).where(Model.slug == REFERENCE_MODEL_SLUG)).one()
+        rate_model(session=session, model_id=model.id, user_id=make_user(session, "R").id, stars=5)
+    for release in (previous, deployed):
+        assert "1 rating" in release.get(MODEL_PATH).text
