@@ -162,6 +162,12 @@ class Settings(BaseSettings):
         description="Full downloads of `/api/v1/export` one client IP address may make; a "
         "revalidation answered 304 Not Modified does not count.",
     )
+    rate_limit_model_lists_per_ip: str = Field(
+        "20/minute;240/hour",
+        description="Full answers of `/api/v1/models` (every model, read and written out anew "
+        "each time) one client IP address may get; a revalidation answered 304 Not Modified "
+        "does not count.",
+    )
 
     webhooks_allow_loopback: bool = Field(
         False,

@@ -43,6 +43,7 @@ RULE_MESSAGES = {
     "workloads_per_user": "You are saving workloads faster than this site allows.",
     "watches_per_user": "You are changing watches and webhooks faster than this site allows.",
     "exports_per_ip": "Too many full exports were downloaded from your network.",
+    "model_lists_per_ip": "Too many full model lists were downloaded from your network.",
 }
 
 

@@ -19,8 +19,10 @@ from app.services.publishing.api_queries import (
 )
 from app.services.publishing.content_version import CATALOG, current_version
 from app.web.caching.etags import IfNoneMatch, etag_matches
+from app.web.middleware.rate_limit import client_ip, enforce
 from app.web.render.api_schemas import (
     API_UNAVAILABLE,
+    RETRY_AFTER,
     ModelEndpointsResponse,
     ModelList,
     json_error,
@@ -46,6 +48,7 @@ MODEL_LIST_CACHE_CONTROL = "no-cache"
     responses={
         304: {"description": "Unchanged since the answer whose ETag `If-None-Match` names."},
         422: json_error("Invalid request headers."),
+        429: {**json_error("Too many full answers to one address."), "headers": RETRY_AFTER},
         503: API_UNAVAILABLE,
     },
 )
@@ -55,12 +58,14 @@ def list_models(
     """Every model in the catalog, newest first, with its cheapest current price.
 
     Send the ETag of an earlier answer in `If-None-Match` to get 304 while the
-    catalog has not changed.
+    catalog has not changed. Full answers count against a rate limit per client
+    address (`MODELATLAS_RATE_LIMIT_MODEL_LISTS_PER_IP`); a 304 does not.
     """
     etag = f'W/"models-{request.app.state.release}-{current_version(session, CATALOG)}"'
     headers = {"ETag": etag, "Cache-Control": MODEL_LIST_CACHE_CONTROL}
     if etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
+    enforce(request, "model_lists_per_ip", client_ip(request))
     model_ids = model_ids_newest_first(session=session)
     return StreamingResponse(
         read_while_streaming(request, partial(_model_list_chunks, model_ids=model_ids)),

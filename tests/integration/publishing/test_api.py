@@ -15,13 +15,15 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from app.config import Settings
 from app.models import Author, Endpoint, Model, ModelModality, Price, Provider
 from app.services.community.ratings import rate_model
 from app.services.publishing import api_queries
 from app.services.publishing.api_queries import CurrentPrice, ModelListing, Offer
 from app.web.render.api_schemas import per_token
+from tests.support.app_clients import app_client
 from tests.support.community_data import make_user
 
 REFERENCE_ID = "mistral/mistral-small-2603"
@@ -377,3 +379,22 @@ def test_cheapest_offer_falls_back_to_a_router_and_is_none_without_prices() -> N
 
     assert _listing(router).cheapest_offer is router
     assert _listing(_offer("inference", None)).cheapest_offer is None
+
+
+def test_full_model_lists_are_rate_limited_per_address_but_revalidations_are_not(
+    settings: Settings, catalog_factory: sessionmaker[Session]
+) -> None:
+    with app_client(settings, catalog_factory, rate_limit_model_lists_per_ip="2/hour") as limited:
+        etag = limited.get("/api/v1/models").headers["ETag"]
+        assert limited.get("/api/v1/models").status_code == 200
+        for _ in range(3):
+            revalidated = limited.get("/api/v1/models", headers={"If-None-Match": etag})
+            assert revalidated.status_code == 304
+
+        refused = limited.get("/api/v1/models")
+        endpoints = limited.get(f"/api/v1/models/{REFERENCE_ID}/endpoints")
+
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) > 0
+    assert "Too many full model lists" in refused.json()["error"]["message"]
+    assert endpoints.status_code == 200, "one model's endpoints are not counted"
