@@ -44,7 +44,7 @@ def _sources_digest() -> bytes:
 def files_digest(roots: Iterable[Path]) -> bytes:
     """A digest of every file under `roots`: each one's path within its root and content.
 
-    Some 1.6 MB for the package and the templates, read in a few milliseconds.
+    Some 1.6 MB for the package and the templates, read in some 10 ms.
     Compiled bytecode is left out: it follows from the sources and differs
     between machines.
     """
