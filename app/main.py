@@ -99,7 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         postgresql_connect_args(limits), wait_seconds=settings.database_queue_timeout_seconds
     )
     static = StaticManifest.of_directory(STATIC_DIR)
-    app.state.release = release_fingerprint(static)
+    app.state.release = release_fingerprint(static.hashed_by_path)
     app.state.templates = make_templates(
         static=static, auto_reload=settings.environment == "development", router=app.router
     )

@@ -14,22 +14,22 @@ names are part of the fingerprint, as a page links them by name.
 """
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 
 from app.paths import TEMPLATES_DIR
-from app.web.caching.static_files import StaticManifest
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 # Hex digits kept: enough that two releases of one site never share one.
 FINGERPRINT_LENGTH = 12
 
 
-def release_fingerprint(static: StaticManifest) -> str:
-    """A short hash of every file of the `app` package and the templates, and the static names."""
+def release_fingerprint(static_names: Mapping[str, str]) -> str:
+    """A short hash of every file of the `app` package and the templates, and of the
+    static files' content-hashed names (`StaticManifest.hashed_by_path`)."""
     digest = hashlib.blake2b(_sources_digest(), digest_size=16)
-    for path, hashed in sorted(static.hashed_by_path.items()):
+    for path, hashed in sorted(static_names.items()):
         digest.update(f"{path}\0{hashed}\0".encode())
     return digest.hexdigest()[:FINGERPRINT_LENGTH]
 
