@@ -51,8 +51,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -93,6 +94,7 @@ from app.sources.openrouter import (
     MetricsSource,
     ModelEndpoints,
     OpenRouterSource,
+    Percentiles,
     UpstreamEndpoint,
     UpstreamError,
     UpstreamModel,
@@ -492,6 +494,18 @@ def _chunks(items: list[T]) -> Iterable[list[T]]:
         yield items[start : start + _CHUNK]
 
 
+class _Sample(NamedTuple):
+    """One endpoint's figures of this run, kept for the samples written after the endpoints.
+
+    Only the figures: the answer they came from is let go once it is applied.
+    """
+
+    endpoint: Endpoint
+    uptime_pct: Decimal | None
+    ttft_ms: Percentiles | None
+    throughput: Percentiles | None
+
+
 class _CatalogWriter:
     """The write phase: existing rows found through `CatalogWriter`, then brought up to date."""
 
@@ -506,7 +520,7 @@ class _CatalogWriter:
         self.models: dict[str, Model] = {}
         self.serving_variants: dict[str, str] = {}
         self.open_prices: dict[int, Price] = {}
-        self.samples: list[tuple[Endpoint, UpstreamEndpoint]] = []
+        self.samples: list[_Sample] = []
         self.touched_models: set[int] = set()
         self.seen_endpoints: set[Endpoint] = set()
 
@@ -521,6 +535,13 @@ class _CatalogWriter:
         `listed` holds every id of the full listing, so an endpoint whose
         model the upstream no longer lists is retired, while one whose
         model's answer failed this time is left alone.
+
+        Takes each answer out of `answers` as it applies it, keeping only the
+        figures its samples need: the row objects the write builds (per model,
+        endpoint and price) then reuse the answers' memory. Two refreshes of
+        5,000 models x 3 endpoints peaked at 269 MiB on SQLite and 284 MiB on
+        PostgreSQL holding every answer to the end; letting each go once
+        applied, at 246 and 272 MiB.
         """
         answered = [m for m in models if answers.get(m.id) and answers[m.id].endpoints]
         found = {m.id: self._known_model(m) for m in answered}
@@ -529,7 +550,7 @@ class _CatalogWriter:
         self._load_open_prices()
         for index, upstream_model in enumerate(answered, start=1):
             model = found[upstream_model.id] or self.models[upstream_model.base_id]
-            for upstream in answers[upstream_model.id].endpoints:
+            for upstream in answers.pop(upstream_model.id).endpoints:
                 self._apply_endpoint(model, upstream_model, upstream)
             if index % _CHUNK == 0:
                 self.session.flush()
@@ -702,7 +723,9 @@ class _CatalogWriter:
         if upstream.has_figures:
             endpoint.measured_at = self.measured_at
             endpoint.metrics_source = SOURCE_NAME
-            self.samples.append((endpoint, upstream))
+            self.samples.append(
+                _Sample(endpoint, upstream.uptime_pct, upstream.ttft_ms, upstream.throughput)
+            )
 
     def _update_price(self, endpoint: Endpoint, upstream: UpstreamEndpoint) -> None:
         """Open a new standard price row when the upstream's differs from the open one.
@@ -735,28 +758,29 @@ class _CatalogWriter:
         self.counts.prices_changed += 1
 
     def _write_samples(self) -> None:
-        rows = [
-            {
-                "endpoint_id": endpoint.id,
-                "measured_at": self.measured_at,
-                "window": MEASUREMENT_WINDOW,
-                "source": SOURCE_NAME,
-                "uptime_pct": upstream.uptime_pct,
-                **_percentile_columns("ttft_{}_ms", upstream.ttft_ms),
-                **_percentile_columns("throughput_{}", upstream.throughput),
-            }
-            for endpoint, upstream in self.samples
-        ]
-        for chunk in _chunks(rows):
-            self.session.execute(insert(MetricSample), chunk)
+        """One sample row per measured endpoint, built and inserted _CHUNK at a time."""
+        for chunk in _chunks(self.samples):
+            rows = [
+                {
+                    "endpoint_id": sample.endpoint.id,
+                    "measured_at": self.measured_at,
+                    "window": MEASUREMENT_WINDOW,
+                    "source": SOURCE_NAME,
+                    "uptime_pct": sample.uptime_pct,
+                    **_percentile_columns("ttft_{}_ms", sample.ttft_ms),
+                    **_percentile_columns("throughput_{}", sample.throughput),
+                }
+                for sample in chunk
+            ]
+            self.session.execute(insert(MetricSample), rows)
         rebuild_metric_hours(
             self.session,
-            endpoint_ids=[row["endpoint_id"] for row in rows],
+            endpoint_ids=[sample.endpoint.id for sample in self.samples],
             start=self.measured_at,
             end=self.measured_at,
             now=self.measured_at,
         )
-        self.counts.samples_written = len(rows)
+        self.counts.samples_written = len(self.samples)
 
 
 def _percentile_columns(pattern: str, figures: Any) -> dict[str, Any]:

@@ -7,7 +7,16 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from app.models import Author, Endpoint, Model, ModelFact, ModelModality, Price, Provider
+from app.models import (
+    Author,
+    Endpoint,
+    MetricSample,
+    Model,
+    ModelFact,
+    ModelModality,
+    Price,
+    Provider,
+)
 from app.services.ingest import openrouter_facts, refresh_metrics
 from tests.support.fake_openrouter import FakeOpenRouter
 from tests.support.metrics_refresh import (
@@ -78,12 +87,35 @@ def _catalog(database: SeededDatabase) -> dict[str, list[tuple[Any, ...]]]:
             .join(Model, Model.id == ModelModality.model_id)
             .order_by(Model.slug, ModelModality.direction, ModelModality.modality)
         ).all()
+        samples = session.execute(
+            select(
+                Model.slug,
+                Provider.slug,
+                Endpoint.variant,
+                MetricSample.uptime_pct,
+                MetricSample.ttft_p50_ms,
+                MetricSample.ttft_p99_ms,
+                MetricSample.throughput_p50,
+                MetricSample.throughput_p99,
+            )
+            .join(Endpoint, Endpoint.id == MetricSample.endpoint_id)
+            .join(Model, Model.id == Endpoint.model_id)
+            .join(Provider, Provider.id == Endpoint.provider_id)
+            .order_by(
+                Model.slug,
+                Provider.slug,
+                Endpoint.variant,
+                MetricSample.measured_at,
+                MetricSample.throughput_p50,
+            )
+        ).all()
     return {
         "models": [tuple(row) for row in models],
         "endpoints": [tuple(row) for row in endpoints],
         "prices": [tuple(row) for row in prices],
         "facts": [tuple(row) for row in facts],
         "modalities": [tuple(row) for row in modalities],
+        "samples": [tuple(row) for row in samples],
     }
 
 
@@ -107,5 +139,6 @@ def test_chunks_of_one_model_write_what_one_chunk_writes(
 
     assert whole_counts[0]["models_created"] > 1
     assert whole_counts[0]["facts_written"] > 1
+    assert whole_counts[0]["samples_written"] > 1
     assert chunked_counts == whole_counts
     assert chunked_catalog == whole_catalog
