@@ -9,7 +9,8 @@ given with --database-url):
    ratings, a million metric samples), timing the build, and measures again;
 3. at each size, times a metrics refresh of REFRESH_MODELS x size models
    against the fake upstream (`bench.refresh_memory`, in a process of its
-   own, so its peak memory is the refresh's alone).
+   own, so its peak memory is the refresh's alone), into a new database of
+   the run's backend: psycopg and SQLite hold rows differently.
 
 Each size is measured on the servers of `python -m bench`, pinned the same
 way. With the page cache off: the export first (downloads read to the end
@@ -33,11 +34,15 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import httpx
+from sqlalchemy import make_url, text
 
+from app.db import make_engine
 from bench.dataset import build_database
 from bench.machine import describe_machine, peak_rss_bytes
 from bench.report import growth_report, write_growth_results
@@ -217,23 +222,19 @@ def measure_downloads(server: RunningServer) -> dict[str, float]:
     }
 
 
-def measure_refresh(models: int) -> dict[str, float]:
-    """`bench.refresh_memory` over `models` models, in a process of its own; its figures."""
+def measure_refresh(models: int, database_url: str) -> dict[str, float]:
+    """`bench.refresh_memory` over `models` models, in a process of its own, into a new
+    database of `database_url`'s backend; its figures."""
     figures_path = SCRATCH / f"refresh-{models}.json"
-    subprocess.run(  # noqa: S603 - our interpreter, our module, a number
-        [
-            sys.executable,
-            "-m",
-            "bench.refresh_memory",
-            "--models",
-            str(models),
-            "--json",
-            str(figures_path),
-        ],
-        cwd=REPOSITORY,
-        env=os.environ,
-        check=True,
-    )
+    command = [sys.executable, "-m", "bench.refresh_memory", "--models", str(models)]
+    command += ["--json", str(figures_path)]
+    with refresh_database(database_url) as target:
+        subprocess.run(  # noqa: S603 - our interpreter, our module, a number, our database
+            [*command, *(["--database-url", target] if target else [])],
+            cwd=REPOSITORY,
+            env=os.environ,
+            check=True,
+        )
     figures = json.loads(figures_path.read_text())
     return {
         "refresh_models": figures["models"],
@@ -241,6 +242,29 @@ def measure_refresh(models: int) -> dict[str, float]:
         "refresh_again_seconds": figures["second_run_seconds"],
         "refresh_peak_rss": figures["max_rss_mib"] * MIB / MB,
     }
+
+
+@contextmanager
+def refresh_database(database_url: str) -> Iterator[str]:
+    """An empty database for the refresh on the run's PostgreSQL server, dropped afterwards;
+    "" for SQLite, where `bench.refresh_memory` makes a file of its own."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        yield ""
+        return
+    name = f"{url.database}_refresh"
+    admin = make_engine(database_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield url.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
 
 
 def measure_size(database_url: str, size: int, args: argparse.Namespace) -> dict[str, float]:
@@ -262,7 +286,7 @@ def measure_size(database_url: str, size: int, args: argparse.Namespace) -> dict
                 check_answer(running.url, scenario)
                 runs = load(running.url, scenario, args)
                 figures[scenario.key] = statistics.median(run.p50_ms for run in runs)
-    figures |= measure_refresh(REFRESH_MODELS * size)
+    figures |= measure_refresh(REFRESH_MODELS * size, database_url)
     return figures
 
 
@@ -288,6 +312,7 @@ def run_growth(database_url: str, args: argparse.Namespace, *, wrk: str) -> None
             "repetitions": args.repetitions,
             "downloads": DOWNLOADS,
             "refresh_models_per_size": REFRESH_MODELS,
+            "refresh_backend": make_url(database_url).get_backend_name(),
         },
         "datasets": {"one": dataset.counts, "grown": grown_data.counts},
         "build_seconds": {"one": one_seconds, "grown": grown_data.seconds},

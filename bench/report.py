@@ -27,6 +27,8 @@ DEFAULT_GROWTH_JSON = BENCH_DIR / "results-growth.json"
 DEFAULT_GROWTH_MARKDOWN = BENCH_DIR / "RESULTS-growth.md"
 DEFAULT_REPLAY_JSON = BENCH_DIR / "results-replay.json"
 DEFAULT_REPLAY_MARKDOWN = BENCH_DIR / "RESULTS-replay.md"
+# How the growth table names the backend its refresh ran on (results before the key: SQLite).
+_BACKEND_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 Results = dict[str, Any]
 
@@ -482,7 +484,8 @@ def growth_markdown(results: Results) -> str:
             "VmHWM after each one's downloads: the most it ever held, start-up included (the "
             "list's includes the export's).",
             f"- Refresh: {method['refresh_models_per_size']:,} models x size, 3 endpoints each, "
-            "from the fake OpenRouter in its own process, into a new SQLite database; peak RSS "
+            "from the fake OpenRouter in its own process, into a new "
+            f"{_BACKEND_NAMES[method.get('refresh_backend', 'sqlite')]} database; peak RSS "
             "is the refreshing process's VmHWM after the first two runs (the third runs under "
             "tracemalloc, whose bookkeeping would count).",
             "- MB are 10^6 bytes.",

@@ -125,3 +125,12 @@ def test_peak_rss_is_read_from_the_process_status() -> None:
     peak = peak_rss_mb(os.getpid())
 
     assert 1 < peak < 10_000
+
+
+def test_growth_markdown_names_the_backend_the_refresh_ran_on() -> None:
+    rows = growth_rows(figures(), figures())
+    on_postgresql = results_with(rows)
+    on_postgresql["method"]["refresh_backend"] = "postgresql"
+
+    assert "into a new PostgreSQL database" in growth_markdown(on_postgresql)
+    assert "into a new SQLite database" in growth_markdown(results_with(rows))
