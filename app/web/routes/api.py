@@ -18,7 +18,7 @@ from app.services.publishing.api_queries import (
     model_ids_newest_first,
 )
 from app.services.publishing.content_version import CATALOG, current_version
-from app.web.caching.etags import IfNoneMatch, etag_matches
+from app.web.caching.etags import IfNoneMatch, etag_matches, release_etag
 from app.web.middleware.rate_limit import client_ip, enforce
 from app.web.render.api_schemas import (
     API_UNAVAILABLE,
@@ -61,7 +61,7 @@ def list_models(
     catalog has not changed. Full answers count against a rate limit per client
     address (`MODELATLAS_RATE_LIMIT_MODEL_LISTS_PER_IP`); a 304 does not.
     """
-    etag = f'W/"models-{request.app.state.release}-{current_version(session, CATALOG)}"'
+    etag = release_etag(request, "models", current_version(session, CATALOG))
     headers = {"ETag": etag, "Cache-Control": MODEL_LIST_CACHE_CONTROL}
     if etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)

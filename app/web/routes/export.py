@@ -61,7 +61,7 @@ from app.services.publishing.export import (
     load_catalog_export,
     table_rows,
 )
-from app.web.caching.etags import IfNoneMatch, etag_matches
+from app.web.caching.etags import IfNoneMatch, etag_matches, release_etag
 from app.web.middleware.rate_limit import client_ip, enforce
 from app.web.render.api_schemas import API_UNAVAILABLE, RETRY_AFTER, json_error
 from app.web.routes.calculator import FORMULA_PREFIXES
@@ -153,7 +153,8 @@ def export_catalog(
     """
     if export_format is ExportFormat.CSV:
         table = table or Table.OFFERS
-    etag = _etag(request, current_version(session), export_format, table)
+    shape = export_format if table is None else f"{export_format}-{table}"
+    etag = release_etag(request, "export", current_version(session), shape)
     cache_headers = {"ETag": etag, "Cache-Control": EXPORT_CACHE_CONTROL}
     if etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=cache_headers)
@@ -179,12 +180,6 @@ def export_catalog(
         media_type=media_type,
         headers={"Content-Disposition": f'attachment; filename="{filename}"', **cache_headers},
     )
-
-
-def _etag(request: Request, version: int, export_format: ExportFormat, table: Table | None) -> str:
-    """Weak, as `generated_at` differs between two downloads of the same content."""
-    shape = export_format if table is None else f"{export_format}-{table}"
-    return f'W/"export-{request.app.state.release}-{version}-{shape}"'
 
 
 def _head(export: CatalogExport) -> str:
