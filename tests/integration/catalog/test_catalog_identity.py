@@ -59,8 +59,20 @@ def test_over_merge_guards_hold_in_the_imported_catalog(
     assert sorted(found) == sorted([one, other])
 
 
-def test_deepseeks_own_api_serves_the_r1_checkpoint_it_names(catalog_session: Session) -> None:
-    assert "deepseek" in providers_of(catalog_session, "deepseek/deepseek-r1-0528")
+def test_deepseeks_moving_api_alias_is_a_model_apart_from_the_r1_checkpoint(
+    catalog_session: Session,
+) -> None:
+    """`deepseek-reasoner` follows DeepSeek's newest reasoning model (models.dev gives it a
+    1M-token context); merged into R1-0528 it put that context on the checkpoint's page."""
+    r1_0528 = catalog_session.scalars(
+        select(Model).where(Model.slug == "deepseek/deepseek-r1-0528")
+    ).one()
+
+    assert "deepseek" in providers_of(catalog_session, "deepseek/deepseek-reasoner")
+    assert "deepseek" not in providers_of(catalog_session, "deepseek/deepseek-r1-0528")
+    assert {"fireworks", "novita"} <= providers_of(catalog_session, "deepseek/deepseek-r1-0528")
+    assert r1_0528.context_window is not None
+    assert r1_0528.context_window <= 164_000
 
 
 def test_subscription_products_are_not_providers(catalog_session: Session) -> None:
@@ -234,7 +246,8 @@ def test_the_export_lists_the_canonical_model_with_its_variant_endpoints(
             "meta/llama-3.3-70b-instruct",
             "free",
         ),
-        ("deepseek", "deepseek-reasoner", "deepseek/deepseek-r1-0528", ""),
+        ("deepseek", "deepseek-reasoner", "deepseek/deepseek-reasoner", ""),
+        ("deepinfra", "deepseek-ai/DeepSeek-R1-0528", "deepseek/deepseek-r1-0528", ""),
         ("together", "meta-llama/Llama-3.3-70B-Instruct-FP8", "meta/llama-3.3-70b-instruct", "fp8"),
     ],
 )
