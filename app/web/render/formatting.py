@@ -157,9 +157,11 @@ def percent(value: Decimal | None) -> str:
 
 
 def fact_value(value: object, field: str) -> str:
-    """One source's value of a model's fact, written as the model page writes that fact.
+    """One source's value of a model's fact, for the "sources disagree" note, which lists
+    each source's value side by side.
 
-    For the "sources disagree" note, which lists each source's value side by side.
+    Written as the model page writes that fact, except token counts: those are exact, as
+    the short form the page shows (`164K`) would write 163,840 and 164,000 alike.
     """
     if value is None:
         return NOT_KNOWN
@@ -168,7 +170,7 @@ def fact_value(value: object, field: str) -> str:
     if isinstance(value, date | datetime):
         return iso_date(value)
     if field in ("context_window", "max_output") and isinstance(value, int):
-        return f"{tokens_short(value)} tokens"
+        return f"{whole_count(value)} tokens"
     if field == "modalities":
         reads = ", ".join(sorted(getattr(value, "input", ()))) or NOT_KNOWN
         writes = ", ".join(sorted(getattr(value, "output", ()))) or NOT_KNOWN
