@@ -15,8 +15,9 @@ knows nothing of the database; `services.ingest.genai_import` does the mapping.
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 from genai_prices.types import (
@@ -50,6 +51,7 @@ TOKEN_PRICE_COLUMNS = {
 LONG_CONTEXT_COLUMNS = ("input", "output", "cache_read", "cache_write")
 # genai-prices prices requests per thousand; the catalog per request.
 REQUESTS_KEY = "requests_kcount"
+MINUTES_PER_DAY = 24 * 60
 
 # Which request context selects which service tier. Other variants (OpenAI's
 # explicit "default" tier, "fast" modes, regional routes, search types) have no
@@ -179,12 +181,13 @@ def read_providers(providers: Iterable[Provider]) -> list[SourceProvider]:
 def read_offer(provider_id: str, model: ModelInfo) -> SourceOffer:
     """One model entry with its price timelines, modalities and what could not be kept."""
     skipped: Counter[str] = Counter()
-    conditional = _conditional_prices(model, skipped)
+    conditional = _conditional_prices(model)
     variants = _tier_variants(model, skipped)
     _count_unrepresentable(
         [c.prices for c in conditional] + [v.prices for vs in variants.values() for v in vs],
         skipped,
     )
+    _count_part_day_prices(conditional, skipped)
     tiers = {"standard": _timeline(conditional, [])}
     for tier, tier_variants in variants.items():
         periods = _timeline(conditional, tier_variants)
@@ -207,17 +210,27 @@ def read_offer(provider_id: str, model: ModelInfo) -> SourceOffer:
     )
 
 
-def _conditional_prices(model: ModelInfo, skipped: Counter[str]) -> list[ConditionalPrice]:
-    """Standard prices as a list; time-of-day prices (off-peak) are counted and left out."""
+def _conditional_prices(model: ModelInfo) -> list[ConditionalPrice]:
+    """The entry's prices as a list of conditional prices (one price: one, unconstrained)."""
     if isinstance(model.prices, ModelPrice):
         return [ConditionalPrice(prices=model.prices)]
-    kept = []
-    for conditional in model.prices:
-        if isinstance(conditional.constraint, TimeOfDateConstraint):
-            skipped["time-of-day price"] += 1
-        else:
-            kept.append(conditional)
-    return kept
+    return list(model.prices)
+
+
+def _count_part_day_prices(conditional: Sequence[ConditionalPrice], skipped: Counter[str]) -> None:
+    """Counts each price charged for part of a day but never the standard one (see
+    `_standard_at`): DeepSeek's night discount, V4's peak hours. The catalog has no column
+    for a time of day, so these are left out."""
+    if not any(isinstance(c.constraint, TimeOfDateConstraint) for c in conditional):
+        return
+    charged: set[int] = set()
+    standard: set[int] = set()
+    for point in _change_points(conditional, []):
+        shares = _day_shares(conditional, point)
+        prices = _most_charged(conditional, shares)
+        charged |= shares.keys()
+        standard |= {index for index in shares if conditional[index].prices == prices}
+    skipped["time-of-day price"] += len(charged - standard)
 
 
 def _tier_variants(model: ModelInfo, skipped: Counter[str]) -> dict[str, list[PriceVariant]]:
@@ -239,20 +252,25 @@ def _start(constraint: object) -> date | None:
     return constraint.start_date if isinstance(constraint, StartDateConstraint) else None
 
 
+def _change_points(
+    conditional: Sequence[ConditionalPrice], variants: Sequence[PriceVariant]
+) -> list[date | None]:
+    """The dates on which a price may change, oldest first; None stands for before any."""
+    starts = {_start(c.constraint) for c in conditional} | {_start(v.constraint) for v in variants}
+    return [None, *sorted(d for d in starts if d is not None)]
+
+
 def _timeline(
     conditional: Sequence[ConditionalPrice], variants: Sequence[PriceVariant]
 ) -> list[PricePeriod]:
     """Prices of one tier over time, oldest first, one period per actual change.
 
-    The standard tier is the last conditional price in force on each date, as
-    genai-prices resolves it. A variant tier exists only while one of its
-    variants is in force, and overrides the standard prices key by key (first
-    variant wins), again as genai-prices does.
+    The standard tier is the price charged for most of each day (`_standard_at`). A
+    variant tier exists only while one of its variants is in force, and overrides the
+    standard prices key by key (first variant wins), as genai-prices does.
     """
-    starts = {_start(c.constraint) for c in conditional} | {_start(v.constraint) for v in variants}
-    points: list[date | None] = [None, *sorted(d for d in starts if d is not None)]
     periods: list[PricePeriod] = []
-    for point in points:
+    for point in _change_points(conditional, variants):
         standard = _standard_at(conditional, point)
         if variants:
             active = [v for v in variants if _in_force(v.constraint, point)]
@@ -281,12 +299,70 @@ def _in_force(constraint: object, point: date | None) -> bool:
 
 
 def _standard_at(conditional: Sequence[ConditionalPrice], point: date | None) -> ModelPrice:
-    """The standard prices in force on a date (None: before any dated change)."""
-    chosen = conditional[0].prices
-    for candidate in conditional:
-        if _in_force(candidate.constraint, point):
-            chosen = candidate.prices
-    return chosen
+    """The standard prices on a date (None: before any dated change): those charged for
+    the most minutes of that day.
+
+    Not the entry without a time of day: DeepSeek's V3 and R1 entries charge it only at
+    night, a discount; their full price, charged 16 hours a day, is the one to quote.
+    """
+    return _most_charged(conditional, _day_shares(conditional, point))
+
+
+def _most_charged(conditional: Sequence[ConditionalPrice], shares: Counter[int]) -> ModelPrice:
+    """The prices charged for the most minutes, given each entry's `_day_shares`; entries
+    with equal prices count together, and a tie goes to the prices charged at midnight."""
+    totals: list[tuple[ModelPrice, int]] = []
+    for index, minutes in shares.items():
+        prices = conditional[index].prices
+        position = next((i for i, (seen, _) in enumerate(totals) if seen == prices), None)
+        if position is None:
+            totals.append((prices, minutes))
+        else:
+            totals[position] = (prices, totals[position][1] + minutes)
+    return max(totals, key=lambda total: total[1])[0]
+
+
+def _day_shares(conditional: Sequence[ConditionalPrice], point: date | None) -> Counter[int]:
+    """Minutes of the day `point` that each entry (by index) is the price charged, from
+    midnight UTC on. As genai-prices resolves a request's time, the last entry in force
+    wins; a time-of-day entry is in force only inside its window."""
+    cuts = {0, MINUTES_PER_DAY}
+    for entry in conditional:
+        if isinstance(entry.constraint, TimeOfDateConstraint):
+            cuts |= {_minute_of_day(entry.constraint.start_time)}
+            cuts |= {_minute_of_day(entry.constraint.end_time)}
+    shares: Counter[int] = Counter()
+    for start, end in pairwise(sorted(cuts)):
+        shares[_charged_at(conditional, point, start)] += end - start
+    return shares
+
+
+def _charged_at(conditional: Sequence[ConditionalPrice], point: date | None, minute: int) -> int:
+    """The index of the entry charged at `minute` after midnight UTC on the day `point`."""
+    for index in reversed(range(len(conditional))):
+        constraint = conditional[index].constraint
+        if isinstance(constraint, TimeOfDateConstraint):
+            if _in_window(constraint, minute):
+                return index
+        elif _in_force(constraint, point):
+            return index
+    return 0
+
+
+def _in_window(constraint: TimeOfDateConstraint, minute: int) -> bool:
+    """Whether `minute` after midnight UTC falls in the daily window (which may wrap)."""
+    start = _minute_of_day(constraint.start_time)
+    end = _minute_of_day(constraint.end_time)
+    if end < start:
+        return minute >= start or minute < end
+    return start <= minute < end
+
+
+def _minute_of_day(moment: time) -> int:
+    """Minutes after midnight UTC; a time without a zone is UTC, as genai-prices reads it."""
+    if moment.tzinfo is not None:
+        moment = datetime.combine(date(2000, 1, 1), moment).astimezone(UTC).time()
+    return moment.hour * 60 + moment.minute
 
 
 def _items(prices: ModelPrice) -> Iterable[tuple[str, Any]]:

@@ -1,6 +1,6 @@
 """Reading genai-prices model entries into offers: tiers, timelines, what is skipped."""
 
-from datetime import date, time
+from datetime import date, time, timedelta, timezone
 from decimal import Decimal
 
 from genai_prices.types import (
@@ -96,6 +96,80 @@ def test_dated_conditional_prices_make_a_timeline_and_off_peak_is_skipped() -> N
         (date(2026, 9, 1), Decimal(3)),
     ]
     assert offer.skipped["time-of-day price"] == 1
+
+
+def standard_inputs(offer) -> list[tuple[date | None, Decimal | None]]:
+    return [(period.starts_on, period.values.input) for period in offer.tiers["standard"]]
+
+
+def test_a_price_charged_most_of_the_day_is_the_standard_not_the_night_discount() -> None:
+    # DeepSeek's V3 and R1 entries: the unconstrained price is charged only outside
+    # 00:30-16:30 UTC, a night discount; the full price holds for 16 hours.
+    offer = read_offer(
+        "deepseek",
+        entry(
+            [
+                ConditionalPrice(prices=ModelPrice(input_mtok=Decimal("0.135"))),
+                ConditionalPrice(
+                    constraint=TimeOfDateConstraint(start_time=time(0, 30), end_time=time(16, 30)),
+                    prices=ModelPrice(input_mtok=Decimal("0.55")),
+                ),
+            ]
+        ),
+    )
+
+    assert standard_inputs(offer) == [(None, Decimal("0.55"))]
+    assert offer.skipped["time-of-day price"] == 1
+
+
+def test_peak_hours_in_two_windows_stay_time_of_day_prices_after_each_dated_change() -> None:
+    # DeepSeek V4: seven peak hours a day at a surcharge, in two windows, and dated changes.
+    peak = ModelPrice(input_mtok=Decimal("0.3"))
+    offer = read_offer(
+        "deepseek",
+        entry(
+            [
+                ConditionalPrice(prices=ModelPrice(input_mtok=Decimal("0.14"))),
+                ConditionalPrice(
+                    constraint=StartDateConstraint(start_date=date(2026, 9, 10)),
+                    prices=ModelPrice(input_mtok=Decimal("0.15")),
+                ),
+                ConditionalPrice(
+                    constraint=TimeOfDateConstraint(start_time=time(1), end_time=time(4)),
+                    prices=peak,
+                ),
+                ConditionalPrice(
+                    constraint=TimeOfDateConstraint(start_time=time(6), end_time=time(10)),
+                    prices=peak,
+                ),
+            ]
+        ),
+    )
+
+    assert standard_inputs(offer) == [(None, Decimal("0.14")), (date(2026, 9, 10), Decimal("0.15"))]
+    assert offer.skipped["time-of-day price"] == 2
+
+
+def test_a_window_in_another_zone_is_read_in_utc() -> None:
+    # 08:30-00:30 at UTC+8 is 00:30-16:30 UTC: sixteen hours, not eight.
+    beijing = timezone(timedelta(hours=8))
+    offer = read_offer(
+        "deepseek",
+        entry(
+            [
+                ConditionalPrice(prices=ModelPrice(input_mtok=Decimal("0.135"))),
+                ConditionalPrice(
+                    constraint=TimeOfDateConstraint(
+                        start_time=time(8, 30, tzinfo=beijing),
+                        end_time=time(0, 30, tzinfo=beijing),
+                    ),
+                    prices=ModelPrice(input_mtok=Decimal("0.55")),
+                ),
+            ]
+        ),
+    )
+
+    assert standard_inputs(offer) == [(None, Decimal("0.55"))]
 
 
 def test_batch_flex_and_priority_variants_override_the_standard_prices() -> None:
