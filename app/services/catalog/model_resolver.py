@@ -9,7 +9,8 @@ Rules first, then the reviewed table in `app/data/model_aliases.toml`:
 2. A suffix naming how a host serves the model (`SERVING_SUFFIXES`: a speed
    tier such as Groq's `-versatile` or Together's `-instruct-turbo`, a
    quantization such as `-fp8` or `-awq`, Vertex AI's `-maas` (its
-   model-as-a-service endpoint of an open model), an alias pointer `-latest` after a
+   model-as-a-service endpoint of an open model), Chutes' `-TEE` (the same checkpoint
+   run inside a trusted execution environment), an alias pointer `-latest` after a
    versioned id: `mistral-small-latest` follows whichever Small is newest,
    `claude-3-7-sonnet-latest` only Claude 3.7 Sonnet's snapshots) makes
    the offer an endpoint variant of the model named without it, but only
@@ -63,6 +64,7 @@ SERVING_SUFFIXES: tuple[ServingSuffix, ...] = (
     ServingSuffix("-nvfp4", "", "nvfp4", "nvfp4"),
     ServingSuffix("-fast", "", "fast"),
     ServingSuffix("-maas", "", "maas"),
+    ServingSuffix("-tee", "", "tee"),
     ServingSuffix("-latest", "", "", versioned_stem_only=True),
 )
 

@@ -32,6 +32,7 @@ def placement(groups) -> dict[tuple[str, str], tuple[str, str]]:
         ("fireworks", "accounts/fireworks/models/llama-v3p3-70b-instruct", ""),
         ("openrouter", "meta-llama/llama-3.3-70b-instruct:free", "free"),
         ("google-vertex", "meta/llama-3.3-70b-instruct-maas", "maas"),
+        ("chutes", "meta-llama/Llama-3.3-70B-Instruct-TEE", "tee"),
     ],
 )
 def test_serving_variants_are_endpoints_of_the_canonical_model(
