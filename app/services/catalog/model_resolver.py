@@ -19,7 +19,8 @@ Rules first, then the reviewed table in `app/data/model_aliases.toml`:
    the table does not list it as distinct.
 3. `[[alias]]` entries map an id to the id of the same model that rules
    cannot find (Bedrock's `r1` is `deepseek-r1`, Mistral's `open-mistral-7b`
-   is `mistral-7b`).
+   is `mistral-7b`). An alias taken back is listed as `[[withdrawn]]`, so an
+   installed catalog releases what it merged (`catalog.withdrawn_aliases`).
 
 What never merges: different checkpoints (a four-digit release number such
 as R1's `-0528` is part of the key), sizes, `-thinking` and `-mini` models,
@@ -80,12 +81,23 @@ class AliasEntry:
 
 
 @dataclass(frozen=True)
+class WithdrawnAlias:
+    """An alias an earlier release applied and this one takes back: `id` was read as `was`."""
+
+    author: str
+    id: str
+    was: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class AliasTable:
     """The alias table, keyed by (author, merge key) for lookups."""
 
     aliases: dict[tuple[str, str], str]
     distinct: frozenset[tuple[str, str]]
     entries: tuple[AliasEntry, ...]
+    withdrawn: tuple[WithdrawnAlias, ...] = ()
 
     def canonical(self, author: str, key: DatedKey) -> DatedKey:
         """The key of the model an id names after the table's aliases."""
@@ -117,6 +129,13 @@ def read_alias_table(path: Path = ALIASES_FILE) -> AliasTable:
             except KeyError as error:
                 raise ValueError(f"{path.name}: {kind} entry {raw!r} lacks {error}") from error
             entries.append(entry)
+    try:
+        withdrawn = tuple(
+            WithdrawnAlias(author=raw["author"], id=raw["id"], was=raw["was"], reason=raw["reason"])
+            for raw in data.get("withdrawn", [])
+        )
+    except KeyError as error:
+        raise ValueError(f"{path.name}: a withdrawn entry lacks {error}") from error
     return AliasTable(
         aliases={
             (e.author, merge_key(e.id).full): e.canonical
@@ -127,6 +146,7 @@ def read_alias_table(path: Path = ALIASES_FILE) -> AliasTable:
             (e.author, merge_key(e.id).full) for e in entries if e.canonical is None
         ),
         entries=tuple(entries),
+        withdrawn=withdrawn,
     )
 
 

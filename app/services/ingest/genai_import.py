@@ -71,6 +71,7 @@ from app.services.catalog.known_providers import (
 )
 from app.services.catalog.model_grouping import ModelGroup, PlacedOffer, group_offers
 from app.services.catalog.model_redirects import merge_models
+from app.services.catalog.withdrawn_aliases import release_withdrawn_aliases
 from app.services.ingest.genai_facts import record_genai_facts
 from app.services.ingest.import_changes import changes_clause
 from app.services.metrics.rollups import refresh_rollups
@@ -201,6 +202,9 @@ def import_genai_prices(
     run = RefreshRun(source=SOURCE_NAME, started_at=now, status="running")
     session.add(run)
     watched_before = watched_state(session)
+    report.updated["ids released by a withdrawn alias"] += release_withdrawn_aliases(
+        session=session, now=now
+    )
     report.updated["models merged"] += merge_split_models(session=session, groups=groups)
     writer = _CatalogWriter(session=session, report=report, now=now, groups=groups)
     writer.sync_providers(source)

@@ -56,6 +56,7 @@ from app.services.catalog.model_keys import ParsedRef, parse_model_ref
 from app.services.catalog.model_redirects import merge_models
 from app.services.catalog.model_resolver import alias_table, serving_suffix
 from app.services.catalog.reattribution import reattribute_models
+from app.services.catalog.withdrawn_aliases import release_withdrawn_aliases
 from app.services.ingest.curated_facts import record_curated_facts
 from app.services.ingest.import_changes import changes_clause
 from app.services.ingest.inferred_facts import record_inferred_facts
@@ -224,6 +225,9 @@ def import_models_dev(
     run = RefreshRun(source=SOURCE_NAME, started_at=now, status="running")
     session.add(run)
     watched_before = watched_state(session)
+    report.updated["ids released by a withdrawn alias"] += release_withdrawn_aliases(
+        session=session, now=now
+    )
     report.updated["models merged"] += merge_respelled_models(session=session)
     if moved := reattribute_models(session=session, provider_slug=catalog_provider_slug):
         report.updated["models moved to their lab"] += moved

@@ -164,3 +164,48 @@ def test_an_entry_without_a_reason_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(ValueError, match="reason"):
         read_alias_table(path)
+
+
+def test_a_withdrawn_alias_is_read_and_no_longer_applied(tmp_path: Path) -> None:
+    path = tmp_path / "aliases.toml"
+    path.write_text(
+        '[[withdrawn]]\nauthor = "deepseek"\nid = "deepseek-reasoner"\n'
+        'was = "deepseek-r1-0528"\nreason = "The alias moved to newer models."\n',
+        encoding="utf-8",
+    )
+
+    table = read_alias_table(path)
+
+    [entry] = table.withdrawn
+    assert (entry.author, entry.id, entry.was) == (
+        "deepseek",
+        "deepseek-reasoner",
+        "deepseek-r1-0528",
+    )
+    assert table.canonical_id("deepseek", "deepseek-reasoner") == "deepseek-reasoner"
+
+
+def test_a_withdrawn_entry_without_what_it_was_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "aliases.toml"
+    path.write_text(
+        '[[withdrawn]]\nauthor = "deepseek"\nid = "x"\nreason = "Taken back for a reason."\n',
+        encoding="utf-8",
+    )
+
+    with pytest.raises(ValueError, match="was"):
+        read_alias_table(path)
+
+
+@pytest.mark.parametrize("entry", alias_table().withdrawn, ids=lambda e: f"{e.author}/{e.id}")
+def test_every_withdrawn_alias_is_read_as_a_model_of_its_own(entry) -> None:
+    groups = group_offers(
+        [
+            provider("openrouter", offer(f"{entry.author}/{entry.was}")),
+            provider(entry.author, offer(entry.id)),
+        ]
+    )
+
+    assert len(entry.reason) > 20
+    assert sorted(g.slug for g in groups) == sorted(
+        [f"{entry.author}/{entry.was}", f"{entry.author}/{entry.id}"]
+    )
