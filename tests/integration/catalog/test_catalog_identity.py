@@ -42,6 +42,20 @@ def test_llama_has_one_page_with_groq_cerebras_together_and_cloudflare(
 
 
 @pytest.mark.parametrize(
+    ("short", "slug"),
+    [
+        ("meta/llama-4-scout", "meta/llama-4-scout-17b-16e-instruct"),
+        ("meta/llama-4-maverick", "meta/llama-4-maverick-17b-128e-instruct"),
+    ],
+)
+def test_llama_4_has_one_page_under_the_id_meta_publishes(
+    catalog_session: Session, short: str, slug: str
+) -> None:
+    assert "openrouter" in {p.partition(":")[0] for p in providers_of(catalog_session, slug)}
+    assert catalog_session.scalars(select(Model).where(Model.slug == short)).all() == []
+
+
+@pytest.mark.parametrize(
     ("one", "other"),
     [
         ("openai/gpt-4o", "openai/gpt-4o-mini"),
