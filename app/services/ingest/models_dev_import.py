@@ -12,7 +12,7 @@ One run reads every provider and offer of a models.dev api.json
   most common release date (resellers often give the date of their own
   listing), open weights when any offer says so (closed only when the lab's
   own offer does: resellers leave the flag false for open models), the largest context
-  window and output, the
+  window and output but a lone figure far above every other offer's (`_largest_credible`), the
   capabilities any offer states, the union of modalities — then derives the
   shown columns by precedence;
 - records the retirements labs publish that models.dev lacks
@@ -536,8 +536,8 @@ def _facts(offers: list[Offer], *, from_lab: bool) -> dict[str, Any]:
         # `open_weights` is a required field resellers leave false for open models as
         # often as not (Qwen2.5, the R1 distills); only true, or the lab's false, is a claim.
         "weights": "open" if any(o.open_weights for o in offers) else _lab_says_closed(from_lab),
-        "context_window": max(windows, default=None),
-        "max_output": max(outputs, default=None),
+        "context_window": _largest_credible(windows),
+        "max_output": _largest_credible(outputs),
         "knowledge_cutoff": _most_common(knowledge),
         "reasoning": any(o.reasoning for o in offers),
         "tool_calling": any(o.tool_calling for o in offers),
@@ -547,6 +547,28 @@ def _facts(offers: list[Offer], *, from_lab: bool) -> dict[str, Any]:
         if inputs and outputs_modalities
         else None,
     }
+
+
+# A token limit one offer states, at least this many times every other offer's, is taken for a
+# listing error when two or more other offers state one.
+LONE_FIGURE_FACTOR = 4
+
+
+def _largest_credible(limits: list[int]) -> int | None:
+    """The largest token limit the offers state, leaving out a figure only one offer states
+    when it is at least `LONE_FIGURE_FACTOR` times the next and two or more offers remain.
+
+    Resellers cap a model below its full window, so the largest figure is the model's; but
+    then one listing's error stood for the model: Qiniu's 20M-token window for Grok 4.1
+    Fast, whose eight other sellers say 2M, or one host's 128K for Gemma 2 2B (8K) and
+    Phi-4-reasoning (32K). A window really this far above every seller's is one to curate
+    (Llama 4 Scout's 10M). Between two offers alone nothing says which one errs: the
+    larger stands (Grok 4.20's 2M against Azure's 262K).
+    """
+    ordered = sorted(limits, reverse=True)
+    while len(ordered) > 2 and ordered[0] >= LONE_FIGURE_FACTOR * ordered[1]:
+        ordered.pop(0)
+    return ordered[0] if ordered else None
 
 
 def _lab_says_closed(from_lab: bool) -> str | None:

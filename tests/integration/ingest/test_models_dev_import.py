@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -306,3 +307,41 @@ def test_the_two_imports_never_undo_each_other(catalog_session: Session) -> None
     assert not genai_again.changed, genai_again.summary()
     assert not models_dev_again.changed, models_dev_again.summary()
     assert model(catalog_session, "anthropic/claude-sonnet-4-5").context_window == 200_000
+
+
+@pytest.mark.parametrize(
+    ("windows", "shown"),
+    [
+        # Grok 4.1 Fast: one seller's 20M beside the others' 2M is a listing error.
+        ((2_000_000, 2_000_000, 20_000_000), 2_000_000),
+        # Phi-4-reasoning: one host's 128K beside two 32K, four times.
+        ((32_000, 32_000, 128_000), 32_000),
+        # Grok 4.20: two offers alone, 2M and Azure's 262K; nothing says which errs.
+        ((262_000, 2_000_000), 2_000_000),
+        # Nemotron 3 Super: one seller offers the full 1M the others cap at 256K.
+        ((262_144, 262_144, 1_000_000), 1_000_000),
+        ((131_072,), 131_072),
+    ],
+)
+def test_the_largest_window_resellers_state_unless_one_alone_is_far_above(
+    session: Session, windows: tuple[int, ...], shown: int
+) -> None:
+    catalog = load_catalog(str(FIXTURES / "api.json"))
+    for number, window in enumerate(windows):
+        host = f"host{number}"
+        offer = replace(
+            _gpt_4o(catalog),
+            provider_id=host,
+            model_id="acme/wide-1",
+            context_window=window,
+            max_output=window // 4,
+        )
+        catalog.providers.append(
+            ModelsDevProvider(id=host, name=host, api_base=None, url=None, offers=(offer,))
+        )
+
+    import_models_dev(session=session, catalog=catalog, now=NOW)
+    session.flush()
+
+    wide = model(session, "acme/wide-1")
+    assert (wide.context_window, wide.max_output) == (shown, shown // 4)

@@ -124,6 +124,23 @@ def test_r1_reasons_and_r1_0528_has_its_own_release_date(session: Session) -> No
     assert r1_0528.released_at == date(2025, 5, 28)
 
 
+@pytest.mark.parametrize(
+    ("slug", "window"),
+    [
+        # Meta's model card (curated): sellers cap both far lower.
+        ("meta/llama-4-scout-17b-16e-instruct", 10_000_000),
+        ("meta/llama-4-maverick-17b-128e-instruct", 1_000_000),
+        # One seller's 20M is left out: eight others say 2M.
+        ("xai/grok-4-1-fast-reasoning", 2_000_000),
+        # DeepSeek's moving alias has the 1M window; the R1-0528 checkpoint does not.
+        ("deepseek/deepseek-reasoner", 1_000_000),
+        ("deepseek/deepseek-r1-0528", 164_000),
+    ],
+)
+def test_context_windows_of_well_known_models(session: Session, slug: str, window: int) -> None:
+    assert model(session, slug).context_window == window
+
+
 def test_gpt_4o_costs_2_50_and_10_at_openai(session: Session) -> None:
     price = session.scalars(
         select(Price)
