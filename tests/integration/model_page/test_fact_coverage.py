@@ -130,6 +130,9 @@ def test_r1_reasons_and_r1_0528_has_its_own_release_date(session: Session) -> No
         # Meta's model card (curated): sellers cap both far lower.
         ("meta/llama-4-scout-17b-16e-instruct", 10_000_000),
         ("meta/llama-4-maverick-17b-128e-instruct", 1_000_000),
+        # Google's model cards (curated) over one host's 128K.
+        ("google/gemma-2-2b-it", 8_192),
+        ("google/gemma-3n-e4b-it", 32_768),
         # One seller's 20M is left out: eight others say 2M.
         ("xai/grok-4-1-fast-reasoning", 2_000_000),
         # DeepSeek's moving alias has the 1M window; the R1-0528 checkpoint does not.
