@@ -36,6 +36,7 @@ same data writes nothing. The caller's session commits; a RefreshRun row
 records the outcome, counts and rejected items by reason.
 """
 
+import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -130,6 +131,9 @@ ROUTER_PROVIDERS = frozenset(
 PRICE_SOURCES_BEFORE_OURS = frozenset({OPENROUTER_SOURCE, GENAI_SOURCE})
 _STATUSES = {"alpha": "preview", "beta": "preview", "deprecated": "deprecated"}
 _NAME_TAILS = (" (latest)", " (free)", " (beta)", " (preview)")
+# OpenRouter names a model after its lab ("Mistral: Mixtral 8x7B Instruct"), and resellers
+# copy it; the page names the lab beside the model, so the prefix is left out.
+_LAB_PREFIX = re.compile(r"^[^:\s][^:]{0,39}: (?=\S)")
 _NINE_PLACES = Decimal("1e-9")
 MAX_DISAGREEMENT_EXAMPLES = 20
 
@@ -607,7 +611,7 @@ def _most_common(counts: Counter[T]) -> T | None:
 def _clean_name(name: str) -> str:
     for tail in _NAME_TAILS:
         name = name.removesuffix(tail)
-    return name.strip()
+    return _LAB_PREFIX.sub("", name.strip(), count=1)
 
 
 def _price_values(price: OfferPrice) -> PriceValues:

@@ -345,3 +345,17 @@ def test_the_largest_window_resellers_state_unless_one_alone_is_far_above(
 
     wide = model(session, "acme/wide-1")
     assert (wide.context_window, wide.max_output) == (shown, shown // 4)
+
+
+def test_a_name_after_openrouters_lab_prefix_is_the_models_own(session: Session) -> None:
+    catalog = load_catalog(str(FIXTURES / "api.json"))
+    for host, name in (("host1", "Acme Labs: Wide One"), ("host2", "Wide One")):
+        offer = replace(_gpt_4o(catalog), provider_id=host, model_id="acme/wide-1", name=name)
+        catalog.providers.append(
+            ModelsDevProvider(id=host, name=host, api_base=None, url=None, offers=(offer,))
+        )
+
+    import_models_dev(session=session, catalog=catalog, now=NOW)
+    session.flush()
+
+    assert model(session, "acme/wide-1").name == "Wide One"
