@@ -10,7 +10,8 @@ Rules first, then the reviewed table in `app/data/model_aliases.toml`:
    tier such as Groq's `-versatile` or Together's `-instruct-turbo`, a
    quantization such as `-fp8` or `-awq`, Vertex AI's `-maas` (its
    model-as-a-service endpoint of an open model), Chutes' `-TEE` (the same checkpoint
-   run inside a trusted execution environment), an alias pointer `-latest` after a
+   run inside a trusted execution environment), Together's `-tput` (its
+   throughput-tuned deployment), an alias pointer `-latest` after a
    versioned id: `mistral-small-latest` follows whichever Small is newest,
    `claude-3-7-sonnet-latest` only Claude 3.7 Sonnet's snapshots) makes
    the offer an endpoint variant of the model named without it, but only
@@ -66,6 +67,7 @@ SERVING_SUFFIXES: tuple[ServingSuffix, ...] = (
     ServingSuffix("-fast", "", "fast"),
     ServingSuffix("-maas", "", "maas"),
     ServingSuffix("-tee", "", "tee"),
+    ServingSuffix("-tput", "", "tput"),
     ServingSuffix("-latest", "", "", versioned_stem_only=True),
 )
 

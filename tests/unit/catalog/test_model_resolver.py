@@ -33,6 +33,7 @@ def placement(groups) -> dict[tuple[str, str], tuple[str, str]]:
         ("openrouter", "meta-llama/llama-3.3-70b-instruct:free", "free"),
         ("google-vertex", "meta/llama-3.3-70b-instruct-maas", "maas"),
         ("chutes", "meta-llama/Llama-3.3-70B-Instruct-TEE", "tee"),
+        ("together", "meta-llama/Llama-3.3-70B-Instruct-tput", "tput"),
     ],
 )
 def test_serving_variants_are_endpoints_of_the_canonical_model(
