@@ -52,9 +52,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Author, Endpoint, ExternalId, Model, ModelRedirect, Provider
-from app.services.catalog.author_aliases import author_info, infer_author
+from app.services.catalog.author_aliases import FIRST_PARTY_PROVIDERS, author_info, infer_author
 from app.services.catalog.known_providers import provider_display_name
-from app.services.catalog.model_keys import merge_key, parse_model_ref, slug_part
+from app.services.catalog.model_keys import ParsedRef, merge_key, parse_model_ref, slug_part
 from app.services.catalog.model_resolver import alias_table, serving_suffix
 
 # Upstream provider names or tags that differ from the provider slugs we store.
@@ -226,19 +226,48 @@ class CatalogWriter:
         author = infer_author(
             provider_id=provider_id, namespace=parsed.namespace, model_id=parsed.bare_id
         )
-        table = alias_table()
-        own_slug = f"{author}/{slug_part(table.canonical_id(author, parsed.bare_id))}"
+        own_slug = f"{author}/{slug_part(alias_table().canonical_id(author, parsed.bare_id))}"
         if own := self.models_by_slug.get(own_slug):
             return OfferPlace(model=own, variant=parsed.variant, quantization=None)
-        if split := serving_suffix(parsed.bare_id):
-            stem, rule = split
-            stem_slug = f"{author}/{slug_part(table.canonical_id(author, stem))}"
-            if found := self.model_by_slug(stem_slug):
-                variant = "-".join(part for part in (parsed.variant, rule.variant) if part)
-                return OfferPlace(model=found, variant=variant, quantization=rule.quantization)
+        if stem := self._serving_stem(author, parsed):
+            return stem
         if redirected := self.model_by_slug(own_slug):
             return OfferPlace(model=redirected, variant=parsed.variant, quantization=None)
         return None
+
+    def _serving_stem(self, author: str, parsed: ParsedRef) -> OfferPlace | None:
+        """The stored model an id names once its serving-variant suffix is read as a variant
+        (`-fp8`, `-TEE`), with that variant; None without such a suffix or model."""
+        split = serving_suffix(parsed.bare_id)
+        if split is None:
+            return None
+        stem, rule = split
+        found = self.model_by_slug(
+            f"{author}/{slug_part(alias_table().canonical_id(author, stem))}"
+        )
+        if found is None:
+            return None
+        variant = "-".join(part for part in (parsed.variant, rule.variant) if part)
+        return OfferPlace(model=found, variant=variant, quantization=rule.quantization)
+
+    def _place_anew(self, model: Model, provider_id: str, model_id: str) -> OfferPlace | None:
+        """Where an id of `model` would go if the model did not exist yet: as the resolver
+        reads it, or on the model its serving-variant suffix names when it named `model`
+        only by having made it, unless the lab sells the suffixed id itself or the alias
+        table keeps it apart (xAI's `grok-3-fast` is a model), as in a new catalog."""
+        place = self.find_model_for_offer(provider_id, model_id)
+        if place is None or place.model is not model:
+            return place
+        parsed = parse_model_ref(provider_id, model_id)
+        author = infer_author(
+            provider_id=provider_id, namespace=parsed.namespace, model_id=parsed.bare_id
+        )
+        if FIRST_PARTY_PROVIDERS.get(provider_id) == author or alias_table().is_distinct(
+            author, merge_key(parsed.bare_id)
+        ):
+            return place
+        stem = self._serving_stem(author, parsed)
+        return place if stem is None or stem.model is model else stem
 
     def respelled_models(
         self, source: str, provider_slug: Callable[[str], str]
@@ -248,7 +277,8 @@ class CatalogWriter:
         A model whose every external id is `source`'s (`models.dev:<provider>`),
         and whose ids the resolver all places on one other stored model, was
         made before a rule could read the host's spelling: `unknown/openai-gpt-4o`,
-        or `openai/gpt-5-1` beside the first-stored `openai/gpt-5.1`. The caller
+        or `openai/gpt-5-1` beside the first-stored `openai/gpt-5.1`, or Chutes'
+        `deepseek-r1-0528-tee` before `-TEE` read as a serving variant. The caller
         merges it (`merge_models`), so an upgraded catalog loses the copies a
         fresh one never has. Models any other source names are left alone.
         """
@@ -260,7 +290,7 @@ class CatalogWriter:
             if not all(id_source.startswith(f"{source}:") for id_source, _ in ids):
                 continue
             places = [
-                self.find_model_for_offer(provider_slug(id_source.partition(":")[2]), external_id)
+                self._place_anew(model, provider_slug(id_source.partition(":")[2]), external_id)
                 for id_source, external_id in ids
             ]
             first_spelt = self._models_by_key.get(_slug_key(model.slug), model)

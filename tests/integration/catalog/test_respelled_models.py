@@ -60,3 +60,26 @@ def test_a_model_of_its_own_or_named_by_another_source_stays(catalog_session: Se
 
     slugs = set(catalog_session.scalars(select(Model.slug)))
     assert {own.slug, named_elsewhere.slug} <= slugs
+
+
+def test_a_page_made_of_a_serving_variant_joins_its_model(catalog_session: Session) -> None:
+    r1_0528 = catalog_session.scalars(
+        select(Model).where(Model.slug == "deepseek/deepseek-r1-0528")
+    ).one()
+    copy_of(
+        catalog_session,
+        "deepseek/deepseek-r1-0528-tee",
+        ("models.dev:chutes", "deepseek-ai/DeepSeek-R1-0528-TEE"),
+    )
+
+    assert merge_respelled_models(session=catalog_session) == 1
+
+    assert canonical_of(catalog_session, "deepseek/deepseek-r1-0528-tee") == r1_0528.id
+
+
+def test_a_suffixed_id_its_lab_sells_stays_a_model(catalog_session: Session) -> None:
+    fp8 = copy_of(catalog_session, "xai/grok-3-fp8", ("models.dev:xai", "grok-3-fp8"))
+
+    assert merge_respelled_models(session=catalog_session) == 0
+
+    assert canonical_of(catalog_session, "xai/grok-3-fp8") == fp8.id
