@@ -186,6 +186,8 @@ class Offer:
     context_window: int | None
     max_output: int | None
     price: OfferPrice | None
+    # False when `released_on` was given as a month alone (`2025-04`, read as its first day).
+    release_day_stated: bool = True
 
 
 @dataclass(frozen=True)
@@ -289,6 +291,14 @@ def _offer(provider_id: str, item: dict[str, Any]) -> Offer:
         context_window=wire.limit.context or None,
         max_output=wire.limit.output or None,
         price=_price(wire.cost),
+        release_day_stated=_states_a_day(item.get("release_date")),
+    )
+
+
+def _states_a_day(value: object) -> bool:
+    """Whether a partial date names its day (`2025-07-31`), not only its month."""
+    return isinstance(value, str) and bool(
+        (match := _PARTIAL_DATE.match(value)) and match["d"] is not None
     )
 
 

@@ -526,7 +526,7 @@ def _facts(offers: list[Offer], *, from_lab: bool) -> dict[str, Any]:
     """What a set of offers states of their model, as model_facts fields (None: not stated)."""
     if not offers:
         return dict.fromkeys(_FACT_FIELDS)
-    released = [o.released_on for o in offers if o.released_on is not None]
+    released = _release_dates(offers)
     windows = [o.context_window for o in offers if o.context_window]
     outputs = [o.max_output for o in offers if o.max_output]
     structured = [o.structured_outputs for o in offers if o.structured_outputs is not None]
@@ -551,6 +551,18 @@ def _facts(offers: list[Offer], *, from_lab: bool) -> dict[str, Any]:
         if inputs and outputs_modalities
         else None,
     }
+
+
+def _release_dates(offers: list[Offer]) -> list[date]:
+    """The release dates the offers state, those to the day only when any offer gives one.
+
+    A month alone (`2025-04`, read as its first day) is a coarser claim, often the month
+    the model's family came out: six such offers outvoted Qwen3-Coder-30B's six 2025-07-31s
+    and gave it April 1st.
+    """
+    stated = [(o.released_on, o.release_day_stated) for o in offers if o.released_on is not None]
+    to_the_day = [day for day, exact in stated if exact]
+    return to_the_day or [day for day, _ in stated]
 
 
 # A token limit one offer states, at least this many times every other offer's, is taken for a

@@ -359,3 +359,26 @@ def test_a_name_after_openrouters_lab_prefix_is_the_models_own(session: Session)
     session.flush()
 
     assert model(session, "acme/wide-1").name == "Wide One"
+
+
+def test_a_release_month_alone_does_not_outvote_release_days(session: Session) -> None:
+    # Qwen3-Coder-30B: six sellers say "2025-04" (read as April 1st), six 2025-07-31.
+    catalog = load_catalog(str(FIXTURES / "api.json"))
+    stated = [(date(2025, 4, 1), False)] * 3 + [(date(2025, 7, 31), True)] * 2
+    for number, (released_on, day_stated) in enumerate(stated):
+        host = f"host{number}"
+        offer = replace(
+            _gpt_4o(catalog),
+            provider_id=host,
+            model_id="acme/coder-1",
+            released_on=released_on,
+            release_day_stated=day_stated,
+        )
+        catalog.providers.append(
+            ModelsDevProvider(id=host, name=host, api_base=None, url=None, offers=(offer,))
+        )
+
+    import_models_dev(session=session, catalog=catalog, now=NOW)
+    session.flush()
+
+    assert model(session, "acme/coder-1").released_at == date(2025, 7, 31)

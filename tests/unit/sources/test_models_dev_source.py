@@ -127,3 +127,14 @@ def test_the_bundled_copy_is_read() -> None:
     assert len(catalog.providers) > 50
     assert catalog.offer_count > 2000
     assert sum(catalog.rejected.values()) < catalog.offer_count / 100
+
+
+def test_a_release_month_alone_is_read_as_its_first_day_and_marked_so() -> None:
+    data = json.loads((FIXTURES / "api.json").read_text())
+    data["deepseek"]["models"]["deepseek-reasoner"]["release_date"] = "2025-04"
+    catalog = parse_catalog(json.dumps(data).encode())
+    offers = {o.model_id: o for p in catalog.providers for o in p.offers}
+
+    month, day = offers["deepseek-reasoner"], offers["gpt-4o"]
+    assert (month.released_on, month.release_day_stated) == (date(2025, 4, 1), False)
+    assert (day.released_on, day.release_day_stated) == (date(2024, 5, 13), True)
