@@ -532,8 +532,8 @@ def _facts(offers: list[Offer], *, from_lab: bool) -> dict[str, Any]:
     structured = [o.structured_outputs for o in offers if o.structured_outputs is not None]
     knowledge = Counter(o.knowledge_cutoff for o in offers if o.knowledge_cutoff)
     names = Counter(_clean_name(o.name) for o in offers)
-    inputs = frozenset().union(*(o.input_modalities for o in offers))
-    outputs_modalities = frozenset().union(*(o.output_modalities for o in offers))
+    inputs = _widely_stated([o.input_modalities for o in offers])
+    outputs_modalities = _widely_stated([o.output_modalities for o in offers])
     return {
         "name": _most_common(names),
         "released_at": _most_common(Counter(released)),
@@ -563,6 +563,25 @@ def _release_dates(offers: list[Offer]) -> list[date]:
     stated = [(o.released_on, o.release_day_stated) for o in offers if o.released_on is not None]
     to_the_day = [day for day, exact in stated if exact]
     return to_the_day or [day for day, _ in stated]
+
+
+# Below this many offers, every modality one of them states counts (see `_widely_stated`).
+FEW_OFFERS = 4
+
+
+def _widely_stated(modalities: list[frozenset[str]]) -> frozenset[str]:
+    """The modalities at least a quarter of the offers state; all they state, below
+    `FEW_OFFERS` offers or when none is that widely stated.
+
+    Every offer lists what its own endpoint takes, so their union put one listing's error
+    on the model: gpt-oss-120b and DeepSeek V3.2 "took images" on 2 of 43 and 2 of 33
+    offers, GPT-3.5 Turbo and Mistral Nemo on one each, and GPT-5 "wrote images" on 1 of 23.
+    """
+    counts = Counter(modality for stated in modalities for modality in stated)
+    if len(modalities) < FEW_OFFERS:
+        return frozenset(counts)
+    wide = frozenset(m for m, n in counts.items() if n * 4 >= len(modalities))
+    return wide or frozenset(counts)
 
 
 # A token limit one offer states, at least this many times every other offer's, is taken for a

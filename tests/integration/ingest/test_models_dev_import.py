@@ -382,3 +382,34 @@ def test_a_release_month_alone_does_not_outvote_release_days(session: Session) -
     session.flush()
 
     assert model(session, "acme/coder-1").released_at == date(2025, 7, 31)
+
+
+@pytest.mark.parametrize(
+    ("with_images", "inputs"),
+    [
+        # gpt-oss-120b: 2 of 43 sellers list images for a text-only model.
+        (1, ["text"]),
+        (2, ["text", "image"]),
+    ],
+)
+def test_a_modality_takes_a_quarter_of_the_sellers_to_stand(
+    session: Session, with_images: int, inputs: list[str]
+) -> None:
+    catalog = load_catalog(str(FIXTURES / "api.json"))
+    for number in range(5):
+        host = f"host{number}"
+        offer = replace(
+            _gpt_4o(catalog),
+            provider_id=host,
+            model_id="acme/reader-1",
+            input_modalities=frozenset({"text", "image"} if number < with_images else {"text"}),
+            output_modalities=frozenset({"text"}),
+        )
+        catalog.providers.append(
+            ModelsDevProvider(id=host, name=host, api_base=None, url=None, offers=(offer,))
+        )
+
+    import_models_dev(session=session, catalog=catalog, now=NOW)
+    session.flush()
+
+    assert model(session, "acme/reader-1").modality_list("input") == inputs
