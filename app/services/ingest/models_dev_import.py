@@ -13,7 +13,7 @@ One run reads every provider and offer of a models.dev api.json
   listing), open weights when any offer says so (closed only when the lab's
   own offer does: resellers leave the flag false for open models), the largest context
   window and output but a lone figure far above every other offer's (`_largest_credible`), the
-  capabilities any offer states, the union of modalities — then derives the
+  capabilities any offer states, the modalities a quarter of them state — then derives the
   shown columns by precedence;
 - records the retirements labs publish that models.dev lacks
   (`services.ingest.curated_facts`), as curated facts;
