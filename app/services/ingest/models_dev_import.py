@@ -13,7 +13,8 @@ One run reads every provider and offer of a models.dev api.json
   listing), open weights when any offer says so (closed only when the lab's
   own offer does: resellers leave the flag false for open models), the largest context
   window and output but a lone figure far above every other offer's (`_largest_credible`), the
-  capabilities any offer states, the modalities a quarter of them state — then derives the
+  tool calling and structured outputs any offer states, reasoning a third of them state,
+  the modalities a quarter of them state — then derives the
   shown columns by precedence;
 - records the retirements labs publish that models.dev lacks
   (`services.ingest.curated_facts`), as curated facts;
@@ -543,7 +544,7 @@ def _facts(offers: list[Offer], *, from_lab: bool) -> dict[str, Any]:
         "context_window": _largest_credible(windows),
         "max_output": _largest_credible(outputs),
         "knowledge_cutoff": _most_common(knowledge),
-        "reasoning": any(o.reasoning for o in offers),
+        "reasoning": _widely_claimed([o.reasoning for o in offers]),
         "tool_calling": any(o.tool_calling for o in offers),
         "structured_outputs": any(structured) if structured else None,
         "status": _status(offers[0]) if from_lab else None,
@@ -565,8 +566,22 @@ def _release_dates(offers: list[Offer]) -> list[date]:
     return to_the_day or [day for day, _ in stated]
 
 
-# Below this many offers, every modality one of them states counts (see `_widely_stated`).
+# Below this many offers, every modality or claim one of them states counts (see
+# `_widely_stated`, `_widely_claimed`).
 FEW_OFFERS = 4
+
+
+def _widely_claimed(claims: list[bool]) -> bool:
+    """Whether at least a third of the offers claim it (any of them, below `FEW_OFFERS`).
+
+    For reasoning, a property of the model, not of its host: a seller or two marked
+    DeepSeek V3, Qwen3-235B-A22B-Instruct-2507, Kimi K2, Phi-4 and even Grok 4 Fast
+    Non-Reasoning as reasoning models, and any one claim made it so. A quarter would
+    still take one seller in four for Llama 3.1 405B and Ministral 3B.
+    """
+    if len(claims) < FEW_OFFERS:
+        return any(claims)
+    return sum(claims) * 3 >= len(claims)
 
 
 def _widely_stated(modalities: list[frozenset[str]]) -> frozenset[str]:

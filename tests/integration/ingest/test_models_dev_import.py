@@ -413,3 +413,27 @@ def test_a_modality_takes_a_quarter_of_the_sellers_to_stand(
     session.flush()
 
     assert model(session, "acme/reader-1").modality_list("input") == inputs
+
+
+@pytest.mark.parametrize(("reasoning_sellers", "reasoning"), [(1, False), (2, True), (6, True)])
+def test_reasoning_takes_a_third_of_the_sellers(
+    session: Session, reasoning_sellers: int, reasoning: bool
+) -> None:
+    # Grok 4 Fast Non-Reasoning: one of six sellers marks it a reasoning model.
+    catalog = load_catalog(str(FIXTURES / "api.json"))
+    for number in range(6):
+        host = f"host{number}"
+        offer = replace(
+            _gpt_4o(catalog),
+            provider_id=host,
+            model_id="acme/plain-1",
+            reasoning=number < reasoning_sellers,
+        )
+        catalog.providers.append(
+            ModelsDevProvider(id=host, name=host, api_base=None, url=None, offers=(offer,))
+        )
+
+    import_models_dev(session=session, catalog=catalog, now=NOW)
+    session.flush()
+
+    assert model(session, "acme/plain-1").reasoning is reasoning
