@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
@@ -234,6 +235,21 @@ def _gpt_4o(catalog: ModelsDevCatalog) -> Offer:
     return next(o for o in openai.offers if o.model_id == "gpt-4o")
 
 
+def imported_from_sellers(session: Session, model_id: str, *sellers: dict[str, Any]) -> Model:
+    """The model `model_id` as imported when each of `sellers` is one host's offer of it
+    (GPT-4o's fixture offer with those fields changed): what resellers state together."""
+    catalog = load_catalog(str(FIXTURES / "api.json"))
+    for number, changes in enumerate(sellers):
+        host = f"host{number}"
+        offer = replace(_gpt_4o(catalog), provider_id=host, model_id=model_id, **changes)
+        catalog.providers.append(
+            ModelsDevProvider(id=host, name=host, api_base=None, url=None, offers=(offer,))
+        )
+    import_models_dev(session=session, catalog=catalog, now=NOW)
+    session.flush()
+    return model(session, model_id)
+
+
 def test_a_resellers_false_open_weights_is_no_claim_but_the_labs_is(session: Session) -> None:
     catalog = load_catalog(str(FIXTURES / "api.json"))
     reseller = ModelsDevProvider(
@@ -326,62 +342,31 @@ def test_the_two_imports_never_undo_each_other(catalog_session: Session) -> None
 def test_the_largest_window_resellers_state_unless_one_alone_is_far_above(
     session: Session, windows: tuple[int, ...], shown: int
 ) -> None:
-    catalog = load_catalog(str(FIXTURES / "api.json"))
-    for number, window in enumerate(windows):
-        host = f"host{number}"
-        offer = replace(
-            _gpt_4o(catalog),
-            provider_id=host,
-            model_id="acme/wide-1",
-            context_window=window,
-            max_output=window // 4,
-        )
-        catalog.providers.append(
-            ModelsDevProvider(id=host, name=host, api_base=None, url=None, offers=(offer,))
-        )
+    wide = imported_from_sellers(
+        session,
+        "acme/wide-1",
+        *({"context_window": window, "max_output": window // 4} for window in windows),
+    )
 
-    import_models_dev(session=session, catalog=catalog, now=NOW)
-    session.flush()
-
-    wide = model(session, "acme/wide-1")
     assert (wide.context_window, wide.max_output) == (shown, shown // 4)
 
 
 def test_a_name_after_openrouters_lab_prefix_is_the_models_own(session: Session) -> None:
-    catalog = load_catalog(str(FIXTURES / "api.json"))
-    for host, name in (("host1", "Acme Labs: Wide One"), ("host2", "Wide One")):
-        offer = replace(_gpt_4o(catalog), provider_id=host, model_id="acme/wide-1", name=name)
-        catalog.providers.append(
-            ModelsDevProvider(id=host, name=host, api_base=None, url=None, offers=(offer,))
-        )
+    wide = imported_from_sellers(
+        session, "acme/wide-1", {"name": "Acme Labs: Wide One"}, {"name": "Wide One"}
+    )
 
-    import_models_dev(session=session, catalog=catalog, now=NOW)
-    session.flush()
-
-    assert model(session, "acme/wide-1").name == "Wide One"
+    assert wide.name == "Wide One"
 
 
 def test_a_release_month_alone_does_not_outvote_release_days(session: Session) -> None:
     # Qwen3-Coder-30B: six sellers say "2025-04" (read as April 1st), six 2025-07-31.
-    catalog = load_catalog(str(FIXTURES / "api.json"))
-    stated = [(date(2025, 4, 1), False)] * 3 + [(date(2025, 7, 31), True)] * 2
-    for number, (released_on, day_stated) in enumerate(stated):
-        host = f"host{number}"
-        offer = replace(
-            _gpt_4o(catalog),
-            provider_id=host,
-            model_id="acme/coder-1",
-            released_on=released_on,
-            release_day_stated=day_stated,
-        )
-        catalog.providers.append(
-            ModelsDevProvider(id=host, name=host, api_base=None, url=None, offers=(offer,))
-        )
+    month = {"released_on": date(2025, 4, 1), "release_day_stated": False}
+    day = {"released_on": date(2025, 7, 31), "release_day_stated": True}
 
-    import_models_dev(session=session, catalog=catalog, now=NOW)
-    session.flush()
+    coder = imported_from_sellers(session, "acme/coder-1", month, month, month, day, day)
 
-    assert model(session, "acme/coder-1").released_at == date(2025, 7, 31)
+    assert coder.released_at == date(2025, 7, 31)
 
 
 @pytest.mark.parametrize(
@@ -395,24 +380,19 @@ def test_a_release_month_alone_does_not_outvote_release_days(session: Session) -
 def test_a_modality_takes_a_quarter_of_the_sellers_to_stand(
     session: Session, with_images: int, inputs: list[str]
 ) -> None:
-    catalog = load_catalog(str(FIXTURES / "api.json"))
-    for number in range(5):
-        host = f"host{number}"
-        offer = replace(
-            _gpt_4o(catalog),
-            provider_id=host,
-            model_id="acme/reader-1",
-            input_modalities=frozenset({"text", "image"} if number < with_images else {"text"}),
-            output_modalities=frozenset({"text"}),
-        )
-        catalog.providers.append(
-            ModelsDevProvider(id=host, name=host, api_base=None, url=None, offers=(offer,))
-        )
+    reader = imported_from_sellers(
+        session,
+        "acme/reader-1",
+        *(
+            {
+                "input_modalities": frozenset({"text", "image"} if n < with_images else {"text"}),
+                "output_modalities": frozenset({"text"}),
+            }
+            for n in range(5)
+        ),
+    )
 
-    import_models_dev(session=session, catalog=catalog, now=NOW)
-    session.flush()
-
-    assert model(session, "acme/reader-1").modality_list("input") == inputs
+    assert reader.modality_list("input") == inputs
 
 
 @pytest.mark.parametrize(("reasoning_sellers", "reasoning"), [(1, False), (2, True), (6, True)])
@@ -420,20 +400,8 @@ def test_reasoning_takes_a_third_of_the_sellers(
     session: Session, reasoning_sellers: int, reasoning: bool
 ) -> None:
     # Grok 4 Fast Non-Reasoning: one of six sellers marks it a reasoning model.
-    catalog = load_catalog(str(FIXTURES / "api.json"))
-    for number in range(6):
-        host = f"host{number}"
-        offer = replace(
-            _gpt_4o(catalog),
-            provider_id=host,
-            model_id="acme/plain-1",
-            reasoning=number < reasoning_sellers,
-        )
-        catalog.providers.append(
-            ModelsDevProvider(id=host, name=host, api_base=None, url=None, offers=(offer,))
-        )
+    plain = imported_from_sellers(
+        session, "acme/plain-1", *({"reasoning": n < reasoning_sellers} for n in range(6))
+    )
 
-    import_models_dev(session=session, catalog=catalog, now=NOW)
-    session.flush()
-
-    assert model(session, "acme/plain-1").reasoning is reasoning
+    assert plain.reasoning is reasoning
