@@ -54,7 +54,13 @@ from sqlalchemy.orm import Session
 from app.models import Author, Endpoint, ExternalId, Model, ModelRedirect, Provider
 from app.services.catalog.author_aliases import FIRST_PARTY_PROVIDERS, author_info, infer_author
 from app.services.catalog.known_providers import provider_display_name
-from app.services.catalog.model_keys import ParsedRef, merge_key, parse_model_ref, slug_part
+from app.services.catalog.model_keys import (
+    ParsedRef,
+    merge_key,
+    model_slug,
+    parse_model_ref,
+    slug_part,
+)
 from app.services.catalog.model_resolver import alias_table, serving_suffix
 
 # Upstream provider names or tags that differ from the provider slugs we store.
@@ -222,11 +228,11 @@ class CatalogWriter:
         serving-variant suffix whose model is stored), then looked up by slug
         or redirect, so every id the genai-prices import has seen finds its page.
         """
-        parsed = parse_model_ref(provider_id, model_id)
-        author = infer_author(
-            provider_id=provider_id, namespace=parsed.namespace, model_id=parsed.bare_id
-        )
-        own_slug = f"{author}/{slug_part(alias_table().canonical_id(author, parsed.bare_id))}"
+        return self._find(*_read_id(provider_id, model_id))
+
+    def _find(self, author: str, parsed: ParsedRef) -> OfferPlace | None:
+        """`find_model_for_offer` for an id already read (`_read_id`)."""
+        own_slug = _canonical_slug(author, parsed.bare_id)
         if own := self.models_by_slug.get(own_slug):
             return OfferPlace(model=own, variant=parsed.variant, quantization=None)
         if stem := self._serving_stem(author, parsed):
@@ -242,9 +248,7 @@ class CatalogWriter:
         if split is None:
             return None
         stem, rule = split
-        found = self.model_by_slug(
-            f"{author}/{slug_part(alias_table().canonical_id(author, stem))}"
-        )
+        found = self.model_by_slug(_canonical_slug(author, stem))
         if found is None:
             return None
         variant = "-".join(part for part in (parsed.variant, rule.variant) if part)
@@ -255,13 +259,10 @@ class CatalogWriter:
         reads it, or on the model its serving-variant suffix names when it named `model`
         only by having made it, unless the lab sells the suffixed id itself or the alias
         table keeps it apart (xAI's `grok-3-fast` is a model), as in a new catalog."""
-        place = self.find_model_for_offer(provider_id, model_id)
+        author, parsed = _read_id(provider_id, model_id)
+        place = self._find(author, parsed)
         if place is None or place.model is not model:
             return place
-        parsed = parse_model_ref(provider_id, model_id)
-        author = infer_author(
-            provider_id=provider_id, namespace=parsed.namespace, model_id=parsed.bare_id
-        )
         if FIRST_PARTY_PROVIDERS.get(provider_id) == author or alias_table().is_distinct(
             author, merge_key(parsed.bare_id)
         ):
@@ -322,7 +323,7 @@ class CatalogWriter:
     ) -> Model:
         """A new model under its lab, at a free slug (`author/bare-id` unless `slug` is given)."""
         author = self.author(author_slug, namespace=namespace)
-        unique = self.unique_model_slug(slug or f"{author.slug}/{slug_part(bare_id)}")
+        unique = self.unique_model_slug(slug or model_slug(author.slug, bare_id))
         columns.setdefault("recommended_for", [])
         model = Model(author=author, slug=unique, name=name[:300], **columns)
         self.session.add(model)
@@ -420,6 +421,19 @@ class CatalogWriter:
             self.endpoints[(model.id, provider.id, variant)] = endpoint
         self.created["endpoints"] += 1
         return endpoint, True
+
+
+def _read_id(provider_id: str, model_id: str) -> tuple[str, ParsedRef]:
+    """A provider's model id read as the resolver reads it: its lab, and its parts."""
+    parsed = parse_model_ref(provider_id, model_id)
+    return infer_author(
+        provider_id=provider_id, namespace=parsed.namespace, model_id=parsed.bare_id
+    ), parsed
+
+
+def _canonical_slug(author: str, bare_id: str) -> str:
+    """The slug of the model a lab's bare id names after the alias table."""
+    return model_slug(author, alias_table().canonical_id(author, bare_id))
 
 
 def _slug_key(slug: str) -> tuple[str, str]:

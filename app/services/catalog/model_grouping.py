@@ -25,6 +25,7 @@ from app.services.catalog.model_keys import (
     DatedKey,
     ParsedRef,
     merge_key,
+    model_slug,
     parse_model_ref,
     readable_name,
     slug_part,
@@ -68,7 +69,7 @@ class PlacedOffer:
     @property
     def own_slug(self) -> str:
         """The slug this offer's id would have as a model of its own."""
-        return f"{self.author}/{slug_part(self.parsed.bare_id)}"
+        return model_slug(self.author, self.parsed.bare_id)
 
     @property
     def provider_model_id(self) -> str:
@@ -286,7 +287,7 @@ def _build_group(offers: list[PlacedOffer]) -> ModelGroup:
     group = ModelGroup(
         author=lead.author,
         namespace=namespaces.most_common(1)[0][0] if namespaces else None,
-        slug=f"{lead.author}/{slug_part(lead.bare_id)}",
+        slug=model_slug(lead.author, lead.bare_id),
         name=names[0] if names else readable_name(lead.bare_id),
         description=next((o.offer.description for o in preferred if o.offer.description), None),
         context_window=max(windows, default=None),

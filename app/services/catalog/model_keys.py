@@ -223,6 +223,11 @@ def slug_part(text: str) -> str:
     return _UNSAFE.sub("-", text.lower()).strip("-._") or "model"
 
 
+def model_slug(author: str, bare_id: str) -> str:
+    """A model's slug from its lab and bare id: `meta/llama-3.3-70b-instruct`."""
+    return f"{author}/{slug_part(bare_id)}"
+
+
 # Words labs write in their own way; names built from ids use these spellings.
 KNOWN_WORDS = {
     "ai": "AI",

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.models import Author, Model, ModelRedirect
 from app.services.catalog.author_aliases import infer_author, superseded_author
 from app.services.catalog.catalog_writer import CatalogWriter
-from app.services.catalog.model_keys import parse_model_ref, slug_part
+from app.services.catalog.model_keys import model_slug, parse_model_ref
 from app.services.catalog.model_redirects import merge_models
 from app.services.catalog.model_resolver import alias_table
 
@@ -84,7 +84,7 @@ def _target(model: Model, provider_slug: Callable[[str], str]) -> tuple[str, str
 def _move(writer: CatalogWriter, model: Model, *, author: str, bare_id: str) -> None:
     """Give the model its lab and slug; its old slug answers as a redirect."""
     old_slug = model.slug
-    new_slug = writer.unique_model_slug(f"{author}/{slug_part(bare_id)}")
+    new_slug = writer.unique_model_slug(model_slug(author, bare_id))
     model.author = writer.author(author)
     model.slug = new_slug
     del writer.models_by_slug[old_slug]

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Endpoint, ExternalId, Model, ModelRedirect, Provider
 from app.models.catalog import ENDPOINT_RETIRED
-from app.services.catalog.model_keys import merge_key, parse_model_ref, slug_part
+from app.services.catalog.model_keys import merge_key, model_slug, parse_model_ref
 from app.services.catalog.model_resolver import WithdrawnAlias, alias_table
 
 
@@ -32,7 +32,9 @@ def release_withdrawn_aliases(*, session: Session, now: datetime) -> int:
     """
     released = 0
     for entry in alias_table().withdrawn:
-        model = session.scalar(select(Model).where(Model.slug == _slug(entry.author, entry.was)))
+        model = session.scalar(
+            select(Model).where(Model.slug == model_slug(entry.author, entry.was))
+        )
         if model is not None:
             released += _release(session, model, entry, now)
     session.flush()
@@ -60,7 +62,7 @@ def _release(session: Session, model: Model, entry: WithdrawnAlias, now: datetim
             endpoint.retired_at = now
     session.execute(
         delete(ModelRedirect).where(
-            ModelRedirect.old_slug == _slug(entry.author, entry.id),
+            ModelRedirect.old_slug == model_slug(entry.author, entry.id),
             ModelRedirect.model_id == model.id,
         )
     )
@@ -70,7 +72,3 @@ def _release(session: Session, model: Model, entry: WithdrawnAlias, now: datetim
 def _names(provider_id: str, model_id: str, key: str) -> bool:
     """Whether a provider's model id is the withdrawn id however the provider spells it."""
     return merge_key(parse_model_ref(provider_id, model_id).bare_id).full == key
-
-
-def _slug(author: str, bare_id: str) -> str:
-    return f"{author}/{slug_part(bare_id)}"
